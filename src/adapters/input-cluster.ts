@@ -1,0 +1,88 @@
+import type { NamespaceFacts, PodFacts } from '../core/facts.js';
+import type { StringMap } from '../core/selectors.js';
+import type { SourceSecret } from '../core/sources.js';
+import { isRecord } from '../io/documents.js';
+import type { ClusterReader } from '../ports/cluster.js';
+
+/** Kinds whose Pod template stands for the Pods they will create: in manifests there are no Pods yet. */
+const WORKLOAD_TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
+  Deployment: ['spec', 'template'],
+  StatefulSet: ['spec', 'template'],
+  DaemonSet: ['spec', 'template'],
+  ReplicaSet: ['spec', 'template'],
+  ReplicationController: ['spec', 'template'],
+  Job: ['spec', 'template'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
+};
+
+/**
+ * A cluster made of the input manifests, for renders with no cluster at all:
+ * - namespaces: Namespace objects, the namespace of every namespaced object, and the extra names given
+ *   (the `names` of the ImagePullSecrets: with no cluster to contradict them, listed namespaces exist);
+ * - pods: Pod objects and the Pod templates of workloads;
+ * - source Secrets: Secret objects.
+ */
+export function inputCluster(objects: readonly unknown[], extraNamespaces: readonly string[] = []): ClusterReader {
+  const namespaces = new Map<string, NamespaceFacts>();
+  const pods: PodFacts[] = [];
+  const secrets = new Map<string, SourceSecret>();
+  const addNamespace = (name: string, labels: StringMap = {}, annotations: StringMap = {}): void => {
+    const existing = namespaces.get(name);
+    // A Namespace object's metadata wins over a bare mention.
+    if (!existing || Object.keys(labels).length + Object.keys(annotations).length > 0) {
+      namespaces.set(name, { name, labels, annotations });
+    }
+  };
+
+  for (const object of objects) {
+    if (!isRecord(object) || !isRecord(object['metadata'])) continue;
+    const metadata = object['metadata'];
+    const name = typeof metadata['name'] === 'string' ? metadata['name'] : undefined;
+    const namespace = typeof metadata['namespace'] === 'string' ? metadata['namespace'] : undefined;
+    const kind = object['kind'];
+    if (kind === 'Namespace' && object['apiVersion'] === 'v1' && name) {
+      addNamespace(name, stringMap(metadata['labels']), stringMap(metadata['annotations']));
+      continue;
+    }
+    if (namespace) addNamespace(namespace);
+    if (kind === 'Pod' && namespace) {
+      pods.push({ namespace, labels: stringMap(metadata['labels']), annotations: stringMap(metadata['annotations']) });
+    } else if (typeof kind === 'string' && kind in WORKLOAD_TEMPLATE_PATHS && namespace) {
+      const template = dig(object, WORKLOAD_TEMPLATE_PATHS[kind]!);
+      const templateMeta = isRecord(template) && isRecord(template['metadata']) ? template['metadata'] : {};
+      pods.push({ namespace, labels: stringMap(templateMeta['labels']), annotations: stringMap(templateMeta['annotations']) });
+    } else if (kind === 'Secret' && object['apiVersion'] === 'v1' && name && namespace) {
+      secrets.set(`${namespace}/${name}`, {
+        type: typeof object['type'] === 'string' ? object['type'] : undefined,
+        data: looseStringMap(object['data']),
+        stringData: looseStringMap(object['stringData']),
+      });
+    }
+  }
+  for (const name of extraNamespaces) addNamespace(name);
+
+  return {
+    description: 'input manifests',
+    listNamespaces: async () => [...namespaces.values()],
+    scanPods: async (visit) => pods.forEach(visit),
+    readSecret: async (namespace, name) => secrets.get(`${namespace}/${name}`),
+  };
+}
+
+function dig(value: unknown, path: readonly string[]): unknown {
+  return path.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), value);
+}
+
+/** Labels and annotations: non-string values (YAML `true`) are not valid Kubernetes metadata and are skipped. */
+function stringMap(value: unknown): StringMap {
+  if (!isRecord(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
+
+/**
+ * Secret data keeps non-string values (an unquoted `accountID: 123`) so source parsing can say what is wrong
+ * instead of the key silently vanishing.
+ */
+function looseStringMap(value: unknown): Record<string, unknown> | undefined {
+  return isRecord(value) ? value : undefined;
+}

@@ -1,0 +1,60 @@
+import type { Problem } from '../core/problems.js';
+import { validateImagePullSecret } from '../generated/validators.js';
+import { isRecord, type InputDocument } from '../io/documents.js';
+import { describeAjvErrors } from '../validation/ajv-errors.js';
+import type { ImpsInput } from './render-pipeline.js';
+
+export const IMPS_GROUP = 'images.banzaicloud.io';
+export const IMPS_API_VERSION = `${IMPS_GROUP}/v1alpha1`;
+
+export function isImagePullSecretLike(value: unknown): value is Record<string, unknown> {
+  return (
+    isRecord(value) &&
+    value['kind'] === 'ImagePullSecret' &&
+    typeof value['apiVersion'] === 'string' &&
+    value['apiVersion'].startsWith(`${IMPS_GROUP}/`)
+  );
+}
+
+/** Validates one ImagePullSecret; problems name the resource, the file and the field path. */
+export function validateImps(value: Record<string, unknown>, origin?: InputDocument['origin']): ImpsInput | Problem[] {
+  if (validateImagePullSecret(value)) return { imps: value, origin };
+  const metadata: Record<string, unknown> = isRecord(value['metadata']) ? value['metadata'] : {};
+  const name = typeof metadata['name'] === 'string' ? metadata['name'] : '<unnamed>';
+  const resource = { apiVersion: String(value['apiVersion']), kind: 'ImagePullSecret', name };
+  return describeAjvErrors(validateImagePullSecret.errors).map((error) => ({
+    severity: 'error' as const,
+    resource,
+    file: origin,
+    field: error.path,
+    message: error.message,
+  }));
+}
+
+/** Every ImagePullSecret among the documents, validated; duplicates by name are an error. */
+export function selectImagePullSecrets(documents: readonly InputDocument[]): { inputs: ImpsInput[]; problems: Problem[] } {
+  const inputs: ImpsInput[] = [];
+  const problems: Problem[] = [];
+  const seen = new Map<string, ImpsInput>();
+  for (const document of documents) {
+    if (!isImagePullSecretLike(document.value)) continue;
+    const result = validateImps(document.value, document.origin);
+    if (Array.isArray(result)) {
+      problems.push(...result);
+      continue;
+    }
+    const previous = seen.get(result.imps.metadata.name);
+    if (previous) {
+      problems.push({
+        severity: 'error',
+        resource: { apiVersion: IMPS_API_VERSION, kind: 'ImagePullSecret', name: result.imps.metadata.name },
+        file: result.origin,
+        message: `defined twice (also in ${previous.origin?.path ?? 'the input'})`,
+      });
+      continue;
+    }
+    seen.set(result.imps.metadata.name, result);
+    inputs.push(result);
+  }
+  return { inputs, problems };
+}

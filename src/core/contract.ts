@@ -1,0 +1,28 @@
+// The labels and annotations imps-krm puts on the Secrets it renders or writes. Every face (render, KRM function,
+// Argo CD plugin, controller) reads and writes them through this one file.
+
+export const DOMAIN = 'imps-krm.io';
+
+/** Names the ImagePullSecret that owns a Secret; the controller only ever deletes Secrets carrying it. */
+export const OWNER_LABEL = `${DOMAIN}/owner`;
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'imps-krm';
+
+/** Earliest expiry of any credential in the Secret, RFC 3339 UTC; absent when nothing expires. */
+export const EXPIRES_AT_ANNOTATION = `${DOMAIN}/expires-at`;
+
+/** Label values are at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric. */
+export function ownerLabelValue(impsName: string): string {
+  if (impsName.length <= 63) return impsName;
+  // Cluster-scoped names may reach 253 characters: keep a readable prefix and a stable hash of the rest.
+  return `${impsName.slice(0, 54).replace(/[-.]+$/, '')}-${fnv1a(impsName)}`;
+}
+
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
+}

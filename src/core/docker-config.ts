@@ -1,0 +1,82 @@
+import { compareStrings } from './targets.js';
+
+/** One registry login, as the kubelet reads it from `auths`. */
+export interface RegistryCredential {
+  readonly registry: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+/** Credentials one source contributes, with the earliest moment any of them stops working. */
+export interface SourceCredentials {
+  /** `<namespace>.<name>` of the source Secret, or another stable source id. */
+  readonly source: string;
+  readonly credentials: readonly RegistryCredential[];
+  readonly expiresAt?: Date | undefined;
+}
+
+export interface DockerConfigEntry {
+  readonly username: string;
+  readonly password: string;
+  readonly auth: string;
+}
+
+export interface MergedDockerConfig {
+  readonly auths: Readonly<Record<string, DockerConfigEntry>>;
+  readonly expiresAt?: Date | undefined;
+}
+
+export interface MergeConflict {
+  readonly registry: string;
+  readonly sources: readonly [string, string];
+}
+
+/**
+ * The key used to detect two sources giving the same registry: `https://index.docker.io/v1/` and
+ * `index.docker.io/v1` are the same registry to the kubelet.
+ */
+export function registryIdentity(registry: string): string {
+  return registry.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '').toLowerCase();
+}
+
+export const basicAuth = (username: string, password: string): string =>
+  Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
+
+/**
+ * Merges every source into one `auths` map. Deterministic: entries are sorted by registry. Two sources giving the
+ * same registry with different logins is a conflict naming both (IMPS picked one at random); identical logins merge.
+ */
+export function mergeCredentials(sources: readonly SourceCredentials[]): {
+  config: MergedDockerConfig;
+  conflicts: MergeConflict[];
+} {
+  const byIdentity = new Map<string, { registry: string; source: string; credential: RegistryCredential }>();
+  const conflicts: MergeConflict[] = [];
+  let expiresAt: Date | undefined;
+  for (const source of sources) {
+    if (source.expiresAt && (!expiresAt || source.expiresAt < expiresAt)) expiresAt = source.expiresAt;
+    for (const credential of source.credentials) {
+      const identity = registryIdentity(credential.registry);
+      const seen = byIdentity.get(identity);
+      if (!seen) {
+        byIdentity.set(identity, { registry: credential.registry, source: source.source, credential });
+      } else if (seen.credential.username !== credential.username || seen.credential.password !== credential.password) {
+        conflicts.push({ registry: credential.registry, sources: [seen.source, source.source] });
+      }
+    }
+  }
+  const auths: Record<string, DockerConfigEntry> = {};
+  for (const { registry, credential } of [...byIdentity.values()].sort((a, b) => compareStrings(a.registry, b.registry))) {
+    auths[registry] = {
+      username: credential.username,
+      password: credential.password,
+      auth: basicAuth(credential.username, credential.password),
+    };
+  }
+  return { config: { auths, expiresAt }, conflicts };
+}
+
+/** The exact bytes of `.dockerconfigjson`: same config, same bytes. */
+export function encodeDockerConfig(config: MergedDockerConfig): string {
+  return JSON.stringify({ auths: config.auths });
+}

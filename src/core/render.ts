@@ -1,0 +1,66 @@
+import type { ImagePullSecret } from '../generated/image-pull-secret.js';
+import {
+  EXPIRES_AT_ANNOTATION,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  OWNER_LABEL,
+  ownerLabelValue,
+} from './contract.js';
+import { encodeDockerConfig, type MergedDockerConfig } from './docker-config.js';
+
+/** A rendered pull Secret, in the key order kubectl prints. */
+export interface PullSecretManifest {
+  apiVersion: 'v1';
+  kind: 'Secret';
+  metadata: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  type: 'kubernetes.io/dockerconfigjson';
+  data: { '.dockerconfigjson': string };
+}
+
+/**
+ * One Secret per namespace, in the order given (callers pass sorted namespaces). Pure: the same inputs give the
+ * same objects, so two renders differ only when an input or a token changed.
+ */
+export function renderPullSecrets(
+  imps: ImagePullSecret,
+  namespaces: readonly string[],
+  config: MergedDockerConfig,
+): PullSecretManifest[] {
+  const target = imps.spec.target.secret;
+  const labels = sortKeys({
+    ...target.labels,
+    [MANAGED_BY_LABEL]: MANAGED_BY,
+    [OWNER_LABEL]: ownerLabelValue(imps.metadata.name),
+  });
+  const annotations = sortKeys({
+    ...target.annotations,
+    ...(config.expiresAt ? { [EXPIRES_AT_ANNOTATION]: formatTime(config.expiresAt) } : {}),
+  });
+  const payload = Buffer.from(encodeDockerConfig(config), 'utf8').toString('base64');
+  return namespaces.map((namespace) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: target.name,
+      namespace,
+      labels: { ...labels },
+      ...(Object.keys(annotations).length > 0 ? { annotations: { ...annotations } } : {}),
+    },
+    type: 'kubernetes.io/dockerconfigjson',
+    data: { '.dockerconfigjson': payload },
+  }));
+}
+
+/** RFC 3339 in UTC without milliseconds, as Kubernetes writes timestamps. */
+export function formatTime(time: Date): string {
+  return time.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function sortKeys(map: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

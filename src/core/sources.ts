@@ -1,0 +1,148 @@
+import type { AwsEcrLoginConfig } from '../generated/aws-ecr-login-config.js';
+import type { DockerAuthEntry, DockerAuths } from '../generated/docker-config.js';
+import { validateAwsEcrLoginConfig, validateDockerCfg, validateDockerConfigJson } from '../generated/validators.js';
+import { describeAjvErrors } from '../validation/ajv-errors.js';
+import type { RegistryCredential } from './docker-config.js';
+import { ecrRegistryHost, type TokenRequest } from './tokens.js';
+
+/** The parts of a source Secret we read. `data` values are base64, `stringData` values plain (input manifests). */
+export interface SourceSecret {
+  readonly type?: string | undefined;
+  /** Values are checked here, not trusted: input manifests may hold numbers where strings belong. */
+  readonly data?: Readonly<Record<string, unknown>> | undefined;
+  readonly stringData?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** What a source contributes: logins as they are, or a token to mint for one registry. */
+export type SourcePlan =
+  | { readonly kind: 'static'; readonly credentials: readonly RegistryCredential[] }
+  | { readonly kind: 'token'; readonly request: TokenRequest; readonly registry: string };
+
+export type SourceParse =
+  | { readonly ok: true; readonly plan: SourcePlan; readonly credentials: readonly string[] }
+  | { readonly ok: false; readonly errors: readonly string[]; readonly credentials: readonly string[] };
+
+export const SOURCE_TYPES = {
+  dockerConfigJson: 'kubernetes.io/dockerconfigjson',
+  dockerCfg: 'kubernetes.io/dockercfg',
+  ecrLogin: 'banzaicloud.io/aws-ecr-login-config',
+} as const;
+
+const KNOWN_TYPES = Object.values(SOURCE_TYPES);
+
+/**
+ * Reads a source Secret into a plan. Never throws; every error names the key or field at fault and carries no
+ * secret value. `credentials` lists every secret value seen, for the caller's redactor, even on failure.
+ */
+export function parseSource(secret: SourceSecret): SourceParse {
+  const keys = decodeKeys(secret);
+  const credentials = Object.values(keys.values);
+  if (keys.errors.length > 0) return { ok: false, errors: keys.errors, credentials };
+  const fail = (...errors: string[]): SourceParse => ({ ok: false, errors, credentials });
+  switch (secret.type) {
+    case SOURCE_TYPES.dockerConfigJson:
+      return withCredentials(parseDockerJson(keys.values, '.dockerconfigjson', true), credentials);
+    case SOURCE_TYPES.dockerCfg:
+      return withCredentials(parseDockerJson(keys.values, '.dockercfg', false), credentials);
+    case SOURCE_TYPES.ecrLogin:
+      return withCredentials(parseEcrLogin(keys.values), credentials);
+    default:
+      return fail(`unknown secret type ${JSON.stringify(secret.type ?? 'Opaque')}: expected one of ${KNOWN_TYPES.join(', ')}`);
+  }
+}
+
+function withCredentials(result: { plan: SourcePlan; secrets: string[] } | { errors: string[] }, seen: string[]): SourceParse {
+  if ('errors' in result) return { ok: false, errors: result.errors, credentials: seen };
+  return { ok: true, plan: result.plan, credentials: [...seen, ...result.secrets] };
+}
+
+/** `stringData` wins over `data`, as the API server merges them on write. */
+function decodeKeys(secret: SourceSecret): { values: Record<string, string>; errors: string[] } {
+  const values: Record<string, string> = {};
+  const errors: string[] = [];
+  for (const [key, encoded] of Object.entries(secret.data ?? {})) {
+    if (typeof encoded !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(encoded.replace(/\s/g, ''))) {
+      errors.push(`data[${JSON.stringify(key)}]: not valid base64`);
+      continue;
+    }
+    values[key] = Buffer.from(encoded, 'base64').toString('utf8');
+  }
+  for (const [key, value] of Object.entries(secret.stringData ?? {})) {
+    if (typeof value !== 'string') {
+      errors.push(`stringData[${JSON.stringify(key)}]: must be a string (quote numbers such as accountID)`);
+      continue;
+    }
+    values[key] = value;
+  }
+  return { values, errors };
+}
+
+function parseDockerJson(
+  values: Record<string, string>,
+  key: '.dockerconfigjson' | '.dockercfg',
+  wrapped: boolean,
+): { plan: SourcePlan; secrets: string[] } | { errors: string[] } {
+  const raw = values[key];
+  if (raw === undefined) return { errors: [`missing key ${key}`] };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return { errors: [`data[${JSON.stringify(key)}]: not valid JSON`] };
+  }
+  const auths = readAuths(parsed, key, wrapped);
+  if ('errors' in auths) return auths;
+  const credentials: RegistryCredential[] = [];
+  const secrets: string[] = [];
+  const errors: string[] = [];
+  for (const [registry, entry] of Object.entries(auths.auths)) {
+    const login = loginOf(entry);
+    if (!login) {
+      errors.push(`${key}: registry ${registry}: \`auth\` is not base64 of username:password`);
+      continue;
+    }
+    credentials.push({ registry, ...login });
+    secrets.push(login.password);
+  }
+  if (errors.length > 0) return { errors };
+  return { plan: { kind: 'static', credentials }, secrets };
+}
+
+function readAuths(parsed: unknown, key: string, wrapped: boolean): { auths: DockerAuths } | { errors: string[] } {
+  if (wrapped) {
+    if (validateDockerConfigJson(parsed)) return { auths: parsed.auths };
+    return { errors: describeAjvErrors(validateDockerConfigJson.errors, key).map((e) => `${e.path}: ${e.message}`) };
+  }
+  if (validateDockerCfg(parsed)) return { auths: parsed };
+  return { errors: describeAjvErrors(validateDockerCfg.errors, key).map((e) => `${e.path}: ${e.message}`) };
+}
+
+/** The kubelet's rule: a decodable `auth` wins over `username`/`password`. */
+function loginOf(entry: DockerAuthEntry): { username: string; password: string } | undefined {
+  if (entry.auth !== undefined) {
+    const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return undefined;
+    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  }
+  return { username: entry.username ?? '', password: entry.password ?? '' };
+}
+
+function parseEcrLogin(values: Record<string, string>): { plan: SourcePlan; secrets: string[] } | { errors: string[] } {
+  if (!validateAwsEcrLoginConfig(values)) {
+    return { errors: describeAjvErrors(validateAwsEcrLoginConfig.errors).map((e) => `${e.path}: ${e.message}`) };
+  }
+  const config: AwsEcrLoginConfig = values;
+  const keys =
+    config.accessKeyID !== undefined && config.secretKey !== undefined
+      ? { accessKeyId: config.accessKeyID, secretAccessKey: config.secretKey, sessionToken: config.sessionToken }
+      : undefined;
+  return {
+    plan: {
+      kind: 'token',
+      request: { provider: 'ecr', region: config.region, keys, roleArn: config.roleArn },
+      registry: ecrRegistryHost(config.accountID, config.region),
+    },
+    secrets: [],
+  };
+}

@@ -1,0 +1,79 @@
+import type { ErrorObject } from 'ajv';
+import { joinPath, pointerToPath } from './field-path.js';
+
+export interface FieldError {
+  /** Dotted field path, e.g. `spec.target.secret.name`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * Reduces ajv's errors to one line per field, in the words a Kubernetes user expects
+ * (`spec.target.secret.name: required`). Wrapper errors (`if`, `anyOf`) are folded into their branches.
+ */
+export function describeAjvErrors(errors: readonly ErrorObject[] | null | undefined, base = ''): FieldError[] {
+  const out: FieldError[] = [];
+  const anyOfBranches = new Map<string, Map<string, string[]>>();
+  for (const error of errors ?? []) {
+    const at = joinPath(base, pointerToPath(error.instancePath));
+    const branch = /\/anyOf\/(\d+)\//.exec(error.schemaPath);
+    if (branch && error.keyword === 'required') {
+      const branches = anyOfBranches.get(at) ?? new Map<string, string[]>();
+      const missing = branches.get(branch[1]!) ?? [];
+      missing.push(String(error.params['missingProperty']));
+      branches.set(branch[1]!, missing);
+      anyOfBranches.set(at, branches);
+      continue;
+    }
+    const line = describe(error, at);
+    if (line) out.push(line);
+  }
+  for (const [at, branches] of anyOfBranches) {
+    const forms = [...branches.values()].map((fields) => fields.map((f) => `\`${f}\``).join(' and '));
+    out.push({ path: at, message: `needs ${forms.join(' or ')}` });
+  }
+  return dedupe(out);
+}
+
+function describe(error: ErrorObject, at: string): FieldError | undefined {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'if':
+    case 'anyOf':
+      return undefined;
+    case 'required':
+      return { path: joinPath(at, String(params['missingProperty'])), message: 'required' };
+    case 'additionalProperties':
+      return { path: joinPath(at, String(params['additionalProperty'])), message: 'unknown field' };
+    case 'dependencies':
+      return { path: joinPath(at, String(params['missingProperty'])), message: `required when \`${String(params['property'])}\` is set` };
+    case 'enum':
+      return { path: at, message: `must be one of ${(params['allowedValues'] as unknown[]).map(String).join(', ')}` };
+    case 'const':
+      return { path: at, message: `must be ${String(params['allowedValue'])}` };
+    case 'type':
+      return { path: at, message: `must be ${String(params['type'])}` };
+    case 'pattern':
+      return { path: at, message: `invalid value (must match ${String(params['pattern'])})` };
+    case 'minItems':
+      return { path: at, message: Number(params['limit']) === 1 ? 'must not be empty' : `must have at least ${String(params['limit'])} items` };
+    case 'maxItems':
+      return { path: at, message: Number(params['limit']) === 0 ? 'must be empty' : `must have at most ${String(params['limit'])} items` };
+    case 'minLength':
+      return { path: at, message: Number(params['limit']) === 1 ? 'must not be empty' : `must be at least ${String(params['limit'])} characters` };
+    case 'maxLength':
+      return { path: at, message: `must be at most ${String(params['limit'])} characters` };
+    default:
+      return { path: at, message: error.message ?? error.keyword };
+  }
+}
+
+function dedupe(errors: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errors.filter((error) => {
+    const key = `${error.path}\0${error.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
