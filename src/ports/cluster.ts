@@ -6,7 +6,10 @@ export interface ClusterReader {
   /** A short description for messages, e.g. `cluster https://10.0.0.1:6443` or `input manifests`. */
   readonly description: string;
   listNamespaces(): Promise<NamespaceFacts[]>;
-  /** Visits every Pod's metadata, page by page, so 100,000 Pods never sit in memory at once. */
+  /**
+   * Visits every Pod's metadata, page by page, so 100,000 Pods never sit in memory at once. A Pod may be visited
+   * twice when a list restarts: visitors must be idempotent.
+   */
   scanPods(visit: (pod: PodFacts) => void): Promise<void>;
   /** The named Secret, or undefined when it does not exist. */
   readSecret(namespace: string, name: string): Promise<SourceSecret | undefined>;

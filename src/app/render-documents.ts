@@ -1,0 +1,83 @@
+import { inputCluster } from '../adapters/input-cluster.js';
+import { cloudTokenProvider } from '../adapters/cloud-token-provider.js';
+import { liveClusterConfigured, type LiveTarget } from '../adapters/kube/detect.js';
+import type { Problem } from '../core/problems.js';
+import type { Redactor } from '../core/redaction.js';
+import type { PullSecretManifest } from '../core/render.js';
+import type { RenderSettings } from '../generated/function-config.js';
+import type { InputDocument } from '../io/documents.js';
+import type { ClusterReader } from '../ports/cluster.js';
+import type { TokenProvider } from '../ports/tokens.js';
+import { runRenderPipeline, type ImpsInput, type ImpsOutcome } from './render-pipeline.js';
+import { selectImagePullSecrets } from './select-inputs.js';
+
+export type ClusterMode = NonNullable<RenderSettings['cluster']>;
+
+/** Seams for tests and for the faces; the defaults are the real adapters. */
+export interface RenderDependencies {
+  readonly tokens?: TokenProvider;
+  readonly openLiveCluster?: (target: LiveTarget) => Promise<ClusterReader>;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly redactor?: Redactor;
+}
+
+export interface DocumentsRender {
+  readonly inputs: readonly ImpsInput[];
+  readonly outcomes: readonly ImpsOutcome[];
+  /** Every rendered Secret, ImagePullSecrets in input order, namespaces sorted within each. */
+  readonly secrets: readonly PullSecretManifest[];
+  readonly problems: readonly Problem[];
+  readonly cluster: 'live' | 'input';
+}
+
+/**
+ * The job every face shares: find and validate the ImagePullSecrets among the documents, choose where cluster
+ * facts come from, resolve and render. Never throws for bad input or unreachable services: those are problems.
+ */
+export async function renderDocuments(
+  documents: readonly InputDocument[],
+  settings: RenderSettings,
+  dependencies: RenderDependencies = {},
+): Promise<DocumentsRender> {
+  const { inputs, problems } = selectImagePullSecrets(documents);
+  const target: LiveTarget = { kubeconfig: settings.kubeconfig, context: settings.context };
+  const mode = chooseCluster(settings.cluster ?? 'auto', target, dependencies.env);
+  const empty = { inputs, outcomes: [], secrets: [], cluster: mode };
+  if (problems.length > 0) return { ...empty, problems };
+  if (inputs.length === 0) {
+    return { ...empty, problems: [{ severity: 'error', message: 'no ImagePullSecret (images.banzaicloud.io/v1alpha1) found in the input' }] };
+  }
+
+  let cluster: ClusterReader;
+  try {
+    cluster =
+      mode === 'input'
+        ? inputCluster(documents.map((document) => document.value), inputs.flatMap(({ imps }) => imps.spec.target.namespaces?.names ?? []))
+        : await (dependencies.openLiveCluster ?? openLiveCluster)(target);
+  } catch (error) {
+    return { ...empty, problems: [{ severity: 'error', message: `cannot use the cluster: ${error instanceof Error ? error.message : String(error)}` }] };
+  }
+  const result = await runRenderPipeline(inputs, {
+    cluster,
+    tokens: dependencies.tokens ?? cloudTokenProvider(),
+    ...(dependencies.redactor ? { redactor: dependencies.redactor } : {}),
+  });
+  return {
+    inputs,
+    outcomes: result.outcomes,
+    secrets: result.outcomes.flatMap((outcome) => outcome.secrets),
+    problems: result.problems,
+    cluster: mode,
+  };
+}
+
+export function chooseCluster(mode: ClusterMode, target: LiveTarget, env: NodeJS.ProcessEnv = process.env): 'live' | 'input' {
+  if (mode !== 'auto') return mode;
+  return liveClusterConfigured(target, env) ? 'live' : 'input';
+}
+
+/** client-node costs ~0.5 s to load: only live renders pay for it. */
+async function openLiveCluster(target: LiveTarget): Promise<ClusterReader> {
+  const { liveCluster } = await import('../adapters/kube/live-cluster.js');
+  return liveCluster(target);
+}
