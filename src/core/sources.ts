@@ -2,7 +2,7 @@ import type { AwsEcrLoginConfig } from '../generated/aws-ecr-login-config.js';
 import type { DockerAuthEntry, DockerAuths } from '../generated/docker-config.js';
 import { validateAwsEcrLoginConfig, validateDockerCfg, validateDockerConfigJson } from '../generated/validators.js';
 import { describeAjvErrors } from '../validation/ajv-errors.js';
-import type { RegistryCredential } from './docker-config.js';
+import { basicAuth, type RegistryCredential } from './docker-config.js';
 import { ecrRegistryHost, type TokenRequest } from './tokens.js';
 
 /** The parts of a source Secret we read. `data` values are base64, `stringData` values plain (input manifests). */
@@ -32,28 +32,34 @@ const KNOWN_TYPES = Object.values(SOURCE_TYPES);
 
 /**
  * Reads a source Secret into a plan. Never throws; every error names the key or field at fault and carries no
- * secret value. `credentials` lists every secret value seen, for the caller's redactor, even on failure.
+ * secret value. `credentials` lists the secret values seen, for the caller's redactor, even on failure: the
+ * passwords of a known format, or every value when the format is unknown.
  */
 export function parseSource(secret: SourceSecret): SourceParse {
   const keys = decodeKeys(secret);
-  const credentials = Object.values(keys.values);
-  if (keys.errors.length > 0) return { ok: false, errors: keys.errors, credentials };
-  const fail = (...errors: string[]): SourceParse => ({ ok: false, errors, credentials });
+  const everything = Object.values(keys.values);
+  if (keys.errors.length > 0) return { ok: false, errors: keys.errors, credentials: everything };
+  const fail = (...errors: string[]): SourceParse => ({ ok: false, errors, credentials: everything });
   switch (secret.type) {
     case SOURCE_TYPES.dockerConfigJson:
-      return withCredentials(parseDockerJson(keys.values, '.dockerconfigjson', true), credentials);
+      return withCredentials(parseDockerJson(keys.values, '.dockerconfigjson', true), everything);
     case SOURCE_TYPES.dockerCfg:
-      return withCredentials(parseDockerJson(keys.values, '.dockercfg', false), credentials);
+      return withCredentials(parseDockerJson(keys.values, '.dockercfg', false), everything);
     case SOURCE_TYPES.ecrLogin:
-      return withCredentials(parseEcrLogin(keys.values), credentials);
+      return withCredentials(parseEcrLogin(keys.values), [keys.values['secretKey'], keys.values['sessionToken']]);
     default:
       return fail(`unknown secret type ${JSON.stringify(secret.type ?? 'Opaque')}: expected one of ${KNOWN_TYPES.join(', ')}`);
   }
 }
 
-function withCredentials(result: { plan: SourcePlan; secrets: string[] } | { errors: string[] }, seen: string[]): SourceParse {
-  if ('errors' in result) return { ok: false, errors: result.errors, credentials: seen };
-  return { ok: true, plan: result.plan, credentials: [...seen, ...result.secrets] };
+/** On failure every value that might be secret is remembered; on success only what the format says is secret. */
+function withCredentials(
+  result: { plan: SourcePlan; secrets: string[] } | { errors: string[] },
+  secretOnFailure: ReadonlyArray<string | undefined>,
+): SourceParse {
+  const defined = (values: ReadonlyArray<string | undefined>): string[] => values.filter((v): v is string => v !== undefined);
+  if ('errors' in result) return { ok: false, errors: result.errors, credentials: defined(secretOnFailure) };
+  return { ok: true, plan: result.plan, credentials: result.secrets };
 }
 
 /** `stringData` wins over `data`, as the API server merges them on write. */
@@ -102,7 +108,7 @@ function parseDockerJson(
       continue;
     }
     credentials.push({ registry, ...login });
-    secrets.push(login.password);
+    secrets.push(login.password, basicAuth(login.username, login.password));
   }
   if (errors.length > 0) return { errors };
   return { plan: { kind: 'static', credentials }, secrets };
@@ -143,6 +149,6 @@ function parseEcrLogin(values: Record<string, string>): { plan: SourcePlan; secr
       request: { provider: 'ecr', region: config.region, keys, roleArn: config.roleArn },
       registry: ecrRegistryHost(config.accountID, config.region),
     },
-    secrets: [],
+    secrets: [config.secretKey, config.sessionToken].filter((v): v is string => v !== undefined),
   };
 }

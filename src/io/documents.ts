@@ -58,7 +58,7 @@ export function collect(text: string, path: string, documents: InputDocument[], 
       problems.push({
         severity: 'error',
         file: { path, index },
-        message: `invalid YAML${line ? ` at line ${line}` : ''}: ${error.message.split('\n')[0]}`,
+        message: `invalid YAML${line ? ` at line ${line}` : ''}: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
       });
       return;
     }

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { startFakeAws, type FakeAws } from '../fakes/aws-server.js';
+import { startFakeKubeApi } from '../fakes/kube-api-server.js';
+import { captureStdio } from './capture.js';
+import { canaries, configureAws, expectedOf, loadCases, normalize, withEnv } from './harness.js';
+
+let aws: FakeAws;
+let restoreEnv: () => void;
+
+beforeAll(async () => {
+  aws = await startFakeAws();
+  restoreEnv = withEnv(aws.env());
+});
+afterAll(async () => {
+  restoreEnv();
+  await aws.close();
+});
+
+describe('render golden folders', () => {
+  for (const golden of loadCases('render')) {
+    for (const mode of golden.config.modes ?? ['input']) {
+      it(`${golden.name} (${mode})`, async () => {
+        configureAws(aws, golden.config);
+        const undoEnv = withEnv(golden.config.env ?? {});
+        const kube = mode === 'live' ? await startFakeKubeApi({ objects: golden.clusterObjects }) : undefined;
+        try {
+          const args = ['render', '-f', 'input', '--cluster', mode, ...(golden.config.args ?? [])];
+          if (mode === 'input' && golden.hasCluster) args.push('-f', 'cluster.yaml');
+          if (kube) args.push('--kubeconfig', kube.kubeconfigPath);
+          const run = captureStdio({ cwd: golden.dir });
+          const code = await runCli(args, run.stdio);
+          const stdout = normalize(run.stdout());
+          const stderr = normalize(run.stderr());
+
+          expect(stderr).toBe(expectedOf(golden.dir, 'expected-stderr.txt', stderr));
+          expect(stdout).toBe(expectedOf(golden.dir, 'expected.yaml', stdout));
+          expect(code).toBe(golden.config.exitCode ?? (stdout === '' ? 1 : 0));
+          for (const canary of canaries(golden.dir)) expect(stderr).not.toContain(canary);
+          if (code !== 0) expect(stdout).toBe('');
+        } finally {
+          undoEnv();
+          await kube?.close();
+        }
+      });
+    }
+  }
+});
+
