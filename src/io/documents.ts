@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Problem } from '../core/problems.js';
 
@@ -27,7 +27,7 @@ export async function readDocuments(
       collect(await readStdin(), '<stdin>', documents, problems);
       continue;
     }
-    const files = await listFiles(join(cwd, path)).catch((error: NodeJS.ErrnoException) => {
+    const files = await listFiles(resolve(cwd, path)).catch((error: NodeJS.ErrnoException) => {
       problems.push({ severity: 'error', file: { path }, message: error.code === 'ENOENT' ? 'no such file or directory' : error.message });
       return [];
     });
