@@ -3,7 +3,7 @@ import { cloudTokenProvider } from '../adapters/cloud-token-provider.js';
 import { liveClusterConfigured, type LiveTarget } from '../adapters/kube/detect.js';
 import type { Problem } from '../core/problems.js';
 import type { Redactor } from '../core/redaction.js';
-import type { PullSecretManifest } from '../core/render.js';
+import { renderPullSecrets, type PullSecretManifest } from '../core/render.js';
 import type { RenderSettings } from '../generated/function-config.js';
 import type { InputDocument } from '../io/documents.js';
 import type { ClusterReader } from '../ports/cluster.js';
@@ -57,19 +57,46 @@ export async function renderDocuments(
   } catch (error) {
     return { ...empty, problems: [{ severity: 'error', message: `cannot use the cluster: ${error instanceof Error ? error.message : String(error)}` }] };
   }
+  const shells = settings.output === 'shells';
   const result = await runRenderPipeline(inputs, {
-    cluster,
-    tokens: dependencies.tokens ?? cloudTokenProvider(),
+    cluster: shells ? withoutSources(cluster) : cluster,
+    tokens: shells ? NO_TOKENS : (dependencies.tokens ?? cloudTokenProvider()),
     ...(dependencies.redactor ? { redactor: dependencies.redactor } : {}),
   });
   return {
     inputs,
     outcomes: result.outcomes,
-    secrets: result.outcomes.flatMap((outcome) => outcome.secrets),
+    secrets: result.outcomes.flatMap((outcome) =>
+      shells && outcome.secrets.length > 0
+        ? renderPullSecrets(outcome.input.imps, outcome.namespaces, { auths: {} }, 'shells')
+        : outcome.secrets,
+    ),
     problems: result.problems,
     cluster: mode,
   };
 }
+
+/**
+ * Shells carry no credential, so rendering them reads no source Secret and mints no token: the render environment
+ * (Argo CD's repo server, a CI job) needs no access to credentials. Every source reads as an empty docker config.
+ */
+const EMPTY_SOURCE = {
+  type: 'kubernetes.io/dockerconfigjson',
+  data: { '.dockerconfigjson': Buffer.from('{"auths":{}}', 'utf8').toString('base64') },
+};
+
+function withoutSources(cluster: ClusterReader): ClusterReader {
+  return {
+    description: cluster.description,
+    listNamespaces: () => cluster.listNamespaces(),
+    scanPods: (visit) => cluster.scanPods(visit),
+    readSecret: async () => EMPTY_SOURCE,
+  };
+}
+
+const NO_TOKENS: TokenProvider = {
+  fetchToken: () => Promise.reject(new Error('shells need no token')),
+};
 
 export function chooseCluster(mode: ClusterMode, target: LiveTarget, env: NodeJS.ProcessEnv = process.env): 'live' | 'input' {
   if (mode !== 'auto') return mode;

@@ -11,6 +11,21 @@ export const MANAGED_BY = 'imps-krm';
 /** Earliest expiry of any credential in the Secret, RFC 3339 UTC; absent when nothing expires. */
 export const EXPIRES_AT_ANNOTATION = `${DOMAIN}/expires-at`;
 
+/**
+ * Shells: Secrets the render faces emit with `output: shells`. They carry no token material, so git and Argo CD's
+ * cache hold no credential; the in-cluster controller fills their `data` and never deletes them (the GitOps tool
+ * that applied them owns them). A Secret is a shell when REFRESHER_ANNOTATION is `"true"`.
+ */
+export const REFRESHER_ANNOTATION = `${DOMAIN}/refresher-managed`;
+/** The full name of the ImagePullSecret whose credentials fill a shell (the owner label may be shortened). */
+export const IMAGE_PULL_SECRET_ANNOTATION = `${DOMAIN}/image-pull-secret`;
+
+/** Whether a Secret's annotations mark it as a shell, and which ImagePullSecret fills it. */
+export function shellOwner(annotations: Readonly<Record<string, string>> | undefined): string | undefined {
+  if (annotations?.[REFRESHER_ANNOTATION] !== 'true') return undefined;
+  return annotations[IMAGE_PULL_SECRET_ANNOTATION] || undefined;
+}
+
 /** Label values are at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric. */
 export function ownerLabelValue(impsName: string): string {
   if (impsName.length <= 63) return impsName;

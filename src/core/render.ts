@@ -1,14 +1,19 @@
 import type { ImagePullSecret } from '../generated/image-pull-secret.js';
 import {
   EXPIRES_AT_ANNOTATION,
+  IMAGE_PULL_SECRET_ANNOTATION,
   MANAGED_BY,
   MANAGED_BY_LABEL,
   OWNER_LABEL,
   ownerLabelValue,
+  REFRESHER_ANNOTATION,
 } from './contract.js';
 import { encodeDockerConfig, type MergedDockerConfig } from './docker-config.js';
 
-/** A rendered pull Secret, in the key order kubectl prints. */
+/** `secrets` carries token material; `shells` carries none and is filled in-cluster by the controller. */
+export type RenderOutput = 'secrets' | 'shells';
+
+/** A rendered pull Secret, in the key order kubectl prints. Shells have no `data`. */
 export interface PullSecretManifest {
   apiVersion: 'v1';
   kind: 'Secret';
@@ -19,19 +24,22 @@ export interface PullSecretManifest {
     annotations?: Record<string, string>;
   };
   type: 'kubernetes.io/dockerconfigjson';
-  data: { '.dockerconfigjson': string };
+  data?: { '.dockerconfigjson': string };
 }
 
 /**
  * One Secret per namespace, in the order given (callers pass sorted namespaces). Pure: the same inputs give the
- * same objects, so two renders differ only when an input or a token changed.
+ * same objects, so two renders differ only when an input or a token changed. A shell names its ImagePullSecret and
+ * has neither data nor expiry (an expiry in git would change on every token refresh).
  */
 export function renderPullSecrets(
   imps: ImagePullSecret,
   namespaces: readonly string[],
   config: MergedDockerConfig,
+  output: RenderOutput = 'secrets',
 ): PullSecretManifest[] {
   const target = imps.spec.target.secret;
+  const shell = output === 'shells';
   const labels = sortKeys({
     ...target.labels,
     [MANAGED_BY_LABEL]: MANAGED_BY,
@@ -39,9 +47,13 @@ export function renderPullSecrets(
   });
   const annotations = sortKeys({
     ...target.annotations,
-    ...(config.expiresAt ? { [EXPIRES_AT_ANNOTATION]: formatTime(config.expiresAt) } : {}),
+    ...(shell
+      ? { [REFRESHER_ANNOTATION]: 'true', [IMAGE_PULL_SECRET_ANNOTATION]: imps.metadata.name }
+      : config.expiresAt
+        ? { [EXPIRES_AT_ANNOTATION]: formatTime(config.expiresAt) }
+        : {}),
   });
-  const payload = Buffer.from(encodeDockerConfig(config), 'utf8').toString('base64');
+  const payload = shell ? undefined : Buffer.from(encodeDockerConfig(config), 'utf8').toString('base64');
   return namespaces.map((namespace) => ({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -52,7 +64,7 @@ export function renderPullSecrets(
       ...(Object.keys(annotations).length > 0 ? { annotations: { ...annotations } } : {}),
     },
     type: 'kubernetes.io/dockerconfigjson',
-    data: { '.dockerconfigjson': payload },
+    ...(payload === undefined ? {} : { data: { '.dockerconfigjson': payload } }),
   }));
 }
 
