@@ -4,19 +4,13 @@ import type { StringMap } from '../../core/selectors.js';
 import type { ClusterReader } from '../../ports/cluster.js';
 import { describeKubeError, loadKubeConfig, statusOf } from './client.js';
 import type { LiveTarget } from './detect.js';
+import { KubeRequestError, listPages, METADATA_ONLY_ACCEPT } from './raw-list.js';
 
 const PAGE_SIZE = 500;
-/** Pods as metadata only: labels and annotations are all the selectors read, at a fraction of the bytes. */
-const METADATA_ONLY = k8s.setHeaderOptions('Accept', 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1');
-
-interface Page<T> {
-  items: T[];
-  metadata?: { _continue?: string } | undefined;
-}
 
 /**
- * Reads the live cluster with list pages, never per-namespace calls: namespaces and pods cluster-wide with
- * `limit`/`continue`, and only the source Secrets that are named.
+ * Reads the live cluster with list pages, never per-namespace calls: namespaces and pods (metadata only)
+ * cluster-wide with `limit`/`continue`, and only the source Secrets that are named.
  */
 export function liveCluster(target: LiveTarget): ClusterReader {
   const config = loadKubeConfig(target);
@@ -25,21 +19,30 @@ export function liveCluster(target: LiveTarget): ClusterReader {
     description: `cluster ${config.getCurrentCluster()?.server ?? ''}`.trim(),
     async listNamespaces() {
       const namespaces: NamespaceFacts[] = [];
-      await paginate('list namespaces', (token) => core.listNamespace({ limit: PAGE_SIZE, _continue: token }), (item) => {
-        const meta = item.metadata;
-        if (meta?.name) namespaces.push({ name: meta.name, labels: strings(meta.labels), annotations: strings(meta.annotations) });
-      }, () => namespaces.splice(0));
+      await listFresh(
+        'list namespaces',
+        (visit) => listPages(config, '/api/v1/namespaces', { limit: PAGE_SIZE, accept: METADATA_ONLY_ACCEPT }, visit),
+        (items) => {
+          for (const item of items) {
+            const meta = metadataOf(item);
+            if (meta.name) namespaces.push({ name: meta.name, labels: meta.labels, annotations: meta.annotations });
+          }
+        },
+        () => namespaces.splice(0),
+      );
       return namespaces;
     },
     async scanPods(visit) {
-      await paginate(
+      await listFresh(
         'list pods',
-        (token) => core.listPodForAllNamespaces({ limit: PAGE_SIZE, _continue: token }, METADATA_ONLY),
-        (item) => {
-          const meta = item.metadata;
-          if (meta?.namespace) {
-            const pod: PodFacts = { namespace: meta.namespace, labels: strings(meta.labels), annotations: strings(meta.annotations) };
-            visit(pod);
+        (onPage) => listPages(config, '/api/v1/pods', { limit: PAGE_SIZE, accept: METADATA_ONLY_ACCEPT }, onPage),
+        (items) => {
+          for (const item of items) {
+            const meta = metadataOf(item);
+            if (meta.namespace) {
+              const pod: PodFacts = { namespace: meta.namespace, labels: meta.labels, annotations: meta.annotations };
+              visit(pod);
+            }
           }
         },
       );
@@ -57,31 +60,50 @@ export function liveCluster(target: LiveTarget): ClusterReader {
 }
 
 /**
- * Follows `continue` tokens, visiting page by page. A 410 means the snapshot behind the token expired: `restart`
- * forgets what was visited and the list starts again, once, rather than mixing two snapshots.
+ * A 410 means the snapshot behind a continue token expired: `restart` forgets what was visited and the list
+ * starts again, once, rather than mixing two snapshots.
  */
-async function paginate<T>(
+async function listFresh(
   action: string,
-  list: (token: string | undefined) => Promise<Page<T>>,
-  visit: (item: T) => void,
+  list: (visit: (items: unknown[]) => void) => Promise<void>,
+  visit: (items: unknown[]) => void,
   restart: () => void = () => undefined,
 ): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      let token: string | undefined;
-      do {
-        const page = await list(token);
-        page.items.forEach(visit);
-        token = page.metadata?._continue || undefined;
-      } while (token);
+      await list(visit);
       return;
     } catch (error) {
-      if (statusOf(error) !== 410 || attempt > 0) throw new Error(describeKubeError(action, error));
+      const code = error instanceof KubeRequestError ? error.code : undefined;
+      if (code !== 410 || attempt > 0) throw new Error(`${action}: ${error instanceof Error ? error.message : String(error)}`);
       restart();
     }
   }
 }
 
-function strings(map: Record<string, string> | undefined): StringMap {
-  return map ?? {};
+interface Metadata {
+  name?: string | undefined;
+  namespace?: string | undefined;
+  labels: StringMap;
+  annotations: StringMap;
+}
+
+function metadataOf(item: unknown): Metadata {
+  const meta = isRecord(item) && isRecord(item['metadata']) ? item['metadata'] : {};
+  return {
+    name: typeof meta['name'] === 'string' ? meta['name'] : undefined,
+    namespace: typeof meta['namespace'] === 'string' ? meta['namespace'] : undefined,
+    labels: stringMap(meta['labels']),
+    annotations: stringMap(meta['annotations']),
+  };
+}
+
+function stringMap(value: unknown): StringMap {
+  if (!isRecord(value)) return {};
+  for (const entry of Object.values(value)) if (typeof entry !== 'string') return {};
+  return value as StringMap;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
