@@ -18,6 +18,10 @@ const schemaFiles = [
   'docker-config.schema.json',
   'aws-ecr-login-config.schema.json',
   'function-config.schema.json',
+  'ecr-public-login-config.schema.json',
+  'acr-login-config.schema.json',
+  'gar-login-config.schema.json',
+  'basic-auth.schema.json',
 ] as const;
 
 /** Export name -> [schema reference, generated type it guards]. */
@@ -27,6 +31,10 @@ const validators: Record<string, [string, string]> = {
   validateDockerCfg: ['docker-config.schema.json#/definitions/DockerCfg', 'DockerCfg'],
   validateAwsEcrLoginConfig: ['aws-ecr-login-config.schema.json', 'AwsEcrLoginConfig'],
   validateFunctionConfig: ['function-config.schema.json', 'RenderSettings'],
+  validateEcrPublicLoginConfig: ['ecr-public-login-config.schema.json', 'EcrPublicLoginConfig'],
+  validateAcrLoginConfig: ['acr-login-config.schema.json', 'AcrLoginConfig'],
+  validateGarLoginConfig: ['gar-login-config.schema.json', 'GarLoginConfig'],
+  validateBasicAuthSource: ['basic-auth.schema.json', 'BasicAuthSource'],
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -13,6 +13,19 @@ export function cloudTokenProvider(): TokenProvider {
           const { fetchEcrToken } = await import('./aws/ecr-token-provider.js');
           return fetchEcrToken(request);
         }
+        case 'ecr-public': {
+          quietAwsSdk();
+          const { fetchEcrPublicToken } = await import('./aws/ecr-public-token-provider.js');
+          return fetchEcrPublicToken(request);
+        }
+        case 'acr': {
+          const { fetchAcrToken } = await import('./azure/acr-token-provider.js');
+          return fetchAcrToken(request);
+        }
+        case 'gar': {
+          const { fetchGarToken } = await import('./google/gar-token-provider.js');
+          return fetchGarToken(request);
+        }
       }
     },
   };

@@ -2,6 +2,7 @@ import type { AwsEcrLoginConfig } from '../generated/aws-ecr-login-config.js';
 import type { DockerAuthEntry, DockerAuths } from '../generated/docker-config.js';
 import { validateAwsEcrLoginConfig, validateDockerCfg, validateDockerConfigJson } from '../generated/validators.js';
 import { describeAjvErrors } from '../validation/ajv-errors.js';
+import { parseAcrLogin, parseBasicAuth, parseEcrPublicLogin, parseGarLogin } from './cloud-sources.js';
 import { basicAuth, type RegistryCredential } from './docker-config.js';
 import { ecrRegistryHost, type TokenRequest } from './tokens.js';
 
@@ -11,6 +12,8 @@ export interface SourceSecret {
   /** Values are checked here, not trusted: input manifests may hold numbers where strings belong. */
   readonly data?: Readonly<Record<string, unknown>> | undefined;
   readonly stringData?: Readonly<Record<string, unknown>> | undefined;
+  /** `metadata.annotations`: a `kubernetes.io/basic-auth` source names its registry there. */
+  readonly annotations?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** What a source contributes: logins as they are, or a token to mint for one registry. */
@@ -26,6 +29,10 @@ export const SOURCE_TYPES = {
   dockerConfigJson: 'kubernetes.io/dockerconfigjson',
   dockerCfg: 'kubernetes.io/dockercfg',
   ecrLogin: 'banzaicloud.io/aws-ecr-login-config',
+  ecrPublicLogin: 'imps-krm.io/ecr-public-login-config',
+  acrLogin: 'imps-krm.io/acr-login-config',
+  garLogin: 'imps-krm.io/gar-login-config',
+  basicAuth: 'kubernetes.io/basic-auth',
 } as const;
 
 const KNOWN_TYPES = Object.values(SOURCE_TYPES);
@@ -47,6 +54,14 @@ export function parseSource(secret: SourceSecret): SourceParse {
       return withCredentials(parseDockerJson(keys.values, '.dockercfg', false), everything);
     case SOURCE_TYPES.ecrLogin:
       return withCredentials(parseEcrLogin(keys.values), [keys.values['secretKey'], keys.values['sessionToken']]);
+    case SOURCE_TYPES.ecrPublicLogin:
+      return withCredentials(parseEcrPublicLogin(keys.values), [keys.values['secretKey'], keys.values['sessionToken']]);
+    case SOURCE_TYPES.acrLogin:
+      return withCredentials(parseAcrLogin(keys.values), [keys.values['clientSecret']]);
+    case SOURCE_TYPES.garLogin:
+      return withCredentials(parseGarLogin(keys.values), [keys.values['serviceAccountKey']]);
+    case SOURCE_TYPES.basicAuth:
+      return withCredentials(parseBasicAuth(keys.values, secret.annotations ?? {}), [keys.values['password']]);
     default:
       return fail(`unknown secret type ${JSON.stringify(secret.type ?? 'Opaque')}: expected one of ${KNOWN_TYPES.join(', ')}`);
   }

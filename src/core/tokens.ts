@@ -14,7 +14,51 @@ export interface EcrTokenRequest {
   readonly roleArn?: string | undefined;
 }
 
-export type TokenRequest = EcrTokenRequest;
+/** An ECR Public token (`public.ecr.aws`). Its API lives in us-east-1 only, so there is no region to choose. */
+export interface EcrPublicTokenRequest {
+  readonly provider: 'ecr-public';
+  readonly keys?: AwsKeys | undefined;
+  readonly roleArn?: string | undefined;
+}
+
+/** Which Entra ID identity asks for the token that ACR exchanges. */
+export type AzureIdentity =
+  /** Neither id: the system-assigned identity. */
+  | { readonly kind: 'ManagedIdentity'; readonly clientId?: string | undefined; readonly resourceId?: string | undefined }
+  /** Unset fields come from the webhook-injected AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE. */
+  | {
+      readonly kind: 'WorkloadIdentity';
+      readonly clientId?: string | undefined;
+      readonly tenantId?: string | undefined;
+      readonly tokenFile?: string | undefined;
+    }
+  | { readonly kind: 'ServicePrincipal'; readonly clientId: string; readonly tenantId: string; readonly clientSecret: string };
+
+/** An ACR login minted from an Entra ID token (what msi-acrpull does). The token is valid for one registry only. */
+export interface AcrTokenRequest {
+  readonly provider: 'acr';
+  /** Host of the registry (`myreg.azurecr.io`), or an `http://127.0.0.1:PORT` test address (see docs/registries.md). */
+  readonly registry: string;
+  /** Space-separated `repository:<repo>:pull` scopes: absent, the ACR refresh token itself is the password. */
+  readonly scope?: string | undefined;
+  readonly identity: AzureIdentity;
+  /** Entra ID authority (sovereign clouds); absent, the SDK's default or AZURE_AUTHORITY_HOST. */
+  readonly authorityHost?: string | undefined;
+  /** OAuth scope of the Entra token, e.g. `https://management.azure.com/.default`. */
+  readonly tokenScope: string;
+  /** The render pipeline redacts `keys` of every request; ACR secrets reach its redactor through parseSource. */
+  readonly keys?: undefined;
+}
+
+/** A Google OAuth access token for Artifact Registry / Container Registry: one serves every Google registry. */
+export interface GarTokenRequest {
+  readonly provider: 'gar';
+  /** A service-account key (JSON). Absent: Application Default Credentials (workload identity, metadata server). */
+  readonly serviceAccountKey?: string | undefined;
+  readonly keys?: undefined;
+}
+
+export type TokenRequest = EcrTokenRequest | EcrPublicTokenRequest | AcrTokenRequest | GarTokenRequest;
 
 /** A registry login minted by a cloud, valid until `expiresAt`. */
 export interface RegistryToken {
@@ -26,20 +70,69 @@ export interface RegistryToken {
 /**
  * Everything that changes the token, so equal keys can share one token call. Kept in memory only: it holds
  * credentials. (IMPS keyed its cache without the role ARN, so two roles on the same keys shared a token.)
+ * Each field is tagged with its name so two providers' fields can never line up by accident.
  */
 export function tokenRequestKey(request: TokenRequest): string {
-  return JSON.stringify([
-    request.provider,
-    request.region,
-    request.keys?.accessKeyId ?? null,
-    request.keys?.secretAccessKey ?? null,
-    request.keys?.sessionToken ?? null,
-    request.roleArn ?? null,
-  ]);
+  switch (request.provider) {
+    case 'ecr':
+      return JSON.stringify([request.provider, request.region, ...awsParts(request.keys, request.roleArn)]);
+    case 'ecr-public':
+      return JSON.stringify([request.provider, ...awsParts(request.keys, request.roleArn)]);
+    case 'acr': {
+      const identity = request.identity;
+      return JSON.stringify([
+        request.provider,
+        request.registry,
+        request.scope ?? null,
+        request.authorityHost ?? null,
+        request.tokenScope,
+        identity.kind,
+        identity.clientId ?? null,
+        identity.kind === 'ManagedIdentity' ? (identity.resourceId ?? null) : null,
+        identity.kind === 'ManagedIdentity' ? null : (identity.tenantId ?? null),
+        identity.kind === 'WorkloadIdentity' ? (identity.tokenFile ?? null) : null,
+        identity.kind === 'ServicePrincipal' ? identity.clientSecret : null,
+      ]);
+    }
+    case 'gar':
+      return JSON.stringify([request.provider, request.serviceAccountKey ?? null]);
+  }
 }
 
-/** Registry host of a private ECR registry; China regions live under amazonaws.com.cn. */
-export function ecrRegistryHost(accountId: string, region: string): string {
-  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-  return `${accountId}.dkr.ecr.${region}.${suffix}`;
+/** Every secret value a request carries, for a redactor. */
+export function tokenRequestSecrets(request: TokenRequest): string[] {
+  switch (request.provider) {
+    case 'ecr':
+    case 'ecr-public':
+      return [request.keys?.secretAccessKey, request.keys?.sessionToken].filter((v): v is string => v !== undefined);
+    case 'acr':
+      return request.identity.kind === 'ServicePrincipal' ? [request.identity.clientSecret] : [];
+    case 'gar':
+      return request.serviceAccountKey === undefined ? [] : [request.serviceAccountKey];
+  }
 }
+
+function awsParts(keys: AwsKeys | undefined, roleArn: string | undefined): Array<string | null> {
+  return [keys?.accessKeyId ?? null, keys?.secretAccessKey ?? null, keys?.sessionToken ?? null, roleArn ?? null];
+}
+
+/**
+ * Registry host of a private ECR registry, by partition: China under amazonaws.com.cn, the ISO partitions under
+ * their own domains; GovCloud (us-gov-*) keeps amazonaws.com.
+ */
+export function ecrRegistryHost(accountId: string, region: string): string {
+  return `${accountId}.dkr.ecr.${region}.${awsDnsSuffix(region)}`;
+}
+
+export function awsDnsSuffix(region: string): string {
+  if (region.startsWith('cn-')) return 'amazonaws.com.cn';
+  if (region.startsWith('us-isob-')) return 'sc2s.sgov.gov';
+  if (region.startsWith('us-iso-')) return 'c2s.ic.gov';
+  return 'amazonaws.com';
+}
+
+export const ECR_PUBLIC_REGISTRY = 'public.ecr.aws';
+/** ECR Public's GetAuthorizationToken answers only here. */
+export const ECR_PUBLIC_REGION = 'us-east-1';
+export const ACR_USERNAME = '00000000-0000-0000-0000-000000000000';
+export const GOOGLE_USERNAME = 'oauth2accesstoken';

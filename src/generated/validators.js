@@ -2492,7 +2492,7 @@ return errors === 0;
 }
 
 export const validateFunctionConfig = validate38;
-const schema39 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"function-config.schema.json","title":"RenderSettings","description":"How a render runs, shared by every face: `render` flags, KRM function settings (ConfigMap data or `imps-krm.io/<setting>` annotations on the functionConfig) and Argo CD plugin parameters.","type":"object","additionalProperties":false,"properties":{"cluster":{"type":"string","enum":["auto","live","input"],"description":"Where namespaces, pods and source Secrets come from: the live cluster, the input manifests, or `auto` (live when a kubeconfig or in-cluster config exists, else input)."},"kubeconfig":{"type":"string","description":"Path of the kubeconfig for live mode (default: KUBECONFIG, ~/.kube/config, in-cluster)."},"context":{"type":"string","description":"kubeconfig context for live mode."},"output":{"type":"string","enum":["secrets","shells"],"description":"`secrets` renders token material; `shells` renders refresher-managed Secrets with no credential, for the in-cluster controller to fill."},"patchServiceAccounts":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of ServiceAccounts among the items in targeted namespaces."},"patchWorkloads":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of Pod templates among the items in targeted namespaces."}}};
+const schema39 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"function-config.schema.json","title":"RenderSettings","description":"How a render runs, shared by every face: `render` flags, KRM function settings (ConfigMap data or `imps-krm.io/<setting>` annotations on the functionConfig) and Argo CD plugin parameters.","type":"object","additionalProperties":false,"properties":{"cluster":{"type":"string","enum":["auto","live","input"],"description":"Where namespaces, pods and source Secrets come from: the live cluster, the input manifests, or `auto` (live when a kubeconfig or in-cluster config exists, else input)."},"kubeconfig":{"type":"string","description":"Path of the kubeconfig for live mode (default: KUBECONFIG, ~/.kube/config, in-cluster)."},"context":{"type":"string","description":"kubeconfig context for live mode."},"output":{"type":"string","enum":["secrets","shells"],"description":"`secrets` renders token material; `shells` renders refresher-managed Secrets with no credential, for the in-cluster controller to fill."},"patchServiceAccounts":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of ServiceAccounts among the items in targeted namespaces."},"patchWorkloads":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of Pod templates among the items in targeted namespaces."},"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra manifest files or folders read as input, relative to the working directory (the kustomization root under kustomize, the app directory under Argo CD): Namespaces, Pods, workloads and source Secrets for input mode. Comma-separated where settings are strings (annotations, ConfigMap data, Argo CD env)."}}};
 
 function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="function-config.schema.json" */;
@@ -2500,7 +2500,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((((((key0 === "cluster") || (key0 === "kubeconfig")) || (key0 === "context")) || (key0 === "output")) || (key0 === "patchServiceAccounts")) || (key0 === "patchWorkloads"))){
+if(!(((((((key0 === "cluster") || (key0 === "kubeconfig")) || (key0 === "context")) || (key0 === "output")) || (key0 === "patchServiceAccounts")) || (key0 === "patchWorkloads")) || (key0 === "files"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -2605,9 +2605,15 @@ vErrors.push(err8);
 errors++;
 }
 }
-}
-else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.files !== undefined){
+let data6 = data.files;
+if(Array.isArray(data6)){
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+let data7 = data6[i0];
+if(typeof data7 === "string"){
+if(data7.length < 1){
+const err9 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2616,6 +2622,944 @@ vErrors.push(err9);
 }
 errors++;
 }
+}
+else {
+const err10 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
 validate38.errors = vErrors;
+return errors === 0;
+}
+
+export const validateEcrPublicLoginConfig = validate39;
+const schema40 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"ecr-public-login-config.schema.json","title":"EcrPublicLoginConfig","description":"Keys of an imps-krm.io/ecr-public-login-config Secret (from data, base64-decoded, or stringData): an ECR Public token for public.ecr.aws, username AWS, from GetAuthorizationToken in us-east-1 (the only region where it works). Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile). The principal needs ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken. The Secret may have no keys at all.","type":"object","additionalProperties":false,"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Session token for temporary keys."},"roleArn":{"type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]+:role/.+$","description":"Role to assume (STS AssumeRole in us-east-1) before asking ECR Public for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
+
+function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="ecr-public-login-config.schema.json" */;
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((((key0 === "accessKeyID") || (key0 === "secretKey")) || (key0 === "sessionToken")) || (key0 === "roleArn"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.accessKeyID !== undefined){
+if(data.secretKey === undefined){
+const err1 = {instancePath,schemaPath:"#/dependencies",keyword:"dependencies",params:{property: "accessKeyID",
+    missingProperty: "secretKey",
+    depsCount: 1,
+    deps: "secretKey"},message:"must have property secretKey when property accessKeyID is present"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.secretKey !== undefined){
+if(data.accessKeyID === undefined){
+const err2 = {instancePath,schemaPath:"#/dependencies",keyword:"dependencies",params:{property: "secretKey",
+    missingProperty: "accessKeyID",
+    depsCount: 1,
+    deps: "accessKeyID"},message:"must have property accessKeyID when property secretKey is present"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.sessionToken !== undefined){
+if(data.accessKeyID === undefined){
+const err3 = {instancePath,schemaPath:"#/dependencies",keyword:"dependencies",params:{property: "sessionToken",
+    missingProperty: "accessKeyID",
+    depsCount: 2,
+    deps: "accessKeyID, secretKey"},message:"must have properties accessKeyID, secretKey when property sessionToken is present"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.secretKey === undefined){
+const err4 = {instancePath,schemaPath:"#/dependencies",keyword:"dependencies",params:{property: "sessionToken",
+    missingProperty: "secretKey",
+    depsCount: 2,
+    deps: "accessKeyID, secretKey"},message:"must have properties accessKeyID, secretKey when property sessionToken is present"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.accessKeyID !== undefined){
+let data0 = data.accessKeyID;
+if(typeof data0 === "string"){
+if(data0.length < 1){
+const err5 = {instancePath:instancePath+"/accessKeyID",schemaPath:"#/properties/accessKeyID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/accessKeyID",schemaPath:"#/properties/accessKeyID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.secretKey !== undefined){
+let data1 = data.secretKey;
+if(typeof data1 === "string"){
+if(data1.length < 1){
+const err7 = {instancePath:instancePath+"/secretKey",schemaPath:"#/properties/secretKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/secretKey",schemaPath:"#/properties/secretKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.sessionToken !== undefined){
+let data2 = data.sessionToken;
+if(typeof data2 === "string"){
+if(data2.length < 1){
+const err9 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/properties/sessionToken/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/properties/sessionToken/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.roleArn !== undefined){
+let data3 = data.roleArn;
+if(typeof data3 === "string"){
+if(!pattern4.test(data3)){
+const err11 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:iam::[0-9]+:role/.+$"},message:"must match pattern \""+"^arn:aws[a-z-]*:iam::[0-9]+:role/.+$"+"\""};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+validate39.errors = vErrors;
+return errors === 0;
+}
+
+export const validateAcrLoginConfig = validate40;
+const schema41 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"acr-login-config.schema.json","title":"AcrLoginConfig","description":"Keys of an imps-krm.io/acr-login-config Secret (from data, base64-decoded, or stringData): an Azure Container Registry login minted from an Entra ID token, as msi-acrpull does. The Entra token is exchanged at https://<registry>/oauth2/exchange for an ACR refresh token; with a scope, that is exchanged at /oauth2/token for a repository-scoped access token. Username 00000000-0000-0000-0000-000000000000; expiry from the token's exp claim.","type":"object","required":["registry","identity"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$","description":"Registry host, e.g. myregistry.azurecr.io. Its suffix must be allowed (IMPS_KRM_ACR_ALLOWED_SUFFIXES, default azurecr.io, azurecr.us, azurecr.cn). Test only: http://127.0.0.1:PORT when IMPS_KRM_INSECURE_REGISTRY_HOSTS lists 127.0.0.1."},"scope":{"type":"string","pattern":"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$","description":"Space-separated scopes such as repository:team/app:pull. Absent: the unscoped ACR refresh token is the password (every repository the identity may pull). No wildcards."},"identity":{"type":"string","enum":["ManagedIdentity","WorkloadIdentity","ServicePrincipal"],"description":"ManagedIdentity: the managed identity of the node or pod running imps-krm (IMDS), chosen by clientID or resourceID, else system-assigned. WorkloadIdentity: a federated service account token file (AKS workload identity; unset fields come from AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE). ServicePrincipal: clientID, tenantID and clientSecret."},"clientID":{"type":"string","minLength":1,"description":"Client (application) id of the managed identity, app registration or service principal."},"resourceID":{"type":"string","pattern":"^/subscriptions/.+","description":"ManagedIdentity only: ARM resource id of a user-assigned identity (instead of clientID)."},"tenantID":{"type":"string","minLength":1,"description":"WorkloadIdentity and ServicePrincipal: directory (tenant) id."},"clientSecret":{"type":"string","minLength":1,"description":"ServicePrincipal only: the client secret."},"federatedTokenFile":{"type":"string","minLength":1,"description":"WorkloadIdentity only: path of the projected service account token (default AZURE_FEDERATED_TOKEN_FILE)."},"environment":{"type":"string","enum":["PublicCloud","USGovernmentCloud","ChinaCloud","AirgappedCloud"],"description":"Azure cloud: sets the Entra authority host and the Resource Manager audience. Default PublicCloud (then AZURE_AUTHORITY_HOST is honoured). AirgappedCloud needs authorityHost and resourceManagerAudience."},"authorityHost":{"type":"string","pattern":"^https://[^\\s/]+/?$","description":"Entra ID authority host, overriding the environment's, e.g. https://login.microsoftonline.us."},"resourceManagerAudience":{"type":"string","pattern":"^https://[^\\s]+$","description":"Resource Manager audience, overriding the environment's, e.g. https://management.usgovcloudapi.net/. The Entra token is requested for <audience>/.default."}},"allOf":[{"if":{"properties":{"identity":{"const":"ServicePrincipal"}},"required":["identity"]},"then":{"required":["clientID","tenantID","clientSecret"]}},{"if":{"properties":{"environment":{"const":"AirgappedCloud"}},"required":["environment"]},"then":{"required":["authorityHost","resourceManagerAudience"]}}]};
+const func2 = Object.prototype.hasOwnProperty;
+const pattern6 = new RegExp("^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$", "u");
+const pattern7 = new RegExp("^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$", "u");
+const pattern8 = new RegExp("^/subscriptions/.+", "u");
+const pattern9 = new RegExp("^https://[^\\s/]+/?$", "u");
+const pattern10 = new RegExp("^https://[^\\s]+$", "u");
+
+function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="acr-login-config.schema.json" */;
+let vErrors = null;
+let errors = 0;
+const _errs2 = errors;
+let valid1 = true;
+const _errs3 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.identity === undefined) && (missing0 = "identity")){
+const err0 = {};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+else {
+if(data.identity !== undefined){
+if("ServicePrincipal" !== data.identity){
+const err1 = {};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+}
+var _valid0 = _errs3 === errors;
+errors = _errs2;
+if(vErrors !== null){
+if(_errs2){
+vErrors.length = _errs2;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs5 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.clientID === undefined){
+const err2 = {instancePath,schemaPath:"#/allOf/0/then/required",keyword:"required",params:{missingProperty: "clientID"},message:"must have required property '"+"clientID"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.tenantID === undefined){
+const err3 = {instancePath,schemaPath:"#/allOf/0/then/required",keyword:"required",params:{missingProperty: "tenantID"},message:"must have required property '"+"tenantID"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.clientSecret === undefined){
+const err4 = {instancePath,schemaPath:"#/allOf/0/then/required",keyword:"required",params:{missingProperty: "clientSecret"},message:"must have required property '"+"clientSecret"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+var _valid0 = _errs5 === errors;
+valid1 = _valid0;
+}
+if(!valid1){
+const err5 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+const _errs7 = errors;
+let valid3 = true;
+const _errs8 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing1;
+if((data.environment === undefined) && (missing1 = "environment")){
+const err6 = {};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+else {
+if(data.environment !== undefined){
+if("AirgappedCloud" !== data.environment){
+const err7 = {};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+}
+var _valid1 = _errs8 === errors;
+errors = _errs7;
+if(vErrors !== null){
+if(_errs7){
+vErrors.length = _errs7;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs10 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.authorityHost === undefined){
+const err8 = {instancePath,schemaPath:"#/allOf/1/then/required",keyword:"required",params:{missingProperty: "authorityHost"},message:"must have required property '"+"authorityHost"+"'"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(data.resourceManagerAudience === undefined){
+const err9 = {instancePath,schemaPath:"#/allOf/1/then/required",keyword:"required",params:{missingProperty: "resourceManagerAudience"},message:"must have required property '"+"resourceManagerAudience"+"'"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+var _valid1 = _errs10 === errors;
+valid3 = _valid1;
+}
+if(!valid3){
+const err10 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.registry === undefined){
+const err11 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "registry"},message:"must have required property '"+"registry"+"'"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(data.identity === undefined){
+const err12 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "identity"},message:"must have required property '"+"identity"+"'"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func2.call(schema41.properties, key0))){
+const err13 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.registry !== undefined){
+let data2 = data.registry;
+if(typeof data2 === "string"){
+if(!pattern6.test(data2)){
+const err14 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/pattern",keyword:"pattern",params:{pattern: "^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$"},message:"must match pattern \""+"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$"+"\""};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.scope !== undefined){
+let data3 = data.scope;
+if(typeof data3 === "string"){
+if(!pattern7.test(data3)){
+const err16 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/pattern",keyword:"pattern",params:{pattern: "^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$"},message:"must match pattern \""+"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$"+"\""};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.identity !== undefined){
+let data4 = data.identity;
+if(typeof data4 !== "string"){
+const err18 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if(!(((data4 === "ManagedIdentity") || (data4 === "WorkloadIdentity")) || (data4 === "ServicePrincipal"))){
+const err19 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/enum",keyword:"enum",params:{allowedValues: schema41.properties.identity.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data.clientID !== undefined){
+let data5 = data.clientID;
+if(typeof data5 === "string"){
+if(data5.length < 1){
+const err20 = {instancePath:instancePath+"/clientID",schemaPath:"#/properties/clientID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/clientID",schemaPath:"#/properties/clientID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data.resourceID !== undefined){
+let data6 = data.resourceID;
+if(typeof data6 === "string"){
+if(!pattern8.test(data6)){
+const err22 = {instancePath:instancePath+"/resourceID",schemaPath:"#/properties/resourceID/pattern",keyword:"pattern",params:{pattern: "^/subscriptions/.+"},message:"must match pattern \""+"^/subscriptions/.+"+"\""};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/resourceID",schemaPath:"#/properties/resourceID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data.tenantID !== undefined){
+let data7 = data.tenantID;
+if(typeof data7 === "string"){
+if(data7.length < 1){
+const err24 = {instancePath:instancePath+"/tenantID",schemaPath:"#/properties/tenantID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/tenantID",schemaPath:"#/properties/tenantID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data.clientSecret !== undefined){
+let data8 = data.clientSecret;
+if(typeof data8 === "string"){
+if(data8.length < 1){
+const err26 = {instancePath:instancePath+"/clientSecret",schemaPath:"#/properties/clientSecret/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/clientSecret",schemaPath:"#/properties/clientSecret/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data.federatedTokenFile !== undefined){
+let data9 = data.federatedTokenFile;
+if(typeof data9 === "string"){
+if(data9.length < 1){
+const err28 = {instancePath:instancePath+"/federatedTokenFile",schemaPath:"#/properties/federatedTokenFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/federatedTokenFile",schemaPath:"#/properties/federatedTokenFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data.environment !== undefined){
+let data10 = data.environment;
+if(typeof data10 !== "string"){
+const err30 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+if(!((((data10 === "PublicCloud") || (data10 === "USGovernmentCloud")) || (data10 === "ChinaCloud")) || (data10 === "AirgappedCloud"))){
+const err31 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/enum",keyword:"enum",params:{allowedValues: schema41.properties.environment.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data.authorityHost !== undefined){
+let data11 = data.authorityHost;
+if(typeof data11 === "string"){
+if(!pattern9.test(data11)){
+const err32 = {instancePath:instancePath+"/authorityHost",schemaPath:"#/properties/authorityHost/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s/]+/?$"},message:"must match pattern \""+"^https://[^\\s/]+/?$"+"\""};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/authorityHost",schemaPath:"#/properties/authorityHost/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data.resourceManagerAudience !== undefined){
+let data12 = data.resourceManagerAudience;
+if(typeof data12 === "string"){
+if(!pattern10.test(data12)){
+const err34 = {instancePath:instancePath+"/resourceManagerAudience",schemaPath:"#/properties/resourceManagerAudience/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s]+$"},message:"must match pattern \""+"^https://[^\\s]+$"+"\""};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/resourceManagerAudience",schemaPath:"#/properties/resourceManagerAudience/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+validate40.errors = vErrors;
+return errors === 0;
+}
+
+export const validateGarLoginConfig = validate41;
+const schema42 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"gar-login-config.schema.json","title":"GarLoginConfig","description":"Keys of an imps-krm.io/gar-login-config Secret (from data, base64-decoded, or stringData): a Google OAuth access token (scope cloud-platform) for Artifact Registry or Container Registry, username oauth2accesstoken, expiry from the token. Without serviceAccountKey, Application Default Credentials of the process are used (GKE workload identity / the metadata server, GOOGLE_APPLICATION_CREDENTIALS).","type":"object","required":["registry"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$","description":"Registry host: <location>-docker.pkg.dev (Artifact Registry) or gcr.io, us.gcr.io, eu.gcr.io, asia.gcr.io (Container Registry). One token serves them all: list one source per host."},"serviceAccountKey":{"type":"string","minLength":1,"description":"A service-account key file (JSON, type service_account)."}}};
+const pattern11 = new RegExp("^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$", "u");
+
+function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="gar-login-config.schema.json" */;
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.registry === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "registry"},message:"must have required property '"+"registry"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "registry") || (key0 === "serviceAccountKey"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.registry !== undefined){
+let data0 = data.registry;
+if(typeof data0 === "string"){
+if(!pattern11.test(data0)){
+const err2 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$"},message:"must match pattern \""+"^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$"+"\""};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.serviceAccountKey !== undefined){
+let data1 = data.serviceAccountKey;
+if(typeof data1 === "string"){
+if(data1.length < 1){
+const err4 = {instancePath:instancePath+"/serviceAccountKey",schemaPath:"#/properties/serviceAccountKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/serviceAccountKey",schemaPath:"#/properties/serviceAccountKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+validate41.errors = vErrors;
+return errors === 0;
+}
+
+export const validateBasicAuthSource = validate42;
+const schema43 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"basic-auth.schema.json","title":"BasicAuthSource","description":"Keys of a kubernetes.io/basic-auth Secret used as a source: one registry login. The registry comes from the Secret's imps-krm.io/registry annotation or, when the reader gives no annotations, its registry key.","type":"object","required":["username","password"],"properties":{"username":{"type":"string","minLength":1,"description":"Registry username."},"password":{"type":"string","minLength":1,"description":"Registry password or token."},"registry":{"type":"string","minLength":1,"description":"Registry host (e.g. registry.example.com or registry.example.com:5000), when not given by the annotation."}}};
+
+function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="basic-auth.schema.json" */;
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.username === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.password === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "password"},message:"must have required property '"+"password"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.username !== undefined){
+let data0 = data.username;
+if(typeof data0 === "string"){
+if(data0.length < 1){
+const err2 = {instancePath:instancePath+"/username",schemaPath:"#/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/username",schemaPath:"#/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.password !== undefined){
+let data1 = data.password;
+if(typeof data1 === "string"){
+if(data1.length < 1){
+const err4 = {instancePath:instancePath+"/password",schemaPath:"#/properties/password/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/password",schemaPath:"#/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.registry !== undefined){
+let data2 = data.registry;
+if(typeof data2 === "string"){
+if(data2.length < 1){
+const err6 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+validate42.errors = vErrors;
 return errors === 0;
 }

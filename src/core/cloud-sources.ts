@@ -1,0 +1,143 @@
+import type { AcrLoginConfig } from '../generated/acr-login-config.js';
+import type { EcrPublicLoginConfig } from '../generated/ecr-public-login-config.js';
+import type { GarLoginConfig } from '../generated/gar-login-config.js';
+import {
+  validateAcrLoginConfig,
+  validateBasicAuthSource,
+  validateEcrPublicLoginConfig,
+  validateGarLoginConfig,
+} from '../generated/validators.js';
+import { describeAjvErrors } from '../validation/ajv-errors.js';
+import { AZURE_CLOUDS, defaultScopeOf } from './azure-clouds.js';
+import { basicAuth } from './docker-config.js';
+import type { SourcePlan } from './sources.js';
+import { ECR_PUBLIC_REGISTRY, type AzureIdentity } from './tokens.js';
+
+/** What a format parser returns: a plan plus the values a redactor must learn, or field errors. */
+export type FormatResult = { plan: SourcePlan; secrets: string[] } | { errors: string[] };
+
+/** The annotation naming the registry of a `kubernetes.io/basic-auth` source. */
+export const REGISTRY_ANNOTATION = 'imps-krm.io/registry';
+
+const ajvErrors = (errors: Parameters<typeof describeAjvErrors>[0]): { errors: string[] } => ({
+  errors: describeAjvErrors(errors).map((e) => `${e.path}: ${e.message}`),
+});
+
+const definedOnly = (values: ReadonlyArray<string | undefined>): string[] => values.filter((v): v is string => v !== undefined);
+
+export function parseEcrPublicLogin(values: Record<string, string>): FormatResult {
+  if (!validateEcrPublicLoginConfig(values)) return ajvErrors(validateEcrPublicLoginConfig.errors);
+  const config: EcrPublicLoginConfig = values;
+  const keys =
+    config.accessKeyID !== undefined && config.secretKey !== undefined
+      ? { accessKeyId: config.accessKeyID, secretAccessKey: config.secretKey, sessionToken: config.sessionToken }
+      : undefined;
+  return {
+    plan: { kind: 'token', request: { provider: 'ecr-public', keys, roleArn: config.roleArn }, registry: ECR_PUBLIC_REGISTRY },
+    secrets: definedOnly([config.secretKey, config.sessionToken]),
+  };
+}
+
+export function parseAcrLogin(values: Record<string, string>): FormatResult {
+  if (!validateAcrLoginConfig(values)) return ajvErrors(validateAcrLoginConfig.errors);
+  const config: AcrLoginConfig = values;
+  const identity = acrIdentity(config);
+  if ('errors' in identity) return identity;
+  const environment = config.environment ?? 'PublicCloud';
+  const cloud = environment === 'AirgappedCloud' ? undefined : AZURE_CLOUDS[environment];
+  // Public cloud without an explicit host: leave it to the SDK, which honours AZURE_AUTHORITY_HOST.
+  const authorityHost = config.authorityHost ?? (environment === 'PublicCloud' ? undefined : cloud?.authorityHost);
+  const audience = config.resourceManagerAudience ?? cloud?.resourceManagerAudience ?? AZURE_CLOUDS.PublicCloud.resourceManagerAudience;
+  const registry = config.registry.replace(/\/+$/, '');
+  return {
+    plan: {
+      kind: 'token',
+      request: { provider: 'acr', registry, scope: config.scope, identity: identity.identity, authorityHost, tokenScope: defaultScopeOf(audience) },
+      registry,
+    },
+    secrets: definedOnly([config.clientSecret]),
+  };
+}
+
+/** Each identity kind takes only its own fields: a stray field is more likely a mistake than a wish. */
+function acrIdentity(config: AcrLoginConfig): { identity: AzureIdentity } | { errors: string[] } {
+  const stray = (allowed: ReadonlyArray<keyof AcrLoginConfig>): string[] =>
+    (['clientID', 'resourceID', 'tenantID', 'clientSecret', 'federatedTokenFile'] as const)
+      .filter((field) => config[field] !== undefined && !allowed.includes(field))
+      .map((field) => `${field}: not used with identity ${config.identity}`);
+  switch (config.identity) {
+    case 'ManagedIdentity': {
+      const errors = stray(['clientID', 'resourceID']);
+      if (config.clientID !== undefined && config.resourceID !== undefined) errors.push('resourceID: give clientID or resourceID, not both');
+      return errors.length > 0 ? { errors } : { identity: { kind: 'ManagedIdentity', clientId: config.clientID, resourceId: config.resourceID } };
+    }
+    case 'WorkloadIdentity': {
+      const errors = stray(['clientID', 'tenantID', 'federatedTokenFile']);
+      return errors.length > 0
+        ? { errors }
+        : { identity: { kind: 'WorkloadIdentity', clientId: config.clientID, tenantId: config.tenantID, tokenFile: config.federatedTokenFile } };
+    }
+    case 'ServicePrincipal': {
+      const errors = stray(['clientID', 'tenantID', 'clientSecret']);
+      // The schema requires all three for a service principal; the checks narrow the types.
+      if (errors.length > 0 || !config.clientID || !config.tenantID || !config.clientSecret) return { errors };
+      return { identity: { kind: 'ServicePrincipal', clientId: config.clientID, tenantId: config.tenantID, clientSecret: config.clientSecret } };
+    }
+  }
+}
+
+export function parseGarLogin(values: Record<string, string>): FormatResult {
+  if (!validateGarLoginConfig(values)) return ajvErrors(validateGarLoginConfig.errors);
+  const config: GarLoginConfig = values;
+  const key = config.serviceAccountKey;
+  if (key !== undefined) {
+    const problem = serviceAccountKeyProblem(key);
+    if (problem) return { errors: [`serviceAccountKey: ${problem}`] };
+  }
+  return {
+    plan: { kind: 'token', request: { provider: 'gar', serviceAccountKey: key }, registry: config.registry },
+    secrets: key === undefined ? [] : [key, ...privateKeyOf(key)],
+  };
+}
+
+/** Checked here so a pasted wrong file fails with a field error, not an SDK stack. */
+function serviceAccountKeyProblem(key: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(key);
+  } catch {
+    return 'not valid JSON (expected a service-account key file)';
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'must be a JSON object';
+  const fields = parsed as Record<string, unknown>;
+  if (fields['type'] !== 'service_account') return 'type must be service_account';
+  for (const field of ['client_email', 'private_key']) {
+    if (typeof fields[field] !== 'string' || fields[field] === '') return `${field} is required`;
+  }
+  return undefined;
+}
+
+/** The PEM alone is the secret part; remembered on its own so an SDK quoting it is still redacted. */
+function privateKeyOf(key: string): string[] {
+  try {
+    const parsed: unknown = JSON.parse(key);
+    const pem = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['private_key'] : undefined;
+    return typeof pem === 'string' ? [pem] : [];
+  } catch {
+    return [];
+  }
+}
+
+export function parseBasicAuth(values: Record<string, string>, annotations: Readonly<Record<string, unknown>>): FormatResult {
+  if (!validateBasicAuthSource(values)) return ajvErrors(validateBasicAuthSource.errors);
+  const annotated = annotations[REGISTRY_ANNOTATION];
+  const registry = typeof annotated === 'string' && annotated !== '' ? annotated : values['registry'];
+  if (registry === undefined) {
+    return { errors: [`metadata.annotations[${JSON.stringify(REGISTRY_ANNOTATION)}]: required (the registry these logins are for)`] };
+  }
+  const { username, password } = values as { username: string; password: string };
+  return {
+    plan: { kind: 'static', credentials: [{ registry, username, password }] },
+    secrets: [password, basicAuth(username, password)],
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * ServiceAccount `imagePullSecrets` upkeep (msi-acrpull parity), pure: faces decide how to write the result (an edited
+ * ServiceAccount among KRM items, or a live merge patch with a resourceVersion precondition).
+ *
+ * Rules: entries that are not ours stay exactly as they are, where they are; our entries that are still wanted keep
+ * their place; newly wanted names are appended in the order given; our entries no longer wanted are removed; no
+ * name of ours appears twice, and a wanted name already listed (by anyone) is not added again.
+ */
+
+export interface LocalObjectReference {
+  readonly name: string;
+}
+
+export interface ImagePullSecretsPlan {
+  /** The full list to write. Unrelated entries are copied as they were, even malformed ones. */
+  readonly imagePullSecrets: readonly unknown[];
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly changed: boolean;
+}
+
+/**
+ * @param current the ServiceAccount's `imagePullSecrets` as read (anything: it is checked, not trusted)
+ * @param wanted  Secret names that should be listed (ours, targeting this ServiceAccount)
+ * @param isOurs  true for every Secret name we manage in this namespace, wanted or not (e.g. every name labelled
+ *                `app.kubernetes.io/managed-by: imps-krm` here); only such entries are ever removed
+ */
+export function planImagePullSecrets(
+  current: unknown,
+  wanted: readonly string[],
+  isOurs: (name: string) => boolean,
+): ImagePullSecretsPlan {
+  const entries = Array.isArray(current) ? current : [];
+  const want = new Set(wanted);
+  const kept: unknown[] = [];
+  const present = new Set<string>();
+  const removed: string[] = [];
+  for (const entry of entries) {
+    const name = nameOf(entry);
+    const ours = name !== undefined && (want.has(name) || isOurs(name));
+    if (!ours) {
+      kept.push(entry);
+      if (name !== undefined) present.add(name);
+      continue;
+    }
+    if (!want.has(name) || present.has(name)) {
+      removed.push(name);
+      continue;
+    }
+    kept.push(entry);
+    present.add(name);
+  }
+  const added: string[] = [];
+  for (const name of wanted) {
+    if (present.has(name)) continue;
+    kept.push({ name } satisfies LocalObjectReference);
+    present.add(name);
+    added.push(name);
+  }
+  return { imagePullSecrets: kept, added, removed, changed: added.length > 0 || removed.length > 0 };
+}
+
+/** A copy of the ServiceAccount with the planned list; an empty list is dropped rather than written as `[]`. */
+export function withImagePullSecrets<T extends { readonly imagePullSecrets?: unknown }>(serviceAccount: T, plan: ImagePullSecretsPlan): T {
+  const { imagePullSecrets: _old, ...rest } = serviceAccount;
+  return (plan.imagePullSecrets.length > 0 ? { ...rest, imagePullSecrets: plan.imagePullSecrets } : rest) as T;
+}
+
+/**
+ * A JSON merge patch (`application/merge-patch+json`) for a live ServiceAccount, or undefined when nothing changes.
+ * Merge patches replace lists whole, so the resourceVersion makes the API server refuse (409) a write based on a
+ * stale read instead of dropping an entry someone else just added: re-read and re-plan on conflict.
+ */
+export function imagePullSecretsMergePatch(
+  serviceAccount: { readonly metadata?: { readonly resourceVersion?: string | undefined } | undefined },
+  plan: ImagePullSecretsPlan,
+): Record<string, unknown> | undefined {
+  if (!plan.changed) return undefined;
+  const resourceVersion = serviceAccount.metadata?.resourceVersion;
+  return {
+    ...(resourceVersion ? { metadata: { resourceVersion } } : {}),
+    imagePullSecrets: plan.imagePullSecrets.length > 0 ? plan.imagePullSecrets : null,
+  };
+}
+
+function nameOf(entry: unknown): string | undefined {
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const name = (entry as { name?: unknown }).name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}

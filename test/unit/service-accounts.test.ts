@@ -1,0 +1,77 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { imagePullSecretsMergePatch, planImagePullSecrets, withImagePullSecrets } from '../../src/core/service-accounts.js';
+
+const ours = (...names: string[]) => (name: string): boolean => names.includes(name);
+const names = (list: readonly unknown[]): unknown[] => list.map((e) => (e as { name?: unknown }).name);
+
+describe('planImagePullSecrets', () => {
+  it('appends a wanted Secret after unrelated entries, keeping them as they are', () => {
+    const plan = planImagePullSecrets([{ name: 'team' }, { weird: true }], ['pull'], ours('pull'));
+    expect(plan.imagePullSecrets).toEqual([{ name: 'team' }, { weird: true }, { name: 'pull' }]);
+    expect(plan).toMatchObject({ added: ['pull'], removed: [], changed: true });
+  });
+
+  it('is a no-op when the wanted Secret is already listed', () => {
+    const plan = planImagePullSecrets([{ name: 'pull' }, { name: 'team' }], ['pull'], ours('pull'));
+    expect(plan.changed).toBe(false);
+    expect(names(plan.imagePullSecrets)).toEqual(['pull', 'team']);
+  });
+
+  it('removes our entries no longer wanted, and duplicates of ours, but never unrelated ones', () => {
+    const plan = planImagePullSecrets(
+      [{ name: 'old' }, { name: 'team' }, { name: 'pull' }, { name: 'pull' }, { name: 'team' }],
+      ['pull'],
+      ours('old', 'pull'),
+    );
+    expect(names(plan.imagePullSecrets)).toEqual(['team', 'pull', 'team']);
+    expect(plan.removed).toEqual(['old', 'pull']);
+  });
+
+  it('does not add a wanted name someone else already listed', () => {
+    const plan = planImagePullSecrets([{ name: 'pull' }], ['pull'], () => false);
+    expect(plan.changed).toBe(false);
+  });
+
+  it('starts from nothing when the field is missing or malformed', () => {
+    expect(names(planImagePullSecrets(undefined, ['a', 'b'], ours('a', 'b')).imagePullSecrets)).toEqual(['a', 'b']);
+    expect(planImagePullSecrets('nonsense', [], ours()).imagePullSecrets).toEqual([]);
+  });
+
+  it('is idempotent and never loses an unrelated entry (property)', () => {
+    const name = fc.constantFrom<string>('a', 'b', 'c', 'd', 'e');
+    fc.assert(
+      fc.property(fc.array(name.map((n) => ({ name: n }))), fc.uniqueArray(name), fc.uniqueArray(name), (current, wanted, mine) => {
+        const isOurs = (n: string): boolean => mine.includes(n) || wanted.includes(n);
+        const once = planImagePullSecrets(current, wanted, isOurs);
+        const twice = planImagePullSecrets(once.imagePullSecrets, wanted, isOurs);
+        expect(twice.changed).toBe(false);
+        expect(twice.imagePullSecrets).toEqual(once.imagePullSecrets);
+        const unrelated = current.filter((e) => !isOurs(e.name));
+        expect(once.imagePullSecrets.filter((e) => !isOurs((e as { name: string }).name))).toEqual(unrelated);
+        for (const w of wanted) expect(names(once.imagePullSecrets)).toContain(w);
+        const ourNames = names(once.imagePullSecrets).filter((n) => isOurs(String(n)) && !unrelated.some((u) => u.name === n));
+        expect(new Set(ourNames).size).toBe(ourNames.length);
+      }),
+    );
+  });
+});
+
+describe('writing the plan', () => {
+  it('edits a ServiceAccount object and drops an emptied list', () => {
+    const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' }, imagePullSecrets: [{ name: 'old' }] };
+    const emptied = withImagePullSecrets(sa, planImagePullSecrets(sa.imagePullSecrets, [], ours('old')));
+    expect(emptied).toEqual({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+    expect(sa.imagePullSecrets).toEqual([{ name: 'old' }]);
+  });
+
+  it('builds a merge patch guarded by resourceVersion, or none when nothing changes', () => {
+    const sa = { metadata: { resourceVersion: '42' }, imagePullSecrets: [{ name: 'team' }] };
+    expect(imagePullSecretsMergePatch(sa, planImagePullSecrets(sa.imagePullSecrets, ['pull'], ours('pull')))).toEqual({
+      metadata: { resourceVersion: '42' },
+      imagePullSecrets: [{ name: 'team' }, { name: 'pull' }],
+    });
+    expect(imagePullSecretsMergePatch(sa, planImagePullSecrets(sa.imagePullSecrets, [], ours('pull')))).toBeUndefined();
+    expect(imagePullSecretsMergePatch({}, planImagePullSecrets([{ name: 'x' }], [], ours('x')))).toEqual({ imagePullSecrets: null });
+  });
+});
