@@ -23,6 +23,30 @@ export const commands: readonly CommandEntry[] = [
     ],
     load: () => import('./render-command.js'),
   },
+  {
+    name: 'fn',
+    summary: 'KRM function (kustomize, kpt): ResourceList on stdin, ResourceList with the Secrets on stdout.',
+    examples: ['kpt fn eval pkg --exec imps-krm -- cluster=input', 'kustomize build --enable-alpha-plugins --enable-exec .'],
+    load: () => import('../faces/krm/fn-command.js'),
+  },
+  {
+    name: 'kustomize-plugin',
+    summary: 'Legacy kustomize exec plugin (kubectl kustomize --enable-alpha-plugins): CONFIG_FILE in, YAML stream out.',
+    examples: ['kubectl kustomize --enable-alpha-plugins .   # with the plugin installed, see docs/krm-function.md'],
+    load: () => import('../faces/krm/kustomize-plugin-command.js'),
+  },
+  {
+    name: 'cmp',
+    summary: 'Argo CD config-management plugin: `cmp generate` renders the app directory as plain YAML.',
+    examples: ['imps-krm cmp generate   # in the app directory, settings from ARGOCD_ENV_* and PARAM_*'],
+    load: () => import('../faces/cmp/cmp-command.js'),
+  },
+  {
+    name: 'install',
+    summary: 'Copy a self-contained runnable imps-krm into DIR (init containers: imps-krm install /custom-tools).',
+    examples: ['imps-krm install /custom-tools'],
+    load: () => import('../faces/install/install-command.js'),
+  },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {

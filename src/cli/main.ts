@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { Stdio } from '../io/stdio.js';
 import { findCommand } from './commands.js';
 import { EXIT, UsageError } from './errors.js';
@@ -7,10 +8,14 @@ import { mainHelp, VERSION } from './help.js';
  * The only top-level catch: usage errors exit 2, anything unexpected exits 3 with a one-line message
  * (the stack only with IMPS_KRM_DEBUG=1). Commands report their own failures and return 1.
  */
-export async function runCli(argv: readonly string[], stdio: Stdio): Promise<number> {
+export async function runCli(argv: readonly string[], stdio: Stdio, invokedAs: string | undefined = process.argv[1]): Promise<number> {
   const [name, ...args] = argv;
   try {
+    // kustomize finds a legacy exec plugin by file name: a link named ImagePullSecret needs no wrapper script.
+    if (invokedAs !== undefined && basename(invokedAs) === LEGACY_PLUGIN_NAME) return await runCommand('kustomize-plugin', argv, stdio);
     if (name === undefined) {
+      // kustomize exec functions and container functions start us with no arguments and a ResourceList on stdin.
+      if (!stdio.stdin.isTTY) return await runCommand('fn', [], stdio);
       stdio.stderr.write(mainHelp());
       return EXIT.usage;
     }
@@ -22,9 +27,7 @@ export async function runCli(argv: readonly string[], stdio: Stdio): Promise<num
       stdio.stdout.write(`imps-krm ${VERSION}\n`);
       return EXIT.ok;
     }
-    const command = findCommand(name);
-    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
-    return await (await command.load()).run(args, stdio);
+    return await runCommand(name, args, stdio);
   } catch (error) {
     if (error instanceof UsageError) {
       stdio.stderr.write(`imps-krm: ${error.message}\nRun \`imps-krm ${findCommand(name ?? '') ? `${name} ` : ''}--help\` for usage.\n`);
@@ -34,4 +37,12 @@ export async function runCli(argv: readonly string[], stdio: Stdio): Promise<num
     stdio.stderr.write(`imps-krm: internal error: ${error instanceof Error ? error.message : String(error)}${detail}\n`);
     return EXIT.internal;
   }
+}
+
+const LEGACY_PLUGIN_NAME = 'ImagePullSecret';
+
+async function runCommand(name: string, args: readonly string[], stdio: Stdio): Promise<number> {
+  const command = findCommand(name);
+  if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+  return (await command.load()).run(args, stdio);
 }

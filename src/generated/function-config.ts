@@ -28,4 +28,8 @@ export interface RenderSettings {
    * KRM transformer: add the Secret to imagePullSecrets of Pod templates among the items in targeted namespaces.
    */
   patchWorkloads?: boolean;
+  /**
+   * Extra manifest files or folders read as input, relative to the working directory (the kustomization root under kustomize, the app directory under Argo CD): Namespaces, Pods, workloads and source Secrets for input mode. Comma-separated where settings are strings (annotations, ConfigMap data, Argo CD env).
+   */
+  files?: string[];
 }

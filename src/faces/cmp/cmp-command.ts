@@ -1,0 +1,97 @@
+// Argo CD config-management plugin (CMP v2 sidecar). `generate` prints plain Kubernetes objects, never a
+// ResourceList: the rendered Secrets plus every other manifest of the app directory. It fails closed: on any error
+// stdout stays empty and the exit code is 1, because an empty render with auto-prune deletes the app's resources.
+import { Document, type YAMLSeq } from 'yaml';
+import { EXIT, UsageError } from '../../cli/errors.js';
+import { parseFlags } from '../../cli/parse-flags.js';
+import { isImagePullSecretLike } from '../../app/select-inputs.js';
+import { formatProblem, isError, type Problem } from '../../core/problems.js';
+import { Redactor } from '../../core/redaction.js';
+import { isRecord, readDocuments } from '../../io/documents.js';
+import { readAll, type Stdio } from '../../io/stdio.js';
+import { toYamlStream } from '../../io/yaml-output.js';
+import { isLocalConfig, itemsOf } from '../krm/items.js';
+import { processItems } from '../krm/process-items.js';
+import type { Settings } from '../krm/settings.js';
+import { argocdSettings } from './argocd-settings.js';
+
+const HELP = `Argo CD config-management plugin (sidecar, see argocd-cmp/plugin.yaml).
+
+Usage: imps-krm cmp generate [DIR]   print the app directory's manifests and the rendered Secrets (DIR default .)
+       imps-krm cmp discover [DIR]   print the first file holding an ImagePullSecret (Argo CD discovery)
+
+Settings (Application spec.source.plugin): parameters cluster, output, patchServiceAccounts, patchWorkloads,
+files, kubeconfig, context; or env CLUSTER, OUTPUT, PATCH_SERVICE_ACCOUNTS, ... (read as ARGOCD_ENV_<NAME>).
+Parameters win over env.
+
+Not printed: objects marked config.kubernetes.io/local-config, kustomize/kpt config files, and the
+ImagePullSecrets themselves (they are the plugin's input) unless output is shells (the in-cluster
+refresher needs them). On any error nothing is printed, the problems go to stderr and the exit code is 1.
+`;
+
+export async function run(args: readonly string[], stdio: Stdio): Promise<number> {
+  const { values, positionals } = parseFlags(args, { help: { type: 'boolean', short: 'h' } }, true);
+  const [action, dir = '.', ...rest] = positionals;
+  if (values.help || action === undefined) {
+    (values.help ? stdio.stdout : stdio.stderr).write(HELP);
+    return values.help ? EXIT.ok : EXIT.usage;
+  }
+  if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
+  if (action === 'discover') return discover(dir, stdio);
+  if (action !== 'generate') throw new UsageError(`unknown action ${JSON.stringify(action)} (generate or discover)`);
+  return generate(dir, stdio);
+}
+
+async function discover(dir: string, stdio: Stdio): Promise<number> {
+  // Unreadable or broken files are generate's business: discovery only answers "is this ours".
+  const read = await readDocuments([dir], () => readAll(stdio.stdin), stdio.cwd);
+  const found = read.documents.find((document) => isImagePullSecretLike(document.value));
+  if (found) stdio.stdout.write(`${found.origin.path}\n`);
+  return EXIT.ok;
+}
+
+async function generate(dir: string, stdio: Stdio): Promise<number> {
+  const settings = argocdSettings(stdio.env);
+  const read = await readDocuments([dir], () => readAll(stdio.stdin), stdio.cwd);
+  const redactor = new Redactor();
+  const problems: Problem[] = [...settings.problems, ...read.problems];
+  let output = '';
+  if (!problems.some(isError)) {
+    const documents = read.documents.filter((document) => isRecord(document.value));
+    for (const { value, origin } of documents) {
+      if (isRecord(value) && (typeof value['apiVersion'] !== 'string' || typeof value['kind'] !== 'string')) {
+        problems.push({ severity: 'warning', file: origin, message: 'not a Kubernetes object (no apiVersion or kind); not printed' });
+      }
+    }
+    const doc = new Document(documents.map((document) => document.value));
+    const items = doc.contents as YAMLSeq;
+    const processed = await processItems({
+      doc,
+      items,
+      settings: settings.settings,
+      cwd: stdio.cwd,
+      originOf: (_item, index) => documents[index]?.origin ?? { path: `<document ${index}>`, index: 0 },
+      dependencies: { env: stdio.env, redactor },
+    });
+    problems.push(...processed.problems);
+    const objects = itemsOf(items)
+      .map(({ value }) => value)
+      .filter((value) => emitted(value, settings.settings));
+    output = toYamlStream(objects);
+  }
+  for (const problem of problems) {
+    if (problem.severity !== 'info') stdio.stderr.write(`${redactor.redact(formatProblem(problem))}\n`);
+  }
+  if (problems.some(isError)) return EXIT.failed;
+  stdio.stdout.write(output);
+  return EXIT.ok;
+}
+
+/** Tool config never reaches the cluster; neither does our own input, unless the refresher is to read it. */
+function emitted(value: Record<string, unknown>, settings: Settings): boolean {
+  if (typeof value['apiVersion'] !== 'string' || typeof value['kind'] !== 'string') return false;
+  if (/^(kustomize\.config\.k8s\.io|kpt\.dev|config\.kubernetes\.io)\//.test(value['apiVersion'])) return false;
+  if (isLocalConfig(value)) return false;
+  if (isImagePullSecretLike(value)) return settings.output === 'shells';
+  return true;
+}

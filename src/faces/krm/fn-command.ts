@@ -1,0 +1,70 @@
+import { formatProblem, isError } from '../../core/problems.js';
+import { Redactor } from '../../core/redaction.js';
+import { readAll, type Stdio } from '../../io/stdio.js';
+import { EXIT } from '../../cli/errors.js';
+import { parseFlags } from '../../cli/parse-flags.js';
+import { readFunctionConfig } from './function-config.js';
+import { processItems } from './process-items.js';
+import { parseResourceList, writeResourceList } from './resource-list.js';
+import { toResult } from './results.js';
+
+export const FN_HELP = `Run as a KRM function: a ResourceList (config.kubernetes.io/v1, YAML or JSON) on stdin, one on stdout.
+
+Usage: imps-krm fn < resource-list.yaml
+       imps-krm       (no arguments and stdin not a terminal: the same, for kustomize exec functions)
+
+functionConfig:
+  an ImagePullSecret (images.banzaicloud.io/v1alpha1)  the spec to render; settings as imps-krm.io/<setting> annotations
+  a ConfigMap                                          settings in data (kpt fn eval ... -- cluster=input)
+  (none)                                               the ImagePullSecrets among the items, default settings
+ImagePullSecrets among the items are rendered too; items marked config.kubernetes.io/local-config stay local.
+
+Settings: cluster (auto|live|input), kubeconfig, context, output (secrets|shells),
+          patchServiceAccounts, patchWorkloads (true|false), files (comma-separated extra input manifests).
+
+Every item is passed through unchanged; rendered Secrets are appended with path and index annotations.
+Problems become results AND exit code 1 (kustomize and kpt ignore error results on exit 0); the ResourceList
+is still written, unchanged, with no new Secret. Bad usage (a terminal on stdin, not a ResourceList) exits 2.
+
+Examples:
+  kpt fn eval pkg --exec imps-krm -- cluster=input
+  kustomize build --enable-alpha-plugins --enable-exec overlays/prod
+`;
+
+export async function run(args: readonly string[], stdio: Stdio): Promise<number> {
+  const { values } = parseFlags(args, { help: { type: 'boolean', short: 'h' } });
+  if (values.help) {
+    stdio.stdout.write(FN_HELP);
+    return EXIT.ok;
+  }
+  if (stdio.stdin.isTTY) return usage(stdio, 'stdin is a terminal; pipe a ResourceList in');
+  const list = parseResourceList(await readAll(stdio.stdin));
+  if ('error' in list) return usage(stdio, list.error);
+
+  const config = readFunctionConfig(list.functionConfig);
+  const redactor = new Redactor();
+  const processed = config.problems.some(isError)
+    ? { problems: config.problems }
+    : await processItems({
+        doc: list.doc,
+        items: list.items,
+        configImps: config.imps,
+        settings: config.settings,
+        cwd: stdio.cwd,
+        dependencies: { env: stdio.env, redactor },
+      }).then((output) => ({ ...output, problems: [...config.problems, ...output.problems] }));
+
+  stdio.stdout.write(writeResourceList(list, processed.problems.map(toResult)));
+  // kustomize never shows results: people see stderr. Info stays in the results only.
+  for (const problem of processed.problems) {
+    if (problem.severity !== 'info') stdio.stderr.write(`${redactor.redact(formatProblem(problem))}\n`);
+  }
+  return processed.problems.some(isError) ? EXIT.failed : EXIT.ok;
+}
+
+function usage(stdio: Stdio, message: string): number {
+  stdio.stderr.write(
+    `imps-krm fn: ${message}\nUsage: imps-krm fn < resource-list.yaml   (kustomize and kpt run it for you)\nRun \`imps-krm fn --help\` for the functionConfig and settings.\n`,
+  );
+  return EXIT.usage;
+}

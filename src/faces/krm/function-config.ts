@@ -1,0 +1,74 @@
+import { DOMAIN } from '../../core/contract.js';
+import type { Problem, ResourceRef } from '../../core/problems.js';
+import { isImagePullSecretLike } from '../../app/select-inputs.js';
+import { isRecord } from '../../io/documents.js';
+import { annotationsOf, metadataOf, stringsOf } from './items.js';
+import { isSettingName, parseSettings, unknownSetting, type RawSetting, type Settings } from './settings.js';
+
+export interface FunctionConfig {
+  /** The ImagePullSecret given as functionConfig (kustomize generator, kpt --fn-config, legacy plugin config). */
+  readonly imps?: Record<string, unknown>;
+  readonly settings: Settings;
+  readonly problems: Problem[];
+}
+
+const ANNOTATION_PREFIX = `${DOMAIN}/`;
+
+/**
+ * The functionConfig is one of:
+ * - an ImagePullSecret: the spec to render, settings in `imps-krm.io/<setting>` annotations;
+ * - a ConfigMap (kpt `-- key=value`, `configMap:` in a Kptfile): settings in `data`, the ImagePullSecrets among the items;
+ * - absent: default settings, the ImagePullSecrets among the items.
+ */
+export function readFunctionConfig(value: unknown): FunctionConfig {
+  if (value === undefined || value === null) return { settings: {}, problems: [] };
+  if (!isRecord(value)) return { settings: {}, problems: [{ severity: 'error', field: 'functionConfig', message: 'must be an object' }] };
+  const resource = refOf(value);
+  if (isImagePullSecretLike(value)) {
+    const raw: RawSetting[] = [];
+    const problems: Problem[] = [];
+    for (const [key, text] of Object.entries(annotationsOf(value))) {
+      if (!key.startsWith(ANNOTATION_PREFIX)) continue;
+      const name = key.slice(ANNOTATION_PREFIX.length);
+      const field = `metadata.annotations.${key}`;
+      // Other imps-krm.io annotations may mean something to the controller: a warning, not a failure.
+      if (isSettingName(name)) raw.push({ name, value: text, field });
+      else problems.push(unknownSetting(name, field, resource, 'warning'));
+    }
+    const parsed = parseSettings(raw, resource);
+    return { imps: value, settings: parsed.settings, problems: [...problems, ...parsed.problems] };
+  }
+  if (value['apiVersion'] === 'v1' && value['kind'] === 'ConfigMap') {
+    const raw: RawSetting[] = [];
+    const problems: Problem[] = [];
+    const data = isRecord(value['data']) ? value['data'] : {};
+    for (const [key, text] of Object.entries(data)) {
+      const field = `data.${key}`;
+      if (!isSettingName(key)) problems.push(unknownSetting(key, field, resource));
+      else if (typeof text !== 'string') problems.push({ severity: 'error', resource, field, message: 'must be a string' });
+      else raw.push({ name: key, value: text, field });
+    }
+    const parsed = parseSettings(raw, resource);
+    return { settings: parsed.settings, problems: [...problems, ...parsed.problems] };
+  }
+  return {
+    settings: {},
+    problems: [
+      {
+        severity: 'error',
+        resource,
+        message: 'functionConfig must be an ImagePullSecret (images.banzaicloud.io/v1alpha1) or a ConfigMap of settings',
+      },
+    ],
+  };
+}
+
+function refOf(value: Record<string, unknown>): ResourceRef {
+  const metadata = stringsOf(metadataOf(value));
+  return {
+    apiVersion: typeof value['apiVersion'] === 'string' ? value['apiVersion'] : '',
+    kind: typeof value['kind'] === 'string' ? value['kind'] : '',
+    name: metadata['name'] ?? '',
+    ...(metadata['namespace'] ? { namespace: metadata['namespace'] } : {}),
+  };
+}

@@ -1,0 +1,89 @@
+// The step every KRM-shaped face shares (fn, legacy kustomize plugin, Argo CD plugin): items in, the app layer's
+// render, items out. Items are only edited when the whole render succeeded: a failed render leaves them as they were
+// and adds no Secret, so an orchestrator that ignores our exit code still never applies half a result.
+import type { Document, YAMLSeq } from 'yaml';
+import { renderDocuments, type DocumentsRender, type RenderDependencies } from '../../app/render-documents.js';
+import { impsRef } from '../../app/render-pipeline.js';
+import { isImagePullSecretLike } from '../../app/select-inputs.js';
+import { ownerLabelValue } from '../../core/contract.js';
+import { isError, type Problem } from '../../core/problems.js';
+import { readDocuments, type InputDocument } from '../../io/documents.js';
+import { addPullSecret, fileOf, foreignClashes, itemsOf, mergeSecrets, metadataOf, type Item, type PatchKinds } from './items.js';
+import type { Settings } from './settings.js';
+
+export interface ProcessInput {
+  /** Owns `items`; new nodes are created through it. */
+  readonly doc: Document;
+  readonly items: YAMLSeq;
+  /** An ImagePullSecret given outside the items (functionConfig, plugin config file). */
+  readonly configImps?: Record<string, unknown> | undefined;
+  readonly settings: Settings;
+  /** Base of relative `files`. */
+  readonly cwd: string;
+  /** Where item `index` came from, for messages; default: its path annotation. */
+  readonly originOf?: (item: Item, index: number) => InputDocument['origin'];
+  readonly dependencies?: RenderDependencies;
+}
+
+export interface ProcessOutput {
+  readonly problems: readonly Problem[];
+  readonly render?: DocumentsRender;
+}
+
+const defaultOrigin = (item: Item, index: number): InputDocument['origin'] => fileOf(item.value) ?? { path: `<items[${index}]>`, index: 0 };
+
+export async function processItems(input: ProcessInput): Promise<ProcessOutput> {
+  const items = itemsOf(input.items);
+  const originOf = input.originOf ?? defaultOrigin;
+  const documents: InputDocument[] = items.map((item, index) => ({ value: item.value, origin: originOf(item, index) }));
+  const configImps = input.configImps;
+  // kustomize hands a generator its config twice (functionConfig and a local-config item): render it once.
+  if (configImps && !items.some(({ value }) => isImagePullSecretLike(value) && sameName(value, configImps))) {
+    documents.push({ value: configImps, origin: { path: '<functionConfig>', index: 0 } });
+  }
+  // Extra files feed input mode (Namespaces, source Secrets) but are not items: they are never written out.
+  const extra = await readDocuments(input.settings.files ?? [], () => Promise.resolve(''), input.cwd);
+  if (extra.problems.length > 0) return { problems: extra.problems };
+
+  const render = await renderDocuments([...documents, ...extra.documents], input.settings, input.dependencies);
+  const problems: Problem[] = [...render.problems];
+  if (problems.some(isError)) return { problems, render };
+
+  const owners = new Set(render.outcomes.map((outcome) => ownerLabelValue(outcome.input.imps.metadata.name)));
+  for (const clash of foreignClashes(items, render.secrets, owners)) {
+    const metadata = metadataOf(clash.value);
+    problems.push({
+      severity: 'error',
+      resource: { apiVersion: 'v1', kind: 'Secret', name: String(metadata['name']), namespace: String(metadata['namespace']) },
+      message: 'a Secret with this name is already among the items and is not managed by imps-krm; rename one of them',
+    });
+  }
+  if (problems.some(isError)) return { problems, render };
+
+  const kinds = new Set<PatchKinds>([
+    ...(input.settings.patchServiceAccounts ? (['serviceAccounts'] as const) : []),
+    ...(input.settings.patchWorkloads ? (['workloads'] as const) : []),
+  ]);
+  for (const outcome of render.outcomes) {
+    const secretName = outcome.input.imps.spec.target.secret.name;
+    const namespaces = new Set(outcome.secrets.map((secret) => secret.metadata.namespace));
+    let patched = 0;
+    if (kinds.size > 0) for (const item of items) if (addPullSecret(input.doc, item, secretName, namespaces, kinds)) patched++;
+    problems.push({
+      severity: 'info',
+      resource: impsRef(outcome.input.imps),
+      message: summary(secretName, [...namespaces], patched),
+    });
+  }
+  mergeSecrets(input.doc, input.items, render.secrets, owners);
+  return { problems, render };
+}
+
+function sameName(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return metadataOf(a)['name'] === metadataOf(b)['name'];
+}
+
+function summary(secretName: string, namespaces: readonly string[], patched: number): string {
+  const where = namespaces.length === 0 ? 'no namespace selected' : `${namespaces.length} namespace(s): ${namespaces.join(', ')}`;
+  return `Secret ${secretName} rendered in ${where}${patched > 0 ? `; added to imagePullSecrets of ${patched} item(s)` : ''}`;
+}

@@ -1,0 +1,48 @@
+// The ResourceList wire format (KRM Functions Specification v1): parsed as a `yaml` Document so items we pass
+// through keep their comments and styles, written back as YAML (kpt writes files in whatever style we emit).
+import { Document, isMap, isScalar, isSeq, parseDocument, YAMLSeq, type ToStringOptions } from 'yaml';
+import { isRecord } from '../../io/documents.js';
+import type { KrmResult } from './results.js';
+
+export const RESOURCE_LIST_API_VERSIONS: readonly string[] = ['config.kubernetes.io/v1', 'config.kubernetes.io/v1beta1'];
+
+/** Block style with sequences flush under their key, as kyaml writes: canonical input comes back byte for byte. */
+export const YAML_OPTIONS: ToStringOptions = { lineWidth: 0, indentSeq: false, flowCollectionPadding: false };
+
+export interface ResourceList {
+  readonly doc: Document;
+  readonly items: YAMLSeq;
+  readonly functionConfig: unknown;
+}
+
+/** A ResourceList, or why the input is not one (bad usage: exit 2). */
+export function parseResourceList(text: string): ResourceList | { error: string } {
+  if (text.trim() === '') return { error: 'no input on stdin; expected a ResourceList (config.kubernetes.io/v1)' };
+  let doc: Document = parseDocument(text, { uniqueKeys: false });
+  const syntax = doc.errors[0];
+  if (syntax) return { error: `stdin is not valid YAML or JSON: ${syntax.message.split('\n')[0] ?? ''}` };
+  const value: unknown = doc.toJS();
+  if (!isRecord(value) || value['kind'] !== 'ResourceList' || !RESOURCE_LIST_API_VERSIONS.includes(String(value['apiVersion']))) {
+    return { error: 'stdin is not a ResourceList (apiVersion: config.kubernetes.io/v1, kind: ResourceList)' };
+  }
+  // JSON input has no comments to keep; rebuilding it gives block-style YAML instead of JSON flow style.
+  if (/^\s*\{/.test(text)) doc = new Document(value);
+  const items = doc.get('items', true);
+  const empty = items === undefined || items === null || (isScalar(items) && items.value === null);
+  if (!empty && !(isSeq(items) && items.items.every(isMap))) return { error: 'ResourceList items must be a list of objects' };
+  let seq: YAMLSeq;
+  if (isSeq(items)) {
+    seq = items;
+  } else {
+    seq = new YAMLSeq();
+    doc.set('items', seq);
+  }
+  return { doc, items: seq, functionConfig: value['functionConfig'] };
+}
+
+/** The output ResourceList: the (edited) input document with `results` set. */
+export function writeResourceList(list: ResourceList, results: readonly KrmResult[]): string {
+  if (results.length > 0) list.doc.set('results', list.doc.createNode(results));
+  else list.doc.delete('results');
+  return list.doc.toString(YAML_OPTIONS);
+}
