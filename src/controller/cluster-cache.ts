@@ -1,0 +1,234 @@
+import { createHash } from 'node:crypto';
+import { validateImps } from '../app/select-inputs.js';
+import { OWNER_LABEL } from '../core/contract.js';
+import type { NamespaceFacts, PodFacts } from '../core/facts.js';
+import type { SourceSecret } from '../core/sources.js';
+import type { ImagePullSecret, ImagePullSecretStatus } from '../generated/image-pull-secret.js';
+import type { KubeHttp } from '../adapters/kube/kube-http.js';
+import { IMPS_PATH } from '../adapters/kube/writes.js';
+import type { ClusterReader } from '../ports/cluster.js';
+import type { BackoffPolicy } from './backoff.js';
+import type { Logger } from './logger.js';
+import { asRecord, Reflector, stringMap, type ChangeType } from './reflector.js';
+import type { Timers } from './timers.js';
+
+/** What the controller remembers of a Secret carrying the owner label: enough to decide writes, no payload. */
+export interface SecretFacts {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly resourceVersion: string;
+  readonly type: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  /** UIDs of the ImagePullSecrets in ownerReferences: the controller's own Secrets carry one. */
+  readonly ownerUids: readonly string[];
+  /** sha256 of the data: compared with the desired data to skip writes that would change nothing. */
+  readonly dataHash: string;
+}
+
+/** An ImagePullSecret as cached: invalid ones are kept too, so their Secrets are never taken for orphans. */
+export interface ImpsEntry {
+  readonly name: string;
+  readonly uid: string;
+  readonly generation: number | undefined;
+  readonly imps: ImagePullSecret | undefined;
+  /** Validation problems, `field: message`; empty when `imps` is set. */
+  readonly problems: readonly string[];
+  readonly status: ImagePullSecretStatus | undefined;
+}
+
+export interface CacheEvents {
+  imps(type: ChangeType, name: string, value: ImpsEntry | undefined, previous: ImpsEntry | undefined): void;
+  namespace(name: string): void;
+  pod(pod: PodFacts, previous: PodFacts | undefined): void;
+  secret(facts: SecretFacts | undefined, previous: SecretFacts | undefined): void;
+  source(id: string): void;
+}
+
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
+export function hashData(data: Readonly<Record<string, unknown>> | undefined): string {
+  const entries = Object.entries(data ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
+}
+
+/**
+ * Informer-style caches of everything reconciles read, so a reconcile makes no list call: ImagePullSecrets,
+ * Namespaces, Pods (metadata only, and only while some CR selects by Pods), Secrets carrying the owner label
+ * (ours and shells), and each referenced source Secret (one name-scoped watch each, not every Secret).
+ */
+export class ClusterCache {
+  readonly imps: Reflector<ImpsEntry>;
+  readonly namespaces: Reflector<NamespaceFacts>;
+  readonly secrets: Reflector<SecretFacts>;
+  #pods: Reflector<PodFacts> | undefined;
+  readonly #sources = new Map<string, Reflector<SourceSecret>>();
+  /** Pods share identical label/annotation sets: one object per distinct set. */
+  readonly #interned = new Map<string, { labels: Record<string, string>; annotations: Record<string, string> }>();
+
+  constructor(
+    private readonly deps: { http: KubeHttp; timers: Timers; log: Logger; backoff: BackoffPolicy },
+    private readonly events: CacheEvents,
+  ) {
+    const base = { ...deps };
+    this.imps = new Reflector<ImpsEntry>({
+      ...base,
+      path: IMPS_PATH,
+      transform: (object) => impsEntry(object),
+      onChange: (type, key, value, previous) => events.imps(type, key, value, previous),
+    });
+    this.namespaces = new Reflector<NamespaceFacts>({
+      ...base,
+      path: '/api/v1/namespaces',
+      accept: METADATA_ONLY,
+      transform: (object) => {
+        const meta = asRecord(asRecord(object)['metadata']);
+        if (typeof meta['name'] !== 'string') return undefined;
+        const { labels, annotations } = this.#intern(meta);
+        return { key: meta['name'], value: { name: meta['name'], labels, annotations } };
+      },
+      onChange: (_type, key) => events.namespace(key),
+    });
+    this.secrets = new Reflector<SecretFacts>({
+      ...base,
+      path: '/api/v1/secrets',
+      labelSelector: OWNER_LABEL,
+      transform: (object) => {
+        const facts = secretFacts(object);
+        return facts && { key: `${facts.namespace}/${facts.name}`, value: facts };
+      },
+      onChange: (_type, _key, value, previous) => events.secret(value, previous),
+    });
+  }
+
+  start(): void {
+    this.imps.start();
+    this.namespaces.start();
+    this.secrets.start();
+  }
+
+  async whenSynced(): Promise<void> {
+    await Promise.all([this.imps.whenSynced(), this.namespaces.whenSynced(), this.secrets.whenSynced(), this.#pods?.whenSynced()]);
+  }
+
+  get synced(): boolean {
+    return this.imps.synced && this.namespaces.synced && this.secrets.synced && (this.#pods?.synced ?? true);
+  }
+
+  /** Watches Pods only while some ImagePullSecret selects namespaces by their Pods. */
+  async wantPods(wanted: boolean): Promise<void> {
+    if (wanted && !this.#pods) {
+      this.#pods = new Reflector<PodFacts>({
+        ...this.deps,
+        path: '/api/v1/pods',
+        accept: METADATA_ONLY,
+        transform: (object) => {
+          const meta = asRecord(asRecord(object)['metadata']);
+          if (typeof meta['name'] !== 'string' || typeof meta['namespace'] !== 'string') return undefined;
+          return { key: `${meta['namespace']}/${meta['name']}`, value: { namespace: meta['namespace'], ...this.#intern(meta) } };
+        },
+        onChange: (_type, _key, value, previous) => {
+          const pod = value ?? previous;
+          if (pod) this.events.pod(pod, previous);
+        },
+      });
+      this.#pods.start();
+    } else if (!wanted && this.#pods) {
+      const pods = this.#pods;
+      this.#pods = undefined;
+      await pods.stop();
+    }
+  }
+
+  /** Keeps exactly one name-scoped watch per referenced source Secret (`<namespace>.<name>` ids). */
+  async wantSources(refs: ReadonlyMap<string, { namespace: string; name: string }>): Promise<void> {
+    for (const [id, ref] of refs) {
+      if (this.#sources.has(id)) continue;
+      const reflector = new Reflector<SourceSecret>({
+        ...this.deps,
+        path: `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/secrets`,
+        fieldSelector: `metadata.name=${ref.name}`,
+        transform: (object) => {
+          const record = asRecord(object);
+          const type = typeof record['type'] === 'string' ? record['type'] : undefined;
+          return { key: id, value: { type, data: asRecord(record['data']) } };
+        },
+        onChange: () => this.events.source(id),
+      });
+      this.#sources.set(id, reflector);
+      reflector.start();
+    }
+    for (const [id, reflector] of this.#sources) {
+      if (refs.has(id)) continue;
+      this.#sources.delete(id);
+      await reflector.stop();
+    }
+    await Promise.all([...refs.keys()].map((id) => this.#sources.get(id)?.whenSynced()));
+  }
+
+  /** The caches as the render pipeline's ClusterReader: no API call behind any of these. */
+  reader(): ClusterReader {
+    return {
+      description: `cluster ${this.deps.http.server}`,
+      listNamespaces: async () => [...this.namespaces.store.values()],
+      scanPods: async (visit) => {
+        for (const pod of this.#pods?.store.values() ?? []) visit(pod);
+      },
+      readSecret: async (namespace, name) => this.#sources.get(`${namespace}.${name}`)?.store.get(`${namespace}.${name}`),
+    };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.imps.stop(), this.namespaces.stop(), this.secrets.stop(), this.#pods?.stop(), ...[...this.#sources.values()].map((r) => r.stop())]);
+  }
+
+  #intern(meta: Record<string, unknown>): { labels: Record<string, string>; annotations: Record<string, string> } {
+    const labels = stringMap(meta['labels']);
+    const annotations = stringMap(meta['annotations']);
+    const key = JSON.stringify([labels, annotations]);
+    let shared = this.#interned.get(key);
+    if (!shared) {
+      shared = { labels, annotations };
+      this.#interned.set(key, shared);
+    }
+    return shared;
+  }
+}
+
+export function secretFacts(object: unknown): SecretFacts | undefined {
+  const record = asRecord(object);
+  const meta = asRecord(record['metadata']);
+  if (typeof meta['name'] !== 'string' || typeof meta['namespace'] !== 'string') return undefined;
+  const owners = Array.isArray(meta['ownerReferences']) ? meta['ownerReferences'].map(asRecord) : [];
+  return {
+    namespace: meta['namespace'],
+    name: meta['name'],
+    uid: typeof meta['uid'] === 'string' ? meta['uid'] : '',
+    resourceVersion: typeof meta['resourceVersion'] === 'string' ? meta['resourceVersion'] : '',
+    type: typeof record['type'] === 'string' ? record['type'] : 'Opaque',
+    labels: stringMap(meta['labels']),
+    annotations: stringMap(meta['annotations']),
+    ownerUids: owners.filter((owner) => owner['kind'] === 'ImagePullSecret' && typeof owner['uid'] === 'string').map((owner) => String(owner['uid'])),
+    dataHash: hashData(asRecord(record['data'])),
+  };
+}
+
+export function impsEntry(object: unknown): { key: string; value: ImpsEntry } | undefined {
+  const record = asRecord(object);
+  const meta = asRecord(record['metadata']);
+  if (typeof meta['name'] !== 'string') return undefined;
+  const result = validateImps(record);
+  const invalid = Array.isArray(result);
+  const status = asRecord(record['status']);
+  const value: ImpsEntry = {
+    name: meta['name'],
+    uid: typeof meta['uid'] === 'string' ? meta['uid'] : '',
+    generation: typeof meta['generation'] === 'number' ? meta['generation'] : undefined,
+    imps: invalid ? undefined : result.imps,
+    problems: invalid ? result.map((p) => `${p.field ?? ''}: ${p.message}`) : [],
+    // Written only by us, through the same types: read back as such.
+    status: Object.keys(status).length > 0 ? (status as ImagePullSecretStatus) : undefined,
+  };
+  return { key: value.name, value };
+}
