@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CANARY_ECR, CANARY_PASSWORD, dockerConfigOf, dockerSource, ecrSource, imps, ns, secretOf, startRig, statusOf, waitFor, type Rig } from './harness.js';
+import { CANARY_ECR, CANARY_PASSWORD, CANARY_SECRET_KEY, dockerConfigOf, dockerSource, ecrSource, imps, ns, secretOf, startRig, statusOf, waitFor, type Rig } from './harness.js';
 
 const ECR_HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 let rig: Rig | undefined;
@@ -9,6 +9,7 @@ afterEach(async () => {
 });
 
 const baseObjects = () => [
+  ns('default'),
   ns('creds'),
   ns('team-a', { team: 'a' }),
   ns('team-b', { team: 'b' }),
@@ -33,5 +34,206 @@ describe('controller', () => {
     const status = await waitFor(() => statusOf(kube, 'pull'));
     expect(status).toMatchObject({ status: 'Ready', managedNamespaces: ['team-a', 'team-b'], sourceSecretStatus: { 'creds.hub': 'Ok', 'creds.ecr': 'Ok' }, observedGeneration: 1 });
     expect(rig.aws.calls.filter((call) => call.service === 'ecr')).toHaveLength(1);
+  });
+});
+
+describe('controller reacting to the cluster', () => {
+  it('gives a new matching namespace its Secret within a second, and removes it when the namespace leaves the selection', async () => {
+    rig = await startRig(baseObjects());
+    const { kube } = rig;
+    await waitFor(() => secretOf(kube, 'team-b', 'regcred'));
+    const started = Date.now();
+    kube.put(ns('team-a2', { team: 'a' }));
+    await waitFor(() => secretOf(kube, 'team-a2', 'regcred'), 1000);
+    expect(Date.now() - started).toBeLessThan(1000);
+
+    kube.put(ns('team-b', { team: 'none' }));
+    await waitFor(() => secretOf(kube, 'team-b', 'regcred') === undefined);
+    await waitFor(() => (statusOf(kube, 'pull')?.['managedNamespaces'] as string[] | undefined)?.join() === 'team-a,team-a2');
+  });
+
+  it('follows the first matching Pod of a namespace', async () => {
+    const objects = [
+      ...baseObjects().slice(0, 7),
+      imps('by-pod', {
+        registry: { credentials: [{ namespace: 'creds', name: 'hub' }] },
+        target: { secret: { name: 'pod-cred' }, namespacesWithPods: { labels: [{ matchLabels: { app: 'web' } }] } },
+      }),
+    ];
+    rig = await startRig(objects);
+    const { kube } = rig;
+    await waitFor(() => statusOf(kube, 'by-pod'));
+    expect(secretOf(kube, 'other', 'pod-cred')).toBeUndefined();
+    const started = Date.now();
+    kube.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'other', labels: { app: 'web' } }, spec: { containers: [] } });
+    await waitFor(() => secretOf(kube, 'other', 'pod-cred'), 1000);
+    expect(Date.now() - started).toBeLessThan(1000);
+    kube.remove('v1', 'Pod', 'web-1', 'other');
+    await waitFor(() => secretOf(kube, 'other', 'pod-cred') === undefined);
+  });
+
+  it('removes the old Secrets on a target rename and all of them on CR deletion, never a Secret it did not create', async () => {
+    const foreign = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'keep-me', namespace: 'team-a', labels: { 'imps-krm.io/owner': 'pull' } }, type: 'Opaque', data: { x: 'eA==' } };
+    rig = await startRig([...baseObjects(), foreign]);
+    const { kube } = rig;
+    await waitFor(() => secretOf(kube, 'team-a', 'regcred'));
+    const cr = kube.get('images.banzaicloud.io/v1alpha1', 'ImagePullSecret', 'pull')!;
+    const spec = cr['spec'] as { target: { secret: { name: string } } };
+    spec.target.secret.name = 'renamed';
+    kube.put(cr);
+    await waitFor(() => secretOf(kube, 'team-a', 'renamed') && !secretOf(kube, 'team-a', 'regcred'));
+    kube.remove('images.banzaicloud.io/v1alpha1', 'ImagePullSecret', 'pull');
+    await waitFor(() => !secretOf(kube, 'team-a', 'renamed') && !secretOf(kube, 'team-b', 'renamed'));
+    expect(secretOf(kube, 'team-a', 'keep-me')).toBeDefined();
+  });
+
+  it('rewrites the target when a source Secret is rotated, and repairs a target deleted by hand', async () => {
+    rig = await startRig(baseObjects());
+    const { kube } = rig;
+    await waitFor(() => secretOf(kube, 'team-a', 'regcred'));
+    kube.put(dockerSource('creds', 'hub', 'https://index.docker.io/v1/', 'CANARY-rotated-0004'));
+    await waitFor(() => dockerConfigOf(secretOf(kube, 'team-a', 'regcred'))?.auths['https://index.docker.io/v1/']?.password === 'CANARY-rotated-0004');
+    kube.remove('v1', 'Secret', 'regcred', 'team-b');
+    await waitFor(() => secretOf(kube, 'team-b', 'regcred'));
+  });
+
+  it('makes no write when nothing changed', async () => {
+    rig = await startRig(baseObjects());
+    const { kube } = rig;
+    await waitFor(() => statusOf(kube, 'pull'));
+    await rig.controller.idle();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    kube.resetRequests();
+    kube.put(ns('unrelated'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await rig.controller.idle();
+    expect(kube.requests.filter((request) => request.method !== 'GET')).toEqual([]);
+  });
+});
+
+describe('controller and time', () => {
+  it('renews the ECR token at half its lifetime, once for all namespaces, and never polls in between', async () => {
+    rig = await startRig(baseObjects());
+    const { kube, aws, timers } = rig;
+    await waitFor(() => statusOf(kube, 'pull'));
+    await rig.controller.idle();
+    const firstExpiry = secretOf(kube, 'team-a', 'regcred')?.metadata.annotations?.['imps-krm.io/expires-at'];
+    expect(firstExpiry).toBe('2026-11-22T12:00:00Z');
+    aws.setEcrPassword('AKIDCONTROLLER', 'CANARY-ecr-renewed-0005');
+    kube.resetRequests();
+    timers.advance(5 * 3600_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(aws.calls.filter((call) => call.service === 'ecr')).toHaveLength(1);
+    expect(kube.requests.filter((request) => request.query['watch'] !== '1')).toEqual([]);
+    timers.advance(3600_000 + 1000);
+    await waitFor(() => dockerConfigOf(secretOf(kube, 'team-b', 'regcred'))?.auths['123456789012.dkr.ecr.us-east-1.amazonaws.com']?.password === 'CANARY-ecr-renewed-0005');
+    await waitFor(() => dockerConfigOf(secretOf(kube, 'team-a', 'regcred'))?.auths['123456789012.dkr.ecr.us-east-1.amazonaws.com']?.password === 'CANARY-ecr-renewed-0005');
+    expect(aws.calls.filter((call) => call.service === 'ecr')).toHaveLength(2);
+    expect(secretOf(kube, 'team-a', 'regcred')?.metadata.annotations?.['imps-krm.io/expires-at']).toBe('2026-11-22T18:00:01Z');
+  });
+
+  it('keeps a valid Secret when ECR fails at renewal, reports Failed with an Event, and recovers', async () => {
+    rig = await startRig(baseObjects());
+    const { kube, aws, timers } = rig;
+    await waitFor(() => statusOf(kube, 'pull'));
+    await rig.controller.idle();
+    const before = secretOf(kube, 'team-a', 'regcred');
+    aws.failNext('ecr', { status: 400, code: 'AccessDeniedException', message: 'not allowed' }, 1000);
+    timers.advance(6 * 3600_000 + 1000);
+    await waitFor(() => statusOf(kube, "pull")?.["status"] === "Failed").catch((e) => { console.log(rig!.logs()); throw e; });
+    const status = statusOf(kube, 'pull')!;
+    expect(String((status['sourceSecretStatus'] as Record<string, string>)['creds.ecr'])).toContain('AccessDeniedException');
+    expect((status['sourceSecretStatus'] as Record<string, string>)['creds.hub']).toBe('Ok');
+    expect(secretOf(kube, 'team-a', 'regcred')?.['data']).toEqual(before?.['data']);
+    const events = await waitFor(() => {
+      const list = kube.list('v1', 'Event', 'default');
+      return list.length > 0 && list;
+    });
+    expect(events[0]).toMatchObject({ type: 'Warning', reason: 'SourceCredentialsError', involvedObject: { kind: 'ImagePullSecret', name: 'pull' } });
+    aws.reset();
+    aws.setNow(() => timers.now());
+    await waitFor(() => statusOf(kube, 'pull')?.['status'] === 'Ready', 5000);
+  });
+});
+
+describe('controller under API faults', () => {
+  it('retries 5xx and 429 (Retry-After) on writes, and keeps serving after dropped watches and 410 Gone', async () => {
+    const objects = baseObjects();
+    rig = await startRig(objects, { start: false });
+    const { kube } = rig;
+    kube.inject({ match: (r) => r.method === 'POST' && r.path.endsWith('/team-a/secrets'), status: 500, times: 2 });
+    kube.inject({ match: (r) => r.method === 'POST' && r.path.endsWith('/team-b/secrets'), status: 429, retryAfterSeconds: 1, times: 1 });
+    kube.inject({ match: (r) => r.query['watch'] === '1' && r.path === '/api/v1/namespaces', status: 503, times: 1 });
+    await rig.controller.start();
+    await waitFor(() => secretOf(kube, 'team-a', 'regcred') && secretOf(kube, 'team-b', 'regcred'), 5000);
+    await waitFor(() => statusOf(kube, 'pull')?.['status'] === 'Ready', 5000);
+
+    kube.closeWatches({ abrupt: true });
+    kube.put(ns('after-drop', { team: 'a' }));
+    await waitFor(() => secretOf(kube, 'after-drop', 'regcred'), 5000);
+
+    kube.compactHistory();
+    kube.closeWatches();
+    kube.put(ns('after-gone', { team: 'b' }));
+    await waitFor(() => secretOf(kube, 'after-gone', 'regcred'), 5000);
+    expect(kube.requests.some((r) => r.path === '/api/v1/namespaces' && r.query['watch'] === undefined && r.query['limit'] !== undefined)).toBe(true);
+    const errors = await rig.metrics.registry.getSingleMetricAsString('imps_krm_api_requests_total');
+    expect(errors).toMatch(/code="500"/);
+  });
+});
+
+describe('shells', () => {
+  it('fills a shell naming its ImagePullSecret, outside the selection too, and never deletes it', async () => {
+    const shell = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: 'regcred',
+        namespace: 'other',
+        labels: { 'app.kubernetes.io/managed-by': 'imps-krm', 'imps-krm.io/owner': 'pull', 'argocd.argoproj.io/instance': 'app' },
+        annotations: { 'imps-krm.io/refresher-managed': 'true', 'imps-krm.io/image-pull-secret': 'pull' },
+      },
+      type: 'kubernetes.io/dockerconfigjson',
+    };
+    rig = await startRig([...baseObjects(), shell]);
+    const { kube } = rig;
+    await waitFor(() => dockerConfigOf(secretOf(kube, 'other', 'regcred')));
+    const filled = secretOf(kube, 'other', 'regcred')!;
+    expect(filled.metadata.labels?.['argocd.argoproj.io/instance']).toBe('app');
+    expect(filled.metadata.annotations?.['imps-krm.io/expires-at']).toBe('2026-11-22T12:00:00Z');
+    expect(dockerConfigOf(filled)?.auths['https://index.docker.io/v1/']?.password).toBe(CANARY_PASSWORD);
+    kube.remove('images.banzaicloud.io/v1alpha1', 'ImagePullSecret', 'pull');
+    await waitFor(() => !secretOf(kube, 'team-a', 'regcred'));
+    expect(secretOf(kube, 'other', 'regcred')).toBeDefined();
+  });
+});
+
+describe('credential canary', () => {
+  it('no credential reaches logs, status or events, even when a source is broken', async () => {
+    const broken = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'broken', namespace: 'creds' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from('{"auths":{"r.example":{"auth":"CANARY-not-base64-0006"}}}').toString('base64') } };
+    const objects = [
+      ...baseObjects(),
+      broken,
+      imps('broken', { registry: { credentials: [{ namespace: 'creds', name: 'broken' }, { namespace: 'creds', name: 'ecr' }] }, target: { secret: { name: 'x' }, namespaces: { names: ['team-a'] } } }),
+    ];
+    rig = await startRig(objects);
+    const { kube, aws, timers } = rig;
+    await waitFor(() => statusOf(kube, 'broken')?.['status'] === 'Failed' && statusOf(kube, 'pull')?.['status'] === 'Ready');
+    aws.failNext('ecr', { status: 400, code: 'InvalidParameterException', message: `echo ${CANARY_SECRET_KEY} ${CANARY_ECR}` }, 50);
+    timers.advance(7 * 3600_000);
+    await waitFor(() => statusOf(kube, 'pull')?.['status'] === 'Failed');
+    await waitFor(() => kube.list('v1', 'Event', 'default').length >= 2);
+    await rig.controller.idle();
+    const seen = JSON.stringify([
+      rig.logs(),
+      kube.list('v1', 'Event', 'default'),
+      kube.list('images.banzaicloud.io/v1alpha1', 'ImagePullSecret').map((o) => o['status']),
+      await rig.metrics.registry.metrics(),
+    ]);
+    expect(seen).toContain('InvalidParameterException');
+    for (const canary of [CANARY_SECRET_KEY, CANARY_ECR, CANARY_PASSWORD, 'CANARY-not-base64-0006', Buffer.from(CANARY_SECRET_KEY).toString('base64')]) {
+      expect(seen).not.toContain(canary);
+    }
+    expect(seen).not.toContain('CANARY');
   });
 });
