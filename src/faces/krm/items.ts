@@ -100,9 +100,10 @@ export function mergeSecrets(doc: Document, seq: YAMLSeq, secrets: readonly Pull
     if (!secret) continue;
     byKey.delete(key);
     const bookkeeping = Object.fromEntries(Object.entries(annotationsOf(value)).filter(([name]) => BOOKKEEPING.test(name)));
+    // Same node, new content: the item keeps its place and leading comment in the written text.
     const replacement = doc.createNode(withAnnotations(secret, bookkeeping));
-    replacement.commentBefore = isMap(node) ? node.commentBefore : undefined;
-    kept.push(replacement);
+    if (isMap(node)) node.items = replacement.items;
+    kept.push(node);
   }
   seq.items = kept;
   const taken = new Set(itemsOf(seq).map(({ value }) => fileOf(value)).filter((file) => file !== undefined).map(fileKey));

@@ -3,6 +3,7 @@
 import { Document, isMap, isScalar, isSeq, parseDocument, YAMLSeq, type ToStringOptions } from 'yaml';
 import { isRecord } from '../../io/documents.js';
 import type { KrmResult } from './results.js';
+import { snapshotItems, spliceItems, type SourceItems } from './splice.js';
 
 export const RESOURCE_LIST_API_VERSIONS: readonly string[] = ['config.kubernetes.io/v1', 'config.kubernetes.io/v1beta1'];
 
@@ -13,6 +14,8 @@ export interface ResourceList {
   readonly doc: Document;
   readonly items: YAMLSeq;
   readonly functionConfig: unknown;
+  /** Set when the items can be written back into the input text (block-style YAML, no earlier results). */
+  readonly source?: SourceItems | undefined;
 }
 
 /** A ResourceList, or why the input is not one (bad usage: exit 2). */
@@ -26,7 +29,8 @@ export function parseResourceList(text: string): ResourceList | { error: string 
     return { error: 'stdin is not a ResourceList (apiVersion: config.kubernetes.io/v1, kind: ResourceList)' };
   }
   // JSON input has no comments to keep; rebuilding it gives block-style YAML instead of JSON flow style.
-  if (/^\s*\{/.test(text)) doc = new Document(value);
+  const json = /^\s*\{/.test(text);
+  if (json) doc = new Document(value);
   const items = doc.get('items', true);
   const empty = items === undefined || items === null || (isScalar(items) && items.value === null);
   if (!empty && !(isSeq(items) && items.items.every(isMap))) return { error: 'ResourceList items must be a list of objects' };
@@ -37,11 +41,17 @@ export function parseResourceList(text: string): ResourceList | { error: string 
     seq = new YAMLSeq();
     doc.set('items', seq);
   }
-  return { doc, items: seq, functionConfig: value['functionConfig'] };
+  const source = json || doc.has('results') ? undefined : snapshotItems(text, seq);
+  return { doc, items: seq, functionConfig: value['functionConfig'], source };
 }
 
-/** The output ResourceList: the (edited) input document with `results` set. */
+/** The output ResourceList: the input text with the items spliced in when possible, else the re-serialised document; `results` last. */
 export function writeResourceList(list: ResourceList, results: readonly KrmResult[]): string {
+  const spliced = list.source && list.items.items.length > 0 ? spliceItems(list.source, list.items.items, YAML_OPTIONS) : undefined;
+  if (spliced !== undefined) {
+    const tail = results.length > 0 ? `results:\n${new Document(results).toString(YAML_OPTIONS)}` : '';
+    return spliced + (spliced.endsWith('\n') || tail === '' ? '' : '\n') + tail;
+  }
   if (results.length > 0) list.doc.set('results', list.doc.createNode(results));
   else list.doc.delete('results');
   return list.doc.toString(YAML_OPTIONS);
