@@ -47,6 +47,18 @@ export const commands: readonly CommandEntry[] = [
     examples: ['imps-krm install /custom-tools'],
     load: () => import('../faces/install/install-command.js'),
   },
+  {
+    name: 'controller',
+    summary: 'In-cluster controller: keep the pull Secrets of every ImagePullSecret present, valid and renewed; fill shells.',
+    examples: ['imps-krm controller --leader-elect --metrics-addr :8080'],
+    load: () => import('./controller-command.js'),
+  },
+  {
+    name: 'refresh',
+    summary: 'IMPS refresher: merge source Secrets into one target Secret and keep it fresh (--once for CronJobs).',
+    examples: ['imps-krm refresh --target-secret apps.regcred --source-secret creds.ecr-login --once'],
+    load: () => import('./refresh-command.js'),
+  },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {

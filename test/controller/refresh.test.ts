@@ -1,0 +1,115 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadKubeConfig } from '../../src/adapters/kube/client.js';
+import { kubeHttp } from '../../src/adapters/kube/kube-http.js';
+import { cloudTokenProvider } from '../../src/adapters/cloud-token-provider.js';
+import { runCli } from '../../src/cli/main.js';
+import { jsonLogger } from '../../src/controller/logger.js';
+import { createMetrics } from '../../src/controller/metrics.js';
+import { parseSecretRef, Refresher } from '../../src/controller/refresher.js';
+import { Redactor } from '../../src/core/redaction.js';
+import { startFakeAws, type FakeAws } from '../fakes/aws-server.js';
+import { startFakeKubeApi } from '../fakes/kube-api-server.js';
+import { captureStdio } from '../golden/capture.js';
+import { withEnv } from '../golden/harness.js';
+import { FakeTimers } from './fake-timers.js';
+import { CANARY_ECR, CANARY_PASSWORD, CANARY_SECRET_KEY, dockerConfigOf, dockerSource, ecrSource, ns, secretOf, START, waitFor } from './harness.js';
+
+let aws: FakeAws;
+let restore: () => void;
+beforeAll(async () => {
+  aws = await startFakeAws();
+  restore = withEnv(aws.env());
+});
+afterAll(async () => {
+  restore();
+  await aws.close();
+});
+
+const objects = () => [ns('creds'), ns('apps'), dockerSource('creds', 'hub', 'https://index.docker.io/v1/', CANARY_PASSWORD), ecrSource('creds', 'ecr')];
+
+describe('imps-krm refresh', () => {
+  it('parses IMPS references: exactly namespace.name', () => {
+    expect(parseSecretRef('ns.name')).toEqual({ namespace: 'ns', name: 'name' });
+    expect(parseSecretRef('a.b.c')).toBeUndefined();
+    expect(parseSecretRef('nodot')).toBeUndefined();
+  });
+
+  it('--once writes the merged target, then exits 0 without another write when nothing changed', async () => {
+    aws.reset();
+    aws.setEcrPassword('AKIDCONTROLLER', CANARY_ECR);
+    const kube = await startFakeKubeApi({ objects: objects() });
+    try {
+      const args = ['refresh', '--once', '--kubeconfig', kube.kubeconfigPath, '--target-secret', 'apps.regcred', '--source-secret', 'creds.hub', '--source-secret', 'creds.ecr', '--metrics-addr', ''];
+      const first = captureStdio({ cwd: process.cwd() });
+      expect(await runCli(args, first.stdio)).toBe(0);
+      const config = dockerConfigOf(secretOf(kube, 'apps', 'regcred'));
+      expect(Object.keys(config?.auths ?? {})).toEqual(['123456789012.dkr.ecr.us-east-1.amazonaws.com', 'https://index.docker.io/v1/']);
+      expect(first.stdout()).toBe('');
+      kube.resetRequests();
+      const second = captureStdio({ cwd: process.cwd() });
+      expect(await runCli(args, second.stdio)).toBe(0);
+      expect(kube.requests.filter((request) => request.method !== 'GET')).toEqual([]);
+      for (const canary of [CANARY_ECR, CANARY_PASSWORD, CANARY_SECRET_KEY]) expect(first.stderr() + second.stderr()).not.toContain(canary);
+    } finally {
+      await kube.close();
+    }
+  });
+
+  it('--once keeps the existing target and exits 1 when ECR fails', async () => {
+    aws.reset();
+    const existing = { ...dockerSource('apps', 'regcred', 'old.example', 'old-password'), metadata: { name: 'regcred', namespace: 'apps' } };
+    const kube = await startFakeKubeApi({ objects: [...objects(), existing] });
+    try {
+      aws.failNext('ecr', { status: 400, code: 'AccessDeniedException', message: 'denied' }, 10);
+      const run = captureStdio({ cwd: process.cwd() });
+      const code = await runCli(['refresh', '--once', '--kubeconfig', kube.kubeconfigPath, '--target-secret', 'apps.regcred', '--source-secret', 'creds.ecr'], run.stdio);
+      expect(code).toBe(1);
+      expect(run.stderr()).toContain('AccessDeniedException');
+      expect(JSON.parse(run.stderr().split('\n')[0]!)).toMatchObject({ level: 'error', msg: 'refresh failed' });
+      expect(dockerConfigOf(secretOf(kube, 'apps', 'regcred'))?.auths['old.example']?.password).toBe('old-password');
+    } finally {
+      await kube.close();
+    }
+  });
+
+  it('rejects bad references with a usage error (exit 2)', async () => {
+    const run = captureStdio({ cwd: process.cwd() });
+    expect(await runCli(['refresh', '--target-secret', 'a.b.c', '--source-secret', 'x.y'], run.stdio)).toBe(2);
+    expect(run.stderr()).toContain('invalid resource reference name');
+  });
+
+  it('keeps running: renews before expiry and follows a rotated source', async () => {
+    aws.reset();
+    const timers = new FakeTimers(START);
+    aws.setNow(() => timers.now());
+    aws.setEcrPassword('AKIDCONTROLLER', CANARY_ECR);
+    const kube = await startFakeKubeApi({ objects: objects() });
+    const redactor = new Redactor();
+    const refresher = new Refresher({
+      http: kubeHttp(loadKubeConfig({ kubeconfig: kube.kubeconfigPath })),
+      tokens: cloudTokenProvider(),
+      timers,
+      log: jsonLogger(new Writable({ write: (_c, _e, cb) => cb() }), redactor, timers),
+      metrics: createMetrics({ processMetrics: false }),
+      redactor,
+      target: { namespace: 'apps', name: 'regcred' },
+      sources: [{ namespace: 'creds', name: 'hub' }, { namespace: 'creds', name: 'ecr' }],
+    });
+    const running = refresher.run();
+    try {
+      const ecr = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+      await waitFor(() => dockerConfigOf(secretOf(kube, 'apps', 'regcred'))?.auths[ecr]?.password === CANARY_ECR);
+      kube.put(dockerSource('creds', 'hub', 'https://index.docker.io/v1/', 'rotated-password'));
+      await waitFor(() => dockerConfigOf(secretOf(kube, 'apps', 'regcred'))?.auths['https://index.docker.io/v1/']?.password === 'rotated-password');
+      aws.setEcrPassword('AKIDCONTROLLER', 'renewed-password');
+      timers.advance(6 * 3600_000 + 1000);
+      await waitFor(() => dockerConfigOf(secretOf(kube, 'apps', 'regcred'))?.auths[ecr]?.password === 'renewed-password');
+      expect(aws.calls.filter((call) => call.service === 'ecr')).toHaveLength(2);
+    } finally {
+      refresher.stop();
+      await running;
+      await kube.close();
+    }
+  });
+});
