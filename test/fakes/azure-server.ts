@@ -176,7 +176,8 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
           acrError(res, 401, 'UNAUTHORIZED', 'the access token is invalid or not for Azure Resource Manager');
           return;
         }
-        const refresh = fakeJwt({ sub: claims['sub'], grant_type: 'refresh_token', service, iat: nowSeconds, exp: nowSeconds + refreshSeconds });
+        // No `service` claim: it holds the random port, and rendered output must be the same on every run.
+        const refresh = fakeJwt({ sub: claims['sub'], grant_type: 'refresh_token', iat: nowSeconds, exp: nowSeconds + refreshSeconds });
         json(res, 200, { refresh_token: refresh });
         return;
       }
@@ -189,7 +190,7 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
         const [, name, actions] = scope.split(':');
         return { type: 'repository', name, actions: (actions ?? '').split(',') };
       });
-      json(res, 200, { access_token: fakeJwt({ sub: claims['sub'], service, access, iat: nowSeconds, exp: nowSeconds + accessSeconds }) });
+      json(res, 200, { access_token: fakeJwt({ sub: claims['sub'], access, iat: nowSeconds, exp: nowSeconds + accessSeconds }) });
       return;
     }
     json(res, 404, { errors: [{ code: 'NOT_FOUND', message: `fake-azure: no route ${req.method} ${url.pathname}` }] });

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { guardedEnv } from '../guard/child-env.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** By absolute URL: children may run in a temp folder, where a bare `tsx` would not resolve. */
+const TSX = pathToFileURL(`${ROOT}/node_modules/tsx/dist/loader.mjs`).href;
 
 /** Runs a TypeScript entry under tsx with the loopback guard preloaded; resolves with stdout and stderr. */
 export function runTs(
@@ -14,7 +16,7 @@ export function runTs(
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL(entry, `file://${ROOT}/`)), ...args],
+      ['--import', TSX, fileURLToPath(new URL(entry, `file://${ROOT}/`)), ...args],
       { cwd: options.cwd ?? ROOT, env: guardedEnv(cleanEnv({ ...process.env, ...env })), timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error && typeof error.code === 'number' ? error.code : error ? 1 : 0;

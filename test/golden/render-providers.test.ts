@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeAws, type FakeAws } from '../fakes/aws-server.js';
+import { startFakeAzure, type FakeAzure } from '../fakes/azure-server.js';
+import { startFakeGoogle, type FakeGoogle } from '../fakes/google-server.js';
+import { runTs } from '../providers/child.js';
+import { cloudTls } from '../providers/cloud-tls.js';
+import { GOOGLE_ISOLATION } from '../providers/google-env.js';
+import { canaries, configureAws, expectedOf, loadCases } from './harness.js';
+import { configureAzure, configureGoogle, materialize, normalizeProviderOutput, type ProviderCaseConfig } from './providers-harness.js';
+
+let aws: FakeAws;
+let azure: FakeAzure;
+let google: FakeGoogle;
+
+beforeAll(async () => {
+  [aws, azure, google] = await Promise.all([startFakeAws(), startFakeAzure(cloudTls()), startFakeGoogle(cloudTls())]);
+});
+afterAll(async () => {
+  await Promise.all([aws.close(), azure.close(), google.close()]);
+});
+
+describe('render golden folders: cloud providers (CLI in a child process)', () => {
+  for (const golden of loadCases('render-providers')) {
+    const config = golden.config as ProviderCaseConfig;
+    for (const mode of config.modes ?? ['input']) {
+      it(`${golden.name} (${mode})`, async () => {
+        configureAws(aws, config);
+        configureAzure(azure, config);
+        configureGoogle(google, config);
+        const work = materialize(golden.dir, config, { azure, google });
+        const args = ['render', '-f', 'input', '--cluster', 'input', ...(config.args ?? [])];
+        if (golden.hasCluster) args.push('-f', 'cluster.yaml');
+        const env: Record<string, string | undefined> = {
+          ...aws.env(),
+          ...GOOGLE_ISOLATION,
+          AZURE_AUTHORITY_HOST: azure.authorityHost,
+          AZURE_POD_IDENTITY_AUTHORITY_HOST: azure.httpUrl,
+          NODE_EXTRA_CA_CERTS: cloudTls().caFile,
+          IMPS_KRM_INSECURE_REGISTRY_HOSTS: '127.0.0.1',
+          GCE_METADATA_HOST: google.metadataHost,
+          ...Object.fromEntries(Object.entries(config.env ?? {}).map(([key, value]) => [key, work.fill(value)])),
+        };
+        const startedAt = Date.now();
+        const run = await runTs('src/cli/bin.ts', args, env, { cwd: work.dir });
+        const endedAt = Date.now();
+        const stdout = normalizeProviderOutput(run.stdout, { startedAt, endedAt });
+        const stderr = normalizeProviderOutput(run.stderr, { startedAt, endedAt });
+
+        expect(stderr).toBe(expectedOf(golden.dir, 'expected-stderr.txt', stderr));
+        expect(stdout).toBe(expectedOf(golden.dir, 'expected.yaml', stdout));
+        expect(run.code).toBe(config.exitCode ?? (stdout === '' ? 1 : 0));
+        for (const canary of canaries(golden.dir)) expect(stderr).not.toContain(canary);
+        if (run.code !== 0) expect(stdout).toBe('');
+      });
+    }
+  }
+});
