@@ -76,7 +76,8 @@ async function generate(dir: string, stdio: Stdio): Promise<number> {
     problems.push(...processed.problems);
     const objects = itemsOf(items)
       .map(({ value }) => value)
-      .filter((value) => emitted(value, settings.settings));
+      .filter((value) => emitted(value, settings.settings))
+      .map(withoutOrchestratorAnnotations);
     output = toYamlStream(objects);
   }
   for (const problem of problems) {
@@ -94,4 +95,16 @@ function emitted(value: Record<string, unknown>, settings: Settings): boolean {
   if (isLocalConfig(value)) return false;
   if (isImagePullSecretLike(value)) return settings.output === 'shells';
   return true;
+}
+
+const ORCHESTRATOR_ANNOTATION = /^(internal\.config\.kubernetes\.io\/|config\.kubernetes\.io\/(path|index)$|config\.k8s\.io\/id$)/;
+
+/** Path/index annotations only tell kpt where to write a file; as kustomize does, keep them out of the cluster. */
+function withoutOrchestratorAnnotations(value: Record<string, unknown>): Record<string, unknown> {
+  const metadata = isRecord(value['metadata']) ? value['metadata'] : undefined;
+  const annotations = metadata && isRecord(metadata['annotations']) ? metadata['annotations'] : undefined;
+  if (!metadata || !annotations) return value;
+  const kept = Object.fromEntries(Object.entries(annotations).filter(([key]) => !ORCHESTRATOR_ANNOTATION.test(key)));
+  const { annotations: _dropped, ...rest } = metadata;
+  return { ...value, metadata: Object.keys(kept).length > 0 ? { ...rest, annotations: kept } : rest };
 }

