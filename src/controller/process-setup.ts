@@ -5,6 +5,7 @@ import { jsonLogger, type Logger, type LogLevel } from './logger.js';
 import { createMetrics, type ControllerMetrics } from './metrics.js';
 import { systemTimers } from './timers.js';
 import type { KubeHttp } from '../adapters/kube/kube-http.js';
+import type { KubeAccess } from '../adapters/kube/kube-access.js';
 import type { RenewalPolicy } from './token-cache.js';
 
 export interface ProcessParts {
@@ -21,13 +22,21 @@ export async function setupProcess(stdio: Stdio, flags: { kubeconfig?: string | 
   const redactor = new Redactor();
   const log = jsonLogger(stdio.stderr, redactor, systemTimers, level as LogLevel);
   const metrics = createMetrics();
-  const [{ loadKubeConfig }, { kubeHttp }] = await Promise.all([import('../adapters/kube/client.js'), import('../adapters/kube/kube-http.js')]);
-  const config = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
-  const http = kubeHttp(config, (verb, code) => {
+  const [{ loadKubeAccess }, { kubeHttp }] = await Promise.all([import('../adapters/kube/kube-access.js'), import('../adapters/kube/kube-http.js')]);
+  const target = { kubeconfig: flags.kubeconfig, context: flags.context };
+  const access = loadKubeAccess(target, stdio.env) ?? (await clientNodeAccess(target));
+  const http = kubeHttp(access, (verb, code) => {
     metrics.apiRequests.inc({ verb, code: String(code) });
     if (code === 0 || code >= 400) metrics.apiErrors.inc({ verb, code: String(code) });
   });
   return { redactor, log, metrics, http };
+}
+
+/** Exec plugins and auth providers need client-node's KubeConfig (loaded only then: it costs ~70 MB). */
+async function clientNodeAccess(target: { kubeconfig?: string | undefined; context?: string | undefined }): Promise<KubeAccess> {
+  const { loadKubeConfig } = await import('../adapters/kube/client.js');
+  const config = loadKubeConfig(target);
+  return { server: config.getCurrentCluster()?.server ?? '', apply: (options) => config.applyToHTTPSOptions(options) };
 }
 
 /** `--renew-fraction` in (0, 1] and `--renew-margin` as a Go-style duration (`30m`, `90s`, `1h30m`). */

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { loadKubeConfig } from '../../src/adapters/kube/client.js';
+import { loadKubeAccess } from '../../src/adapters/kube/kube-access.js';
 import { kubeHttp } from '../../src/adapters/kube/kube-http.js';
 import { cloudTokenProvider } from '../../src/adapters/cloud-token-provider.js';
 import { Controller } from '../../src/controller/controller.js';
@@ -62,7 +62,7 @@ export async function startRig(objects: KubeObject[], options: { tokens?: TokenP
   const redactor = new Redactor();
   const metrics = createMetrics({ processMetrics: false });
   const controller = new Controller({
-    http: kubeHttp(loadKubeConfig({ kubeconfig: kube.kubeconfigPath }), (verb, code) => metrics.apiRequests.inc({ verb, code: String(code) })),
+    http: kubeHttp(loadKubeAccess({ kubeconfig: kube.kubeconfigPath })!, (verb, code) => metrics.apiRequests.inc({ verb, code: String(code) })),
     tokens: options.tokens ?? cloudTokenProvider(),
     timers,
     log: jsonLogger(sink, redactor, timers, 'debug'),

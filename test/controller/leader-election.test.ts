@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cloudTokenProvider } from '../../src/adapters/cloud-token-provider.js';
-import { loadKubeConfig } from '../../src/adapters/kube/client.js';
+import { loadKubeAccess } from '../../src/adapters/kube/kube-access.js';
 import { kubeHttp } from '../../src/adapters/kube/kube-http.js';
 import { jsonLogger } from '../../src/controller/logger.js';
 import { createMetrics } from '../../src/controller/metrics.js';
@@ -24,7 +24,7 @@ async function replica(api: FakeKubeApi, identity: string): Promise<RunningContr
   const redactor = new Redactor();
   const quiet = new Writable({ write: (_chunk, _enc, cb) => cb() });
   const running = await runController({
-    http: kubeHttp(loadKubeConfig({ kubeconfig: api.kubeconfigPath })),
+    http: kubeHttp(loadKubeAccess({ kubeconfig: api.kubeconfigPath })!),
     tokens: cloudTokenProvider(),
     timers: systemTimers,
     log: jsonLogger(quiet, redactor, systemTimers),

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadKubeConfig } from '../../src/adapters/kube/client.js';
+import { loadKubeAccess } from '../../src/adapters/kube/kube-access.js';
 import { kubeHttp } from '../../src/adapters/kube/kube-http.js';
 import { cloudTokenProvider } from '../../src/adapters/cloud-token-provider.js';
 import { runCli } from '../../src/cli/main.js';
@@ -87,7 +87,7 @@ describe('imps-krm refresh', () => {
     const kube = await startFakeKubeApi({ objects: objects() });
     const redactor = new Redactor();
     const refresher = new Refresher({
-      http: kubeHttp(loadKubeConfig({ kubeconfig: kube.kubeconfigPath })),
+      http: kubeHttp(loadKubeAccess({ kubeconfig: kube.kubeconfigPath })!),
       tokens: cloudTokenProvider(),
       timers,
       log: jsonLogger(new Writable({ write: (_c, _e, cb) => cb() }), redactor, timers),

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type * as k8s from '@kubernetes/client-node';
+import type { KubeAccess } from './kube-access.js';
 
 /** A failed API call: HTTP status (0 for network errors and timeouts), Status reason and Retry-After. */
 export class KubeApiError extends Error {
@@ -46,8 +46,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** A watch with no byte for this long (bookmarks come every minute or so) is dead: reconnect. */
 const WATCH_IDLE_MS = 5 * 60_000;
 
-export function kubeHttp(config: k8s.KubeConfig, observe: ApiObserver = () => undefined): KubeHttp {
-  const server = config.getCurrentCluster()?.server ?? '';
+export function kubeHttp(access: KubeAccess, observe: ApiObserver = () => undefined): KubeHttp {
+  const server = access.server;
   const base = new URL(server);
   const transport = base.protocol === 'https:' ? https : http;
 
@@ -55,7 +55,7 @@ export function kubeHttp(config: k8s.KubeConfig, observe: ApiObserver = () => un
     const url = new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
     const requestOptions: https.RequestOptions = { method, headers: {} };
-    await config.applyToHTTPSOptions(requestOptions);
+    await access.apply(requestOptions);
     const headers: Record<string, string> = { ...(requestOptions.headers as Record<string, string>), Accept: options.accept ?? 'application/json' };
     if (options.body !== undefined) headers['Content-Type'] = options.contentType ?? 'application/json';
     return transport.request(url, { ...requestOptions, headers, agent: requestOptions.agent });
