@@ -1,4 +1,4 @@
-// Golden folders for the cloud providers: test/fixtures/render-providers/<case>/, same layout as harness.ts
+// Golden folders for the cloud providers, through `render` and `fn`: test/fixtures/render-providers/<case>/, same layout as harness.ts
 // (case.yaml, input/, cluster.yaml, expected.yaml, expected-stderr.txt), run through the CLI in a CHILD process:
 // MSAL needs an https Entra fake, trusted through NODE_EXTRA_CA_CERTS, which Node reads only at start-up.
 //
@@ -7,14 +7,17 @@
 //             failNext: [{endpoint, status, body}] }
 //   google: { serviceAccounts: [email] }
 //   files:  { name: content }  written next to the copied case
+//   faces:  [render, fn] by default; fn gets a ResourceList of input/ and cluster.yaml (functionConfig
+//           cluster: input) and is compared with expected-fn.yaml / expected-fn-stderr.txt
 // Placeholders in input/, cluster.yaml and env values:
 //   {{AZURE_HTTP}}   the fake registry / IMDS base (http://127.0.0.1:PORT)
 //   {{FILE:name}}    absolute path of a file from `files`
 //   {{GOOGLE_PROXY}} the CONNECT proxy fake, for HTTPS_PROXY
 //   {{SA_KEY:email}} a fresh service-account key for email, escaped for use inside a double-quoted YAML string
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
 import type { FakeAzure, FakeAzureFailure } from '../fakes/azure-server.js';
 import type { FakeGoogle } from '../fakes/google-server.js';
 import { serviceAccountKey } from '../providers/google-env.js';
@@ -29,6 +32,7 @@ export interface ProviderCaseConfig extends CaseConfig {
   };
   google?: { serviceAccounts?: string[] };
   files?: Record<string, string>;
+  faces?: Array<'render' | 'fn'>;
 }
 
 export function configureAzure(azure: FakeAzure, config: ProviderCaseConfig): void {
@@ -80,7 +84,9 @@ export function materialize(dir: string, config: ProviderCaseConfig, fakes: { az
  * Google token expiry follows the real clock (`expires_in` from now), so it is shown relative to the run.
  */
 export function normalizeProviderOutput(text: string, run: { startedAt: number; endedAt: number }): string {
-  const ports = (s: string): string => s.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT');
+  // Also the temp folder a case is copied to (federatedTokenFile paths pass through the fn output's items).
+  const ports = (s: string): string =>
+    s.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT').replace(/\S*imps-krm-golden-[A-Za-z0-9]+/g, 'CASE_DIR');
   return ports(text)
     .replace(/(\.dockerconfigjson: )([A-Za-z0-9+/=]+)/g, (_, key: string, b64: string) => {
       const decoded = Buffer.from(b64, 'base64').toString('utf8');
@@ -93,4 +99,17 @@ export function normalizeProviderOutput(text: string, run: { startedAt: number; 
       }
       return whole;
     });
+}
+
+/** The KRM function's stdin for a materialized case: every document of input/ and cluster.yaml as items. */
+export function resourceListOf(dir: string): string {
+  const files = readdirSync(join(dir, 'input')).sort().map((name) => join(dir, 'input', name));
+  if (existsSync(join(dir, 'cluster.yaml'))) files.push(join(dir, 'cluster.yaml'));
+  const items = files.flatMap((file) => parseAllDocuments(readFileSync(file, 'utf8')).map((doc) => doc.toJS() as unknown).filter(Boolean));
+  return stringify({
+    apiVersion: 'config.kubernetes.io/v1',
+    kind: 'ResourceList',
+    functionConfig: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data: { cluster: 'input' } },
+    items,
+  });
 }

@@ -6,7 +6,8 @@ import { runTs } from '../providers/child.js';
 import { cloudTls } from '../providers/cloud-tls.js';
 import { GOOGLE_ISOLATION } from '../providers/google-env.js';
 import { canaries, configureAws, expectedOf, loadCases } from './harness.js';
-import { configureAzure, configureGoogle, materialize, normalizeProviderOutput, type ProviderCaseConfig } from './providers-harness.js';
+import { parse } from 'yaml';
+import { configureAzure, configureGoogle, materialize, normalizeProviderOutput, resourceListOf, type ProviderCaseConfig } from './providers-harness.js';
 
 let aws: FakeAws;
 let azure: FakeAzure;
@@ -22,14 +23,14 @@ afterAll(async () => {
 describe('render golden folders: cloud providers (CLI in a child process)', () => {
   for (const golden of loadCases('render-providers')) {
     const config = golden.config as ProviderCaseConfig;
-    for (const mode of config.modes ?? ['input']) {
-      it(`${golden.name} (${mode})`, async () => {
+    for (const face of config.faces ?? ['render', 'fn']) {
+      it(`${golden.name} (${face})`, async () => {
         configureAws(aws, config);
         configureAzure(azure, config);
         configureGoogle(google, config);
         const work = materialize(golden.dir, config, { azure, google });
-        const args = ['render', '-f', 'input', '--cluster', 'input', ...(config.args ?? [])];
-        if (golden.hasCluster) args.push('-f', 'cluster.yaml');
+        const args = face === 'fn' ? ['fn'] : ['render', '-f', 'input', '--cluster', 'input', ...(config.args ?? [])];
+        if (face === 'render' && golden.hasCluster) args.push('-f', 'cluster.yaml');
         const env: Record<string, string | undefined> = {
           ...aws.env(),
           ...GOOGLE_ISOLATION,
@@ -41,16 +42,26 @@ describe('render golden folders: cloud providers (CLI in a child process)', () =
           ...Object.fromEntries(Object.entries(config.env ?? {}).map(([key, value]) => [key, work.fill(value)])),
         };
         const startedAt = Date.now();
-        const run = await runTs('src/cli/bin.ts', args, env, { cwd: work.dir });
+        const input = face === 'fn' ? resourceListOf(work.dir) : undefined;
+        const run = await runTs('src/cli/bin.ts', args, env, { cwd: work.dir, ...(input !== undefined ? { input } : {}) });
         const endedAt = Date.now();
         const stdout = normalizeProviderOutput(run.stdout, { startedAt, endedAt });
         const stderr = normalizeProviderOutput(run.stderr, { startedAt, endedAt });
 
-        expect(stderr).toBe(expectedOf(golden.dir, 'expected-stderr.txt', stderr));
-        expect(stdout).toBe(expectedOf(golden.dir, 'expected.yaml', stdout));
-        expect(run.code).toBe(config.exitCode ?? (stdout === '' ? 1 : 0));
+        const suffix = face === 'fn' ? '-fn' : '';
+        expect(stderr).toBe(expectedOf(golden.dir, `expected${suffix}-stderr.txt`, stderr));
+        expect(stdout).toBe(expectedOf(golden.dir, `expected${suffix}.yaml`, stdout));
         for (const canary of canaries(golden.dir)) expect(stderr).not.toContain(canary);
-        if (run.code !== 0) expect(stdout).toBe('');
+        if (face === 'render') {
+          expect(run.code).toBe(config.exitCode ?? (stdout === '' ? 1 : 0));
+          if (run.code !== 0) expect(stdout).toBe('');
+        } else {
+          // A failing source fails the function (kustomize and kpt ignore error results with exit 0).
+          expect(run.code).toBe(/^error: /m.test(stderr) ? 1 : 0);
+          // Items pass through (source Secrets included); the results must not carry a credential.
+          const results = JSON.stringify((parse(stdout) as { results?: unknown } | null)?.results ?? []);
+          for (const canary of canaries(golden.dir)) expect(results).not.toContain(canary);
+        }
       });
     }
   }
