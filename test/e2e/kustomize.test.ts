@@ -95,6 +95,18 @@ describe('kubectl kustomize --enable-alpha-plugins (legacy exec plugin)', () => 
     expect(ids(out)).toEqual(['Deployment/shop/web', 'Namespace//shop', 'Secret/shop/regcred']);
   });
 
+  it('runs the plugin as a transformer: resources in, patched resources and the Secret out', async () => {
+    const env = await installPlugin(join(box.dir, 'xdg-transformer'), 'script');
+    const result = await run('kubectl', ['kustomize', '--enable-alpha-plugins', example('legacy-transformer')], { cwd: box.dir, env });
+    expect(result.code).toBe(0);
+    const out = objects(result.stdout);
+    expect(ids(out)).toContain('Secret/shop/regcred');
+    expect(out.find((object) => object.kind === 'ServiceAccount')?.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+    const web = out.find((object) => object.metadata.name === 'web');
+    expect(web?.spec?.template?.spec?.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+    expect(out.find((object) => object.metadata.name === 'blog' && object.kind === 'Deployment')?.spec?.template?.spec?.imagePullSecrets).toBeUndefined();
+  });
+
   it('a link named ImagePullSecret works without a shell; a failing render fails the build with the message', async () => {
     const env = await installPlugin(join(box.dir, 'xdg-link'), 'symlink');
     const ok = await run('kubectl', ['kustomize', '--enable-alpha-plugins', example('legacy-generator')], { cwd: box.dir, env });
