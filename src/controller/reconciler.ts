@@ -1,4 +1,5 @@
-import { runRenderPipeline, type ImpsOutcome } from '../app/render-pipeline.js';
+import { runRenderPipeline, sourceId, type ImpsOutcome } from '../app/render-pipeline.js';
+import { parseSource } from '../core/sources.js';
 import { EXPIRES_AT_ANNOTATION, ownerLabelValue, OWNER_LABEL, shellOwner } from '../core/contract.js';
 import type { Redactor } from '../core/redaction.js';
 import type { PullSecretManifest } from '../core/render.js';
@@ -103,9 +104,7 @@ export async function reconcileImps(name: string, deps: ReconcileDeps): Promise<
     failures.push({ reason: 'ReconciliationFailed', message: `status: ${noteApiError(error)}` });
   });
   await deps.events.record(entry, failures);
-  for (const [source, status] of Object.entries(outcome?.sourceStatus ?? {})) {
-    if (status === 'Ok' && outcome?.expiresAt) deps.metrics.tokenExpiry.set({ source }, Math.floor(outcome.expiresAt.getTime() / 1000));
-  }
+  await recordExpiries(entry, deps);
   const ok = failures.length === 0;
   deps.metrics.refreshes.inc({ result: ok ? 'success' : 'failure' });
   deps.metrics.reconcileDuration.observe({ result: ok ? 'success' : 'failure' }, (performance.now() - started) / 1000);
@@ -226,6 +225,18 @@ async function writeStatus(entry: ImpsEntry, report: ReconcileReport, deps: Reco
   const updated = impsEntry(await patchImpsStatus(deps.http, entry.name, redacted));
   // The watch will bring the same object; remembering it now keeps the next reconcile from writing it again.
   if (updated) deps.cache.imps.store.set(updated.key, updated.value);
+}
+
+/** Per source: the expiry of its cached token; static logins never expire and have no series. */
+async function recordExpiries(entry: ImpsEntry, deps: ReconcileDeps): Promise<void> {
+  for (const ref of entry.imps?.spec.registry.credentials ?? []) {
+    const id = sourceId(ref);
+    const secret = await deps.cache.reader().readSecret(ref.namespace, ref.name);
+    const parsed = secret ? parseSource(secret) : undefined;
+    const expiresAt = parsed?.ok && parsed.plan.kind === 'token' ? deps.tokens.expiryOf(parsed.plan.request) : undefined;
+    if (expiresAt) deps.metrics.tokenExpiry.set({ source: id }, Math.floor(expiresAt.getTime() / 1000));
+    else deps.metrics.tokenExpiry.remove({ source: id });
+  }
 }
 
 /** Writes land in the cache at once, so a reconcile right after ours sees our resourceVersion. */

@@ -65,10 +65,16 @@ export class Reflector<T> {
     while (!this.#stop.signal.aborted) {
       try {
         if (this.#resourceVersion === undefined) await this.#list();
-        const started = this.options.timers.now().getTime();
+        const started = Date.now();
         await this.#watch();
-        // A watch that stayed up a while proves the connection good again.
-        if (this.options.timers.now().getTime() - started > 10_000) failures = 0;
+        // A watch that stayed up a while proves the connection good again. One the server (or a proxy) ends at
+        // once is treated as a failure, so a misbehaving endpoint cannot make us spin.
+        const lasted = Date.now() - started;
+        if (lasted > 10_000) failures = 0;
+        else if (lasted < 1_000 && !this.#stop.signal.aborted) {
+          failures++;
+          await sleep(this.options.timers, backoffDelay(this.options.backoff, failures), this.#stop.signal);
+        }
       } catch (error) {
         if (this.#stop.signal.aborted) break;
         const gone = error instanceof KubeApiError && error.status === 410;

@@ -66,6 +66,11 @@ export class TokenCache implements TokenProvider {
     return call;
   }
 
+  /** Expiry of the cached token for this request, for the per-source expiry metric. */
+  expiryOf(request: TokenRequest): Date | undefined {
+    return this.#entries.get(tokenRequestKey(request))?.token.expiresAt;
+  }
+
   /** The earliest renewal time of any cached token: when the controller must next wake up. */
   nextRenewal(): Date | undefined {
     let next: Date | undefined;

@@ -237,3 +237,20 @@ describe('credential canary', () => {
     expect(seen).not.toContain('CANARY');
   });
 });
+
+describe('controller and what it does not own', () => {
+  it('reports an invalid spec and a foreign Secret in the way, touches neither, and exports per-source expiry', async () => {
+    const foreign = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'regcred', namespace: 'team-b' }, type: 'Opaque', data: { mine: 'eA==' } };
+    const invalid = { apiVersion: 'images.banzaicloud.io/v1alpha1', kind: 'ImagePullSecret', metadata: { name: 'invalid' }, spec: { target: { secret: { name: 'x' } } } };
+    rig = await startRig([...baseObjects(), foreign, invalid]);
+    const { kube } = rig;
+    await waitFor(() => statusOf(kube, 'pull')?.['status'] === 'Failed' && statusOf(kube, 'invalid'));
+    expect(String(statusOf(kube, 'pull')?.['reason'])).toContain('Secret team-b/regcred: a Secret with this name exists and is not managed by imps-krm');
+    expect(secretOf(kube, 'team-b', 'regcred')?.['data']).toEqual({ mine: 'eA==' });
+    expect(secretOf(kube, 'team-a', 'regcred')).toBeDefined();
+    expect(statusOf(kube, 'invalid')).toMatchObject({ status: 'Failed', conditions: [{ type: 'Ready', status: 'False', reason: 'InvalidSpec' }] });
+    const metrics = await rig.metrics.registry.getSingleMetricAsString('imps_krm_token_expiry_timestamp_seconds');
+    expect(metrics).toContain(`imps_krm_token_expiry_timestamp_seconds{source="creds.ecr"} ${Date.parse('2026-11-22T12:00:00Z') / 1000}`);
+    expect(metrics).not.toContain('creds.hub');
+  });
+});
