@@ -54,6 +54,7 @@ export function inputCluster(objects: readonly unknown[], extraNamespaces: reado
     } else if (kind === 'Secret' && object['apiVersion'] === 'v1' && name && namespace) {
       secrets.set(`${namespace}/${name}`, {
         type: typeof object['type'] === 'string' ? object['type'] : undefined,
+        annotations: stringMap(metadata['annotations']),
         data: looseStringMap(object['data']),
         stringData: looseStringMap(object['stringData']),
       });

@@ -5,7 +5,7 @@ import { Redactor } from '../core/redaction.js';
 import { renderPullSecrets, type PullSecretManifest } from '../core/render.js';
 import { parseSource, type SourcePlan } from '../core/sources.js';
 import { compileTarget, selectNamespaces, type TargetMatcher } from '../core/targets.js';
-import { tokenRequestKey, type RegistryToken, type TokenRequest } from '../core/tokens.js';
+import { tokenRequestKey, tokenRequestSecrets, type RegistryToken, type TokenRequest } from '../core/tokens.js';
 import type { ImagePullSecret, NamespacedName } from '../generated/image-pull-secret.js';
 import type { ClusterReader } from '../ports/cluster.js';
 import type { TokenProvider } from '../ports/tokens.js';
@@ -165,7 +165,7 @@ async function fetchTokens(
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [key, request] = next;
-      redactor.remember(request.keys?.secretAccessKey, request.keys?.sessionToken);
+      redactor.remember(...tokenRequestSecrets(request));
       try {
         const token = await provider.fetchToken(request);
         redactor.remember(token.password);

@@ -46,8 +46,6 @@ export interface AcrTokenRequest {
   readonly authorityHost?: string | undefined;
   /** OAuth scope of the Entra token, e.g. `https://management.azure.com/.default`. */
   readonly tokenScope: string;
-  /** The render pipeline redacts `keys` of every request; ACR secrets reach its redactor through parseSource. */
-  readonly keys?: undefined;
 }
 
 /** A Google OAuth access token for Artifact Registry / Container Registry: one serves every Google registry. */
@@ -55,7 +53,6 @@ export interface GarTokenRequest {
   readonly provider: 'gar';
   /** A service-account key (JSON). Absent: Application Default Credentials (workload identity, metadata server). */
   readonly serviceAccountKey?: string | undefined;
-  readonly keys?: undefined;
 }
 
 export type TokenRequest = EcrTokenRequest | EcrPublicTokenRequest | AcrTokenRequest | GarTokenRequest;

@@ -50,7 +50,7 @@ export function liveCluster(target: LiveTarget): ClusterReader {
     async readSecret(namespace, name) {
       try {
         const secret = await core.readNamespacedSecret({ name, namespace });
-        return { type: secret.type, data: secret.data, stringData: secret.stringData };
+        return { type: secret.type, annotations: secret.metadata?.annotations, data: secret.data, stringData: secret.stringData };
       } catch (error) {
         if (statusOf(error) === 404) return undefined;
         throw new Error(describeKubeError(`get secret ${namespace}/${name}`, error));
