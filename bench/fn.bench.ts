@@ -5,7 +5,7 @@
 // - the JavaScript the fn path loads statically, to spot a heavy import pulled into it.
 // Run: npm run build && npx tsx bench/fn.bench.ts
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { cli, fmt, repoRoot } from './measure.js';
@@ -44,18 +44,17 @@ function interleaved(subjects: readonly Subject[], runs: number): number[] {
 
 /** Bytes of JavaScript loaded before fn runs: cli.js, the fn-command chunk and their static imports. */
 function staticClosure(): { files: number; bytes: number } {
-  const dist = dirname(cli);
-  const entry = readFileSync(cli, 'utf8');
-  const fnChunk = /import\("\.\/(chunks\/fn-command-[\w-]+\.js)"\)/.exec(entry)?.[1];
+  const chunks = join(dirname(cli), 'chunks');
+  const fnChunk = readdirSync(chunks).find((name) => name.startsWith('fn-command-') && name.endsWith('.js'));
   const seen = new Set<string>();
   const visit = (file: string): void => {
     if (seen.has(file)) return;
     seen.add(file);
-    const text = readFileSync(file, 'utf8');
-    for (const match of text.matchAll(/(?:^|[;}\s])import\s*(?:[\w*{}\s,$]+from\s*)?"(\.\.?\/[\w./-]+\.js)"/g)) visit(join(dirname(file), match[1]!));
+    // Static imports only (`import{a as b}from"./chunk-X.js"`, `import"./chunk-Y.js"`), not `import("...")`.
+    for (const match of readFileSync(file, 'utf8').matchAll(/import\s*(?:[^"()]*?from\s*)?"(\.{1,2}\/[^"]+\.js)"/g)) visit(join(dirname(file), match[1]!));
   };
   visit(cli);
-  if (fnChunk) visit(join(dist, fnChunk));
+  if (fnChunk) visit(join(chunks, fnChunk));
   return { files: seen.size, bytes: [...seen].reduce((sum, file) => sum + statSync(file).size, 0) };
 }
 

@@ -1,7 +1,6 @@
 // The ResourceList wire format (KRM Functions Specification v1): parsed as a `yaml` Document so items we pass
 // through keep their comments and styles, written back as YAML (kpt writes files in whatever style we emit).
-import { Document, isMap, isScalar, isSeq, parseDocument, YAMLSeq, type ToStringOptions } from 'yaml';
-import { isRecord } from '../../io/documents.js';
+import { Document, isMap, isNode, isScalar, isSeq, parseDocument, YAMLSeq, type ToStringOptions } from 'yaml';
 import type { KrmResult } from './results.js';
 import { snapshotItems, spliceItems, type SourceItems } from './splice.js';
 
@@ -24,13 +23,14 @@ export function parseResourceList(text: string): ResourceList | { error: string 
   let doc: Document = parseDocument(text, { uniqueKeys: false });
   const syntax = doc.errors[0];
   if (syntax) return { error: `stdin is not valid YAML or JSON: ${syntax.message.split('\n')[0] ?? ''}` };
-  const value: unknown = doc.toJS();
-  if (!isRecord(value) || value['kind'] !== 'ResourceList' || !RESOURCE_LIST_API_VERSIONS.includes(String(value['apiVersion']))) {
+  // Only the envelope is read here: converting the whole list to plain objects is a cost paid at every start.
+  if (!isMap(doc.contents) || doc.get('kind') !== 'ResourceList' || !RESOURCE_LIST_API_VERSIONS.includes(String(doc.get('apiVersion')))) {
     return { error: 'stdin is not a ResourceList (apiVersion: config.kubernetes.io/v1, kind: ResourceList)' };
   }
   // JSON input has no comments to keep; rebuilding it gives block-style YAML instead of JSON flow style.
   const json = /^\s*\{/.test(text);
-  if (json) doc = new Document(value);
+  if (json) doc = new Document(doc.toJS());
+  const functionConfig: unknown = doc.get('functionConfig', true);
   const items = doc.get('items', true);
   const empty = items === undefined || items === null || (isScalar(items) && items.value === null);
   if (!empty && !(isSeq(items) && items.items.every(isMap))) return { error: 'ResourceList items must be a list of objects' };
@@ -42,7 +42,7 @@ export function parseResourceList(text: string): ResourceList | { error: string 
     doc.set('items', seq);
   }
   const source = json || doc.has('results') ? undefined : snapshotItems(text, seq);
-  return { doc, items: seq, functionConfig: value['functionConfig'], source };
+  return { doc, items: seq, functionConfig: isNode(functionConfig) ? functionConfig.toJSON() : functionConfig, source };
 }
 
 /** The output ResourceList: the input text with the items spliced in when possible, else the re-serialised document; `results` last. */
