@@ -15,10 +15,12 @@ Flags:
       --metrics-addr ADDR            /metrics, /healthz and /readyz ([host]:port, default :8080; "" disables).
       --leader-elect                 Elect a leader with a coordination.k8s.io Lease (alias --enable-leader-election).
       --leader-election-namespace NS Namespace of the Lease (default: the Pod's namespace, else default).
+      --config-namespace NS          IMPS name for --leader-election-namespace.
       --leader-election-id NAME      Lease name (default imps-krm-controller).
       --event-namespace NS           Where Events about ImagePullSecrets go (default: default).
       --renew-fraction F             Renew a token after this fraction of its lifetime (default 0.5)...
       --renew-margin DURATION        ...or this long before it expires, whichever is earlier (default 30m).
+      --log.level, --periodic-reconcile-interval   IMPS flags: the first is --log-level, the second is ignored.
       --log-level LEVEL              debug | info (default) | warn | error; env LOG_LEVEL.
   -h, --help                         Show this help.
 
@@ -35,11 +37,16 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     'leader-elect': { type: 'boolean' },
     'enable-leader-election': { type: 'boolean' },
     'leader-election-namespace': { type: 'string' },
+    'config-namespace': { type: 'string' },
     'leader-election-id': { type: 'string' },
     'event-namespace': { type: 'string' },
     'renew-fraction': { type: 'string' },
     'renew-margin': { type: 'string' },
     'log-level': { type: 'string' },
+    // IMPS flags, accepted so its manifests work unchanged: --log.level is --log-level; the periodic resync
+    // interval is ignored (refresh is driven by token expiry and watches, never by a timer).
+    'log.level': { type: 'string' },
+    'periodic-reconcile-interval': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -48,7 +55,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   }
   const { onShutdown, renewalFlags, setupProcess } = await import('../controller/process-setup.js');
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
-  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel: values['log-level'] });
+  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel: values['log-level'] ?? values['log.level'] });
   const [{ runController }, { systemTimers }, { cloudTokenProvider }] = await Promise.all([
     import('../controller/run-controller.js'),
     import('../controller/timers.js'),
@@ -62,7 +69,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     renewal,
     eventNamespace: values['event-namespace'] ?? 'default',
     opsAddress: values['metrics-addr'] === '' ? undefined : (values['metrics-addr'] ?? ':8080'),
-    leaseNamespace: elect ? (values['leader-election-namespace'] ?? podNamespace(stdio.env)) : undefined,
+    leaseNamespace: elect ? (values['leader-election-namespace'] ?? values['config-namespace'] ?? podNamespace(stdio.env)) : undefined,
     leaseName: values['leader-election-id'] ?? 'imps-krm-controller',
   });
   onShutdown(() => running.stop(), parts.log);

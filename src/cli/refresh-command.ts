@@ -17,6 +17,7 @@ Flags:
       --metrics-addr ADDR       /metrics, /healthz, /readyz while running ([host]:port, default :8080; "" disables).
       --renew-fraction F        Renew after this fraction of a token's lifetime (default 0.5)...
       --renew-margin DURATION   ...or this long before expiry, whichever is earlier (default 30m).
+      --log.level, --periodic-reconcile-interval   IMPS flags: the first is --log-level, the second is ignored.
       --log-level LEVEL         debug | info (default) | warn | error; env LOG_LEVEL.
   -h, --help                    Show this help.
 `;
@@ -32,6 +33,10 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     'renew-fraction': { type: 'string' },
     'renew-margin': { type: 'string' },
     'log-level': { type: 'string' },
+    // IMPS flags, accepted so its manifests work unchanged: --log.level is --log-level; the periodic resync
+    // interval is ignored (refresh is driven by token expiry and watches, never by a timer).
+    'log.level': { type: 'string' },
+    'periodic-reconcile-interval': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -52,7 +57,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
 
   const { onShutdown, renewalFlags, setupProcess } = await import('../controller/process-setup.js');
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
-  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel: values['log-level'] });
+  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel: values['log-level'] ?? values['log.level'] });
   const [{ systemTimers }, { cloudTokenProvider }, { startOpsServer }] = await Promise.all([
     import('../controller/timers.js'),
     import('../adapters/cloud-token-provider.js'),

@@ -249,6 +249,7 @@ describe('controller and what it does not own', () => {
     expect(secretOf(kube, 'team-b', 'regcred')?.['data']).toEqual({ mine: 'eA==' });
     expect(secretOf(kube, 'team-a', 'regcred')).toBeDefined();
     expect(statusOf(kube, 'invalid')).toMatchObject({ status: 'Failed', conditions: [{ type: 'Ready', status: 'False', reason: 'InvalidSpec' }] });
+    await rig.controller.idle();
     const metrics = await rig.metrics.registry.getSingleMetricAsString('imps_krm_token_expiry_timestamp_seconds');
     expect(metrics).toContain(`imps_krm_token_expiry_timestamp_seconds{source="creds.ecr"} ${Date.parse('2026-11-22T12:00:00Z') / 1000}`);
     expect(metrics).not.toContain('creds.hub');
