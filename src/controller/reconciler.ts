@@ -5,7 +5,7 @@ import type { Redactor } from '../core/redaction.js';
 import type { PullSecretManifest } from '../core/render.js';
 import type { ImagePullSecret } from '../generated/image-pull-secret.js';
 import { KubeApiError, type KubeHttp } from '../adapters/kube/kube-http.js';
-import { createSecret, deleteSecret, patchImpsStatus, patchSecret, replaceSecret, type SecretBody } from '../adapters/kube/writes.js';
+import { createSecret, deleteSecret, patchImpsStatus, patchSecret, readSecret, replaceSecret, type SecretBody } from '../adapters/kube/writes.js';
 import { hashData, impsEntry, secretFacts, type ClusterCache, type ImpsEntry, type SecretFacts } from './cluster-cache.js';
 import type { Logger } from './logger.js';
 import type { ControllerMetrics } from './metrics.js';
@@ -130,16 +130,27 @@ async function ensureSecret(imps: ImagePullSecret, uid: string, manifest: PullSe
     try {
       remember(deps, await createSecret(deps.http, body));
     } catch (error) {
-      if (error instanceof KubeApiError && error.status === 409) {
+      if (!(error instanceof KubeApiError && error.status === 409)) throw error;
+      // Not in our cache, so it lacks our label. The IMPS controller's Secrets for this same CR (owner reference
+      // to its uid) are adopted, which makes migrating from IMPS gapless; anything else is not ours.
+      const current = secretFacts(await readSecret(deps.http, namespace, name));
+      if (!current || !uid || !current.ownerUids.includes(uid)) {
         throw new Error('a Secret with this name exists and is not managed by imps-krm; not overwriting it', { cause: error });
       }
-      throw error;
+      remember(deps, await replaceSecret(deps.http, { ...body, metadata: { ...body.metadata, resourceVersion: current.resourceVersion } }));
+      deps.log.info('adopted Secret created for this ImagePullSecret by another controller', { imagePullSecret: imps.metadata.name, secret: `${namespace}/${name}` });
+      deps.metrics.secretWrites.inc({ operation: 'update' });
+      return true;
     }
     deps.metrics.secretWrites.inc({ operation: 'create' });
     return true;
   }
   if (existing.labels[OWNER_LABEL] !== ownerLabelValue(imps.metadata.name) || (existing.ownerUids.length > 0 && !existing.ownerUids.includes(uid))) {
     throw new Error(`owned by another ImagePullSecret (${existing.labels[OWNER_LABEL] ?? 'unknown'}); not overwriting it`);
+  }
+  if (existing.ownerUids.length === 0 && uid) {
+    // Rendered by a GitOps face with token material and applied by GitOps: ours to fill only as a shell.
+    throw new Error('rendered and applied by GitOps (no owner reference); not overwriting it: render it with output: shells to have it filled here');
   }
   if (upToDate(existing, body, uid)) return false;
   remember(deps, await replaceSecret(deps.http, { ...body, metadata: { ...body.metadata, resourceVersion: existing.resourceVersion } }));
@@ -180,7 +191,8 @@ async function fillShells(imps: ImagePullSecret, outcome: ImpsOutcome, deps: Rec
   const expiresAt = rendered.metadata.annotations?.[EXPIRES_AT_ANNOTATION];
   let wrote = false;
   for (const shell of shells) {
-    if (shell.dataHash === hashData(rendered.data) && shell.annotations[EXPIRES_AT_ANNOTATION] === expiresAt && shell.type === rendered.type) continue;
+    // The type is not compared: it cannot change, and comparing it would patch a mistyped shell forever.
+    if (shell.dataHash === hashData(rendered.data) && shell.annotations[EXPIRES_AT_ANNOTATION] === expiresAt) continue;
     // Only data and the expiry: labels, annotations and ownership stay as the GitOps tool applied them.
     const patch = {
       metadata: { resourceVersion: shell.resourceVersion, annotations: { [EXPIRES_AT_ANNOTATION]: expiresAt ?? null } },

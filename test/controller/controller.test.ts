@@ -255,3 +255,26 @@ describe('controller and what it does not own', () => {
     expect(metrics).not.toContain('creds.hub');
   });
 });
+
+describe('migrating from IMPS', () => {
+  it('adopts the IMPS controller Secret of the same ImagePullSecret (owner reference to its uid) in place', async () => {
+    const objects = baseObjects();
+    const cr = objects.find((object) => object.kind === 'ImagePullSecret')!;
+    cr.metadata.uid = 'uid-of-pull';
+    const fromImps = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'regcred', namespace: 'team-a', uid: 'uid-of-imps-secret', labels: { 'images.banzaicloud.io/owner-uid': 'uid-of-pull' }, ownerReferences: [{ apiVersion: 'images.banzaicloud.io/v1alpha1', kind: 'ImagePullSecret', name: 'pull', uid: 'uid-of-pull' }] },
+      type: 'kubernetes.io/dockerconfigjson',
+      data: { '.dockerconfigjson': Buffer.from('{"auths":{}}').toString('base64') },
+    };
+    rig = await startRig([...objects, fromImps]);
+    const { kube } = rig;
+    await waitFor(() => statusOf(kube, 'pull')?.['status'] === 'Ready');
+    const adopted = secretOf(kube, 'team-a', 'regcred')!;
+    expect(adopted.metadata.uid).toBe('uid-of-imps-secret');
+    expect(adopted.metadata.labels?.['imps-krm.io/owner']).toBe('pull');
+    expect(dockerConfigOf(adopted)?.auths['https://index.docker.io/v1/']?.password).toBe(CANARY_PASSWORD);
+    expect(kube.requests.some((request) => request.method === 'DELETE')).toBe(false);
+  });
+});
