@@ -64,7 +64,7 @@ export function kubeHttp(access: KubeAccess, observe: ApiObserver = () => undefi
   return {
     server,
     async request(method, path, options = {}) {
-      const verb = method === 'GET' && path.split('/').length % 2 === 0 ? 'LIST' : method;
+      const verb = method === 'GET' && isCollection(path) ? 'LIST' : method;
       try {
         const req = await open(method, path, options);
         const result = await new Promise<{ status: number; text: string; retryAfter: string | undefined }>((resolve, reject) => {
@@ -144,6 +144,11 @@ export function kubeHttp(access: KubeAccess, observe: ApiObserver = () => undefi
       });
     },
   };
+}
+
+/** `/api/v1/secrets`, `/apis/g/v/namespaces/ns/leases`: an odd number of segments after the group version. */
+function isCollection(path: string): boolean {
+  return path.replace(/^\/api\/v1|^\/apis\/[^/]+\/[^/]+/, '').split('/').filter(Boolean).length % 2 === 1;
 }
 
 function parseJson(text: string): unknown {
