@@ -64,6 +64,21 @@ describe('standalone kustomize build --enable-alpha-plugins --enable-exec', () =
     expect(get('Deployment/blog/blog').spec?.template?.spec?.imagePullSecrets).toBeUndefined();
   });
 
+  it('output shells with the ImagePullSecret also under resources: no credential rendered, the spec is applied', async () => {
+    const dir = join(box.dir, 'shells');
+    await cp(example('exec-generator'), dir, { recursive: true });
+    const spec = join(dir, 'pull-secret.yaml');
+    await writeFile(spec, (await readFile(spec, 'utf8')).replace('    imps-krm.io/cluster: input', '    imps-krm.io/cluster: input\n    imps-krm.io/output: shells'));
+    await writeFile(join(dir, 'kustomization.yaml'), 'resources: [app.yaml, pull-secret.yaml]\ngenerators: [pull-secret.yaml]\n');
+    const result = await run(KUSTOMIZE, ['build', '--enable-alpha-plugins', '--enable-exec', dir], { cwd: box.dir, env: box.env });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const out = objects(result.stdout);
+    expect(ids(out)).toEqual(['Deployment/shop/web', 'ImagePullSecret//shop-pull', 'Namespace//shop', 'Secret/shop/regcred']);
+    const shell = out.find((object) => object.kind === 'Secret') as K8sObject & { data?: unknown };
+    expect(shell.data).toBeUndefined();
+    expect(shell.metadata.annotations?.['imps-krm.io/refresher-managed']).toBe('true');
+  });
+
   it('without --enable-exec kustomize silently skips the function (the trap the docs warn about)', async () => {
     const result = await run(KUSTOMIZE, ['build', '--enable-alpha-plugins', example('exec-generator')], { cwd: box.dir, env: box.env });
     expect(result.code).toBe(0);

@@ -4,6 +4,7 @@ import { readAll, type Stdio } from '../../io/stdio.js';
 import { EXIT } from '../../cli/errors.js';
 import { parseFlags } from '../../cli/parse-flags.js';
 import { readFunctionConfig } from './function-config.js';
+import { dropGeneratorCopy } from './items.js';
 import { processItems } from './process-items.js';
 import { parseResourceList, writeResourceList } from './resource-list.js';
 import { toResult } from './results.js';
@@ -17,7 +18,8 @@ functionConfig:
   an ImagePullSecret (images.banzaicloud.io/v1alpha1)  the spec to render; settings as imps-krm.io/<setting> annotations
   a ConfigMap                                          settings in data (kpt fn eval ... -- cluster=input)
   (none)                                               the ImagePullSecrets among the items, default settings
-ImagePullSecrets among the items are rendered too; items marked config.kubernetes.io/local-config stay local.
+ImagePullSecrets among the items are rendered too. kustomize's local-config copy of a generator's
+ImagePullSecret config is dropped from the output (it is config, and may also be listed under resources:).
 
 Settings: cluster (auto|live|input), kubeconfig, context, output (secrets|shells),
           patchServiceAccounts, patchWorkloads (true|false), files (comma-separated extra input manifests).
@@ -54,6 +56,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
         dependencies: { env: stdio.env, redactor },
       }).then((output) => ({ ...output, problems: [...config.problems, ...output.problems] }));
 
+  if (config.imps && !processed.problems.some(isError)) dropGeneratorCopy(list.items, config.imps);
   stdio.stdout.write(writeResourceList(list, processed.problems.map(toResult)));
   // kustomize never shows results: people see stderr. Info stays in the results only.
   for (const problem of processed.problems) {

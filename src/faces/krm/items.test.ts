@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isSeq, parseDocument, type YAMLSeq } from 'yaml';
 import type { PullSecretManifest } from '../../core/render.js';
-import { addPullSecret, fileOf, freePath, isLocalConfig, itemsOf, mergeSecrets, type PatchKinds } from './items.js';
+import { addPullSecret, dropGeneratorCopy, fileOf, freePath, isLocalConfig, itemsOf, mergeSecrets, type PatchKinds } from './items.js';
 import { YAML_OPTIONS } from './resource-list.js';
 import { snapshotItems, spliceItems } from './splice.js';
 
@@ -149,5 +149,29 @@ describe('spliceItems', () => {
     expect(out).toContain('  imagePullSecrets:\n  - name: regcred\n# second\n');
     expect(out).toContain(`    name: keep   # odd spacing stays\n  data:\n    motd: |\n      hi\n- apiVersion: v1\n  kind: Secret\n`);
     expect(parseDocument(out).toJS()).toEqual(doc.toJS());
+  });
+});
+
+describe('dropGeneratorCopy', () => {
+  it("drops kustomize's local-config copy of the functionConfig, never an item with a path (kpt) or another one", () => {
+    const { seq } = load(`- apiVersion: images.banzaicloud.io/v1alpha1
+  kind: ImagePullSecret
+  metadata: {name: pull, annotations: {config.kubernetes.io/local-config: "true"}}
+- apiVersion: images.banzaicloud.io/v1alpha1
+  kind: ImagePullSecret
+  metadata: {name: pull, annotations: {config.kubernetes.io/local-config: "true", config.kubernetes.io/path: imps.yaml}}
+- apiVersion: images.banzaicloud.io/v1alpha1
+  kind: ImagePullSecret
+  metadata: {name: other, annotations: {config.kubernetes.io/local-config: "true"}}
+- apiVersion: images.banzaicloud.io/v1alpha1
+  kind: ImagePullSecret
+  metadata: {name: pull}
+`);
+    dropGeneratorCopy(seq, { apiVersion: 'images.banzaicloud.io/v1alpha1', kind: 'ImagePullSecret', metadata: { name: 'pull' } });
+    expect(itemsOf(seq).map(({ value }) => JSON.stringify((value['metadata'] as { name: string }).name) + String(fileOf(value)?.path))).toEqual([
+      '"pull"imps.yaml',
+      '"other"undefined',
+      '"pull"undefined',
+    ]);
   });
 });

@@ -195,3 +195,20 @@ export function addPullSecret(
 function scalarText(node: unknown): string | undefined {
   return isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
 }
+
+/**
+ * Removes kustomize's copy of a generator's own config from the items: the ImagePullSecret given as
+ * functionConfig, marked local-config and carrying no path (kpt items always carry one, and kpt deletes the file of
+ * an item that goes missing). Echoed back, the copy would clash with the same file listed under `resources:`
+ * ("id ... exists; behavior must be merge or replace"), which is how the ImagePullSecret reaches the cluster for
+ * `output: shells`.
+ */
+export function dropGeneratorCopy(seq: YAMLSeq, config: Record<string, unknown>): void {
+  const name = metadataOf(config)['name'];
+  seq.items = seq.items.filter((node) => {
+    const value: unknown = isMap(node) ? node.toJSON() : undefined;
+    if (!isRecord(value)) return true;
+    const copy = value['apiVersion'] === config['apiVersion'] && value['kind'] === config['kind'] && metadataOf(value)['name'] === name;
+    return !(copy && isLocalConfig(value) && fileOf(value) === undefined);
+  });
+}
