@@ -37,6 +37,8 @@ describe('imps-krm refresh', () => {
 
   it('--once writes the merged target, then exits 0 without another write when nothing changed', async () => {
     aws.reset();
+    // A fixed registry clock: the second run gets the same token and expiry, so it must not write.
+    aws.setNow(() => START);
     aws.setEcrPassword('AKIDCONTROLLER', CANARY_ECR);
     const kube = await startFakeKubeApi({ objects: objects() });
     try {
