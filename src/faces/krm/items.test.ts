@@ -152,6 +152,21 @@ describe('spliceItems', () => {
   });
 });
 
+describe('spliceItems with an indented list', () => {
+  it('writes new and edited items at the list indentation', () => {
+    const text = 'items:\n  - apiVersion: v1\n    kind: ServiceAccount\n    metadata:\n      name: default\n      namespace: shop\nfunctionConfig: {}\n';
+    const doc = parseDocument(text);
+    const seq = doc.get('items', true) as YAMLSeq;
+    const source = snapshotItems(text, seq)!;
+    addPullSecret(doc, itemsOf(seq)[0]!, 'regcred', new Set(['shop']), ALL);
+    mergeSecrets(doc, seq, [secret('shop')], new Set(['pull']));
+    const out = spliceItems(source, seq.items, YAML_OPTIONS)!;
+    expect(parseDocument(out).toJS()).toEqual(doc.toJS());
+    expect(out).toContain('      namespace: shop\n    imagePullSecrets:\n    - name: regcred\n  - apiVersion: v1\n    kind: Secret\n');
+    expect(out.endsWith('functionConfig: {}\n')).toBe(true);
+  });
+});
+
 describe('dropGeneratorCopy', () => {
   it("drops kustomize's local-config copy of the functionConfig, never an item with a path (kpt) or another one", () => {
     const { seq } = load(`- apiVersion: images.banzaicloud.io/v1alpha1
