@@ -33,7 +33,12 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   const configPath = args[0];
   if (configPath === undefined) throw new UsageError('the plugin config file is required (kustomize passes it as the first argument)');
 
-  const [configDoc] = parseAllDocuments(await readFile(configPath, 'utf8'));
+  const configText = await readFile(configPath, 'utf8').catch((error: NodeJS.ErrnoException) => error);
+  if (typeof configText !== 'string') {
+    stdio.stderr.write(`imps-krm: cannot read the plugin config ${configPath}: ${configText.code ?? configText.message}\n`);
+    return EXIT.failed;
+  }
+  const [configDoc] = parseAllDocuments(configText);
   if (!configDoc || configDoc.errors.length > 0 || !isMap(configDoc.contents)) {
     stdio.stderr.write(`imps-krm: ${configPath}: the plugin config is not a YAML object\n`);
     return EXIT.failed;
