@@ -189,6 +189,9 @@ export class ClusterCache {
     const key = JSON.stringify([labels, annotations]);
     let shared = this.#interned.get(key);
     if (!shared) {
+      // Pods of every ReplicaSet ever rolled out bring new label sets (pod-template-hash): start afresh once the
+      // table outgrows the objects alive, so it stays bounded. Cached objects keep the sets they share.
+      if (this.#interned.size > 2 * (this.namespaces.store.size + (this.#pods?.store.size ?? 0)) + 1000) this.#interned.clear();
       shared = { labels, annotations };
       this.#interned.set(key, shared);
     }

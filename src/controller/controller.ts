@@ -5,6 +5,7 @@ import { Redactor } from '../core/redaction.js';
 import { compileTarget, type TargetMatcher } from '../core/targets.js';
 import type { KubeHttp } from '../adapters/kube/kube-http.js';
 import type { TokenProvider } from '../ports/tokens.js';
+import { ExpiringRedactor } from './expiring-redactor.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { ClusterCache, type ImpsEntry, type SecretFacts } from './cluster-cache.js';
 import { EventRecorder } from './events.js';
@@ -51,7 +52,7 @@ export class Controller {
   #started = false;
 
   constructor(private readonly options: ControllerOptions) {
-    const redactor = options.redactor ?? new Redactor();
+    const redactor = options.redactor ?? new ExpiringRedactor();
     const backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.tokens = new TokenCache(options.tokens, options.timers, options.renewal ?? DEFAULT_RENEWAL);
     this.cache = new ClusterCache(
@@ -127,6 +128,7 @@ export class Controller {
   #armRenewal(): void {
     const now = this.options.timers.now();
     this.tokens.prune(new Date(now.getTime() - TOKEN_IDLE_MS));
+    if (this.#deps.redactor instanceof ExpiringRedactor) this.#deps.redactor.forgetOlderThan(Date.now() - TOKEN_IDLE_MS);
     const next = this.tokens.nextRenewal();
     if (!next || next <= now) return; // past due means a renewal is failing: the failing CRs retry with backoff
     if (this.#renewal && this.#renewal.at === next.getTime()) return;

@@ -1,4 +1,5 @@
-import { Redactor } from '../core/redaction.js';
+import type { Redactor } from '../core/redaction.js';
+import { ExpiringRedactor } from './expiring-redactor.js';
 import type { Stdio } from '../io/stdio.js';
 import { UsageError } from '../cli/errors.js';
 import { jsonLogger, type Logger, type LogLevel } from './logger.js';
@@ -19,7 +20,7 @@ export interface ProcessParts {
 export async function setupProcess(stdio: Stdio, flags: { kubeconfig?: string | undefined; context?: string | undefined; logLevel?: string | undefined }): Promise<ProcessParts> {
   const level = flags.logLevel ?? stdio.env['LOG_LEVEL'] ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError('--log-level must be one of debug, info, warn, error');
-  const redactor = new Redactor();
+  const redactor = new ExpiringRedactor();
   const log = jsonLogger(stdio.stderr, redactor, systemTimers, level as LogLevel);
   const metrics = createMetrics();
   const [{ loadKubeAccess }, { kubeHttp }] = await Promise.all([import('../adapters/kube/kube-access.js'), import('../adapters/kube/kube-http.js')]);

@@ -6,6 +6,7 @@ import type { ImagePullSecret } from '../generated/image-pull-secret.js';
 import { KubeApiError, type KubeHttp } from '../adapters/kube/kube-http.js';
 import { createSecret, patchSecret, readSecret } from '../adapters/kube/writes.js';
 import type { ClusterReader } from '../ports/cluster.js';
+import { ExpiringRedactor } from './expiring-redactor.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { hashData } from './cluster-cache.js';
 import type { Logger } from './logger.js';
@@ -144,6 +145,7 @@ export class Refresher {
           wakeAt = new Date(timers.now().getTime() + delay);
         } else {
           failures = 0;
+          if (this.#redactor instanceof ExpiringRedactor) this.#redactor.forgetOlderThan(Date.now() - 24 * 3600_000);
           wakeAt = this.tokens.nextRenewal();
           log.info('refreshed', { target: `${this.options.target.namespace}.${this.options.target.name}`, nextRenewal: wakeAt?.toISOString() });
         }
