@@ -84,6 +84,7 @@ function sameName(a: Record<string, unknown>, b: Record<string, unknown>): boole
 }
 
 function summary(secretName: string, namespaces: readonly string[], patched: number): string {
-  const where = namespaces.length === 0 ? 'no namespace selected' : `${namespaces.length} namespace(s): ${namespaces.join(', ')}`;
+  if (namespaces.length === 0) return `no namespace selected: Secret ${secretName} not rendered`;
+  const where = `${namespaces.length} namespace(s): ${namespaces.join(', ')}`;
   return `Secret ${secretName} rendered in ${where}${patched > 0 ? `; added to imagePullSecrets of ${patched} item(s)` : ''}`;
 }
