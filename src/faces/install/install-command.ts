@@ -1,5 +1,5 @@
 // `imps-krm install DIR`: the init-container pattern (as ksops does it) without needing a shell or `cp` in the
-// image: copy the running bundle into a shared volume, runnable there as DIR/imps-krm by any Node >= 20 image.
+// image: copy the running bundle into a shared volume, runnable there as DIR/imps-krm by any Node >= 20.10 image (an extensionless ES module entry point).
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -14,7 +14,7 @@ const HELP = `Copy a self-contained, runnable imps-krm into DIR (for an init con
 Usage: imps-krm install DIR
 
 Writes DIR/imps-krm (the entry point), DIR/chunks/ (lazily loaded parts) and DIR/package.json
-(marks the files as ES modules). Needs Node 20 or later where it runs; nothing else.
+(marks the files as ES modules). Needs Node 20.10 or later where it runs; nothing else.
 
 Example (init container of argocd-repo-server or of the CMP sidecar):
   command: [imps-krm, install, /custom-tools]     # then run /custom-tools/imps-krm
