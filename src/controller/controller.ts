@@ -11,7 +11,8 @@ import { ClusterCache, type ImpsEntry, type SecretFacts } from './cluster-cache.
 import { EventRecorder } from './events.js';
 import type { Logger } from './logger.js';
 import type { ControllerMetrics } from './metrics.js';
-import { reconcileImps, sweepOrphans, type ReconcileDeps } from './reconciler.js';
+import { reconcileImps, type ReconcileDeps } from './reconciler.js';
+import { sweepOrphans } from './target-secrets.js';
 import type { Timers } from './timers.js';
 import { DEFAULT_RENEWAL, TokenCache, type RenewalPolicy } from './token-cache.js';
 import { WorkQueue } from './work-queue.js';
