@@ -1,5 +1,5 @@
-// Puts the BUILT CLI on PATH as `imps-krm` (a symlink in a temp dir), the way users install it, and runs tools
-// with every Node process under the loopback-only guard.
+// Puts the BUILT CLI on PATH as `imps-krm` (a symlink in a temp dir to a copy made by `imps-krm install`), the way
+// users install it, and runs tools with every Node process under the loopback-only guard.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, symlink, mkdir } from 'node:fs/promises';
@@ -24,7 +24,15 @@ export async function sandbox(extraEnv: NodeJS.ProcessEnv = {}): Promise<Sandbox
   const dir = await mkdtemp(join(tmpdir(), 'imps-krm-e2e-'));
   const bin = join(dir, 'bin');
   await mkdir(bin);
-  await symlink(BUILT_CLI, join(bin, 'imps-krm'));
+  // A private copy (made by `imps-krm install`): other work in this tree may rebuild dist/ while tests run.
+  const tool = join(dir, 'tool');
+  for (let attempt = 1; ; attempt++) {
+    const installed = await run(process.execPath, [BUILT_CLI, 'install', tool], { cwd: dir, env: guardedEnv() });
+    if (installed.code === 0) break;
+    if (attempt === 5) throw new Error(`imps-krm install failed: ${installed.stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  await symlink(join(tool, 'imps-krm'), join(bin, 'imps-krm'));
   const env = guardedEnv({
     ...process.env,
     PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}`,
