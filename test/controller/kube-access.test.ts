@@ -31,3 +31,19 @@ describe('kube access without client-node', () => {
     expect(loadKubeAccess({ kubeconfig: kubeconfig({ exec: { command: 'aws' } }) }, {})).toBeUndefined();
   });
 });
+
+describe('kube-http over TLS with the kubeconfig CA', () => {
+  it('lists namespaces from an https API server', async () => {
+    const { startFakeKubeApi } = await import('../fakes/kube-api-server.js');
+    const { kubeHttp } = await import('../../src/adapters/kube/kube-http.js');
+    const kube = await startFakeKubeApi({ tls: true, objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tls-ns' } }] });
+    try {
+      const http = kubeHttp(loadKubeAccess({ kubeconfig: kube.kubeconfigPath }, {})!);
+      const list = (await http.request('GET', '/api/v1/namespaces')) as { items: Array<{ metadata: { name: string } }> };
+      expect(list.items.map((item) => item.metadata.name)).toContain('tls-ns');
+      expect(http.server.startsWith(kube.tls ? 'https://' : 'http://')).toBe(true);
+    } finally {
+      await kube.close();
+    }
+  });
+});
