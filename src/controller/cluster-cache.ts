@@ -152,7 +152,8 @@ export class ClusterCache {
         transform: (object) => {
           const record = asRecord(object);
           const type = typeof record['type'] === 'string' ? record['type'] : undefined;
-          return { key: id, value: { type, data: asRecord(record['data']) } };
+          const annotations = asRecord(asRecord(record['metadata'])['annotations']);
+          return { key: id, value: { type, annotations, data: asRecord(record['data']) } };
         },
         onChange: () => this.events.source(id),
       });

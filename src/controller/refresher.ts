@@ -84,7 +84,8 @@ export class Refresher {
       readSecret: async (namespace, name) => {
         try {
           const secret = asRecord(await readSecret(http, namespace, name));
-          return { type: typeof secret['type'] === 'string' ? secret['type'] : undefined, data: asRecord(secret['data']) };
+          const annotations = asRecord(asRecord(secret['metadata'])['annotations']);
+          return { type: typeof secret['type'] === 'string' ? secret['type'] : undefined, annotations, data: asRecord(secret['data']) };
         } catch (error) {
           if (error instanceof KubeApiError && error.status === 404) return undefined;
           throw error;

@@ -278,3 +278,19 @@ describe('migrating from IMPS', () => {
     expect(kube.requests.some((request) => request.method === 'DELETE')).toBe(false);
   });
 });
+
+describe('controller and source annotations', () => {
+  it('passes source annotations to parsing (kubernetes.io/basic-auth names its registry in one)', async () => {
+    const basic = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'basic', namespace: 'creds', annotations: { 'imps-krm.io/registry': 'quay.io' } },
+      type: 'kubernetes.io/basic-auth',
+      data: { username: Buffer.from('bot').toString('base64'), password: Buffer.from('basic-pw-1234').toString('base64') },
+    };
+    const cr = imps('basic', { registry: { credentials: [{ namespace: 'creds', name: 'basic' }] }, target: { secret: { name: 'quay' }, namespaces: { names: ['other'] } } });
+    rig = await startRig([...baseObjects(), basic, cr]);
+    const { kube } = rig;
+    await waitFor(() => dockerConfigOf(secretOf(kube, 'other', 'quay'))?.auths['quay.io']?.password === 'basic-pw-1234');
+  });
+});
