@@ -43,8 +43,11 @@ export interface KubeHttp {
 export type ApiObserver = (verb: string, status: number) => void;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-/** A watch with no byte for this long (bookmarks come every minute or so) is dead: reconnect. */
-const WATCH_IDLE_MS = 5 * 60_000;
+/**
+ * A watch with no byte for this long is dead: reconnect. Longer than the server-side timeout the reflector asks for
+ * (at most 10 min), so a quiet but healthy watch ends cleanly first.
+ */
+const WATCH_IDLE_MS = 11 * 60_000;
 
 export function kubeHttp(access: KubeAccess, observe: ApiObserver = () => undefined): KubeHttp {
   const server = access.server;
