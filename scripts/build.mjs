@@ -1,24 +1,64 @@
-// Bundles the CLI into dist/cli.js. Code splitting keeps client-node and the cloud SDKs in chunks that load only
-// when a command needs them: a KRM function in input mode starts with yaml and the core alone.
+// Bundles the CLI: dist/cli.js holds all of imps-krm's own light code in ONE file (the KRM function, render and
+// the Argo CD plugin start from it alone: each extra ES module file costs start-up time), and dist/chunks/ holds the
+// heavy parts, loaded by dynamic import only when a command needs them: client-node, the cloud SDKs, the controller.
 import { chmod, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { build } from 'esbuild';
 
-await rm('dist', { recursive: true, force: true });
-await build({
-  entryPoints: { cli: 'src/cli/bin.ts' },
-  outdir: 'dist',
+/** Modules that pull in a heavy dependency: each becomes its own lazily imported bundle in dist/chunks/. */
+const lazy = {
+  'live-cluster': 'src/adapters/kube/live-cluster.ts',
+  'ecr-token-provider': 'src/adapters/aws/ecr-token-provider.ts',
+  'ecr-public-token-provider': 'src/adapters/aws/ecr-public-token-provider.ts',
+  'acr-token-provider': 'src/adapters/azure/acr-token-provider.ts',
+  'gar-token-provider': 'src/adapters/google/gar-token-provider.ts',
+  'controller-command': 'src/cli/controller-command.ts',
+  'refresh-command': 'src/cli/refresh-command.ts',
+};
+const lazyByPath = new Map(Object.entries(lazy).map(([name, path]) => [resolve(path), name]));
+
+const common = {
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   minify: true,
   legalComments: 'linked',
-  chunkNames: 'chunks/[name]-[hash]',
-  // Some dependencies (client-node's) still call require(); give ESM chunks one.
-  banner: {
-    js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  },
+  // Some dependencies (client-node's) still call require(); give ES modules one.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
-});
+};
+
+/** In the main bundle, a dynamic import of a lazy module stays a dynamic import of its separate bundle. */
+const keepLazyModulesOut = {
+  name: 'keep-lazy-modules-out',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^\./ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const name = lazyByPath.get(resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')));
+      return name ? { path: `./chunks/${name}.js`, external: true } : undefined;
+    });
+  },
+};
+
+await rm('dist', { recursive: true, force: true });
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: { cli: 'src/cli/bin.ts' },
+    outdir: 'dist',
+    plugins: [keepLazyModulesOut],
+    banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
+  }),
+  // The lazy bundles share their own chunks (client-node once for the controller and refresh commands). They carry
+  // their own copy of the core modules they use: nothing crosses bundles but plain data and Errors.
+  build({
+    ...common,
+    entryPoints: lazy,
+    outdir: 'dist/chunks',
+    splitting: true,
+    entryNames: '[name]',
+    chunkNames: 'shared-[hash]',
+  }),
+]);
 await chmod('dist/cli.js', 0o755);
