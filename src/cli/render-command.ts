@@ -19,6 +19,8 @@ Flags:
       --kubeconfig PATH  kubeconfig for live mode (default: KUBECONFIG, then ~/.kube/config).
       --context NAME     kubeconfig context for live mode.
   -o, --output FORMAT    yaml (default) | json (a v1 List).
+      --shells           Render refresher-managed shells: the Secrets without credentials, for the in-cluster
+                         controller to fill. Reads no source Secret and mints no token.
   -h, --help             Show this help.
 
 Fails closed: on any error nothing is printed on stdout (an empty render would make Argo CD prune live
@@ -28,6 +30,7 @@ Examples:
   imps-krm render -f examples/basic --cluster input
   imps-krm render -f imps.yaml --context prod -o json
   kustomize build overlays/prod | imps-krm render -f -
+  imps-krm render -f imps/ --shells      # no credentials: imps-krm controller fills them in-cluster
 `;
 
 export async function run(args: readonly string[], stdio: Stdio): Promise<number> {
@@ -37,6 +40,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     kubeconfig: { type: 'string' },
     context: { type: 'string' },
     output: { type: 'string', short: 'o' },
+    shells: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -52,7 +56,11 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   const rendered =
     read.problems.length > 0
       ? { secrets: [], problems: read.problems }
-      : await renderDocuments(read.documents, { cluster, kubeconfig: values.kubeconfig, context: values.context }, { env: stdio.env });
+      : await renderDocuments(
+          read.documents,
+          { cluster, kubeconfig: values.kubeconfig, context: values.context, output: values.shells ? 'shells' : 'secrets' },
+          { env: stdio.env },
+        );
 
   for (const problem of rendered.problems) stdio.stderr.write(`${formatProblem(problem)}\n`);
   if (rendered.problems.some(isError)) return EXIT.failed;

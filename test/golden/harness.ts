@@ -1,5 +1,6 @@
 // One harness for the golden folders under test/fixtures/<face>/<case>/:
-//   case.yaml            optional: description, modes ([input] by default; live and/or input), args, env, aws knobs, exitCode
+//   case.yaml            optional: description, modes ([input] by default; live and/or input), args, env, aws knobs,
+//                        exitCode, awsCalls
 //   input/               manifests given to the face
 //   cluster.yaml         objects the fake API server holds in live mode; in input mode they are given as input too
 //   expected.yaml        expected stdout (absent: stdout must be empty)
@@ -19,6 +20,8 @@ export interface CaseConfig {
   args?: string[];
   env?: Record<string, string>;
   exitCode?: number;
+  /** How many calls the fake AWS endpoint must have seen (e.g. 0: nothing was minted). */
+  awsCalls?: number;
   aws?: {
     rejectAccessKeys?: string[];
     allowRoles?: Array<{ roleArn: string; fromAccessKeyId?: string }>;

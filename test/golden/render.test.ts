@@ -37,6 +37,7 @@ describe('render golden folders', () => {
           expect(stdout).toBe(expectedOf(golden.dir, 'expected.yaml', stdout));
           expect(code).toBe(golden.config.exitCode ?? (stdout === '' ? 1 : 0));
           for (const canary of canaries(golden.dir)) expect(stderr).not.toContain(canary);
+          if (golden.config.awsCalls !== undefined) expect(aws.calls).toHaveLength(golden.config.awsCalls);
           if (code !== 0) expect(stdout).toBe('');
         } finally {
           undoEnv();
