@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Stdio } from '../io/stdio.js';
 import { EXIT } from './errors.js';
 import { parseFlags } from './parse-flags.js';
+import { processFlags } from './process-flags.js';
 
 const HELP = `Run the in-cluster controller: keep the pull Secret of every ImagePullSecret present and valid in every
 selected namespace, fill shell Secrets, remove the Secrets it created when they are no longer selected, and
@@ -31,23 +32,13 @@ const NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace'
 
 export async function run(args: readonly string[], stdio: Stdio): Promise<number> {
   const { values } = parseFlags(args, {
-    kubeconfig: { type: 'string' },
-    context: { type: 'string' },
-    'metrics-addr': { type: 'string' },
     'leader-elect': { type: 'boolean' },
     'enable-leader-election': { type: 'boolean' },
     'leader-election-namespace': { type: 'string' },
     'config-namespace': { type: 'string' },
     'leader-election-id': { type: 'string' },
     'event-namespace': { type: 'string' },
-    'renew-fraction': { type: 'string' },
-    'renew-margin': { type: 'string' },
-    'log-level': { type: 'string' },
-    // IMPS flags, accepted so its manifests work unchanged: --log.level is --log-level; the periodic resync
-    // interval is ignored (refresh is driven by token expiry and watches, never by a timer).
-    'log.level': { type: 'string' },
-    'periodic-reconcile-interval': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
+    ...processFlags,
   });
   if (values.help) {
     stdio.stdout.write(HELP);

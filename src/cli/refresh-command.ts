@@ -1,6 +1,7 @@
 import type { Stdio } from '../io/stdio.js';
 import { EXIT, UsageError } from './errors.js';
 import { parseFlags } from './parse-flags.js';
+import { processFlags } from './process-flags.js';
 
 const HELP = `Merge source Secrets into one target Secret and keep it fresh: the IMPS token refresher, same flags and
 same namespace.name references. Needs no ImagePullSecret and no namespace access: only the named Secrets.
@@ -27,17 +28,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     'target-secret': { type: 'string' },
     'source-secret': { type: 'string', multiple: true },
     once: { type: 'boolean' },
-    kubeconfig: { type: 'string' },
-    context: { type: 'string' },
-    'metrics-addr': { type: 'string' },
-    'renew-fraction': { type: 'string' },
-    'renew-margin': { type: 'string' },
-    'log-level': { type: 'string' },
-    // IMPS flags, accepted so its manifests work unchanged: --log.level is --log-level; the periodic resync
-    // interval is ignored (refresh is driven by token expiry and watches, never by a timer).
-    'log.level': { type: 'string' },
-    'periodic-reconcile-interval': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
+    ...processFlags,
   });
   if (values.help) {
     stdio.stdout.write(HELP);
