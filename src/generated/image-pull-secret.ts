@@ -76,6 +76,10 @@ export interface TargetConfig {
    * Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches.
    */
   excludeNamespaces?: string[];
+  /**
+   * Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.
+   */
+  serviceAccounts?: string[];
 }
 /**
  * This interface was referenced by `ImagePullSecret`'s JSON-Schema

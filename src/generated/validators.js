@@ -2,7 +2,7 @@
 // @ts-nocheck
 "use strict";
 export const validateImagePullSecret = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"image-pull-secret.schema.json","title":"ImagePullSecret","description":"images.banzaicloud.io/v1alpha1 ImagePullSecret: which source credentials to merge into one kubernetes.io/dockerconfigjson Secret, and which namespaces receive it. A superset of IMPS v1alpha1: every field IMPS defines means the same here; fields marked 'Extension' are imps-krm additions and optional.","type":"object","required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"type":"string","const":"images.banzaicloud.io/v1alpha1"},"kind":{"type":"string","const":"ImagePullSecret"},"metadata":{"$ref":"#/definitions/ObjectMeta"},"spec":{"$ref":"#/definitions/ImagePullSecretSpec"},"status":{"$ref":"#/definitions/ImagePullSecretStatus"}},"definitions":{"ObjectMeta":{"title":"ObjectMeta","description":"Standard object metadata. ImagePullSecret is cluster-scoped: metadata.namespace is ignored.","type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"namespace":{"type":"string"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"}}},"StringMap":{"title":"StringMap","type":"object","additionalProperties":{"type":"string"}},"ImagePullSecretSpec":{"title":"ImagePullSecretSpec","type":"object","required":["registry","target"],"additionalProperties":false,"properties":{"registry":{"$ref":"#/definitions/RegistryConfig"},"target":{"$ref":"#/definitions/TargetConfig"}}},"RegistryConfig":{"title":"RegistryConfig","description":"Where the registry credentials come from.","type":"object","required":["credentials"],"additionalProperties":false,"properties":{"credentials":{"description":"Source Secrets, merged into one docker config. A registry given by two sources is an error naming both.","type":"array","minItems":1,"items":{"$ref":"#/definitions/NamespacedName"}}}},"NamespacedName":{"title":"NamespacedName","type":"object","required":["name","namespace"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","minLength":1,"maxLength":63}}},"TargetConfig":{"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches.","type":"array","items":{"type":"string","minLength":1}}}},"TargetSecretConfig":{"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/StringMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/StringMap","description":"Extra annotations on the Secret."}}},"NamespaceSelectorConfiguration":{"title":"NamespaceSelectorConfiguration","type":"object","additionalProperties":false,"properties":{"names":{"type":"array","items":{"type":"string","minLength":1},"description":"Exact namespace names."},"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"},"description":"Label selectors on the namespace; any one matching selects it."},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"},"description":"Annotation selectors on the namespace; any one matching selects it."}}},"ObjectSelectorConfiguration":{"title":"ObjectSelectorConfiguration","description":"Selectors on Pods: a namespace is selected when at least one of its Pods matches any selector.","type":"object","additionalProperties":false,"properties":{"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"}},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"}}}},"LabelSelector":{"title":"LabelSelector","description":"Kubernetes label selector: every matchLabels entry and every expression must hold. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchLabels":{"$ref":"#/definitions/StringMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}},"AnnotationSelector":{"title":"AnnotationSelector","description":"Like a label selector, over annotations. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchAnnotations":{"$ref":"#/definitions/StringMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}},"SelectorRequirement":{"title":"SelectorRequirement","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"type":"string","minLength":1},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"type":"string"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}},"ImagePullSecretStatus":{"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer"},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}},"Condition":{"title":"Condition","type":"object","required":["type","status"],"properties":{"type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string"},"message":{"type":"string"},"lastTransitionTime":{"type":"string","format":"date-time"},"observedGeneration":{"type":"integer"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"image-pull-secret.schema.json","title":"ImagePullSecret","description":"images.banzaicloud.io/v1alpha1 ImagePullSecret: which source credentials to merge into one kubernetes.io/dockerconfigjson Secret, and which namespaces receive it. A superset of IMPS v1alpha1: every field IMPS defines means the same here; fields marked 'Extension' are imps-krm additions and optional.","type":"object","required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"type":"string","const":"images.banzaicloud.io/v1alpha1"},"kind":{"type":"string","const":"ImagePullSecret"},"metadata":{"$ref":"#/definitions/ObjectMeta"},"spec":{"$ref":"#/definitions/ImagePullSecretSpec"},"status":{"$ref":"#/definitions/ImagePullSecretStatus"}},"definitions":{"ObjectMeta":{"title":"ObjectMeta","description":"Standard object metadata. ImagePullSecret is cluster-scoped: metadata.namespace is ignored.","type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"namespace":{"type":"string"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"}}},"StringMap":{"title":"StringMap","type":"object","additionalProperties":{"type":"string"}},"ImagePullSecretSpec":{"title":"ImagePullSecretSpec","type":"object","required":["registry","target"],"additionalProperties":false,"properties":{"registry":{"$ref":"#/definitions/RegistryConfig"},"target":{"$ref":"#/definitions/TargetConfig"}}},"RegistryConfig":{"title":"RegistryConfig","description":"Where the registry credentials come from.","type":"object","required":["credentials"],"additionalProperties":false,"properties":{"credentials":{"description":"Source Secrets, merged into one docker config. A registry given by two sources is an error naming both.","type":"array","minItems":1,"items":{"$ref":"#/definitions/NamespacedName"}}}},"NamespacedName":{"title":"NamespacedName","type":"object","required":["name","namespace"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","minLength":1,"maxLength":63}}},"TargetConfig":{"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches.","type":"array","items":{"type":"string","minLength":1}},"serviceAccounts":{"description":"Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.","type":"array","items":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"}}}},"TargetSecretConfig":{"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/StringMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/StringMap","description":"Extra annotations on the Secret."}}},"NamespaceSelectorConfiguration":{"title":"NamespaceSelectorConfiguration","type":"object","additionalProperties":false,"properties":{"names":{"type":"array","items":{"type":"string","minLength":1},"description":"Exact namespace names."},"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"},"description":"Label selectors on the namespace; any one matching selects it."},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"},"description":"Annotation selectors on the namespace; any one matching selects it."}}},"ObjectSelectorConfiguration":{"title":"ObjectSelectorConfiguration","description":"Selectors on Pods: a namespace is selected when at least one of its Pods matches any selector.","type":"object","additionalProperties":false,"properties":{"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"}},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"}}}},"LabelSelector":{"title":"LabelSelector","description":"Kubernetes label selector: every matchLabels entry and every expression must hold. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchLabels":{"$ref":"#/definitions/StringMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}},"AnnotationSelector":{"title":"AnnotationSelector","description":"Like a label selector, over annotations. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchAnnotations":{"$ref":"#/definitions/StringMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}},"SelectorRequirement":{"title":"SelectorRequirement","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"type":"string","minLength":1},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"type":"string"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}},"ImagePullSecretStatus":{"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer"},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}},"Condition":{"title":"Condition","type":"object","required":["type","status"],"properties":{"type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string"},"message":{"type":"string"},"lastTransitionTime":{"type":"string","format":"date-time"},"observedGeneration":{"type":"integer"}}}}};
 const schema12 = {"title":"ObjectMeta","description":"Standard object metadata. ImagePullSecret is cluster-scoped: metadata.namespace is ignored.","type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"namespace":{"type":"string"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"}}};
 const schema13 = {"title":"StringMap","type":"object","additionalProperties":{"type":"string"}};
 const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", "u");
@@ -372,7 +372,7 @@ validate14.errors = vErrors;
 return errors === 0;
 }
 
-const schema18 = {"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches.","type":"array","items":{"type":"string","minLength":1}}}};
+const schema18 = {"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches.","type":"array","items":{"type":"string","minLength":1}},"serviceAccounts":{"description":"Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.","type":"array","items":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"}}}};
 const schema19 = {"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/StringMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/StringMap","description":"Extra annotations on the Secret."}}};
 
 function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -1315,7 +1315,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((key0 === "secret") || (key0 === "namespaces")) || (key0 === "namespacesWithPods")) || (key0 === "excludeNamespaces"))){
+if(!(((((key0 === "secret") || (key0 === "namespaces")) || (key0 === "namespacesWithPods")) || (key0 === "excludeNamespaces")) || (key0 === "serviceAccounts"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -1385,14 +1385,75 @@ vErrors.push(err4);
 errors++;
 }
 }
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.serviceAccounts !== undefined){
+let data5 = data.serviceAccounts;
+if(Array.isArray(data5)){
+const len1 = data5.length;
+for(let i1=0; i1<len1; i1++){
+let data6 = data5[i1];
+if(typeof data6 === "string"){
+if(data6.length > 253){
+const err5 = {instancePath:instancePath+"/serviceAccounts/" + i1,schemaPath:"#/properties/serviceAccounts/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+if(data6.length < 1){
+const err6 = {instancePath:instancePath+"/serviceAccounts/" + i1,schemaPath:"#/properties/serviceAccounts/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(!pattern0.test(data6)){
+const err7 = {instancePath:instancePath+"/serviceAccounts/" + i1,schemaPath:"#/properties/serviceAccounts/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/serviceAccounts/" + i1,schemaPath:"#/properties/serviceAccounts/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/serviceAccounts",schemaPath:"#/properties/serviceAccounts/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -2239,9 +2300,9 @@ return errors === 0;
 
 export const validateAwsEcrLoginConfig = validate37;
 const schema38 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"aws-ecr-login-config.schema.json","title":"AwsEcrLoginConfig","description":"Keys of a banzaicloud.io/aws-ecr-login-config Secret (from data, base64-decoded, or stringData). Turned into an ECR token for <accountID>.dkr.ecr.<region>.amazonaws.com, username AWS. Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile): an imps-krm extension.","type":"object","required":["region","accountID"],"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Extension: session token for temporary keys."},"region":{"type":"string","pattern":"^[a-z]{2}(-[a-z]+)+-[0-9]+$","description":"Region of the ECR registry, e.g. eu-central-1."},"accountID":{"type":"string","pattern":"^[0-9]+$","description":"Account id of the ECR registry, as a string."},"roleArn":{"type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]+:role/.+$","description":"Role to assume (STS AssumeRole) before asking ECR for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
-const pattern2 = new RegExp("^[a-z]{2}(-[a-z]+)+-[0-9]+$", "u");
-const pattern3 = new RegExp("^[0-9]+$", "u");
-const pattern4 = new RegExp("^arn:aws[a-z-]*:iam::[0-9]+:role/.+$", "u");
+const pattern3 = new RegExp("^[a-z]{2}(-[a-z]+)+-[0-9]+$", "u");
+const pattern4 = new RegExp("^[0-9]+$", "u");
+const pattern5 = new RegExp("^arn:aws[a-z-]*:iam::[0-9]+:role/.+$", "u");
 
 function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="aws-ecr-login-config.schema.json" */;
@@ -2404,7 +2465,7 @@ errors++;
 if(data.region !== undefined){
 let data3 = data.region;
 if(typeof data3 === "string"){
-if(!pattern2.test(data3)){
+if(!pattern3.test(data3)){
 const err12 = {instancePath:instancePath+"/region",schemaPath:"#/properties/region/pattern",keyword:"pattern",params:{pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]+$"},message:"must match pattern \""+"^[a-z]{2}(-[a-z]+)+-[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -2429,7 +2490,7 @@ errors++;
 if(data.accountID !== undefined){
 let data4 = data.accountID;
 if(typeof data4 === "string"){
-if(!pattern3.test(data4)){
+if(!pattern4.test(data4)){
 const err14 = {instancePath:instancePath+"/accountID",schemaPath:"#/properties/accountID/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err14];
@@ -2454,7 +2515,7 @@ errors++;
 if(data.roleArn !== undefined){
 let data5 = data.roleArn;
 if(typeof data5 === "string"){
-if(!pattern4.test(data5)){
+if(!pattern5.test(data5)){
 const err16 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:iam::[0-9]+:role/.+$"},message:"must match pattern \""+"^arn:aws[a-z-]*:iam::[0-9]+:role/.+$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -2817,7 +2878,7 @@ errors++;
 if(data.roleArn !== undefined){
 let data3 = data.roleArn;
 if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
+if(!pattern5.test(data3)){
 const err11 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:iam::[0-9]+:role/.+$"},message:"must match pattern \""+"^arn:aws[a-z-]*:iam::[0-9]+:role/.+$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -2857,11 +2918,11 @@ return errors === 0;
 export const validateAcrLoginConfig = validate40;
 const schema41 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"acr-login-config.schema.json","title":"AcrLoginConfig","description":"Keys of an imps-krm.io/acr-login-config Secret (from data, base64-decoded, or stringData): an Azure Container Registry login minted from an Entra ID token, as msi-acrpull does. The Entra token is exchanged at https://<registry>/oauth2/exchange for an ACR refresh token; with a scope, that is exchanged at /oauth2/token for a repository-scoped access token. Username 00000000-0000-0000-0000-000000000000; expiry from the token's exp claim.","type":"object","required":["registry","identity"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$","description":"Registry host, e.g. myregistry.azurecr.io. Its suffix must be allowed (IMPS_KRM_ACR_ALLOWED_SUFFIXES, default azurecr.io, azurecr.us, azurecr.cn). Test only: http://127.0.0.1:PORT when IMPS_KRM_INSECURE_REGISTRY_HOSTS lists 127.0.0.1."},"scope":{"type":"string","pattern":"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$","description":"Space-separated scopes such as repository:team/app:pull. Absent: the unscoped ACR refresh token is the password (every repository the identity may pull). No wildcards."},"identity":{"type":"string","enum":["ManagedIdentity","WorkloadIdentity","ServicePrincipal"],"description":"ManagedIdentity: the managed identity of the node or pod running imps-krm (IMDS), chosen by clientID or resourceID, else system-assigned. WorkloadIdentity: a federated service account token file (AKS workload identity; unset fields come from AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE). ServicePrincipal: clientID, tenantID and clientSecret."},"clientID":{"type":"string","minLength":1,"description":"Client (application) id of the managed identity, app registration or service principal."},"resourceID":{"type":"string","pattern":"^/subscriptions/.+","description":"ManagedIdentity only: ARM resource id of a user-assigned identity (instead of clientID)."},"tenantID":{"type":"string","minLength":1,"description":"WorkloadIdentity and ServicePrincipal: directory (tenant) id."},"clientSecret":{"type":"string","minLength":1,"description":"ServicePrincipal only: the client secret."},"federatedTokenFile":{"type":"string","minLength":1,"description":"WorkloadIdentity only: path of the projected service account token (default AZURE_FEDERATED_TOKEN_FILE)."},"environment":{"type":"string","enum":["PublicCloud","USGovernmentCloud","ChinaCloud","AirgappedCloud"],"description":"Azure cloud: sets the Entra authority host and the Resource Manager audience. Default PublicCloud (then AZURE_AUTHORITY_HOST is honoured). AirgappedCloud needs authorityHost and resourceManagerAudience."},"authorityHost":{"type":"string","pattern":"^https://[^\\s/]+/?$","description":"Entra ID authority host, overriding the environment's, e.g. https://login.microsoftonline.us."},"resourceManagerAudience":{"type":"string","pattern":"^https://[^\\s]+$","description":"Resource Manager audience, overriding the environment's, e.g. https://management.usgovcloudapi.net/. The Entra token is requested for <audience>/.default."}},"allOf":[{"if":{"properties":{"identity":{"const":"ServicePrincipal"}},"required":["identity"]},"then":{"required":["clientID","tenantID","clientSecret"]}},{"if":{"properties":{"environment":{"const":"AirgappedCloud"}},"required":["environment"]},"then":{"required":["authorityHost","resourceManagerAudience"]}}]};
 const func2 = Object.prototype.hasOwnProperty;
-const pattern6 = new RegExp("^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$", "u");
-const pattern7 = new RegExp("^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$", "u");
-const pattern8 = new RegExp("^/subscriptions/.+", "u");
-const pattern9 = new RegExp("^https://[^\\s/]+/?$", "u");
-const pattern10 = new RegExp("^https://[^\\s]+$", "u");
+const pattern7 = new RegExp("^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$", "u");
+const pattern8 = new RegExp("^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$", "u");
+const pattern9 = new RegExp("^/subscriptions/.+", "u");
+const pattern10 = new RegExp("^https://[^\\s/]+/?$", "u");
+const pattern11 = new RegExp("^https://[^\\s]+$", "u");
 
 function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="acr-login-config.schema.json" */;
@@ -3067,7 +3128,7 @@ errors++;
 if(data.registry !== undefined){
 let data2 = data.registry;
 if(typeof data2 === "string"){
-if(!pattern6.test(data2)){
+if(!pattern7.test(data2)){
 const err14 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/pattern",keyword:"pattern",params:{pattern: "^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$"},message:"must match pattern \""+"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err14];
@@ -3092,7 +3153,7 @@ errors++;
 if(data.scope !== undefined){
 let data3 = data.scope;
 if(typeof data3 === "string"){
-if(!pattern7.test(data3)){
+if(!pattern8.test(data3)){
 const err16 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/pattern",keyword:"pattern",params:{pattern: "^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$"},message:"must match pattern \""+"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -3165,7 +3226,7 @@ errors++;
 if(data.resourceID !== undefined){
 let data6 = data.resourceID;
 if(typeof data6 === "string"){
-if(!pattern8.test(data6)){
+if(!pattern9.test(data6)){
 const err22 = {instancePath:instancePath+"/resourceID",schemaPath:"#/properties/resourceID/pattern",keyword:"pattern",params:{pattern: "^/subscriptions/.+"},message:"must match pattern \""+"^/subscriptions/.+"+"\""};
 if(vErrors === null){
 vErrors = [err22];
@@ -3288,7 +3349,7 @@ errors++;
 if(data.authorityHost !== undefined){
 let data11 = data.authorityHost;
 if(typeof data11 === "string"){
-if(!pattern9.test(data11)){
+if(!pattern10.test(data11)){
 const err32 = {instancePath:instancePath+"/authorityHost",schemaPath:"#/properties/authorityHost/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s/]+/?$"},message:"must match pattern \""+"^https://[^\\s/]+/?$"+"\""};
 if(vErrors === null){
 vErrors = [err32];
@@ -3313,7 +3374,7 @@ errors++;
 if(data.resourceManagerAudience !== undefined){
 let data12 = data.resourceManagerAudience;
 if(typeof data12 === "string"){
-if(!pattern10.test(data12)){
+if(!pattern11.test(data12)){
 const err34 = {instancePath:instancePath+"/resourceManagerAudience",schemaPath:"#/properties/resourceManagerAudience/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s]+$"},message:"must match pattern \""+"^https://[^\\s]+$"+"\""};
 if(vErrors === null){
 vErrors = [err34];
@@ -3352,7 +3413,7 @@ return errors === 0;
 
 export const validateGarLoginConfig = validate41;
 const schema42 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"gar-login-config.schema.json","title":"GarLoginConfig","description":"Keys of an imps-krm.io/gar-login-config Secret (from data, base64-decoded, or stringData): a Google OAuth access token (scope cloud-platform) for Artifact Registry or Container Registry, username oauth2accesstoken, expiry from the token. Without serviceAccountKey, Application Default Credentials of the process are used (GKE workload identity / the metadata server, GOOGLE_APPLICATION_CREDENTIALS).","type":"object","required":["registry"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$","description":"Registry host: <location>-docker.pkg.dev (Artifact Registry) or gcr.io, us.gcr.io, eu.gcr.io, asia.gcr.io (Container Registry). One token serves them all: list one source per host."},"serviceAccountKey":{"type":"string","minLength":1,"description":"A service-account key file (JSON, type service_account)."}}};
-const pattern11 = new RegExp("^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$", "u");
+const pattern12 = new RegExp("^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$", "u");
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="gar-login-config.schema.json" */;
@@ -3384,7 +3445,7 @@ errors++;
 if(data.registry !== undefined){
 let data0 = data.registry;
 if(typeof data0 === "string"){
-if(!pattern11.test(data0)){
+if(!pattern12.test(data0)){
 const err2 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$"},message:"must match pattern \""+"^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$"+"\""};
 if(vErrors === null){
 vErrors = [err2];
