@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { validateImps } from '../app/select-inputs.js';
-import { OWNER_LABEL } from '../core/contract.js';
+import { ADDED_PULL_SECRETS_ANNOTATION, OWNER_LABEL, PULL_SECRETS_PATCHED_LABEL } from '../core/contract.js';
 import type { NamespaceFacts, PodFacts } from '../core/facts.js';
 import type { SourceSecret } from '../core/sources.js';
 import type { ImagePullSecret, ImagePullSecretStatus } from '../generated/image-pull-secret.js';
@@ -27,6 +27,16 @@ export interface SecretFacts {
   readonly dataHash: string;
 }
 
+/** What the controller keeps of a ServiceAccount: its pull Secret list (small) and our record of what we added. */
+export interface ServiceAccountFacts {
+  readonly namespace: string;
+  readonly name: string;
+  readonly resourceVersion: string;
+  readonly imagePullSecrets: readonly unknown[];
+  /** ADDED_PULL_SECRETS_ANNOTATION, when present. */
+  readonly added: string | undefined;
+}
+
 /** An ImagePullSecret as cached: invalid ones are kept too, so their Secrets are never taken for orphans. */
 export interface ImpsEntry {
   readonly name: string;
@@ -44,6 +54,7 @@ export interface CacheEvents {
   pod(pod: PodFacts, previous: PodFacts | undefined): void;
   secret(facts: SecretFacts | undefined, previous: SecretFacts | undefined): void;
   source(id: string): void;
+  serviceAccount(facts: ServiceAccountFacts): void;
 }
 
 const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
@@ -64,6 +75,10 @@ export class ClusterCache {
   readonly secrets: Reflector<SecretFacts>;
   #pods: Reflector<PodFacts> | undefined;
   readonly #sources = new Map<string, Reflector<SourceSecret>>();
+  /** One cluster-wide watch per ServiceAccount name some CR lists (`metadata.name=<name>`): usually just `default`. */
+  readonly #serviceAccountsByName = new Map<string, Reflector<ServiceAccountFacts>>();
+  /** The ServiceAccounts we have patched (marker label), wherever they are: what cleanup needs. */
+  readonly patchedServiceAccounts: Reflector<ServiceAccountFacts>;
   /** Pods share identical label/annotation sets: one object per distinct set. */
   readonly #interned = new Map<string, { labels: Record<string, string>; annotations: Record<string, string> }>();
 
@@ -100,20 +115,91 @@ export class ClusterCache {
       },
       onChange: (_type, _key, value, previous) => events.secret(value, previous),
     });
+    // Always on, although it finds nothing until a CR lists `serviceAccounts`: it is how entries we added are found
+    // and removed after their CR is deleted, possibly while we were down. Label-selected, so at rest it is one idle
+    // watch holding only the ServiceAccounts we patched.
+    this.patchedServiceAccounts = this.#serviceAccountReflector({ labelSelector: PULL_SECRETS_PATCHED_LABEL });
+  }
+
+  #serviceAccountReflector(selector: { labelSelector?: string; fieldSelector?: string }): Reflector<ServiceAccountFacts> {
+    return new Reflector<ServiceAccountFacts>({
+      ...this.deps,
+      path: '/api/v1/serviceaccounts',
+      ...selector,
+      transform: (object) => {
+        const facts = serviceAccountFacts(object);
+        return facts && { key: `${facts.namespace}/${facts.name}`, value: facts };
+      },
+      onChange: (_type, _key, value, previous) => {
+        const facts = value ?? previous;
+        if (facts) this.events.serviceAccount(facts);
+      },
+    });
+  }
+
+  /** Keeps one name-scoped ServiceAccount watch per name some CR lists in `spec.target.serviceAccounts`. */
+  async wantServiceAccounts(names: ReadonlySet<string>): Promise<void> {
+    for (const name of names) {
+      if (this.#serviceAccountsByName.has(name)) continue;
+      const reflector = this.#serviceAccountReflector({ fieldSelector: `metadata.name=${name}` });
+      this.#serviceAccountsByName.set(name, reflector);
+      reflector.start();
+    }
+    for (const [name, reflector] of this.#serviceAccountsByName) {
+      if (names.has(name)) continue;
+      this.#serviceAccountsByName.delete(name);
+      await reflector.stop();
+    }
+    await Promise.all([...names].map((name) => this.#serviceAccountsByName.get(name)?.whenSynced()));
+  }
+
+  /** A ServiceAccount as last seen by either kind of watch (undefined: not seen; it may not exist). */
+  serviceAccount(namespace: string, name: string): ServiceAccountFacts | undefined {
+    const key = `${namespace}/${name}`;
+    return this.#serviceAccountsByName.get(name)?.store.get(key) ?? this.patchedServiceAccounts.store.get(key);
+  }
+
+  /** Every cached ServiceAccount named `name`, from its name-scoped watch (none while no CR lists the name). */
+  serviceAccountsNamed(name: string): Iterable<ServiceAccountFacts> {
+    return this.#serviceAccountsByName.get(name)?.store.values() ?? [];
+  }
+
+  /** Our own write, remembered at once so the next reconcile plans from it (the watch brings the same later). */
+  rememberServiceAccount(facts: ServiceAccountFacts): void {
+    const key = `${facts.namespace}/${facts.name}`;
+    const byName = this.#serviceAccountsByName.get(facts.name);
+    if (byName) byName.store.set(key, facts);
+    if (facts.added !== undefined) this.patchedServiceAccounts.store.set(key, facts);
+    else this.patchedServiceAccounts.store.delete(key);
   }
 
   start(): void {
     this.imps.start();
     this.namespaces.start();
     this.secrets.start();
+    this.patchedServiceAccounts.start();
   }
 
   async whenSynced(): Promise<void> {
-    await Promise.all([this.imps.whenSynced(), this.namespaces.whenSynced(), this.secrets.whenSynced(), this.#pods?.whenSynced()]);
+    await Promise.all([
+      this.imps.whenSynced(),
+      this.namespaces.whenSynced(),
+      this.secrets.whenSynced(),
+      this.patchedServiceAccounts.whenSynced(),
+      this.#pods?.whenSynced(),
+      ...[...this.#serviceAccountsByName.values()].map((reflector) => reflector.whenSynced()),
+    ]);
   }
 
   get synced(): boolean {
-    return this.imps.synced && this.namespaces.synced && this.secrets.synced && (this.#pods?.synced ?? true);
+    return (
+      this.imps.synced &&
+      this.namespaces.synced &&
+      this.secrets.synced &&
+      this.patchedServiceAccounts.synced &&
+      (this.#pods?.synced ?? true) &&
+      [...this.#serviceAccountsByName.values()].every((reflector) => reflector.synced)
+    );
   }
 
   /** Watches Pods only while some ImagePullSecret selects namespaces by their Pods. */
@@ -181,7 +267,14 @@ export class ClusterCache {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.imps.stop(), this.namespaces.stop(), this.secrets.stop(), this.#pods?.stop(), ...[...this.#sources.values()].map((r) => r.stop())]);
+    await Promise.all([
+      this.imps.stop(),
+      this.namespaces.stop(),
+      this.secrets.stop(),
+      this.patchedServiceAccounts.stop(),
+      this.#pods?.stop(),
+      ...[...this.#sources.values(), ...this.#serviceAccountsByName.values()].map((r) => r.stop()),
+    ]);
   }
 
   #intern(meta: Record<string, unknown>): { labels: Record<string, string>; annotations: Record<string, string> } {
@@ -215,6 +308,20 @@ export function secretFacts(object: unknown): SecretFacts | undefined {
     annotations: stringMap(meta['annotations']),
     ownerUids: owners.filter((owner) => owner['kind'] === 'ImagePullSecret' && typeof owner['uid'] === 'string').map((owner) => String(owner['uid'])),
     dataHash: hashData(asRecord(record['data'])),
+  };
+}
+
+export function serviceAccountFacts(object: unknown): ServiceAccountFacts | undefined {
+  const record = asRecord(object);
+  const meta = asRecord(record['metadata']);
+  if (typeof meta['name'] !== 'string' || typeof meta['namespace'] !== 'string') return undefined;
+  const added = stringMap(meta['annotations'])[ADDED_PULL_SECRETS_ANNOTATION];
+  return {
+    namespace: meta['namespace'],
+    name: meta['name'],
+    resourceVersion: typeof meta['resourceVersion'] === 'string' ? meta['resourceVersion'] : '',
+    imagePullSecrets: Array.isArray(record['imagePullSecrets']) ? (record['imagePullSecrets'] as unknown[]) : [],
+    added: added || undefined,
   };
 }
 

@@ -1,5 +1,6 @@
 import { sourceId } from '../app/render-pipeline.js';
 import { ownerLabelValue, OWNER_LABEL, shellOwner } from '../core/contract.js';
+import { parseAddedPullSecrets } from '../core/service-accounts.js';
 import type { PodFacts } from '../core/facts.js';
 import { Redactor } from '../core/redaction.js';
 import { compileTarget, type TargetMatcher } from '../core/targets.js';
@@ -7,12 +8,13 @@ import type { KubeHttp } from '../adapters/kube/kube-http.js';
 import type { TokenProvider } from '../ports/tokens.js';
 import { ExpiringRedactor } from './expiring-redactor.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
-import { ClusterCache, type ImpsEntry, type SecretFacts } from './cluster-cache.js';
+import { ClusterCache, type ImpsEntry, type SecretFacts, type ServiceAccountFacts } from './cluster-cache.js';
 import { EventRecorder } from './events.js';
 import type { Logger } from './logger.js';
 import type { ControllerMetrics } from './metrics.js';
 import { reconcileImps, type ReconcileDeps } from './reconciler.js';
 import { sweepOrphans } from './target-secrets.js';
+import { sweepServiceAccounts } from './service-account-patches.js';
 import type { Timers } from './timers.js';
 import { DEFAULT_RENEWAL, TokenCache, type RenewalPolicy } from './token-cache.js';
 import { WorkQueue } from './work-queue.js';
@@ -64,6 +66,7 @@ export class Controller {
         pod: (pod, previous) => this.#onPod(pod, previous),
         secret: (facts, previous) => this.#onSecret(facts ?? previous),
         source: (id) => this.#forEachImps((entry) => entry.imps?.spec.registry.credentials.some((ref) => sourceId(ref) === id) ?? false),
+        serviceAccount: (facts) => this.#onServiceAccount(facts),
       },
     );
     this.#deps = {
@@ -89,6 +92,7 @@ export class Controller {
     await this.cache.whenSynced();
     await this.#refreshWatches();
     this.#started = true;
+    await sweepServiceAccounts(this.#deps);
     await sweepOrphans(this.#deps);
     for (const name of this.cache.imps.store.keys()) this.#queue.add(name);
     this.options.log.info('controller started', { imagePullSecrets: this.cache.imps.store.size, namespaces: this.cache.namespaces.store.size });
@@ -168,6 +172,12 @@ export class Controller {
     this.#forEachImps((entry) => entry.name === shell || facts.ownerUids.includes(entry.uid) || ownerLabelValue(entry.name) === owner);
   }
 
+  /** A ServiceAccount appeared or changed: the CRs that list its name, or whose entries it records, look again. */
+  #onServiceAccount(facts: ServiceAccountFacts): void {
+    const recorded = parseAddedPullSecrets(facts.added);
+    this.#forEachImps((entry) => recorded.has(entry.name) || (entry.imps?.spec.target.serviceAccounts?.includes(facts.name) ?? false));
+  }
+
   #forEachImps(predicate: (entry: ImpsEntry) => boolean): void {
     for (const entry of this.cache.imps.store.values()) if (predicate(entry)) this.#enqueueSoon(entry.name);
   }
@@ -187,16 +197,22 @@ export class Controller {
     for (const name of this.cache.imps.store.keys()) this.#enqueueSoon(name);
   }
 
-  /** Source Secret watches follow the CRs; the Pod watch runs only while some CR selects by Pods. */
+  /**
+   * Source Secret watches follow the CRs; the Pod watch runs only while some CR selects by Pods; one ServiceAccount
+   * watch per name listed in some CR's `serviceAccounts` (cluster-wide, `metadata.name=<name>`: one object per
+   * namespace at most, where an unfiltered watch would hold every ServiceAccount of the cluster).
+   */
   async #refreshWatches(): Promise<void> {
     const refs = new Map<string, { namespace: string; name: string }>();
+    const serviceAccounts = new Set<string>();
     let pods = false;
     for (const entry of this.cache.imps.store.values()) {
       for (const ref of entry.imps?.spec.registry.credentials ?? []) refs.set(sourceId(ref), ref);
+      for (const name of entry.imps?.spec.target.serviceAccounts ?? []) serviceAccounts.add(name);
       if (entry.imps && compileTarget(entry.imps.spec.target).wantsPods) pods = true;
       if (entry.imps && !this.#matchers.has(entry.name)) this.#matchers.set(entry.name, compileTarget(entry.imps.spec.target));
     }
-    await Promise.all([this.cache.wantSources(refs), this.cache.wantPods(pods)]);
+    await Promise.all([this.cache.wantSources(refs), this.cache.wantPods(pods), this.cache.wantServiceAccounts(serviceAccounts)]);
     await this.cache.whenSynced();
   }
 }

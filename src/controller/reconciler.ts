@@ -11,6 +11,7 @@ import type { Timers } from './timers.js';
 import type { TokenCache } from './token-cache.js';
 import type { EventRecorder } from './events.js';
 import { ensureSecret, fillShells, ownedBy, sweepOrphans } from './target-secrets.js';
+import { reconcileServiceAccounts, sweepServiceAccounts } from './service-account-patches.js';
 
 export interface ReconcileDeps {
   readonly http: KubeHttp;
@@ -38,6 +39,8 @@ export interface ReconcileResult {
 export async function reconcileImps(name: string, deps: ReconcileDeps): Promise<ReconcileResult> {
   const entry = deps.cache.imps.store.get(name);
   if (!entry) {
+    // References before Secrets, as msi-acrpull: a ServiceAccount never names a Secret we have just deleted.
+    await sweepServiceAccounts(deps);
     await sweepOrphans(deps);
     return { ok: true };
   }
@@ -65,10 +68,12 @@ export async function reconcileImps(name: string, deps: ReconcileDeps): Promise<
 
   if (entry.imps && outcome) {
     const imps = entry.imps;
+    const held = new Set<string>();
     for (const manifest of outcome.secrets) {
       try {
         wrote = (await ensureSecret(imps, entry.uid, manifest, deps)) || wrote;
       } catch (error) {
+        held.add(manifest.metadata.namespace);
         failures.push({ reason: 'SecretReconciliationError', message: `Secret ${manifest.metadata.namespace}/${manifest.metadata.name}: ${noteApiError(error)}` });
       }
     }
@@ -78,6 +83,16 @@ export async function reconcileImps(name: string, deps: ReconcileDeps): Promise<
       failures.push({ reason: 'SecretReconciliationError', message: `shells: ${noteApiError(error)}` });
     }
     const selected = new Set(outcome.namespaces);
+    // Only after a clean render: a failed one renders no Secret, and its ServiceAccount entries stay as they are.
+    // After the Secrets (an entry names a Secret that exists) and before the deletions (never one that is gone).
+    // A failed patch is reported but never touches a Secret.
+    if (!outcome.problems.some((problem) => problem.severity === 'error')) {
+      const patched = await reconcileServiceAccounts(imps, selected, held, deps).catch((error: unknown) => ({
+        failures: [{ reason: 'ServiceAccountPatchError' as const, message: `ServiceAccounts: ${noteApiError(error)}` }],
+        wrote: false,
+      }));
+      failures.push(...patched.failures);
+    }
     for (const secret of ownedBy(deps.cache, entry.uid)) {
       if (selected.has(secret.namespace) && secret.name === imps.spec.target.secret.name) continue;
       try {

@@ -12,7 +12,7 @@ export interface ReconcileReport {
   readonly wrote: boolean;
 }
 
-export type FailureReason = 'InvalidSpec' | 'SourceCredentialsError' | 'SecretReconciliationError' | 'SecretDeletionError' | 'ReconciliationFailed';
+export type FailureReason = 'InvalidSpec' | 'SourceCredentialsError' | 'SecretReconciliationError' | 'SecretDeletionError' | 'ServiceAccountPatchError' | 'ReconciliationFailed';
 
 export interface Failure {
   readonly reason: FailureReason;

@@ -41,3 +41,17 @@ function fnv1a(text: string): string {
   }
   return hash.toString(16).padStart(8, '0');
 }
+
+/**
+ * ServiceAccount `imagePullSecrets` entries the controller added, as `<ImagePullSecret>/<Secret>` pairs joined with
+ * commas (neither name can hold `/` or `,`). Only entries recorded here are ever removed: an entry a user wrote by
+ * hand, even for a Secret of the same name, was not added by us and is never recorded, so it stays. The
+ * ImagePullSecret name lets each CR's reconcile, and the sweep after a CR is deleted, find exactly its own entries.
+ */
+export const ADDED_PULL_SECRETS_ANNOTATION = `${DOMAIN}/added-pull-secrets`;
+/**
+ * Set (`"true"`) on every ServiceAccount carrying ADDED_PULL_SECRETS_ANNOTATION. Annotations cannot be selected
+ * on; this label lets the controller watch exactly the ServiceAccounts it has patched, to clean them up after the
+ * CR (or its `serviceAccounts` entry) is gone, without watching every ServiceAccount of the cluster.
+ */
+export const PULL_SECRETS_PATCHED_LABEL = `${DOMAIN}/pull-secrets-patched`;

@@ -88,3 +88,46 @@ function nameOf(entry: unknown): string | undefined {
   const name = (entry as { name?: unknown }).name;
   return typeof name === 'string' && name !== '' ? name : undefined;
 }
+
+/** `<ImagePullSecret>/<Secret>` pairs from the ADDED_PULL_SECRETS_ANNOTATION value; malformed parts are ignored. */
+export function parseAddedPullSecrets(value: string | undefined): Map<string, Set<string>> {
+  const added = new Map<string, Set<string>>();
+  for (const part of (value ?? '').split(',')) {
+    const slash = part.indexOf('/');
+    const owner = part.slice(0, slash).trim();
+    const secret = part.slice(slash + 1).trim();
+    if (slash <= 0 || secret === '' || secret.includes('/')) continue;
+    const names = added.get(owner) ?? new Set<string>();
+    names.add(secret);
+    added.set(owner, names);
+  }
+  return added;
+}
+
+/** The annotation value, sorted (same record, same bytes), or undefined when nothing is recorded. */
+export function formatAddedPullSecrets(added: ReadonlyMap<string, ReadonlySet<string>>): string | undefined {
+  const pairs = [...added].flatMap(([owner, names]) => [...names].map((name) => `${owner}/${name}`)).sort();
+  return pairs.length > 0 ? pairs.join(',') : undefined;
+}
+
+/**
+ * One owner's upkeep of a ServiceAccount whose adds are recorded (the controller's case): plans the list with
+ * `isOurs` = "recorded for this owner", then records what this owner now holds there: the wanted names it had
+ * recorded or just added. A wanted name someone else listed first is left unrecorded, so it is never removed.
+ */
+export function planRecordedImagePullSecrets(
+  current: unknown,
+  recordValue: string | undefined,
+  owner: string,
+  wanted: readonly string[],
+): { plan: ImagePullSecretsPlan; record: string | undefined; recordChanged: boolean } {
+  const record = parseAddedPullSecrets(recordValue);
+  const mine = record.get(owner) ?? new Set<string>();
+  const plan = planImagePullSecrets(current, wanted, (name) => mine.has(name));
+  const listed = new Set(plan.imagePullSecrets.map(nameOf).filter((name): name is string => name !== undefined));
+  const next = new Set([...wanted].filter((name) => listed.has(name) && (mine.has(name) || plan.added.includes(name))));
+  if (next.size > 0) record.set(owner, next);
+  else record.delete(owner);
+  const formatted = formatAddedPullSecrets(record);
+  return { plan, record: formatted, recordChanged: formatted !== (recordValue || undefined) };
+}

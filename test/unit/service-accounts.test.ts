@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { imagePullSecretsMergePatch, planImagePullSecrets, withImagePullSecrets } from '../../src/core/service-accounts.js';
+import {
+  formatAddedPullSecrets,
+  imagePullSecretsMergePatch,
+  parseAddedPullSecrets,
+  planImagePullSecrets,
+  planRecordedImagePullSecrets,
+  withImagePullSecrets,
+} from '../../src/core/service-accounts.js';
 
 const ours = (...names: string[]) => (name: string): boolean => names.includes(name);
 const names = (list: readonly unknown[]): unknown[] => list.map((e) => (e as { name?: unknown }).name);
@@ -73,5 +80,38 @@ describe('writing the plan', () => {
     });
     expect(imagePullSecretsMergePatch(sa, planImagePullSecrets(sa.imagePullSecrets, [], ours('pull')))).toBeUndefined();
     expect(imagePullSecretsMergePatch({}, planImagePullSecrets([{ name: 'x' }], [], ours('x')))).toEqual({ imagePullSecrets: null });
+  });
+});
+
+describe('recorded entries (controller)', () => {
+  it('parses and formats the annotation, sorted, ignoring malformed parts', () => {
+    const record = parseAddedPullSecrets('b/y, a/x,,bad,/x,a/');
+    expect([...record].map(([owner, set]) => [owner, [...set]])).toEqual([['b', ['y']], ['a', ['x']]]);
+    expect(formatAddedPullSecrets(record)).toBe('a/x,b/y');
+    expect(formatAddedPullSecrets(new Map())).toBeUndefined();
+  });
+
+  it('records what it adds, and removes only what it recorded for this owner', () => {
+    const added = planRecordedImagePullSecrets([{ name: 'team' }], undefined, 'pull', ['regcred']);
+    expect(names(added.plan.imagePullSecrets)).toEqual(['team', 'regcred']);
+    expect(added.record).toBe('pull/regcred');
+    const dropped = planRecordedImagePullSecrets(added.plan.imagePullSecrets, 'other/cred,pull/regcred', 'pull', []);
+    expect(names(dropped.plan.imagePullSecrets)).toEqual(['team']);
+    expect(dropped.record).toBe('other/cred');
+  });
+
+  it('leaves an entry listed by hand unrecorded, so it is never removed', () => {
+    const first = planRecordedImagePullSecrets([{ name: 'regcred' }], undefined, 'pull', ['regcred']);
+    expect(first).toMatchObject({ record: undefined, recordChanged: false, plan: { changed: false } });
+    const later = planRecordedImagePullSecrets([{ name: 'regcred' }], first.record, 'pull', []);
+    expect(later.plan.changed).toBe(false);
+    expect(names(later.plan.imagePullSecrets)).toEqual(['regcred']);
+  });
+
+  it('forgets a recorded entry the user removed, and adds it back while wanted', () => {
+    const gone = planRecordedImagePullSecrets([], 'pull/regcred', 'pull', []);
+    expect(gone).toMatchObject({ record: undefined, recordChanged: true, plan: { changed: false } });
+    const back = planRecordedImagePullSecrets([], 'pull/regcred', 'pull', ['regcred']);
+    expect(back).toMatchObject({ record: 'pull/regcred', recordChanged: false, plan: { added: ['regcred'] } });
   });
 });

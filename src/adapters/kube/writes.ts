@@ -48,6 +48,18 @@ export async function deleteSecret(http: KubeHttp, namespace: string, name: stri
   }
 }
 
+const serviceAccountPath = (namespace: string, name: string): string =>
+  `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(name)}`;
+
+/** JSON merge patch of a ServiceAccount; the caller puts `metadata.resourceVersion` in it (lists are replaced whole). */
+export function patchServiceAccount(http: KubeHttp, namespace: string, name: string, patch: unknown): Promise<unknown> {
+  return http.request('PATCH', serviceAccountPath(namespace, name), { body: patch, contentType: MERGE_PATCH });
+}
+
+export function readServiceAccount(http: KubeHttp, namespace: string, name: string): Promise<unknown> {
+  return http.request('GET', serviceAccountPath(namespace, name));
+}
+
 export function patchImpsStatus(http: KubeHttp, name: string, status: unknown): Promise<unknown> {
   return http.request('PATCH', `${IMPS_PATH}/${encodeURIComponent(name)}/status`, { body: { status }, contentType: MERGE_PATCH });
 }
