@@ -23,7 +23,11 @@ export function renewalTime(policy: RenewalPolicy, fetchedAt: Date, expiresAt: D
   const lifetime = expiresAt.getTime() - fetchedAt.getTime();
   const byFraction = fetchedAt.getTime() + lifetime * policy.fraction;
   const byMargin = expiresAt.getTime() - policy.marginMs;
-  return new Date(Math.max(fetchedAt.getTime(), Math.min(byFraction, byMargin)));
+  // A token living less than the margin (GKE's metadata server hands out its cached token until 5 min before expiry)
+  // cannot be renewed that long before it expires. Taking the margin anyway made it due at once: no renewal timer
+  // was armed and the refresher asked again in a loop. The fraction of its lifetime still applies.
+  const at = byMargin > fetchedAt.getTime() ? Math.min(byFraction, byMargin) : byFraction;
+  return new Date(Math.max(fetchedAt.getTime(), at));
 }
 
 /**

@@ -30,8 +30,8 @@ export interface FakeGoogle {
   readonly calls: GoogleCall[];
   /** Service-account keys with this client_email get tokens; others `invalid_grant`. */
   allowServiceAccount(email: string): void;
-  /** The next metadata token request fails with this status and body. */
-  failMetadataToken(status: number, body: string): void;
+  /** The next `times` (default 1) metadata token requests fail with this status and body. */
+  failMetadataToken(status: number, body: string, times?: number): void;
   setExpiresIn(seconds: number): void;
   reset(): void;
   close(): Promise<void>;
@@ -40,7 +40,7 @@ export interface FakeGoogle {
 export async function startFakeGoogle(tls: { key: string; cert: string }): Promise<FakeGoogle> {
   const calls: GoogleCall[] = [];
   const accounts = new Set<string>();
-  let metadataFailure: { status: number; body: string } | undefined;
+  let metadataFailure: { status: number; body: string; remaining: number } | undefined;
   let expiresIn = 3599;
   let issued = 0;
   const reset = (): void => {
@@ -72,7 +72,8 @@ export async function startFakeGoogle(tls: { key: string; cert: string }): Promi
       calls.push({ endpoint: 'metadata-token', params: Object.fromEntries(url.searchParams) });
       if (metadataFailure) {
         const { status, body } = metadataFailure;
-        metadataFailure = undefined;
+        metadataFailure.remaining -= 1;
+        if (metadataFailure.remaining <= 0) metadataFailure = undefined;
         res.writeHead(status, { ...flavor, 'content-type': 'text/plain' }).end(body);
         return;
       }
@@ -122,8 +123,8 @@ export async function startFakeGoogle(tls: { key: string; cert: string }): Promi
     proxyUrl: `http://127.0.0.1:${proxyPort}`,
     calls,
     allowServiceAccount: (email) => void accounts.add(email),
-    failMetadataToken(status, body) {
-      metadataFailure = { status, body };
+    failMetadataToken(status, body, times = 1) {
+      metadataFailure = { status, body, remaining: times };
     },
     setExpiresIn(seconds) {
       expiresIn = seconds;

@@ -1,0 +1,236 @@
+// A controller/refresher rig whose token providers are the REAL cloud clients (AWS SDK, @azure/identity + our ACR
+// exchange, google-auth-library) against the loopback fakes, for renewal tests.
+//
+// Why the process clock is faked: google-auth-library turns `expires_in` into an absolute expiry with
+// `new Date()`, MSAL checks its cached IMDS token with `new Date()`, and the fakes stamp expiries with it too. An
+// injected clock that only the controller sees (test/controller/fake-timers.ts) would disagree with all of them.
+// So `Date` itself is the injected clock here: frozen at START, moved only by `ProcessClock.advance`. Real
+// setTimeout still runs, so short waits (debounce, backoff) pass on their own while the clock stands still, and
+// every expiry the tests read is exact.
+import { Writable } from 'node:stream';
+import { vi } from 'vitest';
+import { loadKubeAccess } from '../../src/adapters/kube/kube-access.js';
+import { kubeHttp } from '../../src/adapters/kube/kube-http.js';
+import { cloudTokenProvider } from '../../src/adapters/cloud-token-provider.js';
+import { Controller } from '../../src/controller/controller.js';
+import { jsonLogger } from '../../src/controller/logger.js';
+import { createMetrics, type ControllerMetrics } from '../../src/controller/metrics.js';
+import { Refresher, type SecretRef } from '../../src/controller/refresher.js';
+import type { Timers } from '../../src/controller/timers.js';
+import { Redactor } from '../../src/core/redaction.js';
+import { startFakeAws, type FakeAws } from '../fakes/aws-server.js';
+import { startFakeAzure, type FakeAzure } from '../fakes/azure-server.js';
+import { startFakeGoogle, type FakeGoogle } from '../fakes/google-server.js';
+import { startFakeKubeApi, type FakeKubeApi, type KubeObject } from '../fakes/kube-api-server.js';
+import { withEnv } from '../golden/harness.js';
+import { cloudTls } from '../providers/cloud-tls.js';
+import { GOOGLE_ISOLATION } from '../providers/google-env.js';
+import { b64 } from './harness.js';
+
+export const START = new Date('2026-11-22T00:00:00Z');
+
+/** Freezes `Date` at START for the current test; undo with `vi.useRealTimers()`. Only Date: timers stay real. */
+export function freezeProcessClock(): void {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(START);
+}
+
+/** The controller's Timers over the (frozen) process clock: `advance` moves Date and fires what came due. */
+export class ProcessClock implements Timers {
+  readonly #pending = new Set<{ at: number; fire: () => void }>();
+
+  now(): Date {
+    return new Date();
+  }
+
+  at(at: Date, fn: () => void): () => void {
+    const entry = {
+      at: at.getTime(),
+      fire: () => {
+        clearTimeout(handle);
+        if (this.#pending.delete(entry)) fn();
+      },
+    };
+    this.#pending.add(entry);
+    // Real delay for short waits; a renewal hours away only fires through `advance`.
+    const handle = setTimeout(() => entry.fire(), Math.max(0, Math.min(at.getTime() - Date.now(), 2 ** 31 - 1)));
+    return () => {
+      clearTimeout(handle);
+      this.#pending.delete(entry);
+    };
+  }
+
+  advance(ms: number): void {
+    vi.setSystemTime(Date.now() + ms);
+    const now = Date.now();
+    for (const entry of [...this.#pending].sort((a, b) => a.at - b.at)) if (entry.at <= now) entry.fire();
+  }
+}
+
+export interface CloudFakes {
+  readonly aws: FakeAws;
+  readonly azure: FakeAzure;
+  readonly google: FakeGoogle;
+  /** Clears calls and knobs between tests. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Every cloud fake, reached through the overrides a user would set. The Azure flows here are the in-process ones:
+ * managed identity over IMDS (http) and the ACR token service with the test-only insecure registry setting.
+ */
+export async function startCloudFakes(): Promise<CloudFakes> {
+  const [aws, azure, google] = await Promise.all([startFakeAws(), startFakeAzure(cloudTls()), startFakeGoogle(cloudTls())]);
+  const restore = withEnv({
+    ...aws.env(),
+    AZURE_POD_IDENTITY_AUTHORITY_HOST: azure.httpUrl,
+    IMPS_KRM_INSECURE_REGISTRY_HOSTS: '127.0.0.1',
+    ...GOOGLE_ISOLATION,
+    GCE_METADATA_HOST: google.metadataHost,
+  });
+  return {
+    aws,
+    azure,
+    google,
+    reset() {
+      aws.reset();
+      azure.reset();
+      google.reset();
+    },
+    async close() {
+      restore();
+      await Promise.all([aws.close(), azure.close(), google.close()]);
+    },
+  };
+}
+
+export const CANARY_PUBLIC_SECRET = 'CANARY-ecr-public-secret-0101';
+
+export function ecrPublicSource(namespace: string, name: string, accessKeyId = 'AKIAPUBLICRENEW'): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace },
+    type: 'imps-krm.io/ecr-public-login-config',
+    data: { accessKeyID: b64(accessKeyId), secretKey: b64(CANARY_PUBLIC_SECRET) },
+  };
+}
+
+export function acrSource(namespace: string, name: string, fields: Record<string, string>): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace },
+    type: 'imps-krm.io/acr-login-config',
+    data: Object.fromEntries(Object.entries({ identity: 'ManagedIdentity', ...fields }).map(([key, value]) => [key, b64(value)])),
+  };
+}
+
+export function garSource(namespace: string, name: string, registry: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'imps-krm.io/gar-login-config', data: { registry: b64(registry) } };
+}
+
+interface RigBase {
+  readonly kube: FakeKubeApi;
+  readonly clock: ProcessClock;
+  readonly metrics: ControllerMetrics;
+  readonly logs: () => string;
+}
+
+export interface ControllerRig extends RigBase {
+  readonly controller: Controller;
+  close(): Promise<void>;
+}
+
+export interface RefresherRig extends RigBase {
+  readonly refresher: Refresher;
+  close(): Promise<void>;
+}
+
+function logSink(): { sink: Writable; logs: () => string } {
+  const lines: string[] = [];
+  return { sink: new Writable({ write: (chunk: Buffer, _enc, cb) => (lines.push(chunk.toString()), cb()) }), logs: () => lines.join('') };
+}
+
+/** The controller with the real cloud token providers (what `imps-krm controller` builds), on the process clock. */
+export async function startControllerRig(objects: KubeObject[]): Promise<ControllerRig> {
+  const kube = await startFakeKubeApi({ objects, bookmarkIntervalMs: 200 });
+  const clock = new ProcessClock();
+  const { sink, logs } = logSink();
+  const redactor = new Redactor();
+  const metrics = createMetrics({ processMetrics: false });
+  const controller = new Controller({
+    http: kubeHttp(loadKubeAccess({ kubeconfig: kube.kubeconfigPath })!),
+    tokens: cloudTokenProvider(),
+    timers: clock,
+    log: jsonLogger(sink, redactor, clock, 'debug'),
+    metrics,
+    redactor,
+    backoff: { baseMs: 50, maxMs: 500 },
+  });
+  await controller.start();
+  return {
+    kube,
+    clock,
+    controller,
+    metrics,
+    logs,
+    close: async () => {
+      await controller.stop();
+      await kube.close();
+    },
+  };
+}
+
+/** `imps-krm refresh` (running, not --once) with the real cloud token providers, on the process clock. */
+export async function startRefresherRig(objects: KubeObject[], target: SecretRef, sources: readonly [SecretRef, ...SecretRef[]]): Promise<RefresherRig> {
+  const kube = await startFakeKubeApi({ objects, bookmarkIntervalMs: 200 });
+  const clock = new ProcessClock();
+  const { sink, logs } = logSink();
+  const redactor = new Redactor();
+  const metrics = createMetrics({ processMetrics: false });
+  const refresher = new Refresher({
+    http: kubeHttp(loadKubeAccess({ kubeconfig: kube.kubeconfigPath })!),
+    tokens: cloudTokenProvider(),
+    timers: clock,
+    log: jsonLogger(sink, redactor, clock, 'debug'),
+    metrics,
+    redactor,
+    backoff: { baseMs: 50, maxMs: 500 },
+    target,
+    sources,
+  });
+  const running = refresher.run();
+  return {
+    kube,
+    clock,
+    refresher,
+    metrics,
+    logs,
+    close: async () => {
+      refresher.stop();
+      await running;
+      await kube.close();
+    },
+  };
+}
+
+/**
+ * Polls until `check` returns a value, for at most `timeoutMs` of real time. The harness's own waitFor reads
+ * Date.now(), which stands still here.
+ */
+export async function waitUntil<T>(check: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Lets in-flight work (debounce, queued reconciles, HTTP round trips) finish; real time, the clock stands still. */
+export function settle(ms = 150): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
