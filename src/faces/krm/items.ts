@@ -1,9 +1,10 @@
 // Pure editing of KRM items held as `yaml` nodes. Items are edited in place (never re-serialised from plain
 // objects) so that everything we do not own keeps its comments, key order, scalar styles and orchestrator
 // annotations. No I/O here: the faces parse and write, this module decides what changes.
-import { isMap, isScalar, isSeq, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_LABEL } from '../../core/contract.js';
 import type { PullSecretManifest } from '../../core/render.js';
+import { planImagePullSecrets } from '../../core/service-accounts.js';
 import { isRecord } from '../../io/documents.js';
 
 export const LOCAL_CONFIG = 'config.kubernetes.io/local-config';
@@ -153,12 +154,17 @@ const POD_SPEC_PATHS: Readonly<Record<string, { readonly group: RegExp; readonly
 
 export type PatchKinds = 'serviceAccounts' | 'workloads';
 
-/** The map that holds `imagePullSecrets` for this item, when it is a kind we patch and has that map. */
-function pullSecretHolder(item: Item, kinds: ReadonlySet<PatchKinds>): YAMLMap | undefined {
+/**
+ * The map that holds `imagePullSecrets` for this item, when it is a kind we patch and has that map.
+ * `serviceAccountNames` (`spec.target.serviceAccounts`) adds the ServiceAccounts of those names even when the
+ * `patchServiceAccounts` setting is off.
+ */
+function pullSecretHolder(item: Item, kinds: ReadonlySet<PatchKinds>, serviceAccountNames: ReadonlySet<string>): YAMLMap | undefined {
   const kind = str(item.value['kind']) ?? '';
   const entry = POD_SPEC_PATHS[kind];
   if (!entry || !entry.group.test(str(item.value['apiVersion']) ?? '')) return undefined;
-  if (!kinds.has(kind === 'ServiceAccount' ? 'serviceAccounts' : 'workloads')) return undefined;
+  const named = kind === 'ServiceAccount' && serviceAccountNames.has(str(metadataOf(item.value)['name']) ?? '');
+  if (!named && !kinds.has(kind === 'ServiceAccount' ? 'serviceAccounts' : 'workloads')) return undefined;
   // Never invent a Pod spec: a workload without one is not ours to fix.
   const holder = entry.path.length === 0 ? item.node : item.node.getIn(entry.path, true);
   return isMap(holder) ? holder : undefined;
@@ -166,8 +172,12 @@ function pullSecretHolder(item: Item, kinds: ReadonlySet<PatchKinds>): YAMLMap |
 
 /**
  * Adds `{name: secretName}` to the item's imagePullSecrets (ServiceAccount, or the Pod spec of a Pod or workload)
- * when the item lives in one of `namespaces` and does not list it yet. Existing entries, their order and comments
- * stay. Returns whether the item changed.
+ * when the item lives in one of `namespaces`, through the core planner the controller uses too: an entry already
+ * listed is not added again (a second copy of it goes), every other entry keeps its place, and each kept entry
+ * keeps its node (comments, flow or block style). Returns whether the item changed.
+ *
+ * Nothing is ever removed for being "no longer wanted": a render starts from the sources, which never hold our
+ * entries (kustomize, Argo CD), so there is nothing of ours to clean up, and an entry in the sources is the user's.
  */
 export function addPullSecret(
   doc: Document,
@@ -175,25 +185,26 @@ export function addPullSecret(
   secretName: string,
   namespaces: ReadonlySet<string>,
   kinds: ReadonlySet<PatchKinds>,
+  serviceAccountNames: ReadonlySet<string> = new Set(),
 ): boolean {
   const namespace = str(metadataOf(item.value)['namespace']);
   if (namespace === undefined || !namespaces.has(namespace)) return false;
-  const holder = pullSecretHolder(item, kinds);
+  const holder = pullSecretHolder(item, kinds, serviceAccountNames);
   if (!holder) return false;
   const list: unknown = holder.get('imagePullSecrets', true);
   if (isSeq(list)) {
-    const listed = list.items.some((entry) => isMap(entry) && scalarText(entry.get('name', true)) === secretName);
-    if (listed) return false;
-    list.items.push(doc.createNode({ name: secretName }));
+    const entries: unknown[] = list.items.map((node) => (isNode(node) ? node.toJSON() : node));
+    const plan = planImagePullSecrets(entries, [secretName], () => false);
+    if (!plan.changed) return false;
+    // The planner hands back the entries it keeps as the same values: map each back to its own node.
+    const nodes = new Map<unknown, unknown[]>();
+    entries.forEach((entry, index) => nodes.set(entry, [...(nodes.get(entry) ?? []), list.items[index]]));
+    list.items = plan.imagePullSecrets.map((entry) => nodes.get(entry)?.shift() ?? doc.createNode(entry));
     return true;
   }
   if (list !== undefined && !(isScalar(list) && list.value === null)) return false; // not a list: leave it for kubectl to reject
   holder.set('imagePullSecrets', doc.createNode([{ name: secretName }]));
   return true;
-}
-
-function scalarText(node: unknown): string | undefined {
-  return isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
 }
 
 /**

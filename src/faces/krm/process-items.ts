@@ -67,8 +67,12 @@ export async function processItems(input: ProcessInput): Promise<ProcessOutput> 
   for (const outcome of render.outcomes) {
     const secretName = outcome.input.imps.spec.target.secret.name;
     const namespaces = new Set(outcome.secrets.map((secret) => secret.metadata.namespace));
+    // spec.target.serviceAccounts: those names among the items, whether or not patchServiceAccounts is on.
+    const serviceAccountNames = new Set(outcome.input.imps.spec.target.serviceAccounts ?? []);
     let patched = 0;
-    if (kinds.size > 0) for (const item of items) if (addPullSecret(input.doc, item, secretName, namespaces, kinds)) patched++;
+    if (kinds.size > 0 || serviceAccountNames.size > 0) {
+      for (const item of items) if (addPullSecret(input.doc, item, secretName, namespaces, kinds, serviceAccountNames)) patched++;
+    }
     problems.push({
       severity: 'info',
       resource: impsRef(outcome.input.imps),
