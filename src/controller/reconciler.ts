@@ -90,8 +90,10 @@ export async function reconcileImps(name: string, deps: ReconcileDeps): Promise<
       const patched = await reconcileServiceAccounts(imps, selected, held, deps).catch((error: unknown) => ({
         failures: [{ reason: 'ServiceAccountPatchError' as const, message: `ServiceAccounts: ${noteApiError(error)}` }],
         wrote: false,
+        retryAfterSeconds: undefined,
       }));
       failures.push(...patched.failures);
+      if (patched.retryAfterSeconds !== undefined) retryAfter = Math.max(retryAfter ?? 0, patched.retryAfterSeconds);
     }
     for (const secret of ownedBy(deps.cache, entry.uid)) {
       if (selected.has(secret.namespace) && secret.name === imps.spec.target.secret.name) continue;

@@ -25,7 +25,7 @@ export async function reconcileServiceAccounts(
   selected: ReadonlySet<string>,
   held: ReadonlySet<string>,
   deps: ReconcileDeps,
-): Promise<{ failures: Failure[]; wrote: boolean }> {
+): Promise<{ failures: Failure[]; wrote: boolean; retryAfterSeconds?: number | undefined }> {
   const owner = imps.metadata.name;
   const target = imps.spec.target.secret.name;
   const names = new Set(imps.spec.target.serviceAccounts ?? []);
@@ -38,17 +38,19 @@ export async function reconcileServiceAccounts(
   }
   const failures: Failure[] = [];
   let wrote = false;
+  let retryAfterSeconds: number | undefined;
   for (const sa of [...candidates.values()].sort((a, b) => compare(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`))) {
     if (held.has(sa.namespace)) continue;
     const wanted = selected.has(sa.namespace) && names.has(sa.name) ? [target] : [];
     try {
       wrote = (await upkeep(deps, sa.namespace, sa.name, owner, wanted)) || wrote;
     } catch (error) {
+      if (error instanceof KubeApiError && error.retryAfterSeconds !== undefined) retryAfterSeconds = Math.max(retryAfterSeconds ?? 0, error.retryAfterSeconds);
       const message = deps.redactor.redact(error instanceof Error ? error.message : String(error));
       failures.push({ reason: 'ServiceAccountPatchError', message: `ServiceAccount ${sa.namespace}/${sa.name}: ${message}` });
     }
   }
-  return { failures, wrote };
+  return { failures, wrote, retryAfterSeconds };
 }
 
 /** Removes the entries recorded for ImagePullSecrets that no longer exist (deleted, possibly while we were down). */

@@ -173,6 +173,15 @@ describe('ServiceAccount patching (controller)', () => {
     await waitFor(() => statusOf(r.kube, 'pull')?.['status'] === 'Ready');
   });
 
+  it('lists no Secret it could not write: a foreign Secret of the target name holds its namespace back', async () => {
+    const foreign: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'regcred', namespace: 'team-b' }, type: 'Opaque', data: { mine: 'eA==' } };
+    rig = await startRig([...objects(), foreign]);
+    const r = rig;
+    await waitFor(() => statusOf(r.kube, 'pull')?.['status'] === 'Failed' && same(pullNames(r, 'team-a', 'default'), ['mine', 'zzz', 'regcred']));
+    await settle(r);
+    expect(pullNames(r, 'team-b', 'default')).toBeUndefined();
+  });
+
   it('reports a failed patch in status and leaves the Secret alone', async () => {
     rig = await startRig(objects(), { start: false });
     const r = rig;
