@@ -87,7 +87,7 @@ export async function startRig(objects: KubeObject[], options: { tokens?: TokenP
 }
 
 /** Polls until `check` returns a value (not undefined/false) or fails after `timeoutMs` of real time. */
-export async function waitFor<T>(check: () => T | undefined | false, timeoutMs = 3000): Promise<T> {
+export async function waitFor<T>(check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();

@@ -220,7 +220,7 @@ export async function startRefresherRig(objects: KubeObject[], target: SecretRef
  * Polls until `check` returns a value, for at most `timeoutMs` of real time. The harness's own waitFor reads
  * Date.now(), which stands still here.
  */
-export async function waitUntil<T>(check: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+export async function waitUntil<T>(check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = check();

@@ -64,7 +64,7 @@ function statusOf(e: ApiException<string>): Record<string, unknown> {
   return JSON.parse(e.body) as Record<string, unknown>;
 }
 
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+async function waitFor(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const start = Date.now();
   while (!cond()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
