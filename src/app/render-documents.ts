@@ -62,6 +62,7 @@ export async function renderDocuments(
     cluster: shells ? withoutSources(cluster) : cluster,
     tokens: shells ? NO_TOKENS : (dependencies.tokens ?? cloudTokenProvider()),
     ...(dependencies.redactor ? { redactor: dependencies.redactor } : {}),
+    withoutCredentials: shells,
   });
   return {
     inputs,

@@ -1,12 +1,13 @@
 import { mergeCredentials, type RegistryCredential, type SourceCredentials } from '../core/docker-config.js';
 import type { NamespaceFacts } from '../core/facts.js';
+import { inlineSourceId, inlineSourceKey, parseInlineSource } from '../core/inline-sources.js';
 import type { Problem, ResourceRef } from '../core/problems.js';
 import { Redactor } from '../core/redaction.js';
 import { renderPullSecrets, type PullSecretManifest } from '../core/render.js';
 import { parseSource, type SourcePlan } from '../core/sources.js';
 import { compileTarget, selectNamespaces, type TargetMatcher } from '../core/targets.js';
 import { tokenRequestKey, tokenRequestSecrets, type RegistryToken, type TokenRequest } from '../core/tokens.js';
-import type { ImagePullSecret, NamespacedName } from '../generated/image-pull-secret.js';
+import type { ImagePullSecret, InlineSource, NamespacedName } from '../generated/image-pull-secret.js';
 import type { ClusterReader } from '../ports/cluster.js';
 import type { TokenProvider } from '../ports/tokens.js';
 
@@ -25,6 +26,11 @@ export interface RenderPorts {
   readonly tokens: TokenProvider;
   /** Blanks credentials out of messages; pass one to share it with the caller's logging. */
   readonly redactor?: Redactor;
+  /**
+   * Shells: no source contributes a login. Secret sources are blanked by the cluster reader; inline sources have no
+   * Secret to read, so this says the same for them and no token is minted.
+   */
+  readonly withoutCredentials?: boolean | undefined;
 }
 
 /** What happened to one ImagePullSecret: the controller turns this into writes and status. */
@@ -34,7 +40,7 @@ export interface ImpsOutcome {
   readonly namespaces: readonly string[];
   /** Empty when any error concerns this ImagePullSecret: never a partial docker config. */
   readonly secrets: readonly PullSecretManifest[];
-  /** `<namespace>.<name>` of each source: `Ok` or what went wrong (no credential in it). */
+  /** `<namespace>.<name>` of each source Secret, `inline[<index>]` of each inline source: `Ok` or what went wrong. */
   readonly sourceStatus: Readonly<Record<string, string>>;
   readonly expiresAt?: Date | undefined;
   readonly problems: readonly Problem[];
@@ -48,9 +54,28 @@ export interface PipelineResult {
 
 type SourceResult = { ok: true; credentials: SourceCredentials } | { ok: false; error: string };
 
+/**
+ * One source of one CR. `key` is unique across CRs and is what resolution shares: a Secret named by two CRs is read
+ * once; an inline entry belongs to its CR. `id` is what status and messages show, next to the CR's name.
+ */
+interface SourceRef {
+  readonly key: string;
+  readonly id: string;
+  readonly from: { readonly secret: NamespacedName } | { readonly inline: InlineSource };
+}
+
 const TOKEN_CONCURRENCY = 8;
 
 export const sourceId = (ref: NamespacedName): string => `${ref.namespace}.${ref.name}`;
+
+/** Source Secrets first, then inline entries, in spec order: the order of sourceStatus and of messages. */
+function sourcesOf(imps: ImagePullSecret): SourceRef[] {
+  const { credentials = [], inline = [] } = imps.spec.registry;
+  return [
+    ...credentials.map((ref) => ({ key: sourceId(ref), id: sourceId(ref), from: { secret: ref } })),
+    ...inline.map((source, index) => ({ key: inlineSourceKey(imps.metadata.name, index), id: inlineSourceId(index), from: { inline: source } })),
+  ];
+}
 
 export const impsRef = (imps: ImagePullSecret): ResourceRef => ({
   apiVersion: imps.apiVersion,
@@ -89,12 +114,12 @@ export async function runRenderPipeline(inputs: readonly ImpsInput[], ports: Ren
   return { outcomes, problems: problems.map((problem) => ({ ...problem, message: redactor.redact(problem.message) })) };
 }
 
-function uniqueSources(inputs: readonly ImpsInput[]): NamespacedName[] {
-  const byId = new Map<string, NamespacedName>();
+function uniqueSources(inputs: readonly ImpsInput[]): SourceRef[] {
+  const byKey = new Map<string, SourceRef>();
   for (const { imps } of inputs) {
-    for (const ref of imps.spec.registry.credentials) byId.set(sourceId(ref), ref);
+    for (const ref of sourcesOf(imps)) byKey.set(ref.key, ref);
   }
-  return [...byId.values()];
+  return [...byKey.values()];
 }
 
 /** One pass over the Pods for all ImagePullSecrets; skipped when no rule looks at Pods. */
@@ -111,22 +136,36 @@ async function scanPods(cluster: ClusterReader, matchers: readonly TargetMatcher
   return found;
 }
 
+/** Keyed by SourceRef.key. Inline and Secret sources mint through one set of requests: equal requests share a call. */
 async function resolveSources(
-  refs: readonly NamespacedName[],
+  refs: readonly SourceRef[],
   ports: RenderPorts,
   redactor: Redactor,
 ): Promise<Map<string, SourceResult>> {
   const plans = new Map<string, SourcePlan | { error: string }>();
+  const ids = new Map(refs.map((ref) => [ref.key, ref.id]));
   await Promise.all(
     refs.map(async (ref) => {
-      const secret = await ports.cluster.readSecret(ref.namespace, ref.name);
-      if (!secret) {
-        plans.set(sourceId(ref), { error: `Secret ${ref.namespace}/${ref.name} not found` });
-        return;
+      let parsed;
+      if ('inline' in ref.from) {
+        if (ports.withoutCredentials) {
+          plans.set(ref.key, { kind: 'static', credentials: [] });
+          return;
+        }
+        // Validation has already refused what this refuses; checked again because the pipeline is also called
+        // with specs built in code (the refresher), and a credential in a CR must never be used.
+        parsed = parseInlineSource(ref.from.inline);
+      } else {
+        const { namespace, name } = ref.from.secret;
+        const secret = await ports.cluster.readSecret(namespace, name);
+        if (!secret) {
+          plans.set(ref.key, { error: `Secret ${namespace}/${name} not found` });
+          return;
+        }
+        parsed = parseSource(secret);
       }
-      const parsed = parseSource(secret);
       redactor.remember(...parsed.credentials);
-      plans.set(sourceId(ref), parsed.ok ? parsed.plan : { error: parsed.errors.join('; ') });
+      plans.set(ref.key, parsed.ok ? parsed.plan : { error: parsed.errors.join('; ') });
     }),
   );
 
@@ -137,18 +176,19 @@ async function resolveSources(
   const tokens = await fetchTokens(requests, ports.tokens, redactor);
 
   const results = new Map<string, SourceResult>();
-  for (const [id, plan] of plans) {
+  for (const [key, plan] of plans) {
+    const id = ids.get(key) ?? key;
     if ('error' in plan) {
-      results.set(id, { ok: false, error: plan.error });
+      results.set(key, { ok: false, error: plan.error });
     } else if (plan.kind === 'static') {
-      results.set(id, { ok: true, credentials: { source: id, credentials: plan.credentials } });
+      results.set(key, { ok: true, credentials: { source: id, credentials: plan.credentials } });
     } else {
       const token = tokens.get(tokenRequestKey(plan.request))!;
       if ('error' in token) {
-        results.set(id, { ok: false, error: token.error });
+        results.set(key, { ok: false, error: token.error });
       } else {
         const credential: RegistryCredential = { registry: plan.registry, username: token.username, password: token.password };
-        results.set(id, { ok: true, credentials: { source: id, credentials: [credential], expiresAt: token.expiresAt } });
+        results.set(key, { ok: true, credentials: { source: id, credentials: [credential], expiresAt: token.expiresAt } });
       }
     }
   }
@@ -191,9 +231,8 @@ function renderOne(
   const problems: Problem[] = [];
   const sourceStatus: Record<string, string> = {};
   const contributions: SourceCredentials[] = [];
-  for (const ref of imps.spec.registry.credentials) {
-    const id = sourceId(ref);
-    const result = sources.get(id)!;
+  for (const { key, id } of sourcesOf(imps)) {
+    const result = sources.get(key)!;
     if (result.ok) {
       sourceStatus[id] = 'Ok';
       contributions.push(result.credentials);
@@ -208,7 +247,8 @@ function renderOne(
       severity: 'error',
       resource,
       file: origin,
-      field: 'spec.registry.credentials',
+      // Kept as IMPS users know it when both are Secrets; an inline entry lives beside `credentials`.
+      field: conflict.sources.some((source) => source.startsWith('inline[')) ? 'spec.registry' : 'spec.registry.credentials',
       message: `registry ${conflict.registry} is given by both ${conflict.sources[0]} and ${conflict.sources[1]} with different logins; keep it in one source`,
     });
   }

@@ -1,3 +1,4 @@
+import { inlineSpecErrors } from '../core/inline-sources.js';
 import type { Problem } from '../core/problems.js';
 import { validateImagePullSecret } from '../generated/validators.js';
 import { isRecord, type InputDocument } from '../io/documents.js';
@@ -18,11 +19,15 @@ export function isImagePullSecretLike(value: unknown): value is Record<string, u
 
 /** Validates one ImagePullSecret; problems name the resource, the file and the field path. */
 export function validateImps(value: Record<string, unknown>, origin?: InputDocument['origin']): ImpsInput | Problem[] {
-  if (validateImagePullSecret(value)) return { imps: value, origin };
+  const valid = validateImagePullSecret(value);
+  // Inline sources are checked here, not when rendering: a credential written into a CR, or a config that cannot
+  // parse, is a fault of the spec that needs no cluster to find, and the controller reports it as InvalidSpec.
+  const errors = valid ? inlineSpecErrors(value.spec.registry.inline) : describeAjvErrors(validateImagePullSecret.errors);
+  if (valid && errors.length === 0) return { imps: value, origin };
   const metadata: Record<string, unknown> = isRecord(value['metadata']) ? value['metadata'] : {};
   const name = typeof metadata['name'] === 'string' ? metadata['name'] : '<unnamed>';
   const resource = { apiVersion: String(value['apiVersion']), kind: 'ImagePullSecret', name };
-  return describeAjvErrors(validateImagePullSecret.errors).map((error) => ({
+  return errors.map((error) => ({
     severity: 'error' as const,
     resource,
     file: origin,

@@ -65,7 +65,7 @@ export class Controller {
         namespace: () => this.#enqueueAllSoon(),
         pod: (pod, previous) => this.#onPod(pod, previous),
         secret: (facts, previous) => this.#onSecret(facts ?? previous),
-        source: (id) => this.#forEachImps((entry) => entry.imps?.spec.registry.credentials.some((ref) => sourceId(ref) === id) ?? false),
+        source: (id) => this.#forEachImps((entry) => (entry.imps?.spec.registry.credentials ?? []).some((ref) => sourceId(ref) === id)),
         serviceAccount: (facts) => this.#onServiceAccount(facts),
       },
     );

@@ -20,7 +20,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Contr
     registry,
     tokenExpiry: new Gauge({
       name: 'imps_krm_token_expiry_timestamp_seconds',
-      help: 'Expiry of the credentials of each source Secret (<namespace>.<name>), Unix seconds; absent when nothing expires.',
+      help: 'Expiry of the credentials of each source: Secret (<namespace>.<name>) or inline (<ImagePullSecret>.inline[<index>]), Unix seconds; absent when nothing expires.',
       labelNames: ['source'],
       registers,
     }),

@@ -1,5 +1,6 @@
 import { runRenderPipeline, sourceId, type ImpsOutcome } from '../app/render-pipeline.js';
-import { parseSource } from '../core/sources.js';
+import { inlineSourceKey, parseInlineSource } from '../core/inline-sources.js';
+import { parseSource, type SourceParse } from '../core/sources.js';
 import type { Redactor } from '../core/redaction.js';
 import { KubeApiError, type KubeHttp } from '../adapters/kube/kube-http.js';
 import { deleteSecret, patchImpsStatus } from '../adapters/kube/writes.js';
@@ -137,15 +138,22 @@ async function writeStatus(entry: ImpsEntry, report: ReconcileReport, deps: Reco
   if (updated) deps.cache.imps.store.set(updated.key, updated.value);
 }
 
-/** Per source: the expiry of its cached token; static logins never expire and have no series. */
+/**
+ * Per source: the expiry of its cached token; static logins never expire and have no series. Inline sources are
+ * labelled `<ImagePullSecret>.inline[<index>]`: unlike a Secret, an inline entry belongs to one CR.
+ */
 async function recordExpiries(entry: ImpsEntry, deps: ReconcileDeps): Promise<void> {
-  for (const ref of entry.imps?.spec.registry.credentials ?? []) {
-    const id = sourceId(ref);
-    const secret = await deps.cache.reader().readSecret(ref.namespace, ref.name);
-    const parsed = secret ? parseSource(secret) : undefined;
+  const record = (id: string, parsed: SourceParse | undefined): void => {
     const expiresAt = parsed?.ok && parsed.plan.kind === 'token' ? deps.tokens.expiryOf(parsed.plan.request) : undefined;
     if (expiresAt) deps.metrics.tokenExpiry.set({ source: id }, Math.floor(expiresAt.getTime() / 1000));
     else deps.metrics.tokenExpiry.remove({ source: id });
+  };
+  for (const ref of entry.imps?.spec.registry.credentials ?? []) {
+    const secret = await deps.cache.reader().readSecret(ref.namespace, ref.name);
+    record(sourceId(ref), secret ? parseSource(secret) : undefined);
+  }
+  for (const [index, source] of (entry.imps?.spec.registry.inline ?? []).entries()) {
+    record(inlineSourceKey(entry.name, index), parseInlineSource(source));
   }
 }
 

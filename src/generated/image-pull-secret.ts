@@ -41,18 +41,24 @@ export interface ImagePullSecretSpec {
   target: TargetConfig;
 }
 /**
- * Where the registry credentials come from.
+ * Where the registry credentials come from: source Secrets (`credentials`), inline keyless sources (`inline`, Extension), or both. At least one of the two is required; each one given must not be empty.
  *
  * This interface was referenced by `ImagePullSecret`'s JSON-Schema
  * via the `definition` "RegistryConfig".
  */
 export interface RegistryConfig {
   /**
-   * Source Secrets, merged into one docker config. A registry given by two sources is an error naming both.
+   * Source Secrets, merged into one docker config. A registry given by two sources is an error naming both. Optional when `inline` is given (IMPS requires it).
    *
    * @minItems 1
    */
-  credentials: [NamespacedName, ...NamespacedName[]];
+  credentials?: [NamespacedName, ...NamespacedName[]];
+  /**
+   * Extension: keyless cloud sources that need no Secret. The token is minted with the identity of the process that renders or refreshes (IRSA, EKS Pod Identity, Azure managed or workload identity, GKE workload identity). `config` holds the keys of the source Secret type minus every credential: accessKeyID, secretKey, sessionToken, clientSecret, serviceAccountKey and password are rejected, and ACR takes ManagedIdentity or WorkloadIdentity only. Reported as `inline[<index>]`.
+   *
+   * @minItems 1
+   */
+  inline?: [InlineSource, ...InlineSource[]];
 }
 /**
  * This interface was referenced by `ImagePullSecret`'s JSON-Schema
@@ -61,6 +67,29 @@ export interface RegistryConfig {
 export interface NamespacedName {
   name: string;
   namespace: string;
+}
+/**
+ * Extension: one keyless source, read exactly like a source Secret of `type` whose stringData is `config`.
+ *
+ * This interface was referenced by `ImagePullSecret`'s JSON-Schema
+ * via the `definition` "InlineSource".
+ */
+export interface InlineSource {
+  /**
+   * A keyless source type. Static types (kubernetes.io/dockerconfigjson, kubernetes.io/dockercfg, kubernetes.io/basic-auth) are a credential, so they belong in a Secret.
+   */
+  type:
+    | 'banzaicloud.io/aws-ecr-login-config'
+    | 'imps-krm.io/ecr-public-login-config'
+    | 'imps-krm.io/acr-login-config'
+    | 'imps-krm.io/gar-login-config';
+  config?: StringMap1;
+}
+/**
+ * The keys of that source type, as strings (quote numbers such as accountID). Absent: no keys (ECR Public with the process's identity).
+ */
+export interface StringMap1 {
+  [k: string]: string;
 }
 /**
  * The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.
@@ -90,19 +119,19 @@ export interface TargetSecretConfig {
    * Name of the Secret written into every selected namespace.
    */
   name: string;
-  labels?: StringMap1;
-  annotations?: StringMap2;
+  labels?: StringMap2;
+  annotations?: StringMap3;
 }
 /**
  * Extra labels on the Secret.
  */
-export interface StringMap1 {
+export interface StringMap2 {
   [k: string]: string;
 }
 /**
  * Extra annotations on the Secret.
  */
-export interface StringMap2 {
+export interface StringMap3 {
   [k: string]: string;
 }
 /**
@@ -177,14 +206,14 @@ export interface ImagePullSecretStatus {
   lastSuccessfulReconciliation?: string;
   validitySeconds?: number;
   managedNamespaces?: string[];
-  sourceSecretStatus?: StringMap3;
+  sourceSecretStatus?: StringMap4;
   observedGeneration?: number;
   conditions?: Condition[];
 }
 /**
- * `<namespace>.<name>` of each source: `Ok` or the error.
+ * `<namespace>.<name>` of each source Secret and `inline[<index>]` of each inline source: `Ok` or the error.
  */
-export interface StringMap3 {
+export interface StringMap4 {
   [k: string]: string;
 }
 /**

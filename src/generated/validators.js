@@ -2,7 +2,7 @@
 // @ts-nocheck
 "use strict";
 export const validateImagePullSecret = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"image-pull-secret.schema.json","title":"ImagePullSecret","description":"images.banzaicloud.io/v1alpha1 ImagePullSecret: which source credentials to merge into one kubernetes.io/dockerconfigjson Secret, and which namespaces receive it. A superset of IMPS v1alpha1: every field IMPS defines means the same here; fields marked 'Extension' are imps-krm additions and optional.","type":"object","required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"type":"string","const":"images.banzaicloud.io/v1alpha1"},"kind":{"type":"string","const":"ImagePullSecret"},"metadata":{"$ref":"#/definitions/ObjectMeta"},"spec":{"$ref":"#/definitions/ImagePullSecretSpec"},"status":{"$ref":"#/definitions/ImagePullSecretStatus"}},"definitions":{"ObjectMeta":{"title":"ObjectMeta","description":"Standard object metadata. ImagePullSecret is cluster-scoped: metadata.namespace is ignored.","type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"namespace":{"type":"string"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"}}},"StringMap":{"title":"StringMap","type":"object","additionalProperties":{"type":"string"}},"ImagePullSecretSpec":{"title":"ImagePullSecretSpec","type":"object","required":["registry","target"],"additionalProperties":false,"properties":{"registry":{"$ref":"#/definitions/RegistryConfig"},"target":{"$ref":"#/definitions/TargetConfig"}}},"RegistryConfig":{"title":"RegistryConfig","description":"Where the registry credentials come from.","type":"object","required":["credentials"],"additionalProperties":false,"properties":{"credentials":{"description":"Source Secrets, merged into one docker config. A registry given by two sources is an error naming both.","type":"array","minItems":1,"items":{"$ref":"#/definitions/NamespacedName"}}}},"NamespacedName":{"title":"NamespacedName","type":"object","required":["name","namespace"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","minLength":1,"maxLength":63}}},"TargetConfig":{"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches.","type":"array","items":{"type":"string","minLength":1}},"serviceAccounts":{"description":"Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.","type":"array","items":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"}}}},"TargetSecretConfig":{"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/StringMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/StringMap","description":"Extra annotations on the Secret."}}},"NamespaceSelectorConfiguration":{"title":"NamespaceSelectorConfiguration","type":"object","additionalProperties":false,"properties":{"names":{"type":"array","items":{"type":"string","minLength":1},"description":"Exact namespace names."},"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"},"description":"Label selectors on the namespace; any one matching selects it."},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"},"description":"Annotation selectors on the namespace; any one matching selects it."}}},"ObjectSelectorConfiguration":{"title":"ObjectSelectorConfiguration","description":"Selectors on Pods: a namespace is selected when at least one of its Pods matches any selector.","type":"object","additionalProperties":false,"properties":{"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"}},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"}}}},"LabelSelector":{"title":"LabelSelector","description":"Kubernetes label selector: every matchLabels entry and every expression must hold. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchLabels":{"$ref":"#/definitions/StringMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}},"AnnotationSelector":{"title":"AnnotationSelector","description":"Like a label selector, over annotations. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchAnnotations":{"$ref":"#/definitions/StringMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}},"SelectorRequirement":{"title":"SelectorRequirement","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"type":"string","minLength":1},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"type":"string"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}},"ImagePullSecretStatus":{"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer"},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}},"Condition":{"title":"Condition","type":"object","required":["type","status"],"properties":{"type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string"},"message":{"type":"string"},"lastTransitionTime":{"type":"string","format":"date-time"},"observedGeneration":{"type":"integer"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"image-pull-secret.schema.json","title":"ImagePullSecret","description":"images.banzaicloud.io/v1alpha1 ImagePullSecret: which source credentials to merge into one kubernetes.io/dockerconfigjson Secret, and which namespaces receive it. A superset of IMPS v1alpha1: every field IMPS defines means the same here; fields marked 'Extension' are imps-krm additions and optional.","type":"object","required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"type":"string","const":"images.banzaicloud.io/v1alpha1"},"kind":{"type":"string","const":"ImagePullSecret"},"metadata":{"$ref":"#/definitions/ObjectMeta"},"spec":{"$ref":"#/definitions/ImagePullSecretSpec"},"status":{"$ref":"#/definitions/ImagePullSecretStatus"}},"definitions":{"ObjectMeta":{"title":"ObjectMeta","description":"Standard object metadata. ImagePullSecret is cluster-scoped: metadata.namespace is ignored.","type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"namespace":{"type":"string"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"}}},"StringMap":{"title":"StringMap","type":"object","additionalProperties":{"type":"string"}},"ImagePullSecretSpec":{"title":"ImagePullSecretSpec","type":"object","required":["registry","target"],"additionalProperties":false,"properties":{"registry":{"$ref":"#/definitions/RegistryConfig"},"target":{"$ref":"#/definitions/TargetConfig"}}},"RegistryConfig":{"title":"RegistryConfig","description":"Where the registry credentials come from: source Secrets (`credentials`), inline keyless sources (`inline`, Extension), or both. At least one of the two is required; each one given must not be empty.","type":"object","additionalProperties":false,"properties":{"credentials":{"description":"Source Secrets, merged into one docker config. A registry given by two sources is an error naming both. Optional when `inline` is given (IMPS requires it).","type":"array","minItems":1,"items":{"$ref":"#/definitions/NamespacedName"}},"inline":{"description":"Extension: keyless cloud sources that need no Secret. The token is minted with the identity of the process that renders or refreshes (IRSA, EKS Pod Identity, Azure managed or workload identity, GKE workload identity). `config` holds the keys of the source Secret type minus every credential: accessKeyID, secretKey, sessionToken, clientSecret, serviceAccountKey and password are rejected, and ACR takes ManagedIdentity or WorkloadIdentity only. Reported as `inline[<index>]`.","type":"array","minItems":1,"items":{"$ref":"#/definitions/InlineSource"}}},"if":{"not":{"required":["inline"]}},"then":{"required":["credentials"]}},"InlineSource":{"title":"InlineSource","description":"Extension: one keyless source, read exactly like a source Secret of `type` whose stringData is `config`.","type":"object","required":["type"],"additionalProperties":false,"properties":{"type":{"type":"string","enum":["banzaicloud.io/aws-ecr-login-config","imps-krm.io/ecr-public-login-config","imps-krm.io/acr-login-config","imps-krm.io/gar-login-config"],"description":"A keyless source type. Static types (kubernetes.io/dockerconfigjson, kubernetes.io/dockercfg, kubernetes.io/basic-auth) are a credential, so they belong in a Secret."},"config":{"$ref":"#/definitions/StringMap","description":"The keys of that source type, as strings (quote numbers such as accountID). Absent: no keys (ECR Public with the process's identity)."}}},"NamespacedName":{"title":"NamespacedName","type":"object","required":["name","namespace"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","minLength":1,"maxLength":63}}},"TargetConfig":{"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches.","type":"array","items":{"type":"string","minLength":1}},"serviceAccounts":{"description":"Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.","type":"array","items":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"}}}},"TargetSecretConfig":{"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/StringMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/StringMap","description":"Extra annotations on the Secret."}}},"NamespaceSelectorConfiguration":{"title":"NamespaceSelectorConfiguration","type":"object","additionalProperties":false,"properties":{"names":{"type":"array","items":{"type":"string","minLength":1},"description":"Exact namespace names."},"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"},"description":"Label selectors on the namespace; any one matching selects it."},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"},"description":"Annotation selectors on the namespace; any one matching selects it."}}},"ObjectSelectorConfiguration":{"title":"ObjectSelectorConfiguration","description":"Selectors on Pods: a namespace is selected when at least one of its Pods matches any selector.","type":"object","additionalProperties":false,"properties":{"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"}},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"}}}},"LabelSelector":{"title":"LabelSelector","description":"Kubernetes label selector: every matchLabels entry and every expression must hold. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchLabels":{"$ref":"#/definitions/StringMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}},"AnnotationSelector":{"title":"AnnotationSelector","description":"Like a label selector, over annotations. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchAnnotations":{"$ref":"#/definitions/StringMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}},"SelectorRequirement":{"title":"SelectorRequirement","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"type":"string","minLength":1},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"type":"string"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}},"ImagePullSecretStatus":{"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer"},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source Secret and `inline[<index>]` of each inline source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}},"Condition":{"title":"Condition","type":"object","required":["type","status"],"properties":{"type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string"},"message":{"type":"string"},"lastTransitionTime":{"type":"string","format":"date-time"},"observedGeneration":{"type":"integer"}}}}};
 const schema12 = {"title":"ObjectMeta","description":"Standard object metadata. ImagePullSecret is cluster-scoped: metadata.namespace is ignored.","type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"namespace":{"type":"string"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"}}};
 const schema13 = {"title":"StringMap","type":"object","additionalProperties":{"type":"string"}};
 const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", "u");
@@ -185,15 +185,16 @@ return errors === 0;
 }
 
 const schema15 = {"title":"ImagePullSecretSpec","type":"object","required":["registry","target"],"additionalProperties":false,"properties":{"registry":{"$ref":"#/definitions/RegistryConfig"},"target":{"$ref":"#/definitions/TargetConfig"}}};
-const schema16 = {"title":"RegistryConfig","description":"Where the registry credentials come from.","type":"object","required":["credentials"],"additionalProperties":false,"properties":{"credentials":{"description":"Source Secrets, merged into one docker config. A registry given by two sources is an error naming both.","type":"array","minItems":1,"items":{"$ref":"#/definitions/NamespacedName"}}}};
+const schema16 = {"title":"RegistryConfig","description":"Where the registry credentials come from: source Secrets (`credentials`), inline keyless sources (`inline`, Extension), or both. At least one of the two is required; each one given must not be empty.","type":"object","additionalProperties":false,"properties":{"credentials":{"description":"Source Secrets, merged into one docker config. A registry given by two sources is an error naming both. Optional when `inline` is given (IMPS requires it).","type":"array","minItems":1,"items":{"$ref":"#/definitions/NamespacedName"}},"inline":{"description":"Extension: keyless cloud sources that need no Secret. The token is minted with the identity of the process that renders or refreshes (IRSA, EKS Pod Identity, Azure managed or workload identity, GKE workload identity). `config` holds the keys of the source Secret type minus every credential: accessKeyID, secretKey, sessionToken, clientSecret, serviceAccountKey and password are rejected, and ACR takes ManagedIdentity or WorkloadIdentity only. Reported as `inline[<index>]`.","type":"array","minItems":1,"items":{"$ref":"#/definitions/InlineSource"}}},"if":{"not":{"required":["inline"]}},"then":{"required":["credentials"]}};
 const schema17 = {"title":"NamespacedName","type":"object","required":["name","namespace"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","minLength":1,"maxLength":63}}};
+const schema18 = {"title":"InlineSource","description":"Extension: one keyless source, read exactly like a source Secret of `type` whose stringData is `config`.","type":"object","required":["type"],"additionalProperties":false,"properties":{"type":{"type":"string","enum":["banzaicloud.io/aws-ecr-login-config","imps-krm.io/ecr-public-login-config","imps-krm.io/acr-login-config","imps-krm.io/gar-login-config"],"description":"A keyless source type. Static types (kubernetes.io/dockerconfigjson, kubernetes.io/dockercfg, kubernetes.io/basic-auth) are a credential, so they belong in a Secret."},"config":{"$ref":"#/definitions/StringMap","description":"The keys of that source type, as strings (quote numbers such as accountID). Absent: no keys (ECR Public with the process's identity)."}}};
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.credentials === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "credentials"},message:"must have required property '"+"credentials"+"'"};
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -203,7 +204,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(key0 === "credentials")){
+if(!((key0 === "type") || (key0 === "config"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -214,11 +215,10 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data.credentials !== undefined){
-let data0 = data.credentials;
-if(Array.isArray(data0)){
-if(data0.length < 1){
-const err2 = {instancePath:instancePath+"/credentials",schemaPath:"#/properties/credentials/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -227,12 +227,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-let data1 = data0[i0];
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.name === undefined){
-const err3 = {instancePath:instancePath+"/credentials/" + i0,schemaPath:"#/definitions/NamespacedName/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(!((((data0 === "banzaicloud.io/aws-ecr-login-config") || (data0 === "imps-krm.io/ecr-public-login-config")) || (data0 === "imps-krm.io/acr-login-config")) || (data0 === "imps-krm.io/gar-login-config"))){
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema18.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -241,8 +237,13 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(data1.namespace === undefined){
-const err4 = {instancePath:instancePath+"/credentials/" + i0,schemaPath:"#/definitions/NamespacedName/required",keyword:"required",params:{missingProperty: "namespace"},message:"must have required property '"+"namespace"+"'"};
+}
+if(data.config !== undefined){
+let data1 = data.config;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+for(const key1 in data1){
+if(typeof data1[key1] !== "string"){
+const err4 = {instancePath:instancePath+"/config/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -251,9 +252,10 @@ vErrors.push(err4);
 }
 errors++;
 }
-for(const key1 in data1){
-if(!((key1 === "name") || (key1 === "namespace"))){
-const err5 = {instancePath:instancePath+"/credentials/" + i0,schemaPath:"#/definitions/NamespacedName/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/config",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -263,11 +265,9 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data1.name !== undefined){
-let data2 = data1.name;
-if(typeof data2 === "string"){
-if(data2.length > 253){
-const err6 = {instancePath:instancePath+"/credentials/" + i0+"/name",schemaPath:"#/definitions/NamespacedName/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -276,8 +276,133 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(data2.length < 1){
-const err7 = {instancePath:instancePath+"/credentials/" + i0+"/name",schemaPath:"#/definitions/NamespacedName/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+validate15.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
+const _errs3 = errors;
+const _errs4 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.inline === undefined) && (missing0 = "inline")){
+const err0 = {};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+var valid1 = _errs4 === errors;
+if(valid1){
+const err1 = {};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+else {
+errors = _errs3;
+if(vErrors !== null){
+if(_errs3){
+vErrors.length = _errs3;
+}
+else {
+vErrors = null;
+}
+}
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs5 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.credentials === undefined){
+const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "credentials"},message:"must have required property '"+"credentials"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+var _valid0 = _errs5 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "credentials") || (key0 === "inline"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.credentials !== undefined){
+let data0 = data.credentials;
+if(Array.isArray(data0)){
+if(data0.length < 1){
+const err5 = {instancePath:instancePath+"/credentials",schemaPath:"#/properties/credentials/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.name === undefined){
+const err6 = {instancePath:instancePath+"/credentials/" + i0,schemaPath:"#/definitions/NamespacedName/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data1.namespace === undefined){
+const err7 = {instancePath:instancePath+"/credentials/" + i0,schemaPath:"#/definitions/NamespacedName/required",keyword:"required",params:{missingProperty: "namespace"},message:"must have required property '"+"namespace"+"'"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -286,9 +411,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/credentials/" + i0+"/name",schemaPath:"#/definitions/NamespacedName/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key1 in data1){
+if(!((key1 === "name") || (key1 === "namespace"))){
+const err8 = {instancePath:instancePath+"/credentials/" + i0,schemaPath:"#/definitions/NamespacedName/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -298,11 +423,11 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data1.namespace !== undefined){
-let data3 = data1.namespace;
-if(typeof data3 === "string"){
-if(data3.length > 63){
-const err9 = {instancePath:instancePath+"/credentials/" + i0+"/namespace",schemaPath:"#/definitions/NamespacedName/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(data1.name !== undefined){
+let data2 = data1.name;
+if(typeof data2 === "string"){
+if(data2.length > 253){
+const err9 = {instancePath:instancePath+"/credentials/" + i0+"/name",schemaPath:"#/definitions/NamespacedName/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -311,8 +436,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data3.length < 1){
-const err10 = {instancePath:instancePath+"/credentials/" + i0+"/namespace",schemaPath:"#/definitions/NamespacedName/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data2.length < 1){
+const err10 = {instancePath:instancePath+"/credentials/" + i0+"/name",schemaPath:"#/definitions/NamespacedName/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -323,7 +448,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/credentials/" + i0+"/namespace",schemaPath:"#/definitions/NamespacedName/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err11 = {instancePath:instancePath+"/credentials/" + i0+"/name",schemaPath:"#/definitions/NamespacedName/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -333,9 +458,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
-else {
-const err12 = {instancePath:instancePath+"/credentials/" + i0,schemaPath:"#/definitions/NamespacedName/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data1.namespace !== undefined){
+let data3 = data1.namespace;
+if(typeof data3 === "string"){
+if(data3.length > 63){
+const err12 = {instancePath:instancePath+"/credentials/" + i0+"/namespace",schemaPath:"#/definitions/NamespacedName/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -344,10 +471,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/credentials",schemaPath:"#/properties/credentials/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data3.length < 1){
+const err13 = {instancePath:instancePath+"/credentials/" + i0+"/namespace",schemaPath:"#/definitions/NamespacedName/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -357,9 +482,8 @@ vErrors.push(err13);
 errors++;
 }
 }
-}
 else {
-const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err14 = {instancePath:instancePath+"/credentials/" + i0+"/namespace",schemaPath:"#/definitions/NamespacedName/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -368,14 +492,82 @@ vErrors.push(err14);
 }
 errors++;
 }
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/credentials/" + i0,schemaPath:"#/definitions/NamespacedName/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/credentials",schemaPath:"#/properties/credentials/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.inline !== undefined){
+let data4 = data.inline;
+if(Array.isArray(data4)){
+if(data4.length < 1){
+const err17 = {instancePath:instancePath+"/inline",schemaPath:"#/properties/inline/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+const len1 = data4.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate15(data4[i1], {instancePath:instancePath+"/inline/" + i1,parentData:data4,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/inline",schemaPath:"#/properties/inline/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
 validate14.errors = vErrors;
 return errors === 0;
 }
 
-const schema18 = {"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches.","type":"array","items":{"type":"string","minLength":1}},"serviceAccounts":{"description":"Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.","type":"array","items":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"}}}};
-const schema19 = {"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/StringMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/StringMap","description":"Extra annotations on the Secret."}}};
+const schema20 = {"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches.","type":"array","items":{"type":"string","minLength":1}},"serviceAccounts":{"description":"Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.","type":"array","items":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"}}}};
+const schema21 = {"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/StringMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/StringMap","description":"Extra annotations on the Secret."}}};
 
-function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -511,15 +703,15 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate17.errors = vErrors;
+validate19.errors = vErrors;
 return errors === 0;
 }
 
-const schema22 = {"title":"NamespaceSelectorConfiguration","type":"object","additionalProperties":false,"properties":{"names":{"type":"array","items":{"type":"string","minLength":1},"description":"Exact namespace names."},"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"},"description":"Label selectors on the namespace; any one matching selects it."},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"},"description":"Annotation selectors on the namespace; any one matching selects it."}}};
-const schema23 = {"title":"LabelSelector","description":"Kubernetes label selector: every matchLabels entry and every expression must hold. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchLabels":{"$ref":"#/definitions/StringMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}};
-const schema25 = {"title":"SelectorRequirement","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"type":"string","minLength":1},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"type":"string"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}};
+const schema24 = {"title":"NamespaceSelectorConfiguration","type":"object","additionalProperties":false,"properties":{"names":{"type":"array","items":{"type":"string","minLength":1},"description":"Exact namespace names."},"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"},"description":"Label selectors on the namespace; any one matching selects it."},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"},"description":"Annotation selectors on the namespace; any one matching selects it."}}};
+const schema25 = {"title":"LabelSelector","description":"Kubernetes label selector: every matchLabels entry and every expression must hold. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchLabels":{"$ref":"#/definitions/StringMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}};
+const schema27 = {"title":"SelectorRequirement","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"type":"string","minLength":1},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"type":"string"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}};
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -734,7 +926,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!((((data8 === "In") || (data8 === "NotIn")) || (data8 === "Exists")) || (data8 === "DoesNotExist"))){
-const err14 = {instancePath:instancePath+"/matchExpressions/" + i0+"/operator",schemaPath:"#/definitions/SelectorRequirement/properties/operator/enum",keyword:"enum",params:{allowedValues: schema25.properties.operator.enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/matchExpressions/" + i0+"/operator",schemaPath:"#/definitions/SelectorRequirement/properties/operator/enum",keyword:"enum",params:{allowedValues: schema27.properties.operator.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -807,13 +999,13 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate20.errors = vErrors;
+validate22.errors = vErrors;
 return errors === 0;
 }
 
-const schema26 = {"title":"AnnotationSelector","description":"Like a label selector, over annotations. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchAnnotations":{"$ref":"#/definitions/StringMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}};
+const schema28 = {"title":"AnnotationSelector","description":"Like a label selector, over annotations. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchAnnotations":{"$ref":"#/definitions/StringMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}};
 
-function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1028,7 +1220,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!((((data8 === "In") || (data8 === "NotIn")) || (data8 === "Exists")) || (data8 === "DoesNotExist"))){
-const err14 = {instancePath:instancePath+"/matchExpressions/" + i0+"/operator",schemaPath:"#/definitions/SelectorRequirement/properties/operator/enum",keyword:"enum",params:{allowedValues: schema25.properties.operator.enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/matchExpressions/" + i0+"/operator",schemaPath:"#/definitions/SelectorRequirement/properties/operator/enum",keyword:"enum",params:{allowedValues: schema27.properties.operator.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1101,12 +1293,12 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate22.errors = vErrors;
+validate24.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1168,8 +1360,8 @@ let data2 = data.labels;
 if(Array.isArray(data2)){
 const len1 = data2.length;
 for(let i1=0; i1<len1; i1++){
-if(!(validate20(data2[i1], {instancePath:instancePath+"/labels/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
+if(!(validate22(data2[i1], {instancePath:instancePath+"/labels/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
 errors = vErrors.length;
 }
 }
@@ -1190,8 +1382,8 @@ let data4 = data.annotations;
 if(Array.isArray(data4)){
 const len2 = data4.length;
 for(let i2=0; i2<len2; i2++){
-if(!(validate22(data4[i2], {instancePath:instancePath+"/annotations/" + i2,parentData:data4,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+if(!(validate24(data4[i2], {instancePath:instancePath+"/annotations/" + i2,parentData:data4,parentDataProperty:i2,rootData}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
 errors = vErrors.length;
 }
 }
@@ -1218,13 +1410,13 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate19.errors = vErrors;
+validate21.errors = vErrors;
 return errors === 0;
 }
 
-const schema29 = {"title":"ObjectSelectorConfiguration","description":"Selectors on Pods: a namespace is selected when at least one of its Pods matches any selector.","type":"object","additionalProperties":false,"properties":{"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"}},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"}}}};
+const schema31 = {"title":"ObjectSelectorConfiguration","description":"Selectors on Pods: a namespace is selected when at least one of its Pods matches any selector.","type":"object","additionalProperties":false,"properties":{"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"}},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"}}}};
 
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1245,8 +1437,8 @@ let data0 = data.labels;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate20(data0[i0], {instancePath:instancePath+"/labels/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
+if(!(validate22(data0[i0], {instancePath:instancePath+"/labels/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
 errors = vErrors.length;
 }
 }
@@ -1267,8 +1459,8 @@ let data2 = data.annotations;
 if(Array.isArray(data2)){
 const len1 = data2.length;
 for(let i1=0; i1<len1; i1++){
-if(!(validate22(data2[i1], {instancePath:instancePath+"/annotations/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+if(!(validate24(data2[i1], {instancePath:instancePath+"/annotations/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
 errors = vErrors.length;
 }
 }
@@ -1295,12 +1487,12 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate25.errors = vErrors;
+validate27.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1327,20 +1519,20 @@ errors++;
 }
 }
 if(data.secret !== undefined){
-if(!(validate17(data.secret, {instancePath:instancePath+"/secret",parentData:data,parentDataProperty:"secret",rootData}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
-errors = vErrors.length;
-}
-}
-if(data.namespaces !== undefined){
-if(!(validate19(data.namespaces, {instancePath:instancePath+"/namespaces",parentData:data,parentDataProperty:"namespaces",rootData}))){
+if(!(validate19(data.secret, {instancePath:instancePath+"/secret",parentData:data,parentDataProperty:"secret",rootData}))){
 vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 }
+if(data.namespaces !== undefined){
+if(!(validate21(data.namespaces, {instancePath:instancePath+"/namespaces",parentData:data,parentDataProperty:"namespaces",rootData}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+errors = vErrors.length;
+}
+}
 if(data.namespacesWithPods !== undefined){
-if(!(validate25(data.namespacesWithPods, {instancePath:instancePath+"/namespacesWithPods",parentData:data,parentDataProperty:"namespacesWithPods",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+if(!(validate27(data.namespacesWithPods, {instancePath:instancePath+"/namespacesWithPods",parentData:data,parentDataProperty:"namespacesWithPods",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
 errors = vErrors.length;
 }
 }
@@ -1457,7 +1649,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate16.errors = vErrors;
+validate18.errors = vErrors;
 return errors === 0;
 }
 
@@ -1505,8 +1697,8 @@ errors = vErrors.length;
 }
 }
 if(data.target !== undefined){
-if(!(validate16(data.target, {instancePath:instancePath+"/target",parentData:data,parentDataProperty:"target",rootData}))){
-vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+if(!(validate18(data.target, {instancePath:instancePath+"/target",parentData:data,parentDataProperty:"target",rootData}))){
+vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
 errors = vErrors.length;
 }
 }
@@ -1525,10 +1717,10 @@ validate13.errors = vErrors;
 return errors === 0;
 }
 
-const schema30 = {"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer"},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}};
-const schema32 = {"title":"Condition","type":"object","required":["type","status"],"properties":{"type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string"},"message":{"type":"string"},"lastTransitionTime":{"type":"string","format":"date-time"},"observedGeneration":{"type":"integer"}}};
+const schema32 = {"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer"},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source Secret and `inline[<index>]` of each inline source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}};
+const schema34 = {"title":"Condition","type":"object","required":["type","status"],"properties":{"type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string"},"message":{"type":"string"},"lastTransitionTime":{"type":"string","format":"date-time"},"observedGeneration":{"type":"integer"}}};
 
-function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1545,7 +1737,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!((data0 === "Ready") || (data0 === "Failed"))){
-const err1 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema30.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema32.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1712,7 +1904,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!(((data12 === "True") || (data12 === "False")) || (data12 === "Unknown"))){
-const err14 = {instancePath:instancePath+"/conditions/" + i1+"/status",schemaPath:"#/definitions/Condition/properties/status/enum",keyword:"enum",params:{allowedValues: schema32.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/conditions/" + i1+"/status",schemaPath:"#/definitions/Condition/properties/status/enum",keyword:"enum",params:{allowedValues: schema34.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1806,7 +1998,7 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate31.errors = vErrors;
+validate33.errors = vErrors;
 return errors === 0;
 }
 
@@ -1915,8 +2107,8 @@ errors = vErrors.length;
 }
 }
 if(data.status !== undefined){
-if(!(validate31(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData}))){
-vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+if(!(validate33(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
 errors = vErrors.length;
 }
 }
@@ -1935,209 +2127,10 @@ validate10.errors = vErrors;
 return errors === 0;
 }
 
-export const validateDockerConfigJson = validate33;
-const schema33 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"docker-config.schema.json","title":"DockerConfigJson","description":"Decoded content of the two docker Secret formats: data[\".dockerconfigjson\"] of a kubernetes.io/dockerconfigjson Secret (the ~/.docker/config.json format, root of this schema; only `auths` is read) and data[\".dockercfg\"] of a kubernetes.io/dockercfg Secret (definition DockerCfg).","type":"object","required":["auths"],"properties":{"auths":{"$ref":"#/definitions/DockerAuths"}},"definitions":{"DockerAuths":{"title":"DockerAuths","description":"Registry host (optionally with scheme and path) to its credentials.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}},"DockerAuthEntry":{"title":"DockerAuthEntry","description":"Either `auth` (base64 of `username:password`) or `username` and `password`.","type":"object","properties":{"username":{"type":"string"},"password":{"type":"string"},"auth":{"type":"string"},"email":{"type":"string"},"identitytoken":{"type":"string"}},"anyOf":[{"required":["auth"]},{"required":["username","password"]}]},"DockerCfg":{"title":"DockerCfg","description":"The legacy ~/.dockercfg format: registry to credentials, without the `auths` wrapper.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}}}};
-const schema34 = {"title":"DockerAuths","description":"Registry host (optionally with scheme and path) to its credentials.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}};
-const schema35 = {"title":"DockerAuthEntry","description":"Either `auth` (base64 of `username:password`) or `username` and `password`.","type":"object","properties":{"username":{"type":"string"},"password":{"type":"string"},"auth":{"type":"string"},"email":{"type":"string"},"identitytoken":{"type":"string"}},"anyOf":[{"required":["auth"]},{"required":["username","password"]}]};
-
-function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-let data0 = data[key0];
-const _errs5 = errors;
-let valid2 = false;
-const _errs6 = errors;
-if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
-if(data0.auth === undefined){
-const err0 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/DockerAuthEntry/anyOf/0/required",keyword:"required",params:{missingProperty: "auth"},message:"must have required property '"+"auth"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-var _valid0 = _errs6 === errors;
-valid2 = valid2 || _valid0;
-if(!valid2){
-const _errs7 = errors;
-if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
-if(data0.username === undefined){
-const err1 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/DockerAuthEntry/anyOf/1/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(data0.password === undefined){
-const err2 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/DockerAuthEntry/anyOf/1/required",keyword:"required",params:{missingProperty: "password"},message:"must have required property '"+"password"+"'"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-var _valid0 = _errs7 === errors;
-valid2 = valid2 || _valid0;
-}
-if(!valid2){
-const err3 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/DockerAuthEntry/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
-if(data0.username !== undefined){
-if(typeof data0.username !== "string"){
-const err4 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/username",schemaPath:"#/definitions/DockerAuthEntry/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data0.password !== undefined){
-if(typeof data0.password !== "string"){
-const err5 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/password",schemaPath:"#/definitions/DockerAuthEntry/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data0.auth !== undefined){
-if(typeof data0.auth !== "string"){
-const err6 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/auth",schemaPath:"#/definitions/DockerAuthEntry/properties/auth/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data0.email !== undefined){
-if(typeof data0.email !== "string"){
-const err7 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/definitions/DockerAuthEntry/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data0.identitytoken !== undefined){
-if(typeof data0.identitytoken !== "string"){
-const err8 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/identitytoken",schemaPath:"#/definitions/DockerAuthEntry/properties/identitytoken/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/DockerAuthEntry/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-}
-else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-validate34.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-/*# sourceURL="docker-config.schema.json" */;
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.auths === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "auths"},message:"must have required property '"+"auths"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.auths !== undefined){
-if(!(validate34(data.auths, {instancePath:instancePath+"/auths",parentData:data,parentDataProperty:"auths",rootData}))){
-vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-validate33.errors = vErrors;
-return errors === 0;
-}
-
-export const validateDockerCfg = validate36;
-const schema36 = {"title":"DockerCfg","description":"The legacy ~/.dockercfg format: registry to credentials, without the `auths` wrapper.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}};
+export const validateDockerConfigJson = validate35;
+const schema35 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"docker-config.schema.json","title":"DockerConfigJson","description":"Decoded content of the two docker Secret formats: data[\".dockerconfigjson\"] of a kubernetes.io/dockerconfigjson Secret (the ~/.docker/config.json format, root of this schema; only `auths` is read) and data[\".dockercfg\"] of a kubernetes.io/dockercfg Secret (definition DockerCfg).","type":"object","required":["auths"],"properties":{"auths":{"$ref":"#/definitions/DockerAuths"}},"definitions":{"DockerAuths":{"title":"DockerAuths","description":"Registry host (optionally with scheme and path) to its credentials.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}},"DockerAuthEntry":{"title":"DockerAuthEntry","description":"Either `auth` (base64 of `username:password`) or `username` and `password`.","type":"object","properties":{"username":{"type":"string"},"password":{"type":"string"},"auth":{"type":"string"},"email":{"type":"string"},"identitytoken":{"type":"string"}},"anyOf":[{"required":["auth"]},{"required":["username","password"]}]},"DockerCfg":{"title":"DockerCfg","description":"The legacy ~/.dockercfg format: registry to credentials, without the `auths` wrapper.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}}}};
+const schema36 = {"title":"DockerAuths","description":"Registry host (optionally with scheme and path) to its credentials.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}};
+const schema37 = {"title":"DockerAuthEntry","description":"Either `auth` (base64 of `username:password`) or `username` and `password`.","type":"object","properties":{"username":{"type":"string"},"password":{"type":"string"},"auth":{"type":"string"},"email":{"type":"string"},"identitytoken":{"type":"string"}},"anyOf":[{"required":["auth"]},{"required":["username","password"]}]};
 
 function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2298,13 +2291,212 @@ validate36.errors = vErrors;
 return errors === 0;
 }
 
-export const validateAwsEcrLoginConfig = validate37;
-const schema38 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"aws-ecr-login-config.schema.json","title":"AwsEcrLoginConfig","description":"Keys of a banzaicloud.io/aws-ecr-login-config Secret (from data, base64-decoded, or stringData). Turned into an ECR token for <accountID>.dkr.ecr.<region>.amazonaws.com, username AWS. Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile): an imps-krm extension.","type":"object","required":["region","accountID"],"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Extension: session token for temporary keys."},"region":{"type":"string","pattern":"^[a-z]{2}(-[a-z]+)+-[0-9]+$","description":"Region of the ECR registry, e.g. eu-central-1."},"accountID":{"type":"string","pattern":"^[0-9]+$","description":"Account id of the ECR registry, as a string."},"roleArn":{"type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]+:role/.+$","description":"Role to assume (STS AssumeRole) before asking ECR for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
+
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="docker-config.schema.json" */;
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.auths === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "auths"},message:"must have required property '"+"auths"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.auths !== undefined){
+if(!(validate36(data.auths, {instancePath:instancePath+"/auths",parentData:data,parentDataProperty:"auths",rootData}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate35.errors = vErrors;
+return errors === 0;
+}
+
+export const validateDockerCfg = validate38;
+const schema38 = {"title":"DockerCfg","description":"The legacy ~/.dockercfg format: registry to credentials, without the `auths` wrapper.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}};
+
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+let data0 = data[key0];
+const _errs5 = errors;
+let valid2 = false;
+const _errs6 = errors;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+if(data0.auth === undefined){
+const err0 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/DockerAuthEntry/anyOf/0/required",keyword:"required",params:{missingProperty: "auth"},message:"must have required property '"+"auth"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+var _valid0 = _errs6 === errors;
+valid2 = valid2 || _valid0;
+if(!valid2){
+const _errs7 = errors;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+if(data0.username === undefined){
+const err1 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/DockerAuthEntry/anyOf/1/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data0.password === undefined){
+const err2 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/DockerAuthEntry/anyOf/1/required",keyword:"required",params:{missingProperty: "password"},message:"must have required property '"+"password"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+var _valid0 = _errs7 === errors;
+valid2 = valid2 || _valid0;
+}
+if(!valid2){
+const err3 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/DockerAuthEntry/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+if(data0.username !== undefined){
+if(typeof data0.username !== "string"){
+const err4 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/username",schemaPath:"#/definitions/DockerAuthEntry/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data0.password !== undefined){
+if(typeof data0.password !== "string"){
+const err5 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/password",schemaPath:"#/definitions/DockerAuthEntry/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data0.auth !== undefined){
+if(typeof data0.auth !== "string"){
+const err6 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/auth",schemaPath:"#/definitions/DockerAuthEntry/properties/auth/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data0.email !== undefined){
+if(typeof data0.email !== "string"){
+const err7 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/definitions/DockerAuthEntry/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data0.identitytoken !== undefined){
+if(typeof data0.identitytoken !== "string"){
+const err8 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/identitytoken",schemaPath:"#/definitions/DockerAuthEntry/properties/identitytoken/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/DockerAuthEntry/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+validate38.errors = vErrors;
+return errors === 0;
+}
+
+export const validateAwsEcrLoginConfig = validate39;
+const schema40 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"aws-ecr-login-config.schema.json","title":"AwsEcrLoginConfig","description":"Keys of a banzaicloud.io/aws-ecr-login-config Secret (from data, base64-decoded, or stringData). Turned into an ECR token for <accountID>.dkr.ecr.<region>.amazonaws.com, username AWS. Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile): an imps-krm extension.","type":"object","required":["region","accountID"],"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Extension: session token for temporary keys."},"region":{"type":"string","pattern":"^[a-z]{2}(-[a-z]+)+-[0-9]+$","description":"Region of the ECR registry, e.g. eu-central-1."},"accountID":{"type":"string","pattern":"^[0-9]+$","description":"Account id of the ECR registry, as a string."},"roleArn":{"type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]+:role/.+$","description":"Role to assume (STS AssumeRole) before asking ECR for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
 const pattern3 = new RegExp("^[a-z]{2}(-[a-z]+)+-[0-9]+$", "u");
 const pattern4 = new RegExp("^[0-9]+$", "u");
 const pattern5 = new RegExp("^arn:aws[a-z-]*:iam::[0-9]+:role/.+$", "u");
 
-function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="aws-ecr-login-config.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -2548,14 +2740,14 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate37.errors = vErrors;
+validate39.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFunctionConfig = validate38;
-const schema39 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"function-config.schema.json","title":"RenderSettings","description":"How a render runs, shared by every face: `render` flags, KRM function settings (ConfigMap data or `imps-krm.io/<setting>` annotations on the functionConfig) and Argo CD plugin parameters.","type":"object","additionalProperties":false,"properties":{"cluster":{"type":"string","enum":["auto","live","input"],"description":"Where namespaces, pods and source Secrets come from: the live cluster, the input manifests, or `auto` (live when a kubeconfig or in-cluster config exists, else input)."},"kubeconfig":{"type":"string","description":"Path of the kubeconfig for live mode (default: KUBECONFIG, ~/.kube/config, in-cluster)."},"context":{"type":"string","description":"kubeconfig context for live mode."},"output":{"type":"string","enum":["secrets","shells"],"description":"`secrets` renders token material; `shells` renders refresher-managed Secrets with no credential, for the in-cluster controller to fill."},"patchServiceAccounts":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of ServiceAccounts among the items in targeted namespaces."},"patchWorkloads":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of Pod templates among the items in targeted namespaces."},"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra manifest files or folders read as input, relative to the working directory (the kustomization root under kustomize, the app directory under Argo CD): Namespaces, Pods, workloads and source Secrets for input mode. Comma-separated where settings are strings (annotations, ConfigMap data, Argo CD env)."}}};
+export const validateFunctionConfig = validate40;
+const schema41 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"function-config.schema.json","title":"RenderSettings","description":"How a render runs, shared by every face: `render` flags, KRM function settings (ConfigMap data or `imps-krm.io/<setting>` annotations on the functionConfig) and Argo CD plugin parameters.","type":"object","additionalProperties":false,"properties":{"cluster":{"type":"string","enum":["auto","live","input"],"description":"Where namespaces, pods and source Secrets come from: the live cluster, the input manifests, or `auto` (live when a kubeconfig or in-cluster config exists, else input)."},"kubeconfig":{"type":"string","description":"Path of the kubeconfig for live mode (default: KUBECONFIG, ~/.kube/config, in-cluster)."},"context":{"type":"string","description":"kubeconfig context for live mode."},"output":{"type":"string","enum":["secrets","shells"],"description":"`secrets` renders token material; `shells` renders refresher-managed Secrets with no credential, for the in-cluster controller to fill."},"patchServiceAccounts":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of ServiceAccounts among the items in targeted namespaces."},"patchWorkloads":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of Pod templates among the items in targeted namespaces."},"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra manifest files or folders read as input, relative to the working directory (the kustomization root under kustomize, the app directory under Argo CD): Namespaces, Pods, workloads and source Secrets for input mode. Comma-separated where settings are strings (annotations, ConfigMap data, Argo CD env)."}}};
 
-function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="function-config.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -2585,7 +2777,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "auto") || (data0 === "live")) || (data0 === "input"))){
-const err2 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/enum",keyword:"enum",params:{allowedValues: schema39.properties.cluster.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/enum",keyword:"enum",params:{allowedValues: schema41.properties.cluster.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2632,7 +2824,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!((data3 === "secrets") || (data3 === "shells"))){
-const err6 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/enum",keyword:"enum",params:{allowedValues: schema39.properties.output.enum},message:"must be equal to one of the allowed values"};
+const err6 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/enum",keyword:"enum",params:{allowedValues: schema41.properties.output.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2718,14 +2910,14 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate38.errors = vErrors;
+validate40.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEcrPublicLoginConfig = validate39;
-const schema40 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"ecr-public-login-config.schema.json","title":"EcrPublicLoginConfig","description":"Keys of an imps-krm.io/ecr-public-login-config Secret (from data, base64-decoded, or stringData): an ECR Public token for public.ecr.aws, username AWS, from GetAuthorizationToken in us-east-1 (the only region where it works). Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile). The principal needs ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken. The Secret may have no keys at all.","type":"object","additionalProperties":false,"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Session token for temporary keys."},"roleArn":{"type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]+:role/.+$","description":"Role to assume (STS AssumeRole in us-east-1) before asking ECR Public for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
+export const validateEcrPublicLoginConfig = validate41;
+const schema42 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"ecr-public-login-config.schema.json","title":"EcrPublicLoginConfig","description":"Keys of an imps-krm.io/ecr-public-login-config Secret (from data, base64-decoded, or stringData): an ECR Public token for public.ecr.aws, username AWS, from GetAuthorizationToken in us-east-1 (the only region where it works). Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile). The principal needs ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken. The Secret may have no keys at all.","type":"object","additionalProperties":false,"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Session token for temporary keys."},"roleArn":{"type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]+:role/.+$","description":"Role to assume (STS AssumeRole in us-east-1) before asking ECR Public for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
 
-function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="ecr-public-login-config.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -2911,12 +3103,12 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate39.errors = vErrors;
+validate41.errors = vErrors;
 return errors === 0;
 }
 
-export const validateAcrLoginConfig = validate40;
-const schema41 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"acr-login-config.schema.json","title":"AcrLoginConfig","description":"Keys of an imps-krm.io/acr-login-config Secret (from data, base64-decoded, or stringData): an Azure Container Registry login minted from an Entra ID token, as msi-acrpull does. The Entra token is exchanged at https://<registry>/oauth2/exchange for an ACR refresh token; with a scope, that is exchanged at /oauth2/token for a repository-scoped access token. Username 00000000-0000-0000-0000-000000000000; expiry from the token's exp claim.","type":"object","required":["registry","identity"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$","description":"Registry host, e.g. myregistry.azurecr.io. Its suffix must be allowed (IMPS_KRM_ACR_ALLOWED_SUFFIXES, default azurecr.io, azurecr.us, azurecr.cn). Test only: http://127.0.0.1:PORT when IMPS_KRM_INSECURE_REGISTRY_HOSTS lists 127.0.0.1."},"scope":{"type":"string","pattern":"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$","description":"Space-separated scopes such as repository:team/app:pull. Absent: the unscoped ACR refresh token is the password (every repository the identity may pull). No wildcards."},"identity":{"type":"string","enum":["ManagedIdentity","WorkloadIdentity","ServicePrincipal"],"description":"ManagedIdentity: the managed identity of the node or pod running imps-krm (IMDS), chosen by clientID or resourceID, else system-assigned. WorkloadIdentity: a federated service account token file (AKS workload identity; unset fields come from AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE). ServicePrincipal: clientID, tenantID and clientSecret."},"clientID":{"type":"string","minLength":1,"description":"Client (application) id of the managed identity, app registration or service principal."},"resourceID":{"type":"string","pattern":"^/subscriptions/.+","description":"ManagedIdentity only: ARM resource id of a user-assigned identity (instead of clientID)."},"tenantID":{"type":"string","minLength":1,"description":"WorkloadIdentity and ServicePrincipal: directory (tenant) id."},"clientSecret":{"type":"string","minLength":1,"description":"ServicePrincipal only: the client secret."},"federatedTokenFile":{"type":"string","minLength":1,"description":"WorkloadIdentity only: path of the projected service account token (default AZURE_FEDERATED_TOKEN_FILE)."},"environment":{"type":"string","enum":["PublicCloud","USGovernmentCloud","ChinaCloud","AirgappedCloud"],"description":"Azure cloud: sets the Entra authority host and the Resource Manager audience. Default PublicCloud (then AZURE_AUTHORITY_HOST is honoured). AirgappedCloud needs authorityHost and resourceManagerAudience."},"authorityHost":{"type":"string","pattern":"^https://[^\\s/]+/?$","description":"Entra ID authority host, overriding the environment's, e.g. https://login.microsoftonline.us."},"resourceManagerAudience":{"type":"string","pattern":"^https://[^\\s]+$","description":"Resource Manager audience, overriding the environment's, e.g. https://management.usgovcloudapi.net/. The Entra token is requested for <audience>/.default."}},"allOf":[{"if":{"properties":{"identity":{"const":"ServicePrincipal"}},"required":["identity"]},"then":{"required":["clientID","tenantID","clientSecret"]}},{"if":{"properties":{"environment":{"const":"AirgappedCloud"}},"required":["environment"]},"then":{"required":["authorityHost","resourceManagerAudience"]}}]};
+export const validateAcrLoginConfig = validate42;
+const schema43 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"acr-login-config.schema.json","title":"AcrLoginConfig","description":"Keys of an imps-krm.io/acr-login-config Secret (from data, base64-decoded, or stringData): an Azure Container Registry login minted from an Entra ID token, as msi-acrpull does. The Entra token is exchanged at https://<registry>/oauth2/exchange for an ACR refresh token; with a scope, that is exchanged at /oauth2/token for a repository-scoped access token. Username 00000000-0000-0000-0000-000000000000; expiry from the token's exp claim.","type":"object","required":["registry","identity"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$","description":"Registry host, e.g. myregistry.azurecr.io. Its suffix must be allowed (IMPS_KRM_ACR_ALLOWED_SUFFIXES, default azurecr.io, azurecr.us, azurecr.cn). Test only: http://127.0.0.1:PORT when IMPS_KRM_INSECURE_REGISTRY_HOSTS lists 127.0.0.1."},"scope":{"type":"string","pattern":"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$","description":"Space-separated scopes such as repository:team/app:pull. Absent: the unscoped ACR refresh token is the password (every repository the identity may pull). No wildcards."},"identity":{"type":"string","enum":["ManagedIdentity","WorkloadIdentity","ServicePrincipal"],"description":"ManagedIdentity: the managed identity of the node or pod running imps-krm (IMDS), chosen by clientID or resourceID, else system-assigned. WorkloadIdentity: a federated service account token file (AKS workload identity; unset fields come from AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE). ServicePrincipal: clientID, tenantID and clientSecret."},"clientID":{"type":"string","minLength":1,"description":"Client (application) id of the managed identity, app registration or service principal."},"resourceID":{"type":"string","pattern":"^/subscriptions/.+","description":"ManagedIdentity only: ARM resource id of a user-assigned identity (instead of clientID)."},"tenantID":{"type":"string","minLength":1,"description":"WorkloadIdentity and ServicePrincipal: directory (tenant) id."},"clientSecret":{"type":"string","minLength":1,"description":"ServicePrincipal only: the client secret."},"federatedTokenFile":{"type":"string","minLength":1,"description":"WorkloadIdentity only: path of the projected service account token (default AZURE_FEDERATED_TOKEN_FILE)."},"environment":{"type":"string","enum":["PublicCloud","USGovernmentCloud","ChinaCloud","AirgappedCloud"],"description":"Azure cloud: sets the Entra authority host and the Resource Manager audience. Default PublicCloud (then AZURE_AUTHORITY_HOST is honoured). AirgappedCloud needs authorityHost and resourceManagerAudience."},"authorityHost":{"type":"string","pattern":"^https://[^\\s/]+/?$","description":"Entra ID authority host, overriding the environment's, e.g. https://login.microsoftonline.us."},"resourceManagerAudience":{"type":"string","pattern":"^https://[^\\s]+$","description":"Resource Manager audience, overriding the environment's, e.g. https://management.usgovcloudapi.net/. The Entra token is requested for <audience>/.default."}},"allOf":[{"if":{"properties":{"identity":{"const":"ServicePrincipal"}},"required":["identity"]},"then":{"required":["clientID","tenantID","clientSecret"]}},{"if":{"properties":{"environment":{"const":"AirgappedCloud"}},"required":["environment"]},"then":{"required":["authorityHost","resourceManagerAudience"]}}]};
 const func2 = Object.prototype.hasOwnProperty;
 const pattern7 = new RegExp("^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$", "u");
 const pattern8 = new RegExp("^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$", "u");
@@ -2924,7 +3116,7 @@ const pattern9 = new RegExp("^/subscriptions/.+", "u");
 const pattern10 = new RegExp("^https://[^\\s/]+/?$", "u");
 const pattern11 = new RegExp("^https://[^\\s]+$", "u");
 
-function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="acr-login-config.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -3114,7 +3306,7 @@ vErrors.push(err12);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema41.properties, key0))){
+if(!(func2.call(schema43.properties, key0))){
 const err13 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err13];
@@ -3188,7 +3380,7 @@ vErrors.push(err18);
 errors++;
 }
 if(!(((data4 === "ManagedIdentity") || (data4 === "WorkloadIdentity")) || (data4 === "ServicePrincipal"))){
-const err19 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/enum",keyword:"enum",params:{allowedValues: schema41.properties.identity.enum},message:"must be equal to one of the allowed values"};
+const err19 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/enum",keyword:"enum",params:{allowedValues: schema43.properties.identity.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3336,7 +3528,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!((((data10 === "PublicCloud") || (data10 === "USGovernmentCloud")) || (data10 === "ChinaCloud")) || (data10 === "AirgappedCloud"))){
-const err31 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/enum",keyword:"enum",params:{allowedValues: schema41.properties.environment.enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/enum",keyword:"enum",params:{allowedValues: schema43.properties.environment.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -3407,15 +3599,15 @@ vErrors.push(err36);
 }
 errors++;
 }
-validate40.errors = vErrors;
+validate42.errors = vErrors;
 return errors === 0;
 }
 
-export const validateGarLoginConfig = validate41;
-const schema42 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"gar-login-config.schema.json","title":"GarLoginConfig","description":"Keys of an imps-krm.io/gar-login-config Secret (from data, base64-decoded, or stringData): a Google OAuth access token (scope cloud-platform) for Artifact Registry or Container Registry, username oauth2accesstoken, expiry from the token. Without serviceAccountKey, Application Default Credentials of the process are used (GKE workload identity / the metadata server, GOOGLE_APPLICATION_CREDENTIALS).","type":"object","required":["registry"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$","description":"Registry host: <location>-docker.pkg.dev (Artifact Registry) or gcr.io, us.gcr.io, eu.gcr.io, asia.gcr.io (Container Registry). One token serves them all: list one source per host."},"serviceAccountKey":{"type":"string","minLength":1,"description":"A service-account key file (JSON, type service_account)."}}};
+export const validateGarLoginConfig = validate43;
+const schema44 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"gar-login-config.schema.json","title":"GarLoginConfig","description":"Keys of an imps-krm.io/gar-login-config Secret (from data, base64-decoded, or stringData): a Google OAuth access token (scope cloud-platform) for Artifact Registry or Container Registry, username oauth2accesstoken, expiry from the token. Without serviceAccountKey, Application Default Credentials of the process are used (GKE workload identity / the metadata server, GOOGLE_APPLICATION_CREDENTIALS).","type":"object","required":["registry"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$","description":"Registry host: <location>-docker.pkg.dev (Artifact Registry) or gcr.io, us.gcr.io, eu.gcr.io, asia.gcr.io (Container Registry). One token serves them all: list one source per host."},"serviceAccountKey":{"type":"string","minLength":1,"description":"A service-account key file (JSON, type service_account)."}}};
 const pattern12 = new RegExp("^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$", "u");
 
-function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="gar-login-config.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -3503,14 +3695,14 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate41.errors = vErrors;
+validate43.errors = vErrors;
 return errors === 0;
 }
 
-export const validateBasicAuthSource = validate42;
-const schema43 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"basic-auth.schema.json","title":"BasicAuthSource","description":"Keys of a kubernetes.io/basic-auth Secret used as a source: one registry login. The registry comes from the Secret's imps-krm.io/registry annotation or, when the reader gives no annotations, its registry key.","type":"object","required":["username","password"],"properties":{"username":{"type":"string","minLength":1,"description":"Registry username."},"password":{"type":"string","minLength":1,"description":"Registry password or token."},"registry":{"type":"string","minLength":1,"description":"Registry host (e.g. registry.example.com or registry.example.com:5000), when not given by the annotation."}}};
+export const validateBasicAuthSource = validate44;
+const schema45 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"basic-auth.schema.json","title":"BasicAuthSource","description":"Keys of a kubernetes.io/basic-auth Secret used as a source: one registry login. The registry comes from the Secret's imps-krm.io/registry annotation or, when the reader gives no annotations, its registry key.","type":"object","required":["username","password"],"properties":{"username":{"type":"string","minLength":1,"description":"Registry username."},"password":{"type":"string","minLength":1,"description":"Registry password or token."},"registry":{"type":"string","minLength":1,"description":"Registry host (e.g. registry.example.com or registry.example.com:5000), when not given by the annotation."}}};
 
-function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="basic-auth.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -3621,6 +3813,6 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate42.errors = vErrors;
+validate44.errors = vErrors;
 return errors === 0;
 }
