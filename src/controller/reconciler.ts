@@ -43,6 +43,7 @@ export async function reconcileImps(name: string, deps: ReconcileDeps): Promise<
     // References before Secrets, as msi-acrpull: a ServiceAccount never names a Secret we have just deleted.
     await sweepServiceAccounts(deps);
     await sweepOrphans(deps);
+    await dropInlineExpiries(name, 0, deps);
     return { ok: true };
   }
   const started = performance.now();
@@ -152,8 +153,24 @@ async function recordExpiries(entry: ImpsEntry, deps: ReconcileDeps): Promise<vo
     const secret = await deps.cache.reader().readSecret(ref.namespace, ref.name);
     record(sourceId(ref), secret ? parseSource(secret) : undefined);
   }
-  for (const [index, source] of (entry.imps?.spec.registry.inline ?? []).entries()) {
+  const inline = entry.imps?.spec.registry.inline ?? [];
+  for (const [index, source] of inline.entries()) {
     record(inlineSourceKey(entry.name, index), parseInlineSource(source));
+  }
+  await dropInlineExpiries(entry.name, inline.length, deps);
+}
+
+/**
+ * Removes the series of a CR's inline entries from index `keep` on (all of them once the CR is gone). An inline
+ * entry exists only in its CR, so nothing else would ever remove them, and an expiry alert would fire for a source
+ * that no longer exists.
+ */
+async function dropInlineExpiries(name: string, keep: number, deps: ReconcileDeps): Promise<void> {
+  const prefix = inlineSourceKey(name, 0).replace(/\d+\]$/, '');
+  for (const { labels } of (await deps.metrics.tokenExpiry.get()).values) {
+    const source = String(labels.source ?? '');
+    const index = source.startsWith(prefix) ? /^(\d+)\]$/.exec(source.slice(prefix.length))?.[1] : undefined;
+    if (index !== undefined && Number(index) >= keep) deps.metrics.tokenExpiry.remove({ source });
   }
 }
 

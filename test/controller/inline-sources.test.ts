@@ -35,6 +35,12 @@ describe('controller with inline sources', () => {
     const metrics = await rig.metrics.registry.getSingleMetricAsString('imps_krm_token_expiry_timestamp_seconds');
     expect(metrics).toContain('source="inline-only.inline[0]"');
     expect(rig.logs()).not.toContain(CANARY_SECRET_KEY);
+
+    // Deleted: its Secret goes, and so does the inline series (nothing else would remove it; an alert would fire).
+    kube.remove('images.banzaicloud.io/v1alpha1', 'ImagePullSecret', 'inline-only');
+    await waitFor(() => secretOf(kube, 'team-a', 'regcred') === undefined);
+    await rig.controller.idle();
+    expect(await rig.metrics.registry.getSingleMetricAsString('imps_krm_token_expiry_timestamp_seconds')).not.toContain('inline-only.inline[0]');
   });
 
   it('reports a credential written inline as an invalid spec, by field path, and writes nothing', async () => {
