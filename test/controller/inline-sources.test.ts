@@ -32,15 +32,16 @@ describe('controller with inline sources', () => {
     expect(status).toMatchObject({ status: 'Ready', managedNamespaces: ['team-a'], sourceSecretStatus: { 'inline[0]': 'Ok' } });
     // No Secret is read or watched for an inline source.
     expect(kube.requests.some((request) => /\/namespaces\/[^/]+\/secrets$/.test(request.path) && request.method === 'GET')).toBe(false);
-    const metrics = await rig.metrics.registry.getSingleMetricAsString('imps_krm_token_expiry_timestamp_seconds');
-    expect(metrics).toContain('source="inline-only.inline[0]"');
+    // The gauge is set after the Secret and status writes: poll rather than race them.
+    const expiryMetric = (): Promise<string> => rig!.metrics.registry.getSingleMetricAsString('imps_krm_token_expiry_timestamp_seconds');
+    await expect.poll(expiryMetric, { timeout: 10_000 }).toContain('source="inline-only.inline[0]"');
     expect(rig.logs()).not.toContain(CANARY_SECRET_KEY);
 
     // Deleted: its Secret goes, and so does the inline series (nothing else would remove it; an alert would fire).
     kube.remove('images.banzaicloud.io/v1alpha1', 'ImagePullSecret', 'inline-only');
     await waitFor(() => secretOf(kube, 'team-a', 'regcred') === undefined);
     await rig.controller.idle();
-    expect(await rig.metrics.registry.getSingleMetricAsString('imps_krm_token_expiry_timestamp_seconds')).not.toContain('inline-only.inline[0]');
+    await expect.poll(expiryMetric, { timeout: 10_000 }).not.toContain('inline-only.inline[0]');
   });
 
   it('reports a credential written inline as an invalid spec, by field path, and writes nothing', async () => {
