@@ -8,7 +8,8 @@ import type { LiveTarget } from './detect.js';
 export function loadKubeConfig(target: LiveTarget): k8s.KubeConfig {
   const config = new k8s.KubeConfig();
   if (target.kubeconfig) config.loadFromFile(target.kubeconfig);
-  else config.loadFromDefault();
+  // `true`: the first file that names a current-context wins, as in kubectl (client-node defaults to the last).
+  else config.loadFromDefault(undefined, true);
   if (target.context) {
     if (!config.getContextObject(target.context)) throw new Error(`context ${target.context} not found in kubeconfig`);
     config.setCurrentContext(target.context);

@@ -1,0 +1,72 @@
+// `render` finds its cluster the way kubectl does: KUBECONFIG (a list of files, merged), --kubeconfig, --context,
+// and `--cluster auto` goes live only when a kubeconfig exists.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { startFakeKubeApi, type FakeKubeApi } from '../fakes/kube-api-server.js';
+import { captureStdio } from './capture.js';
+import { withEnv } from './harness.js';
+
+const fixture = join(import.meta.dirname, '..', 'fixtures', 'render', 'seed-istio-annotations');
+let kube: FakeKubeApi;
+let kubeconfigs: string;
+
+beforeAll(async () => {
+  const { parseAllDocuments } = await import('yaml');
+  const { readFileSync } = await import('node:fs');
+  const objects = parseAllDocuments(readFileSync(join(fixture, 'cluster.yaml'), 'utf8')).map((doc) => doc.toJS());
+  kube = await startFakeKubeApi({ objects });
+  const dir = mkdtempSync(join(tmpdir(), 'imps-kubeconfig-'));
+  // The first file's current context has a token the server refuses; the second adds a context that works.
+  const refused = kube.writeKubeconfig(mkdtempSync(join(dir, 'a-')), { contextName: 'refused', token: 'not-a-token' });
+  const good = kube.writeKubeconfig(mkdtempSync(join(dir, 'b-')), { contextName: 'good' });
+  kubeconfigs = [refused, good].join(delimiter);
+});
+afterAll(async () => kube.close());
+
+async function render(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
+  const undo = withEnv(env);
+  try {
+    const run = captureStdio({ cwd: fixture, env: { ...process.env } });
+    const code = await runCli(['render', '-f', 'input', ...args], run.stdio);
+    return { code, stdout: run.stdout(), stderr: run.stderr() };
+  } finally {
+    undo();
+  }
+}
+
+describe('render and kubeconfig', () => {
+  it('merges the KUBECONFIG list and uses its current context', async () => {
+    const result = await render(['--cluster', 'live'], { KUBECONFIG: kubeconfigs });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error: cluster http:\/\/127\.0\.0\.1:\d+: list namespaces: HTTP 401/m);
+  });
+
+  it('switches context with --context', async () => {
+    const result = await render(['--cluster', 'live', '--context', 'good'], { KUBECONFIG: kubeconfigs });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout.match(/^  namespace: .*$/gm)).toEqual(['  namespace: mesh', '  namespace: with-pod']);
+  });
+
+  it('names a context that does not exist', async () => {
+    const result = await render(['--cluster', 'live', '--context', 'nope'], { KUBECONFIG: kubeconfigs });
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe('error: cannot use the cluster: context nope not found in kubeconfig\n');
+  });
+
+  it('goes live in auto mode when a kubeconfig exists, and stays on the input otherwise', async () => {
+    kube.resetRequests();
+    const live = await render(['--context', 'good'], { KUBECONFIG: kubeconfigs });
+    expect(live.code).toBe(0);
+    expect(kube.requests.length).toBeGreaterThan(0);
+
+    kube.resetRequests();
+    const input = await render(['-f', 'cluster.yaml'], { KUBECONFIG: join(tmpdir(), 'imps-no-such-kubeconfig') });
+    expect(input.code).toBe(0);
+    expect(input.stdout).toBe(live.stdout);
+    expect(kube.requests).toHaveLength(0);
+  });
+});
