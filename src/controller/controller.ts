@@ -2,32 +2,19 @@ import { sourceId } from '../app/render-pipeline.js';
 import { ownerLabelValue, OWNER_LABEL, shellOwner } from '../core/contract.js';
 import { parseAddedPullSecrets } from '../core/service-accounts.js';
 import type { PodFacts } from '../core/facts.js';
-import { Redactor } from '../core/redaction.js';
 import { compileTarget, type TargetMatcher } from '../core/targets.js';
-import type { KubeHttp } from '../adapters/kube/kube-http.js';
-import type { TokenProvider } from '../ports/tokens.js';
 import { ExpiringRedactor } from './expiring-redactor.js';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { ClusterCache, type ImpsEntry, type SecretFacts, type ServiceAccountFacts } from './cluster-cache.js';
 import { EventRecorder } from './events.js';
-import type { Logger } from './logger.js';
-import type { ControllerMetrics } from './metrics.js';
 import { reconcileImps, type ReconcileDeps } from './reconciler.js';
 import { sweepOrphans } from './target-secrets.js';
 import { sweepServiceAccounts } from './service-account-patches.js';
-import type { Timers } from './timers.js';
-import { DEFAULT_RENEWAL, TokenCache, type RenewalPolicy } from './token-cache.js';
+import { DEFAULT_RENEWAL, TokenCache } from './token-cache.js';
 import { WorkQueue } from './work-queue.js';
+import type { ProcessDeps } from './process-deps.js';
 
-export interface ControllerOptions {
-  readonly http: KubeHttp;
-  readonly tokens: TokenProvider;
-  readonly timers: Timers;
-  readonly log: Logger;
-  readonly metrics: ControllerMetrics;
-  readonly redactor?: Redactor;
-  readonly backoff?: BackoffPolicy;
-  readonly renewal?: RenewalPolicy;
+export interface ControllerOptions extends ProcessDeps {
   /** Where Events about cluster-scoped ImagePullSecrets go; default `default`. */
   readonly eventNamespace?: string;
 }

@@ -3,18 +3,15 @@ import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_LABEL } from '../core/contract.js';
 import { Redactor } from '../core/redaction.js';
 import type { PullSecretManifest } from '../core/render.js';
 import type { ImagePullSecret } from '../generated/image-pull-secret.js';
-import { KubeApiError, type KubeHttp } from '../adapters/kube/kube-http.js';
+import { KubeApiError } from '../adapters/kube/kube-http.js';
 import { createSecret, patchSecret, readSecret } from '../adapters/kube/writes.js';
 import type { ClusterReader } from '../ports/cluster.js';
 import { ExpiringRedactor } from './expiring-redactor.js';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { hashData } from './cluster-cache.js';
-import type { Logger } from './logger.js';
-import type { ControllerMetrics } from './metrics.js';
 import { asRecord, Reflector, stringMap } from './reflector.js';
-import type { Timers } from './timers.js';
-import { DEFAULT_RENEWAL, TokenCache, type RenewalPolicy } from './token-cache.js';
-import type { TokenProvider } from '../ports/tokens.js';
+import { DEFAULT_RENEWAL, TokenCache } from './token-cache.js';
+import type { ProcessDeps } from './process-deps.js';
 
 export interface SecretRef {
   readonly namespace: string;
@@ -42,15 +39,7 @@ export function refresherSpec(target: SecretRef, sources: readonly [SecretRef, .
   };
 }
 
-export interface RefresherOptions {
-  readonly http: KubeHttp;
-  readonly tokens: TokenProvider;
-  readonly timers: Timers;
-  readonly log: Logger;
-  readonly metrics: ControllerMetrics;
-  readonly redactor?: Redactor;
-  readonly renewal?: RenewalPolicy;
-  readonly backoff?: BackoffPolicy;
+export interface RefresherOptions extends ProcessDeps {
   readonly target: SecretRef;
   readonly sources: readonly [SecretRef, ...SecretRef[]];
 }
