@@ -16,7 +16,6 @@ import { Controller } from '../../src/controller/controller.js';
 import { jsonLogger } from '../../src/controller/logger.js';
 import { createMetrics, type ControllerMetrics } from '../../src/controller/metrics.js';
 import { Refresher, type SecretRef } from '../../src/controller/refresher.js';
-import type { Timers } from '../../src/controller/timers.js';
 import { Redactor } from '../../src/core/redaction.js';
 import { startFakeAws, type FakeAws } from '../fakes/aws-server.js';
 import { startFakeAzure, type FakeAzure } from '../fakes/azure-server.js';
@@ -25,6 +24,8 @@ import { startFakeKubeApi, type FakeKubeApi, type KubeObject } from '../fakes/ku
 import { withEnv } from '../golden/harness.js';
 import { cloudTls } from '../providers/cloud-tls.js';
 import { GOOGLE_ISOLATION } from '../providers/google-env.js';
+import type { ProcessDeps } from '../../src/controller/process-deps.js';
+import { FakeTimers } from './fake-timers.js';
 import { b64 } from './harness.js';
 
 export const START = new Date('2026-11-22T00:00:00Z');
@@ -35,35 +36,17 @@ export function freezeProcessClock(): void {
   vi.setSystemTime(START);
 }
 
-/** The controller's Timers over the (frozen) process clock: `advance` moves Date and fires what came due. */
-export class ProcessClock implements Timers {
-  readonly #pending = new Set<{ at: number; fire: () => void }>();
-
-  now(): Date {
+/**
+ * The controller's Timers over the (frozen) process clock: google-auth-library, MSAL and the fakes read `Date`
+ * too, so `advance` moves Date itself rather than an offset only the controller would see.
+ */
+export class ProcessClock extends FakeTimers {
+  override now(): Date {
     return new Date();
   }
 
-  at(at: Date, fn: () => void): () => void {
-    const entry = {
-      at: at.getTime(),
-      fire: () => {
-        clearTimeout(handle);
-        if (this.#pending.delete(entry)) fn();
-      },
-    };
-    this.#pending.add(entry);
-    // Real delay for short waits; a renewal hours away only fires through `advance`.
-    const handle = setTimeout(() => entry.fire(), Math.max(0, Math.min(at.getTime() - Date.now(), 2 ** 31 - 1)));
-    return () => {
-      clearTimeout(handle);
-      this.#pending.delete(entry);
-    };
-  }
-
-  advance(ms: number): void {
+  protected override moveClock(ms: number): void {
     vi.setSystemTime(Date.now() + ms);
-    const now = Date.now();
-    for (const entry of [...this.#pending].sort((a, b) => a.at - b.at)) if (entry.at <= now) entry.fire();
   }
 }
 
@@ -148,19 +131,15 @@ export interface RefresherRig extends RigBase {
   close(): Promise<void>;
 }
 
-function logSink(): { sink: Writable; logs: () => string } {
-  const lines: string[] = [];
-  return { sink: new Writable({ write: (chunk: Buffer, _enc, cb) => (lines.push(chunk.toString()), cb()) }), logs: () => lines.join('') };
-}
-
-/** The controller with the real cloud token providers (what `imps-krm controller` builds), on the process clock. */
-export async function startControllerRig(objects: KubeObject[]): Promise<ControllerRig> {
+/** The fake cluster and everything both modes are built from, with the real cloud token providers. */
+async function startBase(objects: KubeObject[]): Promise<{ base: RigBase; deps: ProcessDeps }> {
   const kube = await startFakeKubeApi({ objects, bookmarkIntervalMs: 200 });
   const clock = new ProcessClock();
-  const { sink, logs } = logSink();
+  const lines: string[] = [];
+  const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => (lines.push(chunk.toString()), cb()) });
   const redactor = new Redactor();
   const metrics = createMetrics({ processMetrics: false });
-  const controller = new Controller({
+  const deps: ProcessDeps = {
     http: kubeHttp(loadKubeAccess({ kubeconfig: kube.kubeconfigPath })!),
     tokens: cloudTokenProvider(),
     timers: clock,
@@ -168,50 +147,37 @@ export async function startControllerRig(objects: KubeObject[]): Promise<Control
     metrics,
     redactor,
     backoff: { baseMs: 50, maxMs: 500 },
-  });
+  };
+  return { base: { kube, clock, metrics, logs: () => lines.join('') }, deps };
+}
+
+/** The controller with the real cloud token providers (what `imps-krm controller` builds), on the process clock. */
+export async function startControllerRig(objects: KubeObject[]): Promise<ControllerRig> {
+  const { base, deps } = await startBase(objects);
+  const controller = new Controller(deps);
   await controller.start();
   return {
-    kube,
-    clock,
+    ...base,
     controller,
-    metrics,
-    logs,
     close: async () => {
       await controller.stop();
-      await kube.close();
+      await base.kube.close();
     },
   };
 }
 
 /** `imps-krm refresh` (running, not --once) with the real cloud token providers, on the process clock. */
 export async function startRefresherRig(objects: KubeObject[], target: SecretRef, sources: readonly [SecretRef, ...SecretRef[]]): Promise<RefresherRig> {
-  const kube = await startFakeKubeApi({ objects, bookmarkIntervalMs: 200 });
-  const clock = new ProcessClock();
-  const { sink, logs } = logSink();
-  const redactor = new Redactor();
-  const metrics = createMetrics({ processMetrics: false });
-  const refresher = new Refresher({
-    http: kubeHttp(loadKubeAccess({ kubeconfig: kube.kubeconfigPath })!),
-    tokens: cloudTokenProvider(),
-    timers: clock,
-    log: jsonLogger(sink, redactor, clock, 'debug'),
-    metrics,
-    redactor,
-    backoff: { baseMs: 50, maxMs: 500 },
-    target,
-    sources,
-  });
+  const { base, deps } = await startBase(objects);
+  const refresher = new Refresher({ ...deps, target, sources });
   const running = refresher.run();
   return {
-    kube,
-    clock,
+    ...base,
     refresher,
-    metrics,
-    logs,
     close: async () => {
       refresher.stop();
       await running;
-      await kube.close();
+      await base.kube.close();
     },
   };
 }

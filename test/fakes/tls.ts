@@ -14,31 +14,40 @@ export interface SelfSignedCert {
   cert: string;
 }
 
-let cached: SelfSignedCert | null | undefined;
+export interface GeneratedCert extends SelfSignedCert {
+  /** The certificate's file, left in a temp folder, e.g. for NODE_EXTRA_CA_CERTS. */
+  certFile: string;
+}
 
-/** Certificate valid for 127.0.0.1, ::1 and localhost. Generated once per process. */
-export function selfSignedCert(): SelfSignedCert | undefined {
-  if (cached !== undefined) return cached ?? undefined;
+/** A new EC P-256 certificate for `subjectAltName` (e.g. `IP:127.0.0.1,DNS:localhost`), or undefined without openssl. */
+export function generateCert(subject: string, subjectAltName: string): GeneratedCert | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'fake-tls-'));
+  const keyPath = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
   try {
-    const keyPath = join(dir, 'key.pem');
-    const certPath = join(dir, 'cert.pem');
     const r = spawnSync(
       'openssl',
       [
         'req', '-x509', '-nodes', '-days', '2',
         '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-        '-keyout', keyPath, '-out', certPath,
-        '-subj', '/CN=127.0.0.1',
-        '-addext', 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost',
+        '-keyout', keyPath, '-out', certFile,
+        '-subj', subject,
+        '-addext', `subjectAltName=${subjectAltName}`,
       ],
       { encoding: 'utf8', timeout: 15_000 },
     );
-    cached = r.status === 0 ? { key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8') } : null;
+    if (r.status === 0) return { key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile };
   } catch {
-    cached = null;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    // openssl missing: fall through.
   }
+  rmSync(dir, { recursive: true, force: true });
+  return undefined;
+}
+
+let cached: SelfSignedCert | null | undefined;
+
+/** Certificate valid for 127.0.0.1, ::1 and localhost. Generated once per process. */
+export function selfSignedCert(): SelfSignedCert | undefined {
+  if (cached === undefined) cached = generateCert('/CN=127.0.0.1', 'IP:127.0.0.1,IP:::1,DNS:localhost') ?? null;
   return cached ?? undefined;
 }
