@@ -139,19 +139,11 @@ export class ClusterCache {
 
   /** Keeps one name-scoped ServiceAccount watch per name some CR lists in `spec.target.serviceAccounts`. */
   async wantServiceAccounts(names: ReadonlySet<string>): Promise<void> {
-    for (const name of names) {
-      if (this.#serviceAccountsByName.has(name)) continue;
-      const reflector = this.#serviceAccountReflector({ fieldSelector: `metadata.name=${name}` });
-      this.#serviceAccountsByName.set(name, reflector);
-      reflector.start();
-    }
-    for (const [name, reflector] of this.#serviceAccountsByName) {
-      if (names.has(name)) continue;
-      this.#serviceAccountsByName.delete(name);
-      await reflector.stop();
-    }
-    await Promise.all([...names].map((name) => this.#serviceAccountsByName.get(name)?.whenSynced()));
+    await syncReflectors(this.#serviceAccountsByName, names, (name) =>
+      this.#serviceAccountReflector({ fieldSelector: `metadata.name=${name}` }),
+    );
   }
+
 
   /** A ServiceAccount as last seen by either kind of watch (undefined: not seen; it may not exist). */
   serviceAccount(namespace: string, name: string): ServiceAccountFacts | undefined {
@@ -229,9 +221,9 @@ export class ClusterCache {
 
   /** Keeps exactly one name-scoped watch per referenced source Secret (`<namespace>.<name>` ids). */
   async wantSources(refs: ReadonlyMap<string, { namespace: string; name: string }>): Promise<void> {
-    for (const [id, ref] of refs) {
-      if (this.#sources.has(id)) continue;
-      const reflector = new Reflector<SourceSecret>({
+    await syncReflectors(this.#sources, new Set(refs.keys()), (id) => {
+      const ref = refs.get(id)!;
+      return new Reflector<SourceSecret>({
         ...this.deps,
         path: `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/secrets`,
         fieldSelector: `metadata.name=${ref.name}`,
@@ -243,15 +235,7 @@ export class ClusterCache {
         },
         onChange: () => this.events.source(id),
       });
-      this.#sources.set(id, reflector);
-      reflector.start();
-    }
-    for (const [id, reflector] of this.#sources) {
-      if (refs.has(id)) continue;
-      this.#sources.delete(id);
-      await reflector.stop();
-    }
-    await Promise.all([...refs.keys()].map((id) => this.#sources.get(id)?.whenSynced()));
+    });
   }
 
   /** The caches as the render pipeline's ClusterReader: no API call behind any of these. */
@@ -342,4 +326,23 @@ export function impsEntry(object: unknown): { key: string; value: ImpsEntry } | 
     status: Object.keys(status).length > 0 ? (status as ImagePullSecretStatus) : undefined,
   };
   return { key: value.name, value };
+}
+
+/**
+ * Keeps exactly one started reflector per wanted key: starts the missing ones, stops the unwanted ones, and waits
+ * until every wanted one has synced.
+ */
+async function syncReflectors<T>(reflectors: Map<string, Reflector<T>>, wanted: ReadonlySet<string>, make: (key: string) => Reflector<T>): Promise<void> {
+  for (const key of wanted) {
+    if (reflectors.has(key)) continue;
+    const reflector = make(key);
+    reflectors.set(key, reflector);
+    reflector.start();
+  }
+  for (const [key, reflector] of reflectors) {
+    if (wanted.has(key)) continue;
+    reflectors.delete(key);
+    await reflector.stop();
+  }
+  await Promise.all([...wanted].map((key) => reflectors.get(key)?.whenSynced()));
 }
