@@ -1,6 +1,8 @@
+import packageJson from '../../package.json' with { type: 'json' };
 import { commands } from './commands.js';
 
-export const VERSION = '0.1.0';
+/** From package.json, so a release bumps one place; the bundler inlines it. */
+export const VERSION: string = packageJson.version;
 
 export function mainHelp(): string {
   const width = Math.max(...commands.map((command) => command.name.length));
