@@ -1,7 +1,8 @@
 import { renderDocuments } from '../app/render-documents.js';
 import { formatProblem, isError } from '../core/problems.js';
 import { readDocuments } from '../io/documents.js';
-import { readAll, type Stdio } from '../io/stdio.js';
+import { ReadBudget } from '../io/read-budget.js';
+import type { Stdio } from '../io/stdio.js';
 import { toJsonList, toYamlStream } from '../io/yaml-output.js';
 import { EXIT, UsageError } from './errors.js';
 import { oneOf, parseFlags } from './parse-flags.js';
@@ -52,7 +53,8 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   const cluster = oneOf('cluster', values.cluster, ['auto', 'live', 'input'] as const);
   const output = oneOf('output', values.output, ['yaml', 'json'] as const) ?? 'yaml';
 
-  const read = await readDocuments(paths, () => readAll(stdio.stdin), stdio.cwd);
+  // -f is the CLI user's own choice: read wherever it points (no input root), but bounded like every face.
+  const read = await readDocuments(paths, { cwd: stdio.cwd, budget: new ReadBudget(), stdin: stdio.stdin });
   const rendered =
     read.problems.length > 0
       ? { secrets: [], problems: read.problems }

@@ -81,7 +81,8 @@ describe('cmp generate golden folders', () => {
   for (const golden of loadCases('cmp')) {
     it(golden.name, async () => {
       const app = join(golden.dir, 'app');
-      const result = await exec(plugin.spec.generate, app, buildEnv(`apps/${golden.name}`, golden.config.env));
+      // As argocd-cmp-server lays it out: the repository (here test/fixtures/cmp) holds the app at this path.
+      const result = await exec(plugin.spec.generate, app, buildEnv(`${golden.name}/app`, golden.config.env));
       expect(result.stderr).toBe(expectedOf(golden.dir, 'expected-stderr.txt', result.stderr));
       expect(result.stdout).toBe(expectedOf(golden.dir, 'expected.yaml', result.stdout));
       expect(result.code).toBe(golden.config.exitCode ?? 0);

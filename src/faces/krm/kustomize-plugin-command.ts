@@ -1,12 +1,15 @@
 // The legacy kustomize exec plugin protocol, the only one `kubectl kustomize --enable-alpha-plugins` (and Argo CD's
 // built-in kustomize without --enable-exec) can run: argv[1] is a temp file holding the generator/transformer
 // config, stdin is empty for a generator and the resources for a transformer, stdout is a plain YAML stream.
-import { readFile } from 'node:fs/promises';
-import { Document, isMap, parseAllDocuments, YAMLSeq, type YAMLMap } from 'yaml';
+import { resolve } from 'node:path';
+import { Document, isMap, YAMLSeq, type YAMLMap } from 'yaml';
 import { EXIT, UsageError } from '../../cli/errors.js';
 import { formatProblem, isError } from '../../core/problems.js';
 import { Redactor } from '../../core/redaction.js';
-import { readAll, type Stdio } from '../../io/stdio.js';
+import { inputRoot, readInputFile, readInputStream, type ReadFailure } from '../../io/input-files.js';
+import { ReadBudget } from '../../io/read-budget.js';
+import type { Stdio } from '../../io/stdio.js';
+import { composeDocuments, LIMIT_NOTE } from '../../io/yaml-parse.js';
 import { readFunctionConfig } from './function-config.js';
 import { processItems } from './process-items.js';
 import { YAML_OPTIONS } from './resource-list.js';
@@ -33,27 +36,41 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   const configPath = args[0];
   if (configPath === undefined) throw new UsageError('the plugin config file is required (kustomize passes it as the first argument)');
 
-  const configText = await readFile(configPath, 'utf8').catch((error: NodeJS.ErrnoException) => error);
-  if (typeof configText !== 'string') {
-    stdio.stderr.write(`imps-krm: cannot read the plugin config ${configPath}: ${configText.code ?? configText.message}\n`);
+  const budget = new ReadBudget();
+  const fail = (file: string, failure: ReadFailure | { message: string }): number => {
+    const limit = 'limit' in failure && failure.limit;
+    stdio.stderr.write(`error: ${file}: ${limit ? `too large: ${failure.message} (${LIMIT_NOTE})` : failure.message}\n`);
+    return EXIT.failed;
+  };
+  // kustomize writes the config to a temp file it names: the path is kustomize's, the content the repository's.
+  const configText = await readInputFile(resolve(stdio.cwd, configPath), budget);
+  if ('message' in configText) return fail(configPath, configText);
+  const configDocs = composeDocuments(configText.text, configPath, budget);
+  const configProblem = configDocs.problems[0];
+  if (configProblem) {
+    stdio.stderr.write(`${formatProblem(configProblem)}\n`);
     return EXIT.failed;
   }
-  const [configDoc] = parseAllDocuments(configText);
-  if (!configDoc || configDoc.errors.length > 0 || !isMap(configDoc.contents)) {
-    stdio.stderr.write(`imps-krm: ${configPath}: the plugin config is not a YAML object\n`);
-    return EXIT.failed;
-  }
-  const config = readFunctionConfig(configDoc.toJS());
+  const configDoc = configDocs.documents[0]?.doc;
+  if (!configDoc || !isMap(configDoc.contents)) return fail(configPath, { message: 'the plugin config is not a YAML object' });
+  const config = readFunctionConfig(configDoc.toJS({ maxAliasCount: -1 }));
 
-  const resources = stdio.stdin.isTTY ? '' : await readAll(stdio.stdin);
+  const resources = stdio.stdin.isTTY ? { text: '' } : await readInputStream(stdio.stdin, budget);
+  if ('message' in resources) return fail('<stdin>', resources);
+  const composed = composeDocuments(resources.text, '<stdin>', budget);
+  const resourceProblem = composed.problems[0];
+  if (resourceProblem) {
+    stdio.stderr.write(`${formatProblem(resourceProblem)}\n`);
+    return EXIT.failed;
+  }
   const doc = new Document(new YAMLSeq());
   const items = doc.contents as YAMLSeq;
-  for (const parsed of parseAllDocuments(resources)) {
-    if (parsed.errors.length > 0) {
-      stdio.stderr.write(`imps-krm: resources on stdin are not valid YAML: ${parsed.errors[0]?.message.split('\n')[0] ?? ''}\n`);
-      return EXIT.failed;
-    }
-    if (isMap(parsed.contents)) items.items.push(parsed.contents);
+  for (const { doc: parsed } of composed.documents) if (isMap(parsed.contents)) items.items.push(parsed.contents);
+  // kustomize sets KUSTOMIZE_PLUGIN_CONFIG_ROOT to the kustomization's directory: `files` may not leave it.
+  const root = await inputRoot(stdio.env['KUSTOMIZE_PLUGIN_CONFIG_ROOT'] ?? stdio.cwd, 'the kustomization directory');
+  if ('message' in root) {
+    stdio.stderr.write(`error: ${root.message}\n`);
+    return EXIT.failed;
   }
 
   const redactor = new Redactor();
@@ -68,6 +85,9 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
             configImps: config.imps,
             settings: config.settings,
             cwd: stdio.env['KUSTOMIZE_PLUGIN_CONFIG_ROOT'] ?? stdio.cwd,
+            root,
+            filesField: config.fields?.files,
+            budget,
             dependencies: { env: stdio.env, redactor },
           })
         ).problems,
