@@ -1,14 +1,29 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/**
+ * Why the controller would not write a target Secret: a fixed set, so the `reason` label stays bounded and never
+ * carries a name or a value from the cluster. The ownership rules (which manager holds a Secret) add their reasons
+ * here; deploy/monitoring's ImpsKrmSecretsRefused alert counts every reason.
+ */
+export type SecretRefusalReason =
+  /** A Secret with the target's name exists and lacks our owner label: another tool or a person manages it. */
+  | 'not-managed'
+  /** It carries our owner label for another ImagePullSecret, or an owner reference to another one. */
+  | 'other-imagepullsecret'
+  /** Rendered with token material and applied by GitOps (our label, no owner reference): only shells are filled. */
+  | 'gitops-rendered';
+
 /** The controller's Prometheus metrics, in their own registry so tests can run several controllers side by side. */
 export interface ControllerMetrics {
   readonly registry: Registry;
   readonly tokenExpiry: Gauge<'source'>;
+  readonly tokenRenewal: Gauge<'source'>;
   readonly refreshes: Counter<'result'>;
   readonly reconcileDuration: Histogram<'result'>;
   readonly apiRequests: Counter<'verb' | 'code'>;
   readonly apiErrors: Counter<'verb' | 'code'>;
   readonly secretWrites: Counter<'operation'>;
+  readonly secretsRefused: Counter<'reason'>;
   readonly leader: Gauge;
 }
 
@@ -21,6 +36,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Contr
     tokenExpiry: new Gauge({
       name: 'imps_krm_token_expiry_timestamp_seconds',
       help: 'Expiry of the credentials of each source: Secret (<namespace>.<name>) or inline (<ImagePullSecret>.inline[<index>]), Unix seconds; absent when nothing expires.',
+      labelNames: ['source'],
+      registers,
+    }),
+    tokenRenewal: new Gauge({
+      name: 'imps_krm_token_renewal_timestamp_seconds',
+      help: 'When the cached token of each source (same labels as imps_krm_token_expiry_timestamp_seconds) is due for renewal, Unix seconds; in the past while renewals fail.',
       labelNames: ['source'],
       registers,
     }),
@@ -53,6 +74,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Contr
       name: 'imps_krm_secret_writes_total',
       help: 'Writes to target Secrets by operation (create, update, fill, delete).',
       labelNames: ['operation'],
+      registers,
+    }),
+    secretsRefused: new Counter({
+      name: 'imps_krm_secrets_refused_total',
+      help: 'Target Secrets the controller would not write because something else manages them, by reason (not-managed, other-imagepullsecret, gitops-rendered); counted on every attempt, retries included.',
+      labelNames: ['reason'],
       registers,
     }),
     leader: new Gauge({ name: 'imps_krm_leader', help: '1 while this replica holds the leader Lease.', registers }),
