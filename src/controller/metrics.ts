@@ -5,13 +5,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * carries a name or a value from the cluster. The ownership rules (which manager holds a Secret) add their reasons
  * here; deploy/monitoring's ImpsKrmSecretsRefused alert counts every reason.
  */
-export type SecretRefusalReason =
-  /** A Secret with the target's name exists and lacks our owner label: another tool or a person manages it. */
-  | 'not-managed'
-  /** It carries our owner label for another ImagePullSecret, or an owner reference to another one. */
-  | 'other-imagepullsecret'
-  /** Rendered with token material and applied by GitOps (our label, no owner reference): only shells are filled. */
-  | 'gitops-rendered';
+export const SECRET_REFUSAL_REASONS = [
+  // A Secret with the target's name exists and lacks our owner label: another tool or a person manages it.
+  'not-managed',
+  // It carries our owner label for another ImagePullSecret, or an owner reference to another one.
+  'other-imagepullsecret',
+  // Rendered with token material and applied by GitOps (our label, no owner reference): only shells are filled.
+  'gitops-rendered',
+] as const;
+export type SecretRefusalReason = (typeof SECRET_REFUSAL_REASONS)[number];
 
 /** The controller's Prometheus metrics, in their own registry so tests can run several controllers side by side. */
 export interface ControllerMetrics {
@@ -31,7 +33,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Contr
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'imps_krm_' });
   const registers = [registry];
-  return {
+  const metrics: ControllerMetrics = {
     registry,
     tokenExpiry: new Gauge({
       name: 'imps_krm_token_expiry_timestamp_seconds',
@@ -84,4 +86,10 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Contr
     }),
     leader: new Gauge({ name: 'imps_krm_leader', help: '1 while this replica holds the leader Lease.', registers }),
   };
+  // Series the alerts take increase() of exist from the start at 0: a counter whose series appears with its first
+  // increment shows no increase until the second one (prometheus.io/docs/practices/instrumentation, "Avoid missing
+  // metrics").
+  for (const result of ['success', 'failure']) metrics.refreshes.inc({ result }, 0);
+  for (const reason of SECRET_REFUSAL_REASONS) metrics.secretsRefused.inc({ reason }, 0);
+  return metrics;
 }
