@@ -6,7 +6,7 @@ import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/controller/metrics.js';
+import { createMetrics } from '../../src/controller/runtime/metrics.js';
 import { findTool, MISSING, shippedRuleGroups, writeRules, type RuleGroups } from './prometheus-tools.js';
 
 const promtool = findTool('promtool');
@@ -36,7 +36,7 @@ function promtoolRun(args: string[]): { code: number | null; output: string } {
 describe('deploy/monitoring alerts', () => {
   it('ship the alerts docs/controller.md describes, on metrics the controller exports', async () => {
     expect(alerts()).toEqual(['ImpsKrmTokenRenewalOverdue', 'ImpsKrmTokenExpiresBeforeRenewal', 'ImpsKrmReconcileFailing', 'ImpsKrmNoLeader', 'ImpsKrmSecretsRefused']);
-    // A metric renamed in src/controller/metrics.ts would leave an alert that never fires.
+    // A metric renamed in src/controller/runtime/metrics.ts would leave an alert that never fires.
     const exported = new Set((await createMetrics({ processMetrics: false }).registry.getMetricsAsJSON()).map((metric) => metric.name));
     const used = new Set(groups.groups.flatMap((group) => group.rules.flatMap((rule) => rule.expr.match(/\bimps_krm_[a-z_]+/g) ?? [])));
     expect([...used].sort()).toEqual([

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { Stdio } from '../io/stdio.js';
-import { EXIT } from './errors.js';
-import { parseFlags } from './parse-flags.js';
-import { processFlags } from './process-flags.js';
+import type { Stdio } from '../../io/stdio.js';
+import { EXIT } from '../kit/exit.js';
+import { parseFlags } from '../kit/flags.js';
+import { logLevelFlag, processFlags, renewalFlags } from '../kit/process-flags.js';
 
 const HELP = `Run the in-cluster controller: keep the pull Secret of every ImagePullSecret present and valid in every
 selected namespace, fill shell Secrets, remove the Secrets it created when they are no longer selected, and
@@ -44,13 +44,14 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     stdio.stdout.write(HELP);
     return EXIT.ok;
   }
-  const { onShutdown, renewalFlags, setupProcess } = await import('../controller/process-setup.js');
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
-  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel: values['log-level'] ?? values['log.level'] });
+  const logLevel = logLevelFlag(values['log-level'] ?? values['log.level'], stdio.env);
+  const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
+  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel });
   const [{ runController }, { systemTimers }, { cloudTokenProvider }] = await Promise.all([
-    import('../controller/run-controller.js'),
-    import('../controller/timers.js'),
-    import('../adapters/cloud-token-provider.js'),
+    import('../../controller/process/run-controller.js'),
+    import('../../controller/runtime/timers.js'),
+    import('../../adapters/cloud-token-provider.js'),
   ]);
   const elect = values['leader-elect'] === true || values['enable-leader-election'] === true;
   const running = await runController({

@@ -1,4 +1,4 @@
-import { KubeApiError, type KubeHttp } from '../adapters/kube/kube-http.js';
+import { KubeApiError, type KubeHttp } from '../../adapters/kube/kube-http.js';
 import { asRecord } from './reflector.js';
 import type { Logger } from './logger.js';
 import { sleep, type Timers } from './timers.js';

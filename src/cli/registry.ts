@@ -21,7 +21,7 @@ export const commands: readonly CommandEntry[] = [
       'imps-krm render -f imps.yaml --context prod -o json',
       'kustomize build overlays/prod | imps-krm render -f -',
     ],
-    load: () => import('./render-command.js'),
+    load: () => import('../faces/render/render-command.js'),
   },
   {
     name: 'fn',
@@ -51,13 +51,13 @@ export const commands: readonly CommandEntry[] = [
     name: 'controller',
     summary: 'In-cluster controller: keep the pull Secrets of every ImagePullSecret present, valid and renewed; fill shells.',
     examples: ['imps-krm controller --leader-elect --metrics-addr :8080'],
-    load: () => import('./controller-command.js'),
+    load: () => import('../faces/controller/controller-command.js'),
   },
   {
     name: 'refresh',
     summary: 'IMPS refresher: merge source Secrets into one target Secret and keep it fresh (--once for CronJobs).',
     examples: ['imps-krm refresh --target-secret apps.regcred --source-secret creds.ecr-login --once'],
-    load: () => import('./refresh-command.js'),
+    load: () => import('../faces/refresh/refresh-command.js'),
   },
 ];
 

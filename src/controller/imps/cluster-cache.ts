@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
-import { validateImps } from '../app/select-inputs.js';
-import { ADDED_PULL_SECRETS_ANNOTATION, OWNER_LABEL, PULL_SECRETS_PATCHED_LABEL } from '../core/contract.js';
-import type { NamespaceFacts, PodFacts } from '../core/facts.js';
-import type { SourceSecret } from '../core/sources.js';
-import type { ImagePullSecret, ImagePullSecretStatus } from '../generated/image-pull-secret.js';
-import type { KubeHttp } from '../adapters/kube/kube-http.js';
-import { IMPS_PATH } from '../adapters/kube/writes.js';
-import type { ClusterReader } from '../ports/cluster.js';
-import type { BackoffPolicy } from './backoff.js';
-import type { Logger } from './logger.js';
-import { asRecord, Reflector, stringMap, type ChangeType } from './reflector.js';
-import type { Timers } from './timers.js';
+import { validateImps } from '../../app/select-inputs.js';
+import { ADDED_PULL_SECRETS_ANNOTATION, OWNER_LABEL, PULL_SECRETS_PATCHED_LABEL } from '../../core/contract.js';
+import type { NamespaceFacts, PodFacts } from '../../core/facts.js';
+import type { SourceSecret } from '../../core/sources.js';
+import type { ImagePullSecret, ImagePullSecretStatus } from '../../generated/image-pull-secret.js';
+import type { KubeHttp } from '../../adapters/kube/kube-http.js';
+import { IMPS_PATH } from '../../adapters/kube/writes.js';
+import type { ClusterReader } from '../../ports/cluster.js';
+import type { BackoffPolicy } from '../runtime/backoff.js';
+import type { Logger } from '../runtime/logger.js';
+import { asRecord, Reflector, stringMap, type ChangeType } from '../runtime/reflector.js';
+import type { Timers } from '../runtime/timers.js';
 
 /** What the controller remembers of a Secret carrying the owner label: enough to decide writes, no payload. */
 export interface SecretFacts {

@@ -1,12 +1,12 @@
-import { runRenderPipeline, type ImpsOutcome } from '../app/render-pipeline.js';
-import { EXPIRES_AT_ANNOTATION, ownerLabelValue, OWNER_LABEL, shellOwner } from '../core/contract.js';
-import type { PullSecretManifest } from '../core/render.js';
-import type { ImagePullSecret } from '../generated/image-pull-secret.js';
-import { KubeApiError } from '../adapters/kube/kube-http.js';
-import { createSecret, deleteSecret, patchSecret, readSecret, replaceSecret, type SecretBody } from '../adapters/kube/writes.js';
+import { runRenderPipeline, type ImpsOutcome } from '../../app/render-pipeline.js';
+import { EXPIRES_AT_ANNOTATION, ownerLabelValue, OWNER_LABEL, shellOwner } from '../../core/contract.js';
+import type { PullSecretManifest } from '../../core/render.js';
+import type { ImagePullSecret } from '../../generated/image-pull-secret.js';
+import { KubeApiError } from '../../adapters/kube/kube-http.js';
+import { createSecret, deleteSecret, patchSecret, readSecret, replaceSecret, type SecretBody } from '../../adapters/kube/writes.js';
 import { hashData, secretFacts, type ClusterCache, type SecretFacts } from './cluster-cache.js';
-import type { SecretRefusalReason } from './metrics.js';
-import type { ReconcileDeps } from './reconciler.js';
+import type { SecretRefusalReason } from '../runtime/metrics.js';
+import type { ReconcileDeps } from './reconcile-deps.js';
 
 // The writes of a reconcile: target Secrets, shells, and the deletion of Secrets this controller created.
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../ports/clock.js';
+import type { Clock } from '../../ports/clock.js';
 
 /**
  * A Clock that can also wake us at a moment. Everything time-driven in the controller (token renewal, backoff,

@@ -1,4 +1,4 @@
-import { Redactor } from '../core/redaction.js';
+import { Redactor } from '../../core/redaction.js';
 
 /**
  * A Redactor for a process that runs for months: every renewed token is a new credential to blank out, so the

@@ -1,5 +1,5 @@
-import type { Condition, ImagePullSecretStatus } from '../generated/image-pull-secret.js';
-import { formatTime } from '../core/render.js';
+import type { Condition, ImagePullSecretStatus } from '../../generated/image-pull-secret.js';
+import { formatTime } from '../../core/render.js';
 
 /** One reconcile's findings; the status is computed from all of them at once, never step by step. */
 export interface ReconcileReport {

@@ -1,10 +1,10 @@
-import { ADDED_PULL_SECRETS_ANNOTATION, PULL_SECRETS_PATCHED_LABEL } from '../core/contract.js';
-import { imagePullSecretsMergePatch, parseAddedPullSecrets, planRecordedImagePullSecrets } from '../core/service-accounts.js';
-import type { ImagePullSecret } from '../generated/image-pull-secret.js';
-import { KubeApiError } from '../adapters/kube/kube-http.js';
-import { patchServiceAccount, readServiceAccount } from '../adapters/kube/writes.js';
+import { ADDED_PULL_SECRETS_ANNOTATION, PULL_SECRETS_PATCHED_LABEL } from '../../core/contract.js';
+import { imagePullSecretsMergePatch, parseAddedPullSecrets, planRecordedImagePullSecrets } from '../../core/service-accounts.js';
+import type { ImagePullSecret } from '../../generated/image-pull-secret.js';
+import { KubeApiError } from '../../adapters/kube/kube-http.js';
+import { patchServiceAccount, readServiceAccount } from '../../adapters/kube/writes.js';
 import { serviceAccountFacts, type ServiceAccountFacts } from './cluster-cache.js';
-import type { ReconcileDeps } from './reconciler.js';
+import type { ReconcileDeps } from './reconcile-deps.js';
 import type { Failure } from './status.js';
 
 // ServiceAccount `imagePullSecrets` upkeep (msi-acrpull parity, `spec.target.serviceAccounts`): live merge patches

@@ -1,18 +1,18 @@
-import { sourceId } from '../app/render-pipeline.js';
-import { ownerLabelValue, OWNER_LABEL, shellOwner } from '../core/contract.js';
-import { parseAddedPullSecrets } from '../core/service-accounts.js';
-import type { PodFacts } from '../core/facts.js';
-import { compileTarget, type TargetMatcher } from '../core/targets.js';
-import { ExpiringRedactor } from './expiring-redactor.js';
-import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+import { sourceId } from '../../app/render-pipeline.js';
+import { ownerLabelValue, OWNER_LABEL, shellOwner } from '../../core/contract.js';
+import { parseAddedPullSecrets } from '../../core/service-accounts.js';
+import type { PodFacts } from '../../core/facts.js';
+import { compileTarget, type TargetMatcher } from '../../core/targets.js';
+import { ExpiringRedactor } from '../runtime/expiring-redactor.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../runtime/backoff.js';
 import { ClusterCache, type ImpsEntry, type SecretFacts, type ServiceAccountFacts } from './cluster-cache.js';
-import { EventRecorder } from './events.js';
+import { EventRecorder } from '../runtime/events.js';
 import { reconcileImps, type ReconcileDeps } from './reconciler.js';
 import { sweepOrphans } from './target-secrets.js';
 import { sweepServiceAccounts } from './service-account-patches.js';
-import { DEFAULT_RENEWAL, TokenCache } from './token-cache.js';
-import { WorkQueue } from './work-queue.js';
-import type { ProcessDeps } from './process-deps.js';
+import { DEFAULT_RENEWAL, TokenCache } from '../runtime/token-cache.js';
+import { WorkQueue } from '../runtime/work-queue.js';
+import type { ProcessDeps } from '../process/process-deps.js';
 
 export interface ControllerOptions extends ProcessDeps {
   /** Where Events about cluster-scoped ImagePullSecrets go; default `default`. */

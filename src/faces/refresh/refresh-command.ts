@@ -1,7 +1,7 @@
-import type { Stdio } from '../io/stdio.js';
-import { EXIT, UsageError } from './errors.js';
-import { parseFlags } from './parse-flags.js';
-import { processFlags } from './process-flags.js';
+import type { Stdio } from '../../io/stdio.js';
+import { EXIT, UsageError } from '../kit/exit.js';
+import { parseFlags } from '../kit/flags.js';
+import { logLevelFlag, processFlags, renewalFlags } from '../kit/process-flags.js';
 
 const HELP = `Merge source Secrets into one target Secret and keep it fresh: the IMPS token refresher, same flags and
 same namespace.name references. Needs no ImagePullSecret and no namespace access: only the named Secrets.
@@ -34,7 +34,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     stdio.stdout.write(HELP);
     return EXIT.ok;
   }
-  const { parseSecretRef, Refresher } = await import('../controller/refresher.js');
+  const { parseSecretRef, Refresher } = await import('../../controller/refresher/refresher.js');
   if (!values['target-secret']) throw new UsageError('--target-secret NS.NAME is required');
   const target = parseSecretRef(values['target-secret']);
   if (!target) throw new UsageError(`invalid resource reference name ${JSON.stringify(values['target-secret'])}: expected namespace.name`);
@@ -46,13 +46,14 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   const [first, ...rest] = sources;
   if (!first) throw new UsageError('no source secrets are specified: give at least one --source-secret NS.NAME');
 
-  const { onShutdown, renewalFlags, setupProcess } = await import('../controller/process-setup.js');
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
-  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel: values['log-level'] ?? values['log.level'] });
+  const logLevel = logLevelFlag(values['log-level'] ?? values['log.level'], stdio.env);
+  const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
+  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel });
   const [{ systemTimers }, { cloudTokenProvider }, { startOpsServer }] = await Promise.all([
-    import('../controller/timers.js'),
-    import('../adapters/cloud-token-provider.js'),
-    import('../controller/ops-server.js'),
+    import('../../controller/runtime/timers.js'),
+    import('../../adapters/cloud-token-provider.js'),
+    import('../../controller/runtime/ops-server.js'),
   ]);
   const refresher = new Refresher({ ...parts, tokens: cloudTokenProvider(), timers: systemTimers, renewal, target, sources: [first, ...rest] });
   if (values.once) {

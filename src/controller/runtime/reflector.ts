@@ -1,4 +1,4 @@
-import { KubeApiError, type KubeHttp, type WatchEvent } from '../adapters/kube/kube-http.js';
+import { KubeApiError, type KubeHttp, type WatchEvent } from '../../adapters/kube/kube-http.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import type { Logger } from './logger.js';
 import { sleep, type Timers } from './timers.js';

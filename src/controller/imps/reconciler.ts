@@ -1,30 +1,16 @@
 import type { Gauge } from 'prom-client';
-import { runRenderPipeline, sourceId, type ImpsOutcome } from '../app/render-pipeline.js';
-import { inlineSourceKey, parseInlineSource } from '../core/inline-sources.js';
-import { parseSource, type SourceParse } from '../core/sources.js';
-import type { Redactor } from '../core/redaction.js';
-import { KubeApiError, type KubeHttp } from '../adapters/kube/kube-http.js';
-import { deleteSecret, patchImpsStatus } from '../adapters/kube/writes.js';
-import { impsEntry, type ClusterCache, type ImpsEntry } from './cluster-cache.js';
-import type { Logger } from './logger.js';
-import type { ControllerMetrics } from './metrics.js';
-import { buildStatus, statusChanged, statusPatch, type Failure, type ReconcileReport } from './status.js';
-import type { Timers } from './timers.js';
-import type { TokenCache } from './token-cache.js';
-import type { EventRecorder } from './events.js';
-import { ensureSecret, fillShells, ownedBy, sweepOrphans } from './target-secrets.js';
+import { runRenderPipeline, sourceId, type ImpsOutcome } from '../../app/render-pipeline.js';
+import { KubeApiError } from '../../adapters/kube/kube-http.js';
+import { deleteSecret, patchImpsStatus } from '../../adapters/kube/writes.js';
+import { inlineSourceKey, parseInlineSource } from '../../core/inline-sources.js';
+import { parseSource, type SourceParse } from '../../core/sources.js';
+import { impsEntry, type ImpsEntry } from './cluster-cache.js';
+import type { ReconcileDeps } from './reconcile-deps.js';
 import { reconcileServiceAccounts, sweepServiceAccounts } from './service-account-patches.js';
+import { buildStatus, statusChanged, statusPatch, type Failure, type ReconcileReport } from './status.js';
+import { ensureSecret, fillShells, ownedBy, sweepOrphans } from './target-secrets.js';
 
-export interface ReconcileDeps {
-  readonly http: KubeHttp;
-  readonly cache: ClusterCache;
-  readonly tokens: TokenCache;
-  readonly redactor: Redactor;
-  readonly timers: Timers;
-  readonly log: Logger;
-  readonly metrics: ControllerMetrics;
-  readonly events: EventRecorder;
-}
+export type { ReconcileDeps } from './reconcile-deps.js';
 
 export interface ReconcileResult {
   readonly ok: boolean;

@@ -1,17 +1,17 @@
-import { runRenderPipeline } from '../app/render-pipeline.js';
-import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_LABEL } from '../core/contract.js';
-import { Redactor } from '../core/redaction.js';
-import type { PullSecretManifest } from '../core/render.js';
-import type { ImagePullSecret } from '../generated/image-pull-secret.js';
-import { KubeApiError } from '../adapters/kube/kube-http.js';
-import { createSecret, patchSecret, readSecret } from '../adapters/kube/writes.js';
-import type { ClusterReader } from '../ports/cluster.js';
-import { ExpiringRedactor } from './expiring-redactor.js';
-import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
-import { hashData } from './cluster-cache.js';
-import { asRecord, Reflector, stringMap } from './reflector.js';
-import { DEFAULT_RENEWAL, TokenCache } from './token-cache.js';
-import type { ProcessDeps } from './process-deps.js';
+import { runRenderPipeline } from '../../app/render-pipeline.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_LABEL } from '../../core/contract.js';
+import { Redactor } from '../../core/redaction.js';
+import type { PullSecretManifest } from '../../core/render.js';
+import type { ImagePullSecret } from '../../generated/image-pull-secret.js';
+import { KubeApiError } from '../../adapters/kube/kube-http.js';
+import { createSecret, patchSecret, readSecret } from '../../adapters/kube/writes.js';
+import type { ClusterReader } from '../../ports/cluster.js';
+import { ExpiringRedactor } from '../runtime/expiring-redactor.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../runtime/backoff.js';
+import { hashData } from '../imps/cluster-cache.js';
+import { asRecord, Reflector, stringMap } from '../runtime/reflector.js';
+import { DEFAULT_RENEWAL, TokenCache } from '../runtime/token-cache.js';
+import type { ProcessDeps } from '../process/process-deps.js';
 
 export interface SecretRef {
   readonly namespace: string;

@@ -1,5 +1,5 @@
-import type { Redactor } from '../core/redaction.js';
-import type { Clock } from '../ports/clock.js';
+import type { Redactor } from '../../core/redaction.js';
+import type { Clock } from '../../ports/clock.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined | readonly string[]>>;

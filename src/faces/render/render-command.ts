@@ -1,10 +1,10 @@
-import { renderDocuments } from '../app/render-documents.js';
-import { formatProblem, isError } from '../core/problems.js';
-import { readDocuments } from '../io/documents.js';
-import { readAll, type Stdio } from '../io/stdio.js';
-import { toJsonList, toYamlStream } from '../io/yaml-output.js';
-import { EXIT, UsageError } from './errors.js';
-import { oneOf, parseFlags } from './parse-flags.js';
+import { renderDocuments } from '../../app/render-documents.js';
+import { readDocuments } from '../../io/documents.js';
+import { readAll, type Stdio } from '../../io/stdio.js';
+import { toJsonList, toYamlStream } from '../../io/yaml-output.js';
+import { reportProblems } from '../kit/report.js';
+import { EXIT, UsageError } from '../kit/exit.js';
+import { oneOf, parseFlags } from '../kit/flags.js';
 
 const HELP = `Render the pull Secrets of every ImagePullSecret found in the input, as a YAML stream on stdout.
 
@@ -62,8 +62,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
           { env: stdio.env },
         );
 
-  for (const problem of rendered.problems) stdio.stderr.write(`${formatProblem(problem)}\n`);
-  if (rendered.problems.some(isError)) return EXIT.failed;
+  if (reportProblems(stdio.stderr, rendered.problems)) return EXIT.failed;
   stdio.stdout.write(output === 'json' ? toJsonList(rendered.secrets) : toYamlStream(rendered.secrets));
   return EXIT.ok;
 }

@@ -1,16 +1,16 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { KubeHttp } from '../adapters/kube/kube-http.js';
-import type { Redactor } from '../core/redaction.js';
-import type { TokenProvider } from '../ports/tokens.js';
-import type { BackoffPolicy } from './backoff.js';
-import { Controller } from './controller.js';
-import { LeaderElector } from './leader-election.js';
-import type { Logger } from './logger.js';
-import type { ControllerMetrics } from './metrics.js';
-import { startOpsServer, type OpsServer } from './ops-server.js';
-import type { Timers } from './timers.js';
-import type { RenewalPolicy } from './token-cache.js';
+import type { KubeHttp } from '../../adapters/kube/kube-http.js';
+import type { Redactor } from '../../core/redaction.js';
+import type { TokenProvider } from '../../ports/tokens.js';
+import type { BackoffPolicy } from '../runtime/backoff.js';
+import { Controller } from '../imps/controller.js';
+import { LeaderElector } from '../runtime/leader-election.js';
+import type { Logger } from '../runtime/logger.js';
+import type { ControllerMetrics } from '../runtime/metrics.js';
+import { startOpsServer, type OpsServer } from '../runtime/ops-server.js';
+import type { Timers } from '../runtime/timers.js';
+import type { RenewalPolicy } from '../runtime/token-cache.js';
 
 export interface RunOptions {
   readonly http: KubeHttp;

@@ -1,6 +1,6 @@
-import { tokenRequestKey, type RegistryToken, type TokenRequest } from '../core/tokens.js';
-import type { Clock } from '../ports/clock.js';
-import type { TokenProvider } from '../ports/tokens.js';
+import { tokenRequestKey, type RegistryToken, type TokenRequest } from '../../core/tokens.js';
+import type { Clock } from '../../ports/clock.js';
+import type { TokenProvider } from '../../ports/tokens.js';
 
 export interface RenewalPolicy {
   /** Renew once this fraction of the token's lifetime has passed (msi-acrpull's ttl-rotation-fraction). */

@@ -1,9 +1,9 @@
-import { createEvent, type EventInput } from '../adapters/kube/writes.js';
-import type { KubeHttp } from '../adapters/kube/kube-http.js';
-import type { Redactor } from '../core/redaction.js';
-import type { ImpsEntry } from './cluster-cache.js';
+import { createEvent, type EventInput } from '../../adapters/kube/writes.js';
+import type { KubeHttp } from '../../adapters/kube/kube-http.js';
+import type { Redactor } from '../../core/redaction.js';
+import type { ImpsEntry } from '../imps/cluster-cache.js';
 import type { Logger } from './logger.js';
-import type { Failure } from './status.js';
+import type { Failure } from '../imps/status.js';
 import type { Timers } from './timers.js';
 
 export const COMPONENT = 'imps-krm-controller';
