@@ -1,9 +1,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Problem } from '../core/problems.js';
-import { confinedRealPath, describeFsError, readInputFile, readInputStream, resolveConfined, type InputRoot, type ReadFailure } from './input-files.js';
+import { confinedRealPath, describeFsError, readInputFile, readInputStream, readProblem, resolveConfined, type InputRoot, type ReadFailure } from './input-files.js';
 import type { ReadBudget } from './read-budget.js';
-import { LIMIT_NOTE, parseYamlValues } from './yaml-parse.js';
+import { parseYamlValues } from './yaml-parse.js';
 
 /** One object read from the input, with where it came from. */
 export interface InputDocument {
@@ -38,7 +38,7 @@ export async function readDocuments(paths: readonly string[], options: ReadOptio
   const documents: InputDocument[] = [];
   const problems: Problem[] = [];
   const fail = (display: string, failure: ReadFailure): void => {
-    problems.push({ severity: 'error', file: { path: display }, message: failure.limit ? `too large: ${failure.message} (${LIMIT_NOTE})` : failure.message });
+    problems.push(readProblem(display, failure));
   };
   for (const [index, path] of paths.entries()) {
     if (budget.exhausted) break;

@@ -5,8 +5,10 @@
 import { constants } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import type { Problem } from '../core/problems.js';
 import { decodeUtf8 } from '../core/utf8.js';
 import type { ReadBudget } from './read-budget.js';
+import { LIMIT_NOTE } from './limits.js';
 
 /** A directory nothing read on behalf of an untrusted author may leave. */
 export interface InputRoot {
@@ -17,6 +19,11 @@ export interface InputRoot {
 }
 
 export type ReadFailure = { readonly message: string; readonly limit?: boolean };
+
+/** A failure to read `path` as the one problem line every face prints. */
+export function readProblem(path: string, failure: ReadFailure): Problem {
+  return { severity: 'error', file: { path }, message: failure.limit ? `too large: ${failure.message} (${LIMIT_NOTE})` : failure.message };
+}
 
 /** One line for a file-system error: the cause only, never `error.message` (which repeats the path). */
 export function describeFsError(error: unknown): string {

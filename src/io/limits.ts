@@ -51,6 +51,9 @@ export const LIMITS = {
   expandedBytes: 16 * MiB,
 } as const;
 
+/** Said after every bound, so nobody mistakes our limit for a YAML rule. */
+export const LIMIT_NOTE = 'an imps-krm input limit';
+
 export type Limits = { readonly [K in keyof typeof LIMITS]: number };
 
 /** `8 MiB`, `150,000`: limits as the error messages and the docs spell them. */

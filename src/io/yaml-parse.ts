@@ -5,7 +5,7 @@
 // document index, line and column, and the problem in words: never the library's message, which quotes input.
 import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, Parser, Schema, type Document } from 'yaml';
 import type { Problem } from '../core/problems.js';
-import { formatBytes } from './limits.js';
+import { formatBytes, LIMIT_NOTE } from './limits.js';
 import type { ReadBudget } from './read-budget.js';
 import { atPosition, describeYamlCode, type TextPosition } from './yaml-errors.js';
 
@@ -14,9 +14,6 @@ import { atPosition, describeYamlCode, type TextPosition } from './yaml-errors.j
  * 100,000-key map never finishes); checkDocument refuses duplicates in linear time instead, for every face.
  */
 export const YAML_PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: false } as const;
-
-/** Said after every bound, so nobody mistakes our limit for a YAML rule. */
-export const LIMIT_NOTE = 'an imps-krm input limit';
 
 /** Control lexemes the `yaml` lexer inserts; they take no room in the text (the library's Parser skips them too). */
 const CONTROL_LEXEMES = new Set(['\u0002', '\u0018', '\u001f']);

@@ -1,11 +1,11 @@
-import { formatProblem, isError } from '../../core/problems.js';
+import { isError, type Problem } from '../../core/problems.js';
 import { Redactor } from '../../core/redaction.js';
-import { inputRoot, readInputStream } from '../../io/input-files.js';
+import { inputRoot, readInputStream, readProblem } from '../../io/input-files.js';
 import { ReadBudget } from '../../io/read-budget.js';
 import type { Stdio } from '../../io/stdio.js';
-import { LIMIT_NOTE } from '../../io/yaml-parse.js';
-import { EXIT } from '../../cli/errors.js';
-import { parseFlags } from '../../cli/parse-flags.js';
+import { reportProblems } from '../kit/report.js';
+import { EXIT } from '../kit/exit.js';
+import { parseFlags } from '../kit/flags.js';
 import { readFunctionConfig } from './function-config.js';
 import { dropGeneratorCopy } from './items.js';
 import { processItems } from './process-items.js';
@@ -46,14 +46,14 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   if (stdio.stdin.isTTY) return usage(stdio, 'stdin is a terminal; pipe a ResourceList in');
   const budget = new ReadBudget();
   const input = await readInputStream(stdio.stdin, budget);
-  if ('message' in input) return failed(stdio, `error: <stdin>: ${input.limit ? `too large: ${input.message} (${LIMIT_NOTE})` : input.message}`);
+  if ('message' in input) return failed(stdio, readProblem('<stdin>', input));
   const list = parseResourceList(input.text, budget);
   if ('error' in list) return usage(stdio, list.error);
-  if ('problem' in list) return failed(stdio, formatProblem(list.problem));
+  if ('problem' in list) return failed(stdio, list.problem);
   // kustomize runs an exec function in the kustomization's directory, kpt in the directory it was started from:
   // `files` may not leave it.
   const root = await inputRoot(stdio.cwd, 'the working directory');
-  if ('message' in root) return failed(stdio, `error: ${root.message}`);
+  if ('message' in root) return failed(stdio, { severity: 'error', message: root.message });
 
   const config = readFunctionConfig(list.functionConfig);
   const redactor = new Redactor();
@@ -74,15 +74,12 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   if (config.imps && !processed.problems.some(isError)) dropGeneratorCopy(list.items, config.imps);
   stdio.stdout.write(writeResourceList(list, processed.problems.map(toResult)));
   // kustomize never shows results: people see stderr. Info stays in the results only.
-  for (const problem of processed.problems) {
-    if (problem.severity !== 'info') stdio.stderr.write(`${redactor.redact(formatProblem(problem))}\n`);
-  }
-  return processed.problems.some(isError) ? EXIT.failed : EXIT.ok;
+  return reportProblems(stdio.stderr, processed.problems, redactor) ? EXIT.failed : EXIT.ok;
 }
 
 /** Input that cannot be read or parsed: nothing to pass through, so no ResourceList; one line, exit 1. */
-function failed(stdio: Stdio, line: string): number {
-  stdio.stderr.write(`${line}\n`);
+function failed(stdio: Stdio, problem: Problem): number {
+  reportProblems(stdio.stderr, [problem]);
   return EXIT.failed;
 }
 

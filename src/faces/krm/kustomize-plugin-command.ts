@@ -3,13 +3,14 @@
 // config, stdin is empty for a generator and the resources for a transformer, stdout is a plain YAML stream.
 import { resolve } from 'node:path';
 import { Document, isMap, YAMLSeq, type YAMLMap } from 'yaml';
-import { EXIT, UsageError } from '../../cli/errors.js';
-import { formatProblem, isError } from '../../core/problems.js';
+import { reportProblems } from '../kit/report.js';
+import { EXIT, UsageError } from '../kit/exit.js';
+import { isError, type Problem } from '../../core/problems.js';
 import { Redactor } from '../../core/redaction.js';
-import { inputRoot, readInputFile, readInputStream, type ReadFailure } from '../../io/input-files.js';
+import { inputRoot, readInputFile, readInputStream, readProblem } from '../../io/input-files.js';
 import { ReadBudget } from '../../io/read-budget.js';
 import type { Stdio } from '../../io/stdio.js';
-import { composeDocuments, LIMIT_NOTE } from '../../io/yaml-parse.js';
+import { composeDocuments } from '../../io/yaml-parse.js';
 import { readFunctionConfig } from './function-config.js';
 import { processItems } from './process-items.js';
 import { YAML_OPTIONS } from './resource-list.js';
@@ -37,41 +38,26 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   if (configPath === undefined) throw new UsageError('the plugin config file is required (kustomize passes it as the first argument)');
 
   const budget = new ReadBudget();
-  const fail = (file: string, failure: ReadFailure | { message: string }): number => {
-    const limit = 'limit' in failure && failure.limit;
-    stdio.stderr.write(`error: ${file}: ${limit ? `too large: ${failure.message} (${LIMIT_NOTE})` : failure.message}\n`);
-    return EXIT.failed;
-  };
+  const fail = (problem: Problem): number => (reportProblems(stdio.stderr, [problem]), EXIT.failed);
   // kustomize writes the config to a temp file it names: the path is kustomize's, the content the repository's.
   const configText = await readInputFile(resolve(stdio.cwd, configPath), budget);
-  if ('message' in configText) return fail(configPath, configText);
+  if ('message' in configText) return fail(readProblem(configPath, configText));
   const configDocs = composeDocuments(configText.text, configPath, budget);
-  const configProblem = configDocs.problems[0];
-  if (configProblem) {
-    stdio.stderr.write(`${formatProblem(configProblem)}\n`);
-    return EXIT.failed;
-  }
+  if (configDocs.problems[0]) return fail(configDocs.problems[0]);
   const configDoc = configDocs.documents[0]?.doc;
-  if (!configDoc || !isMap(configDoc.contents)) return fail(configPath, { message: 'the plugin config is not a YAML object' });
-  const config = readFunctionConfig(configDoc.toJS({ maxAliasCount: -1 }));
+  if (!configDoc || !isMap(configDoc.contents)) return fail(readProblem(configPath, { message: 'the plugin config is not a YAML object' }));
+  const config = readFunctionConfig(configDoc.toJS({ maxAliasCount: -1 })); // composeDocuments bounded the aliases
 
   const resources = stdio.stdin.isTTY ? { text: '' } : await readInputStream(stdio.stdin, budget);
-  if ('message' in resources) return fail('<stdin>', resources);
+  if ('message' in resources) return fail(readProblem('<stdin>', resources));
   const composed = composeDocuments(resources.text, '<stdin>', budget);
-  const resourceProblem = composed.problems[0];
-  if (resourceProblem) {
-    stdio.stderr.write(`${formatProblem(resourceProblem)}\n`);
-    return EXIT.failed;
-  }
+  if (composed.problems[0]) return fail(composed.problems[0]);
   const doc = new Document(new YAMLSeq());
   const items = doc.contents as YAMLSeq;
   for (const { doc: parsed } of composed.documents) if (isMap(parsed.contents)) items.items.push(parsed.contents);
   // kustomize sets KUSTOMIZE_PLUGIN_CONFIG_ROOT to the kustomization's directory: `files` may not leave it.
   const root = await inputRoot(stdio.env['KUSTOMIZE_PLUGIN_CONFIG_ROOT'] ?? stdio.cwd, 'the kustomization directory');
-  if ('message' in root) {
-    stdio.stderr.write(`error: ${root.message}\n`);
-    return EXIT.failed;
-  }
+  if ('message' in root) return fail({ severity: 'error', message: root.message });
 
   const redactor = new Redactor();
   const problems = config.problems.some(isError)
@@ -92,10 +78,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
           })
         ).problems,
       ];
-  for (const problem of problems) {
-    if (problem.severity !== 'info') stdio.stderr.write(`${redactor.redact(formatProblem(problem))}\n`);
-  }
-  if (problems.some(isError)) return EXIT.failed;
+  if (reportProblems(stdio.stderr, problems, redactor)) return EXIT.failed;
   stdio.stdout.write(items.items.map((node) => new Document(node as YAMLMap).toString(YAML_OPTIONS)).join('---\n'));
   return EXIT.ok;
 }
