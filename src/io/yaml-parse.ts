@@ -246,6 +246,17 @@ export function parseYamlValues(text: string, path: string, budget: ReadBudget):
 }
 
 /**
+ * The one document of a file the operator chose (a kubeconfig): its value, or one line naming the file, document and
+ * position without quoting it (a YAML mistake on a kubeconfig's token line would otherwise print the token).
+ */
+export function parseYamlFile(text: string, path: string, budget: ReadBudget): { readonly value: unknown } | { readonly error: string } {
+  const parsed = parseYamlValues(text, path, budget);
+  const problem = parsed.problems[0];
+  if (problem) return { error: `${path}${problem.file?.index ? `#${problem.file.index}` : ''}: ${problem.message}` };
+  return { value: parsed.values[0]?.value ?? null };
+}
+
+/**
  * V8 keeps a string built one character at a time as a rope of about 40 bytes per character until something
  * flattens it; the `yaml` library decodes quoted scalars that way, so a 6 MB quoted value held 250 MB. Every scalar
  * string passes through the library's one string tag (`Symbol.for('yaml.scalar')` of a Schema): reading a character
