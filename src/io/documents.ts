@@ -57,7 +57,7 @@ export async function readDocuments(paths: readonly string[], options: ReadOptio
       }
       start = confined.path;
     }
-    const walk = await listFiles(start, root, new Set());
+    const walk = await listFiles(start, root);
     for (const failure of walk.failures) fail(display(cwd, failure.path), failure);
     for (const file of walk.files) {
       if (budget.exhausted) break;
@@ -77,60 +77,58 @@ interface Walk {
 }
 
 /**
- * The manifest files under `path`. Symbolic links are followed (and judged by where they end when there is a root);
- * a directory reached twice through links is a loop and is reported, not walked for ever.
+ * The manifest files under `path` (itself followed if it is a link: someone named it). Inside a folder, links to
+ * files are followed and judged by where they end; links to folders are not followed (as kubectl's -R), so no link
+ * can make the walk leave the tree or loop.
  */
-async function listFiles(path: string, root: InputRoot | undefined, seen: Set<string>): Promise<Walk> {
+async function listFiles(path: string, root: InputRoot | undefined): Promise<Walk> {
   const walk: Walk = { files: [], failures: [] };
   const real = await confinedRealPath(path, root);
   if ('message' in real) {
     walk.failures.push({ ...real, path });
     return walk;
   }
-  let isDirectory: boolean;
   try {
-    isDirectory = (await stat(real.path)).isDirectory();
+    if ((await stat(real.path)).isDirectory()) await walkDirectory(path, real.path, root, walk);
+    else walk.files.push({ path, real: real.path });
   } catch (error) {
     walk.failures.push({ message: describeFsError(error), path });
-    return walk;
   }
-  if (!isDirectory) {
-    walk.files.push({ path, real: real.path });
-    return walk;
-  }
-  if (seen.has(real.path)) {
-    walk.failures.push({ message: 'a symbolic link loop (this directory is already being read)', path });
-    return walk;
-  }
-  seen.add(real.path);
+  return walk;
+}
+
+async function walkDirectory(path: string, real: string, root: InputRoot | undefined, walk: Walk): Promise<void> {
   let entries;
   try {
-    entries = (await readdir(real.path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    entries = (await readdir(real, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
   } catch (error) {
     walk.failures.push({ message: describeFsError(error), path });
-    return walk;
+    return;
   }
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const full = join(path, entry.name);
-    // A link is judged by its target: a link to a folder is walked, a link named *.yaml is read (or reported).
-    if (entry.isDirectory() || (entry.isSymbolicLink() && (MANIFEST.test(entry.name) || (await isDirectoryLink(full))))) {
-      const inner = await listFiles(full, root, seen);
-      walk.files.push(...inner.files);
-      walk.failures.push(...inner.failures);
-    } else if (MANIFEST.test(entry.name)) {
-      walk.files.push({ path: full, real: join(real.path, entry.name) });
+    if (entry.isDirectory()) {
+      await walkDirectory(full, join(real, entry.name), root, walk);
+    } else if (!MANIFEST.test(entry.name)) {
+      continue;
+    } else if (entry.isSymbolicLink()) {
+      const target = await confinedRealPath(join(real, entry.name), root);
+      if ('message' in target) walk.failures.push({ ...target, path: full });
+      else if (await isDirectory(target.path)) walk.failures.push({ message: 'a symbolic link to a folder; not followed', path: full });
+      else walk.files.push({ path: full, real: target.path });
+    } else {
+      // Regular files, and anything else named like a manifest (a FIFO, a socket): the reader refuses those.
+      walk.files.push({ path: full, real: join(real, entry.name) });
     }
   }
-  seen.delete(real.path);
-  return walk;
 }
 
-async function isDirectoryLink(path: string): Promise<boolean> {
+async function isDirectory(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
   } catch {
-    return false; // a dangling link not named like a manifest is not ours to read or report
+    return false; // the reader reports it
   }
 }
 
