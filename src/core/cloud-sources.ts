@@ -10,6 +10,7 @@ import {
 import { describeAjvErrors } from '../validation/ajv-errors.js';
 import { AZURE_CLOUDS, defaultScopeOf } from './azure-clouds.js';
 import { basicAuth } from './docker-config.js';
+import { trimTrailing } from './text.js';
 import type { FormatResult } from './source-plan.js';
 import { ECR_PUBLIC_REGISTRY, type AzureIdentity } from './tokens.js';
 
@@ -45,7 +46,7 @@ export function parseAcrLogin(values: Record<string, string>): FormatResult {
   // Public cloud without an explicit host: leave it to the SDK, which honours AZURE_AUTHORITY_HOST.
   const authorityHost = config.authorityHost ?? (environment === 'PublicCloud' ? undefined : cloud?.authorityHost);
   const audience = config.resourceManagerAudience ?? cloud?.resourceManagerAudience ?? AZURE_CLOUDS.PublicCloud.resourceManagerAudience;
-  const registry = config.registry.replace(/\/+$/, '');
+  const registry = trimTrailing(config.registry, '/');
   return {
     plan: {
       kind: 'token',
