@@ -160,7 +160,13 @@ describe('ACR token exfiltration (issue 8 item 2): the spec names a token file a
       ns('default'),
       ns('app'),
       ns('registry-access'),
-      { ...secretSource(), data: Object.fromEntries(Object.entries(attackerConfig()).map(([key, value]) => [key, Buffer.from(value).toString('base64')])), stringData: undefined },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'acr-exfil', namespace: 'registry-access' },
+        type: 'imps-krm.io/acr-login-config',
+        data: Object.fromEntries(Object.entries(attackerConfig()).map(([key, value]) => [key, Buffer.from(value).toString('base64')])),
+      },
       imps('exfil-inline', inlineSpec()),
       imps('exfil-secret', secretSpec),
     ]);
