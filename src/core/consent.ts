@@ -74,13 +74,12 @@ function projectDenial(annotations: Readonly<Record<string, unknown>> | undefine
   if (project === undefined) return undefined;
   const allowed = listOf(annotations, ALLOWED_PROJECTS_ANNOTATION);
   if (allowed !== undefined && nameMatcher(allowed)(project)) return undefined;
-  const who =
-    project === ''
-      ? `the Argo CD project is unknown (${ARGOCD_PROJECT_ENV} is not set: Argo CD sets it from 3.0 on; before that the operator sets it in the plugin's environment)`
-      : `Argo CD project ${project}`;
+  if (project === '') {
+    return `the Argo CD project is unknown (${ARGOCD_PROJECT_ENV} is not set: Argo CD sets it from 3.0 on; before that the operator sets it in the plugin's environment), so the source Secret's ${ALLOWED_PROJECTS_ANNOTATION} annotation cannot name it`;
+  }
   return allowed === undefined
-    ? `${who}: the source Secret has no ${ALLOWED_PROJECTS_ANNOTATION} annotation, and a Secret read from the cluster for Argo CD must name the projects that may use it`
-    : `${who} is not in the source Secret's ${ALLOWED_PROJECTS_ANNOTATION} annotation`;
+    ? `Argo CD project ${project}: the source Secret has no ${ALLOWED_PROJECTS_ANNOTATION} annotation, and a Secret read from the cluster for Argo CD must name the projects that may use it`
+    : `Argo CD project ${project} is not in the source Secret's ${ALLOWED_PROJECTS_ANNOTATION} annotation`;
 }
 
 function imagePullSecretDenial(annotations: Readonly<Record<string, unknown>> | undefined, context: ConsentContext): string | undefined {
