@@ -50,7 +50,7 @@ export interface Rig {
   close: () => Promise<void>;
 }
 
-export async function startRig(objects: KubeObject[], options: { tokens?: TokenProvider; start?: boolean } = {}): Promise<Rig> {
+export async function startRig(objects: KubeObject[], options: { tokens?: TokenProvider; start?: boolean; requireSourceConsent?: boolean } = {}): Promise<Rig> {
   const kube = await startFakeKubeApi({ objects, bookmarkIntervalMs: 200 });
   const aws = await startFakeAws();
   const timers = new FakeTimers(START);
@@ -69,6 +69,7 @@ export async function startRig(objects: KubeObject[], options: { tokens?: TokenP
     metrics,
     redactor,
     backoff: { baseMs: 50, maxMs: 500 },
+    ...(options.requireSourceConsent ? { requireSourceConsent: true } : {}),
   });
   if (options.start ?? true) await controller.start();
   return {
