@@ -1,3 +1,4 @@
+import type { Gauge } from 'prom-client';
 import { runRenderPipeline, sourceId, type ImpsOutcome } from '../../app/render-pipeline.js';
 import { KubeApiError } from '../../adapters/kube/kube-http.js';
 import { deleteSecret, patchImpsStatus } from '../../adapters/kube/writes.js';
@@ -135,9 +136,11 @@ async function writeStatus(entry: ImpsEntry, report: ReconcileReport, deps: Reco
  */
 async function recordExpiries(entry: ImpsEntry, deps: ReconcileDeps): Promise<void> {
   const record = (id: string, parsed: SourceParse | undefined): void => {
-    const expiresAt = parsed?.ok && parsed.plan.kind === 'token' ? deps.tokens.expiryOf(parsed.plan.request) : undefined;
-    if (expiresAt) deps.metrics.tokenExpiry.set({ source: id }, Math.floor(expiresAt.getTime() / 1000));
-    else deps.metrics.tokenExpiry.remove({ source: id });
+    const request = parsed?.ok && parsed.plan.kind === 'token' ? parsed.plan.request : undefined;
+    const expiresAt = request ? deps.tokens.expiryOf(request) : undefined;
+    const renewAt = request ? deps.tokens.renewalOf(request) : undefined;
+    setTimestamp(deps.metrics.tokenExpiry, id, expiresAt);
+    setTimestamp(deps.metrics.tokenRenewal, id, expiresAt && renewAt);
   };
   for (const ref of entry.imps?.spec.registry.credentials ?? []) {
     const secret = await deps.cache.reader().readSecret(ref.namespace, ref.name);
@@ -160,7 +163,16 @@ async function dropInlineExpiries(name: string, keep: number, deps: ReconcileDep
   for (const { labels } of (await deps.metrics.tokenExpiry.get()).values) {
     const source = String(labels.source ?? '');
     const index = source.startsWith(prefix) ? /^(\d+)\]$/.exec(source.slice(prefix.length))?.[1] : undefined;
-    if (index !== undefined && Number(index) >= keep) deps.metrics.tokenExpiry.remove({ source });
+    if (index !== undefined && Number(index) >= keep) {
+      deps.metrics.tokenExpiry.remove({ source });
+      deps.metrics.tokenRenewal.remove({ source });
+    }
   }
+}
+
+/** A per-source timestamp gauge in Unix seconds; no series when there is no time (a static login never expires). */
+function setTimestamp(gauge: Gauge<'source'>, source: string, at: Date | undefined): void {
+  if (at) gauge.set({ source }, Math.floor(at.getTime() / 1000));
+  else gauge.remove({ source });
 }
 

@@ -5,6 +5,7 @@ import type { ImagePullSecret } from '../../generated/image-pull-secret.js';
 import { KubeApiError } from '../../adapters/kube/kube-http.js';
 import { createSecret, deleteSecret, patchSecret, readSecret, replaceSecret, type SecretBody } from '../../adapters/kube/writes.js';
 import { hashData, secretFacts, type ClusterCache, type SecretFacts } from './cluster-cache.js';
+import type { SecretRefusalReason } from '../runtime/metrics.js';
 import type { ReconcileDeps } from './reconcile-deps.js';
 
 // The writes of a reconcile: target Secrets, shells, and the deletion of Secrets this controller created.
@@ -31,7 +32,7 @@ export async function ensureSecret(imps: ImagePullSecret, uid: string, manifest:
       // to its uid) are adopted, which makes migrating from IMPS gapless; anything else is not ours.
       const current = secretFacts(await readSecret(deps.http, namespace, name));
       if (!current || !uid || !current.ownerUids.includes(uid)) {
-        throw new Error('a Secret with this name exists and is not managed by imps-krm; not overwriting it', { cause: error });
+        throw refused(deps, 'not-managed', 'a Secret with this name exists and is not managed by imps-krm; not overwriting it', error);
       }
       remember(deps, await replaceSecret(deps.http, { ...body, metadata: { ...body.metadata, resourceVersion: current.resourceVersion } }));
       deps.log.info('adopted Secret created for this ImagePullSecret by another controller', { imagePullSecret: imps.metadata.name, secret: `${namespace}/${name}` });
@@ -42,11 +43,11 @@ export async function ensureSecret(imps: ImagePullSecret, uid: string, manifest:
     return true;
   }
   if (existing.labels[OWNER_LABEL] !== ownerLabelValue(imps.metadata.name) || (existing.ownerUids.length > 0 && !existing.ownerUids.includes(uid))) {
-    throw new Error(`owned by another ImagePullSecret (${existing.labels[OWNER_LABEL] ?? 'unknown'}); not overwriting it`);
+    throw refused(deps, 'other-imagepullsecret', `owned by another ImagePullSecret (${existing.labels[OWNER_LABEL] ?? 'unknown'}); not overwriting it`);
   }
   if (existing.ownerUids.length === 0 && uid) {
     // Rendered by a GitOps face with token material and applied by GitOps: ours to fill only as a shell.
-    throw new Error('rendered and applied by GitOps (no owner reference); not overwriting it: render it with output: shells to have it filled here');
+    throw refused(deps, 'gitops-rendered', 'rendered and applied by GitOps (no owner reference); not overwriting it: render it with output: shells to have it filled here');
   }
   if (upToDate(existing, body, uid)) return false;
   remember(deps, await replaceSecret(deps.http, { ...body, metadata: { ...body.metadata, resourceVersion: existing.resourceVersion } }));
@@ -135,6 +136,12 @@ export async function sweepOrphans(deps: ReconcileDeps): Promise<void> {
       deps.log.warn('cannot delete orphaned Secret', { secret: `${secret.namespace}/${secret.name}`, error: deps.redactor.redact(error instanceof Error ? error.message : String(error)) });
     }
   }
+}
+
+/** A Secret we will not write: counted for the ImpsKrmSecretsRefused alert, reported by the caller (status, Event). */
+function refused(deps: ReconcileDeps, reason: SecretRefusalReason, message: string, cause?: unknown): Error {
+  deps.metrics.secretsRefused.inc({ reason });
+  return new Error(message, cause === undefined ? undefined : { cause });
 }
 
 /** Writes land in the cache at once, so a reconcile right after ours sees our resourceVersion. */

@@ -95,8 +95,12 @@ export class Refresher {
       return [`Secret ${target.namespace}/${target.name}: ${this.#redactor.redact(error instanceof Error ? error.message : String(error))}`];
     }
     const expiresAt = result.outcomes[0]?.expiresAt;
+    // One target: every source gets the earliest expiry and renewal of the render (what the target's validity hangs on).
+    const renewAt = this.tokens.nextRenewal();
     for (const ref of this.options.sources) {
-      if (expiresAt) this.options.metrics.tokenExpiry.set({ source: `${ref.namespace}.${ref.name}` }, Math.floor(expiresAt.getTime() / 1000));
+      const source = `${ref.namespace}.${ref.name}`;
+      if (expiresAt) this.options.metrics.tokenExpiry.set({ source }, Math.floor(expiresAt.getTime() / 1000));
+      if (expiresAt && renewAt) this.options.metrics.tokenRenewal.set({ source }, Math.floor(renewAt.getTime() / 1000));
     }
     this.options.metrics.refreshes.inc({ result: 'success' });
     return [];

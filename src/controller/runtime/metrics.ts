@@ -1,14 +1,31 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/**
+ * Why the controller would not write a target Secret: a fixed set, so the `reason` label stays bounded and never
+ * carries a name or a value from the cluster. The ownership rules (which manager holds a Secret) add their reasons
+ * here; deploy/monitoring's ImpsKrmSecretsRefused alert counts every reason.
+ */
+export const SECRET_REFUSAL_REASONS = [
+  // A Secret with the target's name exists and lacks our owner label: another tool or a person manages it.
+  'not-managed',
+  // It carries our owner label for another ImagePullSecret, or an owner reference to another one.
+  'other-imagepullsecret',
+  // Rendered with token material and applied by GitOps (our label, no owner reference): only shells are filled.
+  'gitops-rendered',
+] as const;
+export type SecretRefusalReason = (typeof SECRET_REFUSAL_REASONS)[number];
+
 /** The controller's Prometheus metrics, in their own registry so tests can run several controllers side by side. */
 export interface ControllerMetrics {
   readonly registry: Registry;
   readonly tokenExpiry: Gauge<'source'>;
+  readonly tokenRenewal: Gauge<'source'>;
   readonly refreshes: Counter<'result'>;
   readonly reconcileDuration: Histogram<'result'>;
   readonly apiRequests: Counter<'verb' | 'code'>;
   readonly apiErrors: Counter<'verb' | 'code'>;
   readonly secretWrites: Counter<'operation'>;
+  readonly secretsRefused: Counter<'reason'>;
   readonly leader: Gauge;
 }
 
@@ -16,11 +33,17 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Contr
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'imps_krm_' });
   const registers = [registry];
-  return {
+  const metrics: ControllerMetrics = {
     registry,
     tokenExpiry: new Gauge({
       name: 'imps_krm_token_expiry_timestamp_seconds',
       help: 'Expiry of the credentials of each source: Secret (<namespace>.<name>) or inline (<ImagePullSecret>.inline[<index>]), Unix seconds; absent when nothing expires.',
+      labelNames: ['source'],
+      registers,
+    }),
+    tokenRenewal: new Gauge({
+      name: 'imps_krm_token_renewal_timestamp_seconds',
+      help: 'When the cached token of each source (same labels as imps_krm_token_expiry_timestamp_seconds) is due for renewal, Unix seconds; in the past while renewals fail.',
       labelNames: ['source'],
       registers,
     }),
@@ -55,6 +78,18 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Contr
       labelNames: ['operation'],
       registers,
     }),
+    secretsRefused: new Counter({
+      name: 'imps_krm_secrets_refused_total',
+      help: 'Target Secrets the controller would not write because something else manages them, by reason (not-managed, other-imagepullsecret, gitops-rendered); counted on every attempt, retries included.',
+      labelNames: ['reason'],
+      registers,
+    }),
     leader: new Gauge({ name: 'imps_krm_leader', help: '1 while this replica holds the leader Lease.', registers }),
   };
+  // Series the alerts take increase() of exist from the start at 0: a counter whose series appears with its first
+  // increment shows no increase until the second one (prometheus.io/docs/practices/instrumentation, "Avoid missing
+  // metrics").
+  for (const result of ['success', 'failure']) metrics.refreshes.inc({ result }, 0);
+  for (const reason of SECRET_REFUSAL_REASONS) metrics.secretsRefused.inc({ reason }, 0);
+  return metrics;
 }

@@ -75,6 +75,11 @@ export class TokenCache implements TokenProvider {
     return this.#entries.get(tokenRequestKey(request))?.token.expiresAt;
   }
 
+  /** Renewal time of the cached token for this request, for the per-source renewal metric (past while renewals fail). */
+  renewalOf(request: TokenRequest): Date | undefined {
+    return this.#entries.get(tokenRequestKey(request))?.renewAt;
+  }
+
   /** The earliest renewal time of any cached token: when the controller must next wake up. */
   nextRenewal(): Date | undefined {
     let next: Date | undefined;
