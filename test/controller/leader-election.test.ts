@@ -9,14 +9,21 @@ import { runController, type RunningController } from '../../src/controller/run-
 import { systemTimers } from '../../src/controller/timers.js';
 import { Redactor } from '../../src/core/redaction.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../fakes/kube-api-server.js';
+import { CONTROLLER } from '../admission/attempts.js';
+import { assertAdmitted, CONTROLLER_POLICIES, policyAdmission } from '../admission/fake-admission.js';
 import { dockerSource, imps, ns, secretOf, waitFor } from './harness.js';
 
 let kube: FakeKubeApi | undefined;
+let admission = policyAdmission(CONTROLLER_POLICIES);
 const replicas: RunningController[] = [];
 afterEach(async () => {
   await Promise.all(replicas.splice(0).map((replica) => replica.stop()));
   await kube?.close();
+  assertAdmitted(admission);
+  admission = policyAdmission(CONTROLLER_POLICIES);
 });
+/** The controller's identity and the shipped admission policies in front of every write. */
+const asController = () => ({ users: { 'fake-token': CONTROLLER }, admission: admission.hook });
 
 const timings = { leaseDurationMs: 600, renewDeadlineMs: 400, retryPeriodMs: 100 };
 
@@ -42,6 +49,7 @@ async function replica(api: FakeKubeApi, identity: string): Promise<RunningContr
 describe('two replicas with leader election', () => {
   it('only the Lease holder reconciles; the standby takes over when the leader stops', async () => {
     kube = await startFakeKubeApi({
+      ...asController(),
       objects: [
         ns('imps-system'),
         ns('creds'),
@@ -74,7 +82,7 @@ describe('two replicas with leader election', () => {
   });
 
   it('a leader that cannot renew steps down (exit 1) before another replica may take over', async () => {
-    kube = await startFakeKubeApi({ objects: [ns('imps-system')] });
+    kube = await startFakeKubeApi({ ...asController(), objects: [ns('imps-system')] });
     const api = kube;
     const a = await replica(api, 'replica-a');
     await waitFor(() => a.controller());
