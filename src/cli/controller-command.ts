@@ -13,7 +13,9 @@ Usage: imps-krm controller [flags]
 Flags:
       --kubeconfig PATH              kubeconfig (default: KUBECONFIG, ~/.kube/config, then in-cluster).
       --context NAME                 kubeconfig context.
-      --metrics-addr ADDR            /metrics, /healthz and /readyz ([host]:port, default :8080; "" disables).
+      --metrics-addr ADDR            Prometheus /metrics ([host]:port, default 127.0.0.1:8080: loopback only, as
+                                     its labels name source Secrets; :8080 to let Prometheus scrape it; "" disables).
+      --health-addr ADDR             /healthz, /livez and /readyz for the kubelet (default :8081; "" disables).
       --leader-elect                 Elect a leader with a coordination.k8s.io Lease (alias --enable-leader-election).
       --leader-election-namespace NS Namespace of the Lease (default: the Pod's namespace, else default).
       --config-namespace NS          IMPS name for --leader-election-namespace.
@@ -45,7 +47,9 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     return EXIT.ok;
   }
   const { onShutdown, renewalFlags, setupProcess } = await import('../controller/process-setup.js');
+  const { opsAddresses } = await import('../controller/ops-server.js');
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
+  const ops = opsAddresses({ metrics: values['metrics-addr'], health: values['health-addr'] });
   const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel: values['log-level'] ?? values['log.level'] });
   const [{ runController }, { systemTimers }, { cloudTokenProvider }] = await Promise.all([
     import('../controller/run-controller.js'),
@@ -59,7 +63,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     timers: systemTimers,
     renewal,
     eventNamespace: values['event-namespace'] ?? 'default',
-    opsAddress: values['metrics-addr'] === '' ? undefined : (values['metrics-addr'] ?? ':8080'),
+    opsAddresses: ops,
     leaseNamespace: elect ? (values['leader-election-namespace'] ?? values['config-namespace'] ?? podNamespace(stdio.env)) : undefined,
     leaseName: values['leader-election-id'] ?? 'imps-krm-controller',
   });

@@ -7,6 +7,7 @@ export const processFlags = {
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
   'metrics-addr': { type: 'string' },
+  'health-addr': { type: 'string' },
   'renew-fraction': { type: 'string' },
   'renew-margin': { type: 'string' },
   'log-level': { type: 'string' },

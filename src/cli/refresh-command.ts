@@ -15,7 +15,8 @@ Flags:
                                 (the target is never emptied). For CronJobs and tests.
       --kubeconfig PATH         kubeconfig (default: KUBECONFIG, ~/.kube/config, then in-cluster).
       --context NAME            kubeconfig context.
-      --metrics-addr ADDR       /metrics, /healthz, /readyz while running ([host]:port, default :8080; "" disables).
+      --metrics-addr ADDR       /metrics while running ([host]:port, default 127.0.0.1:8080, loopback only; "" disables).
+      --health-addr ADDR        /healthz, /livez, /readyz while running (default :8081; "" disables).
       --renew-fraction F        Renew after this fraction of a token's lifetime (default 0.5)...
       --renew-margin DURATION   ...or this long before expiry, whichever is earlier (default 30m).
       --log.level, --periodic-reconcile-interval   IMPS flags: the first is --log-level, the second is ignored.
@@ -49,7 +50,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   const { onShutdown, renewalFlags, setupProcess } = await import('../controller/process-setup.js');
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
   const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel: values['log-level'] ?? values['log.level'] });
-  const [{ systemTimers }, { cloudTokenProvider }, { startOpsServer }] = await Promise.all([
+  const [{ systemTimers }, { cloudTokenProvider }, { opsAddresses, startOpsServer }] = await Promise.all([
     import('../controller/timers.js'),
     import('../adapters/cloud-token-provider.js'),
     import('../controller/ops-server.js'),
@@ -61,10 +62,9 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     if (errors.length === 0) parts.log.info('refreshed', { target: values['target-secret'] });
     return errors.length === 0 ? EXIT.ok : EXIT.failed;
   }
-  const address = values['metrics-addr'] === '' ? undefined : (values['metrics-addr'] ?? ':8080');
-  const ops = address ? await startOpsServer(address, parts.metrics.registry, () => true) : undefined;
+  const ops = await startOpsServer(opsAddresses({ metrics: values['metrics-addr'], health: values['health-addr'] }), parts.metrics.registry, () => true);
   onShutdown(async () => refresher.stop(), parts.log);
   await refresher.run();
-  await ops?.close();
+  await ops.close();
   return EXIT.ok;
 }

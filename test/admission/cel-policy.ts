@@ -195,7 +195,11 @@ export function readManifests(path: string): Manifest[] {
 
 /** The policies of deploy/ files, each with its binding checked (same name, Deny). */
 export function loadPolicies(...paths: string[]): Map<string, CelPolicy> {
-  const manifests = paths.flatMap(readManifests);
+  return policiesOf(paths.flatMap(readManifests));
+}
+
+/** The policies among rendered manifests (e.g. `kubectl kustomize` output), each with its Deny binding checked. */
+export function policiesOf(manifests: readonly Manifest[]): Map<string, CelPolicy> {
   const policies = new Map<string, CelPolicy>();
   for (const manifest of manifests) {
     if (manifest.kind !== 'ValidatingAdmissionPolicy') continue;

@@ -30,7 +30,7 @@ afterAll(async () => {
 
 describe('imps-krm controller (built CLI, child process)', () => {
   it('reconciles, serves probes and metrics, logs JSON on stderr only, and exits 0 on SIGTERM after freeing its Lease', async () => {
-    const child = spawn(process.execPath, [CLI, 'controller', '--kubeconfig', kube.kubeconfigPath, '--metrics-addr', '127.0.0.1:0', '--leader-elect', '--leader-election-namespace', 'default'], {
+    const child = spawn(process.execPath, [CLI, 'controller', '--kubeconfig', kube.kubeconfigPath, '--metrics-addr', '127.0.0.1:0', '--health-addr', '127.0.0.1:0', '--leader-elect', '--leader-election-namespace', 'default'], {
       env: guardedEnv({ ...process.env, AWS_EC2_METADATA_DISABLED: 'true' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

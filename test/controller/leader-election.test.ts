@@ -37,7 +37,7 @@ async function replica(api: FakeKubeApi, identity: string): Promise<RunningContr
     log: jsonLogger(quiet, redactor, systemTimers),
     metrics: createMetrics({ processMetrics: false }),
     redactor,
-    opsAddress: '127.0.0.1:0',
+    opsAddresses: { metrics: '127.0.0.1:0', health: '127.0.0.1:0' },
     leaseNamespace: 'imps-system',
     leaseTimings: timings,
     identity,
@@ -68,9 +68,9 @@ describe('two replicas with leader election', () => {
     expect(api.get('coordination.k8s.io/v1', 'Lease', 'imps-krm-controller', 'imps-system')?.['spec']).toMatchObject({ holderIdentity: 'replica-a' });
 
     // Standby is ready (it can take over), and serves metrics.
-    const ready = await fetch(`http://127.0.0.1:${b.ops!.port}/readyz`);
+    const ready = await fetch(`http://127.0.0.1:${b.ops!.health!.port}/readyz`);
     expect(ready.status).toBe(200);
-    const metrics = await (await fetch(`http://127.0.0.1:${a.ops!.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${a.ops!.metrics!.port}/metrics`)).text();
     expect(metrics).toContain('imps_krm_leader 1');
 
     await a.stop();
