@@ -2,7 +2,9 @@
 // own address so the kubelet reaches them at the Pod IP.
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_HEALTH_ADDRESS, DEFAULT_METRICS_ADDRESS, opsAddresses, startOpsServer, type OpsServer } from '../../src/controller/ops-server.js';
+import { startOpsServer, type OpsServer } from '../../src/controller/runtime/ops-server.js';
+import { UsageError } from '../../src/faces/kit/exit.js';
+import { DEFAULT_HEALTH_ADDRESS, DEFAULT_METRICS_ADDRESS, metricsAndHealthFlags } from '../../src/faces/kit/process-flags.js';
 
 let server: OpsServer | undefined;
 afterEach(async () => {
@@ -20,10 +22,12 @@ describe('ops endpoints', () => {
   it('default to /metrics on loopback and probes on every interface; an empty flag turns one off', () => {
     expect(DEFAULT_METRICS_ADDRESS).toBe('127.0.0.1:8080');
     expect(DEFAULT_HEALTH_ADDRESS).toBe(':8081');
-    expect(opsAddresses({})).toEqual({ metrics: '127.0.0.1:8080', health: ':8081' });
-    expect(opsAddresses({ metrics: ':8080' })).toEqual({ metrics: ':8080', health: ':8081' });
-    expect(opsAddresses({ metrics: '', health: '' })).toEqual({ metrics: undefined, health: undefined });
-    expect(() => opsAddresses({ health: 'host:http' })).toThrow('invalid address "host:http": expected [host]:port');
+    expect(metricsAndHealthFlags(undefined, undefined)).toEqual({ metrics: '127.0.0.1:8080', health: ':8081' });
+    expect(metricsAndHealthFlags(':8080', undefined)).toEqual({ metrics: ':8080', health: ':8081' });
+    expect(metricsAndHealthFlags('', '')).toEqual({ metrics: undefined, health: undefined });
+    for (const bad of ['host:http', '8080', ':99999', 'a b:1']) {
+      expect(() => metricsAndHealthFlags(undefined, bad)).toThrow(new UsageError('--health-addr must be [host]:port, e.g. 127.0.0.1:8080 or :8080'));
+    }
   });
 
   it('serve /metrics and the probes on separate servers, each 404 for the other\'s paths', async () => {
