@@ -86,6 +86,17 @@ describe('deploy/ rendered by kubectl kustomize', () => {
     one(objects, 'NetworkPolicy', 'imps-krm-controller');
   });
 
+  it('expose-metrics in an overlay without namespace: its objects land in the controller namespace', async () => {
+    const overlay = join(dir, 'plain');
+    await mkdir(overlay);
+    const deploy = relative(overlay, join(REPO, 'deploy'));
+    await writeFile(join(overlay, 'kustomization.yaml'), `resources: [${deploy}]\ncomponents: [${deploy}/expose-metrics]\n`);
+    const objects = await kustomize(overlay);
+    for (const object of [one(objects, 'Service'), one(objects, 'NetworkPolicy', 'imps-krm-controller-metrics'), one(objects, 'Deployment')]) {
+      expect(object.metadata.namespace, object.kind).toBe('imps-krm-system');
+    }
+  });
+
   it('deploy/refresh-cronjob ships its policy, judging the refresher ServiceAccount', async () => {
     const objects = await kustomize('deploy/refresh-cronjob');
     const account = one(objects, 'ServiceAccount', 'imps-krm-refresh');
