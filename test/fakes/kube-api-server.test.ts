@@ -318,6 +318,8 @@ describe('fake kube-apiserver with @kubernetes/client-node', () => {
       // No watch is open until the informer reconnects: only a re-list can see this.
       fake.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after-compaction', namespace: 'ns-00002' } });
       await waitFor(() => seen.includes('add after-compaction'), 'relist after 410');
+      // The event comes from the re-list; the informer opens its new watch right after (slower on a busy machine).
+      await waitFor(() => fake.openWatches() === 1, 're-watch after the re-list');
       expect(fake.requests.map((r) => (r.query.watch ? `watch rv=${r.query.resourceVersion}` : 'list'))).toEqual([
         `watch rv=${fake.requests[0]?.query.resourceVersion}`,
         'list',
