@@ -55,7 +55,7 @@ export const DNS1123_LABEL_RULE =
 export const DNS1123_SUBDOMAIN_RULE =
   "must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
 const LABEL_KEY_NAME_RULE = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-export const LABEL_KEY_RULE = `must be an optional DNS subdomain prefix and '/', then a name that ${LABEL_KEY_NAME_RULE.replace('must ', '')}`;
+export const LABEL_KEY_RULE = `${LABEL_KEY_NAME_RULE}, with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`;
 export const LABEL_VALUE_RULE = `must be empty or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`;
 
 /** IsDNS1123Label: namespace names. Empty when valid. */
@@ -81,7 +81,7 @@ export function dns1123SubdomainErrors(value: string): string[] {
 export function labelKeyErrors(value: string): string[] {
   const errors: string[] = [];
   const parts = value.split('/');
-  if (parts.length > 2) return [`${LABEL_KEY_RULE} (one '/' at most)`];
+  if (parts.length > 2) return [LABEL_KEY_RULE];
   const name = parts.length === 1 ? parts[0]! : parts[1]!;
   if (parts.length === 2) {
     const prefix = parts[0]!;
