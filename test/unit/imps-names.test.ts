@@ -176,7 +176,14 @@ describe('validateImps: accountID is 12 digits, and a YAML number gets the quoti
     expect(lines(inline('012345678901'))).toEqual([]);
   });
 
-  it.each([['1'], ['12345678901'], ['1234567890123'], ['12345678901a'], ['1'.repeat(5_000)], [' 123456789012']])('refuses %j', (accountID) => {
+  it.each([
+    ['one digit', '1'],
+    ['11 digits', '12345678901'],
+    ['13 digits', '1234567890123'],
+    ['a letter', '12345678901a'],
+    ['5,000 digits', '1'.repeat(5_000)],
+    ['a space', ' 123456789012'],
+  ])('refuses %s', (_, accountID) => {
     expect(lines(inline(accountID))).toEqual(['imps: spec.registry.inline[0].config.accountID: must be 12 digits']);
   });
 
