@@ -9,38 +9,26 @@
  * Lengths are counted in UTF-8 bytes, as Go's `len` does. Messages state the rule that failed and never the value:
  * the value is input, and input is not echoed.
  *
- * The `*_PATTERN` strings are also written in schemas/image-pull-secret.schema.json (a test keeps them equal), so ajv
- * and the CRD enforce the same rules; the checks here cover what a pattern cannot say.
+ * The patterns (src/validation/name-patterns.ts) are also in schemas/image-pull-secret.schema.json, so ajv and the CRD
+ * enforce the same rules; the checks here are complete on their own and also cover what a pattern cannot say.
  */
 
-const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`;
-const LABEL_KEY_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
-const LABEL_VALUE_FMT = `(${LABEL_KEY_FMT})?`;
-
-export const DNS1123_LABEL_MAX_LENGTH = 63;
-export const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
-export const LABEL_KEY_NAME_MAX_LENGTH = 63;
-export const LABEL_VALUE_MAX_LENGTH = 63;
-/** The longest label key: a longest prefix, `/`, a longest name. */
-export const LABEL_KEY_MAX_LENGTH = DNS1123_SUBDOMAIN_MAX_LENGTH + 1 + LABEL_KEY_NAME_MAX_LENGTH;
-export const ANNOTATIONS_MAX_BYTES = 256 * 1024;
-
-export const DNS1123_LABEL_PATTERN = `^${DNS1123_LABEL_FMT}$`;
-export const DNS1123_SUBDOMAIN_PATTERN = `^${DNS1123_SUBDOMAIN_FMT}$`;
-export const LABEL_VALUE_PATTERN = `^${LABEL_VALUE_FMT}$`;
-/**
- * A label key in one pattern: an optional subdomain prefix and `/`, then a name whose length (1 to 63) is spelled by
- * the quantifier. The prefix's 253 characters cannot be said in a pattern: `labelKeyErrors` checks them.
- */
-export const LABEL_KEY_PATTERN = `^(${DNS1123_SUBDOMAIN_FMT}/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`;
-/**
- * `excludeNamespaces` entries: a namespace name (a DNS-1123 label), or a glob made of label characters with at least
- * one `*` or `?`. Both at most 63 characters.
- */
-// The glob branch starts with a class that has no wildcard, so the first `*`/`?` is found without backtracking: a
-// pattern must stay linear on long input (ajv tests it before, not after, the length).
-export const NAME_OR_GLOB_PATTERN = `^(${DNS1123_LABEL_FMT}|[-a-z0-9]*[*?][-a-z0-9*?]*)$`;
+import {
+  ANNOTATIONS_MAX_BYTES,
+  DNS1123_LABEL_MAX_LENGTH,
+  DNS1123_LABEL_PATTERN,
+  DNS1123_LABEL_RULE,
+  DNS1123_SUBDOMAIN_MAX_LENGTH,
+  DNS1123_SUBDOMAIN_PATTERN,
+  DNS1123_SUBDOMAIN_RULE,
+  LABEL_KEY_FMT,
+  LABEL_KEY_NAME_MAX_LENGTH,
+  LABEL_KEY_NAME_RULE,
+  LABEL_KEY_RULE,
+  LABEL_VALUE_MAX_LENGTH,
+  LABEL_VALUE_PATTERN,
+  LABEL_VALUE_RULE,
+} from '../validation/name-patterns.js';
 
 const dns1123Label = new RegExp(DNS1123_LABEL_PATTERN);
 const dns1123Subdomain = new RegExp(DNS1123_SUBDOMAIN_PATTERN);
@@ -49,14 +37,6 @@ const labelValue = new RegExp(LABEL_VALUE_PATTERN);
 
 const byteLength = (value: string): number => Buffer.byteLength(value, 'utf8');
 const maxLengthError = (limit: number): string => `must be no more than ${limit} characters`;
-
-export const DNS1123_LABEL_RULE =
-  "must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
-export const DNS1123_SUBDOMAIN_RULE =
-  "must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-const LABEL_KEY_NAME_RULE = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-export const LABEL_KEY_RULE = `${LABEL_KEY_NAME_RULE}, with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`;
-export const LABEL_VALUE_RULE = `must be empty or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`;
 
 /** IsDNS1123Label: namespace names. Empty when valid. */
 export function dns1123LabelErrors(value: string): string[] {

@@ -9,7 +9,7 @@ import {
   LABEL_VALUE_PATTERN,
   LABEL_VALUE_RULE,
   NAME_OR_GLOB_PATTERN,
-} from '../core/names.js';
+} from './name-patterns.js';
 import { joinPath, keySegment, pointerToPath } from './field-path.js';
 
 /** Known patterns, said as the rule they stand for: a regular expression is no message for people. */

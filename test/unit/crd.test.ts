@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DNS1123_LABEL_PATTERN, DNS1123_SUBDOMAIN_PATTERN, LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, NAME_OR_GLOB_PATTERN } from '../../src/core/names.js';
+import { DNS1123_LABEL_PATTERN, DNS1123_SUBDOMAIN_PATTERN, LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, NAME_OR_GLOB_PATTERN } from '../../src/validation/name-patterns.js';
 
 // There is no API server here: these are the rules of a structural schema as the Kubernetes documentation states them
 // ("Specifying a structural schema", apiextensions.k8s.io/v1 JSONSchemaProps), checked on the generated CRD.

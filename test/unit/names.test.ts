@@ -6,19 +6,21 @@ import { describe, expect, it } from 'vitest';
 import {
   annotationKeyErrors,
   annotationsSizeError,
+  dns1123LabelErrors,
+  dns1123SubdomainErrors,
+  labelKeyErrors,
+  labelValueErrors,
+  nameOrGlobErrors,
+} from '../../src/core/names.js';
+import {
   ANNOTATIONS_MAX_BYTES,
   DNS1123_LABEL_PATTERN,
   DNS1123_SUBDOMAIN_PATTERN,
-  dns1123LabelErrors,
-  dns1123SubdomainErrors,
   LABEL_KEY_MAX_LENGTH,
   LABEL_KEY_PATTERN,
   LABEL_VALUE_PATTERN,
-  labelKeyErrors,
-  labelValueErrors,
   NAME_OR_GLOB_PATTERN,
-  nameOrGlobErrors,
-} from '../../src/core/names.js';
+} from '../../src/validation/name-patterns.js';
 
 const a = (n: number): string => 'a'.repeat(n);
 const valid = (errors: string[]): boolean => errors.length === 0;
