@@ -1,4 +1,4 @@
-import { inputCluster } from '../adapters/input-cluster.js';
+import { inputCluster, inputNamespaceProblems } from '../adapters/input-cluster.js';
 import { cloudTokenProvider } from '../adapters/cloud-token-provider.js';
 import { liveClusterConfigured, type LiveTarget } from '../adapters/kube/detect.js';
 import { AMBIENT_IDENTITY_PROJECTS_ENV, ARGOCD_PROJECT_ENV, parseNameList } from '../core/consent.js';
@@ -54,6 +54,10 @@ export async function renderDocuments(
     return { ...empty, problems: [{ severity: 'error', message: 'no ImagePullSecret (images.banzaicloud.io/v1alpha1) found in the input' }] };
   }
 
+  if (mode === 'input') {
+    const invalid = inputNamespaceProblems(documents);
+    if (invalid.length > 0) return { ...empty, problems: invalid };
+  }
   let cluster: ClusterReader;
   try {
     cluster =
