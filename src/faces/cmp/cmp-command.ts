@@ -72,7 +72,7 @@ async function generate(dir: string, stdio: Stdio): Promise<number> {
       settings: settings.settings,
       cwd: stdio.cwd,
       originOf: (_item, index) => documents[index]?.origin ?? { path: `<document ${index}>`, index: 0 },
-      dependencies: { env: stdio.env, redactor },
+      dependencies: { env: stdio.env, redactor, argoCd: true },
     });
     problems.push(...processed.problems);
     const objects = itemsOf(items)
