@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Stdio } from '../../io/stdio.js';
 import { EXIT } from '../kit/exit.js';
-import { parseFlags } from '../kit/flags.js';
-import { logLevelFlag, processFlags, renewalFlags } from '../kit/process-flags.js';
+import { parseFlags, readableFileFlag } from '../kit/flags.js';
+import { logLevelFlag, metricsAddressFlag, processFlags, renewalFlags } from '../kit/process-flags.js';
 
 const HELP = `Run the in-cluster controller: keep the pull Secret of every ImagePullSecret present and valid in every
 selected namespace, fill shell Secrets, remove the Secrets it created when they are no longer selected, and
@@ -46,8 +46,10 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   }
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
   const logLevel = logLevelFlag(values['log-level'] ?? values['log.level'], stdio.env);
+  const opsAddress = metricsAddressFlag(values['metrics-addr']);
+  const kubeconfig = readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd);
   const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
-  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel });
+  const parts = await setupProcess(stdio, { kubeconfig, context: values.context, logLevel });
   const [{ runController }, { systemTimers }, { cloudTokenProvider }] = await Promise.all([
     import('../../controller/process/run-controller.js'),
     import('../../controller/runtime/timers.js'),
@@ -60,7 +62,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     timers: systemTimers,
     renewal,
     eventNamespace: values['event-namespace'] ?? 'default',
-    opsAddress: values['metrics-addr'] === '' ? undefined : (values['metrics-addr'] ?? ':8080'),
+    opsAddress,
     leaseNamespace: elect ? (values['leader-election-namespace'] ?? values['config-namespace'] ?? podNamespace(stdio.env)) : undefined,
     leaseName: values['leader-election-id'] ?? 'imps-krm-controller',
   });

@@ -1,4 +1,5 @@
 import type { LogLevel } from '../../controller/runtime/logger.js';
+import { parseAddress } from '../../controller/runtime/ops-server.js';
 import type { RenewalPolicy } from '../../controller/runtime/token-cache.js';
 import { UsageError } from './exit.js';
 import { oneOf } from './flags.js';
@@ -20,9 +21,27 @@ export const processFlags = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
 /** `--log-level` (or IMPS's `--log.level`), else LOG_LEVEL, else info. */
 export function logLevelFlag(flag: string | undefined, env: NodeJS.ProcessEnv): LogLevel {
-  return oneOf('log-level', flag ?? env['LOG_LEVEL'], ['debug', 'info', 'warn', 'error'] as const) ?? 'info';
+  if (flag !== undefined) return oneOf('log-level', flag, LOG_LEVELS) ?? 'info';
+  const fromEnv = env['LOG_LEVEL'];
+  if (fromEnv === undefined || fromEnv === '') return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(fromEnv)) throw new UsageError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return fromEnv as LogLevel;
+}
+
+/** `--metrics-addr`: checked before anything starts; "" disables the server, absent means `:8080`. */
+export function metricsAddressFlag(value: string | undefined): string | undefined {
+  if (value === '') return undefined;
+  const address = value ?? ':8080';
+  try {
+    parseAddress(address);
+  } catch {
+    throw new UsageError(`--metrics-addr must be [host]:port (such as :8080 or 127.0.0.1:8080) with a port from 0 to 65535, or "" to disable`);
+  }
+  return address;
 }
 
 /** `--renew-fraction` in (0, 1] and `--renew-margin` as a Go-style duration (`30m`, `90s`, `1h30m`). */

@@ -1,7 +1,7 @@
 import type { Stdio } from '../../io/stdio.js';
 import { EXIT, UsageError } from '../kit/exit.js';
-import { parseFlags } from '../kit/flags.js';
-import { logLevelFlag, processFlags, renewalFlags } from '../kit/process-flags.js';
+import { parseFlags, readableFileFlag } from '../kit/flags.js';
+import { logLevelFlag, metricsAddressFlag, processFlags, renewalFlags } from '../kit/process-flags.js';
 
 const HELP = `Merge source Secrets into one target Secret and keep it fresh: the IMPS token refresher, same flags and
 same namespace.name references. Needs no ImagePullSecret and no namespace access: only the named Secrets.
@@ -48,8 +48,10 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
 
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
   const logLevel = logLevelFlag(values['log-level'] ?? values['log.level'], stdio.env);
+  const opsAddress = metricsAddressFlag(values['metrics-addr']);
+  const kubeconfig = readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd);
   const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
-  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel });
+  const parts = await setupProcess(stdio, { kubeconfig, context: values.context, logLevel });
   const [{ systemTimers }, { cloudTokenProvider }, { startOpsServer }] = await Promise.all([
     import('../../controller/runtime/timers.js'),
     import('../../adapters/cloud-token-provider.js'),
@@ -62,8 +64,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     if (errors.length === 0) parts.log.info('refreshed', { target: values['target-secret'] });
     return errors.length === 0 ? EXIT.ok : EXIT.failed;
   }
-  const address = values['metrics-addr'] === '' ? undefined : (values['metrics-addr'] ?? ':8080');
-  const ops = address ? await startOpsServer(address, parts.metrics.registry, () => true) : undefined;
+  const ops = opsAddress ? await startOpsServer(opsAddress, parts.metrics.registry, () => true) : undefined;
   onShutdown(async () => refresher.stop(), parts.log);
   await refresher.run();
   await ops?.close();
