@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Document, parse, parseAllDocuments } from 'yaml';
 import { parseResourceList, writeResourceList, YAML_OPTIONS } from '../../src/faces/krm/resource-list.js';
-import { toYamlStream } from '../../src/io/yaml-output.js';
+import { toYamlStream, YAML_SCHEMA } from '../../src/io/yaml-output.js';
 
 /** Each would be read as a timestamp, bool, int, float, null, merge key or PyYAML `value` by a YAML 1.1 parser. */
 const LOOK_ALIKES = [
@@ -72,7 +72,7 @@ describe('YAML output quotes what YAML 1.1 would read as another type', () => {
     if ('error' in list) throw new Error(list.error);
     const out = writeResourceList(list, [{ message: 'yes', severity: 'info' }]);
     expect(asYaml11(out)).toEqual([{ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [{ kind: 'A', on: 'off', at: '2026-11-29T22:29:50Z' }], results: [{ message: 'yes', severity: 'info' }] }]);
-    expect(new Document({ x: "no" }).toString(YAML_OPTIONS)).toBe('x: "no"\n');
+    expect(new Document({ x: 'no' }, YAML_SCHEMA).toString(YAML_OPTIONS)).toBe('x: "no"\n');
   });
 
   // PyYAML is the reader people meet (Ansible, yamllint): run it too where python3 has it.
