@@ -10,6 +10,7 @@ import { Redactor } from '../../core/redaction.js';
 import { inputRoot, readInputFile, readInputStream, readProblem } from '../../io/input-files.js';
 import { ReadBudget } from '../../io/read-budget.js';
 import type { Stdio } from '../../io/stdio.js';
+import { YAML_SCHEMA } from '../../io/yaml-output.js';
 import { composeDocuments } from '../../io/yaml-parse.js';
 import { readFunctionConfig } from './function-config.js';
 import { processItems } from './process-items.js';
@@ -79,6 +80,6 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
         ).problems,
       ];
   if (reportProblems(stdio.stderr, problems, redactor)) return EXIT.failed;
-  stdio.stdout.write(items.items.map((node) => new Document(node as YAMLMap).toString(YAML_OPTIONS)).join('---\n'));
+  stdio.stdout.write(items.items.map((node) => new Document(node as YAMLMap, YAML_SCHEMA).toString(YAML_OPTIONS)).join('---\n'));
   return EXIT.ok;
 }

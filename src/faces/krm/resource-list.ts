@@ -3,6 +3,7 @@
 import { Document, isMap, isNode, isScalar, isSeq, YAMLSeq, type ToStringOptions } from 'yaml';
 import type { Problem } from '../../core/problems.js';
 import type { ReadBudget } from '../../io/read-budget.js';
+import { YAML_SCHEMA } from '../../io/yaml-output.js';
 import { composeDocuments } from '../../io/yaml-parse.js';
 import type { KrmResult } from './results.js';
 import { snapshotItems, spliceItems, type SourceItems } from './splice.js';
@@ -31,13 +32,15 @@ export function parseResourceList(text: string, budget: ReadBudget): ResourceLis
   if (problem) return { problem };
   if (composed.documents.length > 1) return { error: 'stdin holds several YAML documents; expected one ResourceList' };
   let doc: Document = composed.documents[0]?.doc ?? new Document(null);
+  // Printing options only (YAML 1.1 look-alikes quoted): set after parsing, which they would slow down with warnings.
+  doc.setSchema(doc.directives?.yaml.version ?? '1.2', YAML_SCHEMA);
   // Only the envelope is read here: converting the whole list to plain objects is a cost paid at every start.
   if (!isMap(doc.contents) || doc.get('kind') !== 'ResourceList' || !RESOURCE_LIST_API_VERSIONS.includes(String(doc.get('apiVersion')))) {
     return { error: 'stdin is not a ResourceList (apiVersion: config.kubernetes.io/v1, kind: ResourceList)' };
   }
   // JSON input has no comments to keep; rebuilding it gives block-style YAML instead of JSON flow style.
   const json = /^\s*\{/.test(text);
-  if (json) doc = new Document(doc.toJS({ maxAliasCount: -1 })); // composeDocuments bounded the aliases
+  if (json) doc = new Document(doc.toJS({ maxAliasCount: -1 }), YAML_SCHEMA); // composeDocuments bounded the aliases
   const functionConfig: unknown = doc.get('functionConfig', true);
   const items = doc.get('items', true);
   const empty = items === undefined || items === null || (isScalar(items) && items.value === null);
@@ -57,7 +60,7 @@ export function parseResourceList(text: string, budget: ReadBudget): ResourceLis
 export function writeResourceList(list: ResourceList, results: readonly KrmResult[]): string {
   const spliced = list.source && list.items.items.length > 0 ? spliceItems(list.source, list.items.items, YAML_OPTIONS) : undefined;
   if (spliced !== undefined) {
-    const tail = results.length > 0 ? `results:\n${new Document(results).toString(YAML_OPTIONS)}` : '';
+    const tail = results.length > 0 ? `results:\n${new Document(results, YAML_SCHEMA).toString(YAML_OPTIONS)}` : '';
     return spliced + (spliced.endsWith('\n') || tail === '' ? '' : '\n') + tail;
   }
   if (results.length > 0) list.doc.set('results', list.doc.createNode(results));
