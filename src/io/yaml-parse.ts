@@ -55,6 +55,7 @@ class LineCursor {
  */
 function tokenCost(lexeme: string): number {
   if (lexeme === '[' || lexeme === '{') return 3;
+  if (lexeme === '\r\n') return 1;
   let cost = 1;
   if (lexeme.length > 1) for (let i = lexeme.indexOf('\n'); i !== -1; i = lexeme.indexOf('\n', i + 1)) cost++;
   return cost;
