@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { describeYamlError } from '../../io/yaml-errors.js';
 import type { LiveTarget } from './detect.js';
 
 /**
@@ -7,9 +8,15 @@ import type { LiveTarget } from './detect.js';
  */
 export function loadKubeConfig(target: LiveTarget): k8s.KubeConfig {
   const config = new k8s.KubeConfig();
-  if (target.kubeconfig) config.loadFromFile(target.kubeconfig);
-  // `true`: the first file that names a current-context wins, as in kubectl (client-node defaults to the last).
-  else config.loadFromDefault(undefined, true);
+  try {
+    if (target.kubeconfig) config.loadFromFile(target.kubeconfig);
+    // `true`: the first file that names a current-context wins, as in kubectl (client-node defaults to the last).
+    else config.loadFromDefault(undefined, true);
+  } catch (error) {
+    // js-yaml's message quotes the lines around a mistake: a kubeconfig's token among them.
+    if (!(error instanceof Error) || error.name !== 'YAMLException') throw error;
+    throw new Error(`${target.kubeconfig ? `kubeconfig ${target.kubeconfig}` : 'kubeconfig'}: ${describeYamlError(error)}`);
+  }
   if (target.context) {
     if (!config.getContextObject(target.context)) throw new Error(`context ${target.context} not found in kubeconfig`);
     config.setCurrentContext(target.context);

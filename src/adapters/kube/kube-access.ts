@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import type https from 'node:https';
-import { parse } from 'yaml';
+import { ReadBudget } from '../../io/read-budget.js';
+import { parseYamlFile } from '../../io/yaml-parse.js';
 import type { LiveTarget } from './detect.js';
 
 /** Where the API server is and how to authenticate: all kube-http needs. */
@@ -43,7 +44,9 @@ export function loadKubeAccess(target: LiveTarget, env: NodeJS.ProcessEnv = proc
 }
 
 function fromKubeconfig(file: string, context: string | undefined): KubeAccess | undefined {
-  const config = record(parse(readFileSync(file, 'utf8')));
+  const parsed = parseYamlFile(readFileSync(file, 'utf8'), file, new ReadBudget());
+  if ('error' in parsed) throw new Error(`kubeconfig ${parsed.error}`);
+  const config = record(parsed.value);
   const contextName = context ?? (typeof config['current-context'] === 'string' ? config['current-context'] : undefined);
   const named = (list: unknown, name: unknown, field: string): Record<string, unknown> | undefined => {
     const entry = (Array.isArray(list) ? list.map(record) : []).find((item) => item['name'] === name);

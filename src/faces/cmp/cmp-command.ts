@@ -9,12 +9,14 @@ import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { isError, type Problem } from '../../core/problems.js';
 import { Redactor } from '../../core/redaction.js';
 import { isRecord, readDocuments } from '../../io/documents.js';
-import { readAll, type Stdio } from '../../io/stdio.js';
+import { ReadBudget } from '../../io/read-budget.js';
+import type { Stdio } from '../../io/stdio.js';
 import { toYamlStream } from '../../io/yaml-output.js';
 import { isLocalConfig, itemsOf } from '../krm/items.js';
 import { processItems } from '../krm/process-items.js';
 import type { Settings } from '../krm/settings.js';
 import { argocdSettings } from './argocd-settings.js';
+import { repositoryRoot } from './repository-root.js';
 
 const HELP = `Argo CD config-management plugin (sidecar, see argocd-cmp/plugin.yaml).
 
@@ -46,7 +48,9 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
 
 async function discover(dir: string, stdio: Stdio): Promise<number> {
   // Unreadable or broken files are generate's business: discovery only answers "is this ours".
-  const read = await readDocuments([dir], () => readAll(stdio.stdin), stdio.cwd);
+  const root = await repositoryRoot(stdio.cwd, stdio.env);
+  if ('message' in root) return EXIT.ok;
+  const read = await readDocuments([dir], { cwd: stdio.cwd, budget: new ReadBudget(), stdin: stdio.stdin, root });
   const found = read.documents.find((document) => isImagePullSecretLike(document.value));
   if (found) stdio.stdout.write(`${found.origin.path}\n`);
   return EXIT.ok;
@@ -54,7 +58,15 @@ async function discover(dir: string, stdio: Stdio): Promise<number> {
 
 async function generate(dir: string, stdio: Stdio): Promise<number> {
   const settings = argocdSettings(stdio.env);
-  const read = await readDocuments([dir], () => readAll(stdio.stdin), stdio.cwd);
+  const root = await repositoryRoot(stdio.cwd, stdio.env);
+  if ('message' in root) {
+    stdio.stderr.write(`error: ${root.message}\n`);
+    return EXIT.failed;
+  }
+  // One budget for the app directory and `files`: the sidecar's memory limit is for the whole run.
+  const budget = new ReadBudget();
+  // DIR comes from plugin.yaml (the operator); what is under it comes from the repository, so links may not leave it.
+  const read = await readDocuments([dir], { cwd: stdio.cwd, budget, stdin: stdio.stdin, root });
   const redactor = new Redactor();
   const problems: Problem[] = [...settings.problems, ...read.problems];
   let output = '';
@@ -72,6 +84,9 @@ async function generate(dir: string, stdio: Stdio): Promise<number> {
       items,
       settings: settings.settings,
       cwd: stdio.cwd,
+      root,
+      filesField: settings.fields?.files,
+      budget,
       originOf: (_item, index) => documents[index]?.origin ?? { path: `<document ${index}>`, index: 0 },
       dependencies: { env: stdio.env, redactor, argoCd: true },
     });

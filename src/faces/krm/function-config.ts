@@ -3,13 +3,15 @@ import type { Problem, ResourceRef } from '../../core/problems.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { isRecord } from '../../io/documents.js';
 import { annotationsOf, metadataOf, stringsOf } from './items.js';
-import { isSettingName, parseSettings, unknownSetting, type RawSetting, type Settings } from './settings.js';
+import { isSettingName, parseSettings, unknownSetting, type RawSetting, type Settings, type SettingsResult } from './settings.js';
 
 export interface FunctionConfig {
   /** The ImagePullSecret given as functionConfig (kustomize generator, kpt --fn-config, legacy plugin config). */
   readonly imps?: Record<string, unknown>;
   readonly settings: Settings;
   readonly problems: Problem[];
+  /** Where each setting was written, for messages about its value. */
+  readonly fields?: SettingsResult['fields'];
 }
 
 const ANNOTATION_PREFIX = `${DOMAIN}/`;
@@ -37,7 +39,7 @@ export function readFunctionConfig(value: unknown): FunctionConfig {
       else if (!CONTRACT_KEYS.has(key)) problems.push(unknownSetting(name, field, resource));
     }
     const parsed = parseSettings(raw, resource);
-    return { imps: value, settings: parsed.settings, problems: [...problems, ...parsed.problems] };
+    return { imps: value, settings: parsed.settings, problems: [...problems, ...parsed.problems], fields: parsed.fields };
   }
   if (value['apiVersion'] === 'v1' && value['kind'] === 'ConfigMap') {
     const raw: RawSetting[] = [];
@@ -50,7 +52,7 @@ export function readFunctionConfig(value: unknown): FunctionConfig {
       else raw.push({ name: key, value: text, field });
     }
     const parsed = parseSettings(raw, resource);
-    return { settings: parsed.settings, problems: [...problems, ...parsed.problems] };
+    return { settings: parsed.settings, problems: [...problems, ...parsed.problems], fields: parsed.fields };
   }
   return {
     settings: {},

@@ -26,6 +26,8 @@ export interface RawSetting {
 export interface SettingsResult {
   readonly settings: Settings;
   readonly problems: Problem[];
+  /** Where each setting was written (`ARGOCD_ENV_FILES`, `data.files`), for messages about its value later. */
+  readonly fields?: Readonly<Partial<Record<Key, string>>>;
 }
 
 /**
@@ -39,7 +41,7 @@ export function parseSettings(raw: readonly RawSetting[], resource?: ResourceRef
     candidate[name] = typed(name, value);
     fields.set(name, field);
   }
-  if (validateFunctionConfig(candidate)) return { settings: candidate, problems: [] };
+  if (validateFunctionConfig(candidate)) return { settings: candidate, problems: [], fields: Object.fromEntries(fields) };
   const problems = describeAjvErrors(validateFunctionConfig.errors).map((error): Problem => {
     // `files[0]` -> `data.files[0]`: the top-level name is replaced by where the user wrote it.
     const [, top = '', rest = ''] = /^([A-Za-z]*)(.*)$/.exec(error.path) ?? [];

@@ -1,6 +1,7 @@
 import { renderDocuments } from '../../app/render-documents.js';
 import { readDocuments } from '../../io/documents.js';
-import { readAll, type Stdio } from '../../io/stdio.js';
+import { ReadBudget } from '../../io/read-budget.js';
+import type { Stdio } from '../../io/stdio.js';
 import { toJsonList, toYamlStream } from '../../io/yaml-output.js';
 import { reportProblems } from '../kit/report.js';
 import { EXIT, UsageError } from '../kit/exit.js';
@@ -53,7 +54,8 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   const output = oneOf('output', values.output, ['yaml', 'json'] as const) ?? 'yaml';
   const kubeconfig = readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd);
 
-  const read = await readDocuments(paths, () => readAll(stdio.stdin), stdio.cwd);
+  // -f is the CLI user's own choice: read wherever it points (no input root), but bounded like every face.
+  const read = await readDocuments(paths, { cwd: stdio.cwd, budget: new ReadBudget(), stdin: stdio.stdin });
   const rendered =
     read.problems.length > 0
       ? { secrets: [], problems: read.problems }
