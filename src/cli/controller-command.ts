@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Stdio } from '../io/stdio.js';
 import { EXIT } from './errors.js';
-import { parseFlags } from './parse-flags.js';
+import { existingFile, parseFlags } from './parse-flags.js';
 import { processFlags } from './process-flags.js';
 
 const HELP = `Run the in-cluster controller: keep the pull Secret of every ImagePullSecret present and valid in every
@@ -46,7 +46,8 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   }
   const { onShutdown, renewalFlags, setupProcess } = await import('../controller/process-setup.js');
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
-  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel: values['log-level'] ?? values['log.level'] });
+  const parts = await setupProcess(stdio, { kubeconfig: existingFile('kubeconfig', values.kubeconfig), context: values.context, logLevel: values['log-level'] ?? values['log.level'] });
+  if (!parts) return EXIT.failed;
   const [{ runController }, { systemTimers }, { cloudTokenProvider }] = await Promise.all([
     import('../controller/run-controller.js'),
     import('../controller/timers.js'),

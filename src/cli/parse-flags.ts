@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors.js';
 
@@ -16,4 +17,10 @@ export function oneOf<T extends string>(flag: string, value: string | undefined,
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}`);
   return value as T;
+}
+
+/** A file named by a flag must exist: a missing one is a usage error (exit 2), not a problem of the input. */
+export function existingFile(flag: string, path: string | undefined): string | undefined {
+  if (path !== undefined && !existsSync(path)) throw new UsageError(`--${flag} ${path}: no such file`);
+  return path;
 }

@@ -1,6 +1,6 @@
 import type { Stdio } from '../io/stdio.js';
 import { EXIT, UsageError } from './errors.js';
-import { parseFlags } from './parse-flags.js';
+import { existingFile, parseFlags } from './parse-flags.js';
 import { processFlags } from './process-flags.js';
 
 const HELP = `Merge source Secrets into one target Secret and keep it fresh: the IMPS token refresher, same flags and
@@ -48,7 +48,8 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
 
   const { onShutdown, renewalFlags, setupProcess } = await import('../controller/process-setup.js');
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
-  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel: values['log-level'] ?? values['log.level'] });
+  const parts = await setupProcess(stdio, { kubeconfig: existingFile('kubeconfig', values.kubeconfig), context: values.context, logLevel: values['log-level'] ?? values['log.level'] });
+  if (!parts) return EXIT.failed;
   const [{ systemTimers }, { cloudTokenProvider }, { startOpsServer }] = await Promise.all([
     import('../controller/timers.js'),
     import('../adapters/cloud-token-provider.js'),

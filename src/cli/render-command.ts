@@ -4,7 +4,7 @@ import { readDocuments } from '../io/documents.js';
 import { readAll, type Stdio } from '../io/stdio.js';
 import { toJsonList, toYamlStream } from '../io/yaml-output.js';
 import { EXIT, UsageError } from './errors.js';
-import { oneOf, parseFlags } from './parse-flags.js';
+import { existingFile, oneOf, parseFlags } from './parse-flags.js';
 
 const HELP = `Render the pull Secrets of every ImagePullSecret found in the input, as a YAML stream on stdout.
 
@@ -17,7 +17,7 @@ Flags:
                          input = the Namespace, Pod, workload and Secret manifests in the input.
                          auto (default) = live when a kubeconfig or in-cluster config exists, else input.
       --kubeconfig PATH  kubeconfig for live mode (default: KUBECONFIG, then ~/.kube/config).
-      --context NAME     kubeconfig context for live mode.
+      --context NAME     kubeconfig context for live mode (default: IMPS_KRM_CONTEXT, then current-context).
   -o, --output FORMAT    yaml (default) | json (a v1 List).
       --shells           Render refresher-managed shells: the Secrets without credentials, for the in-cluster
                          controller to fill. Reads no source Secret and mints no token.
@@ -51,6 +51,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   if (paths.length === 0) throw new UsageError('at least one -f FILE|DIR|- is required');
   const cluster = oneOf('cluster', values.cluster, ['auto', 'live', 'input'] as const);
   const output = oneOf('output', values.output, ['yaml', 'json'] as const) ?? 'yaml';
+  const kubeconfig = existingFile('kubeconfig', values.kubeconfig);
 
   const read = await readDocuments(paths, () => readAll(stdio.stdin), stdio.cwd);
   const rendered =
@@ -58,8 +59,8 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
       ? { secrets: [], problems: read.problems }
       : await renderDocuments(
           read.documents,
-          { cluster, kubeconfig: values.kubeconfig, context: values.context, output: values.shells ? 'shells' : 'secrets' },
-          { env: stdio.env },
+          { cluster, output: values.shells ? 'shells' : 'secrets' },
+          { env: stdio.env, target: { kubeconfig, context: values.context } },
         );
 
   for (const problem of rendered.problems) stdio.stderr.write(`${formatProblem(problem)}\n`);

@@ -3,7 +3,7 @@ import type { Problem, ResourceRef } from '../../core/problems.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { isRecord } from '../../io/documents.js';
 import { annotationsOf, metadataOf, stringsOf } from './items.js';
-import { isSettingName, parseSettings, unknownSetting, type RawSetting, type Settings } from './settings.js';
+import { isSettingName, operatorSetting, parseSettings, unknownSetting, type RawSetting, type Settings } from './settings.js';
 
 export interface FunctionConfig {
   /** The ImagePullSecret given as functionConfig (kustomize generator, kpt --fn-config, legacy plugin config). */
@@ -31,8 +31,10 @@ export function readFunctionConfig(value: unknown): FunctionConfig {
       if (!key.startsWith(ANNOTATION_PREFIX)) continue;
       const name = key.slice(ANNOTATION_PREFIX.length);
       const field = `metadata.annotations.${key}`;
+      const refused = operatorSetting(name, field, resource);
       // Other imps-krm.io annotations may mean something to the controller: a warning, not a failure.
-      if (isSettingName(name)) raw.push({ name, value: text, field });
+      if (refused) problems.push(refused);
+      else if (isSettingName(name)) raw.push({ name, value: text, field });
       else problems.push(unknownSetting(name, field, resource, 'warning'));
     }
     const parsed = parseSettings(raw, resource);
@@ -44,7 +46,9 @@ export function readFunctionConfig(value: unknown): FunctionConfig {
     const data = isRecord(value['data']) ? value['data'] : {};
     for (const [key, text] of Object.entries(data)) {
       const field = `data.${key}`;
-      if (!isSettingName(key)) problems.push(unknownSetting(key, field, resource));
+      const refused = operatorSetting(key, field, resource);
+      if (refused) problems.push(refused);
+      else if (!isSettingName(key)) problems.push(unknownSetting(key, field, resource));
       else if (typeof text !== 'string') problems.push({ severity: 'error', resource, field, message: 'must be a string' });
       else raw.push({ name: key, value: text, field });
     }
