@@ -81,40 +81,63 @@ function runPlugin(settings: ExecSettings, info: string, options: ExecOptions): 
   const timeoutMs = options.timeoutMs ?? EXEC_TIMEOUT_MS;
   const name = JSON.stringify(settings.command);
   return new Promise((resolve, reject) => {
+    // Its own process group, so a timeout also stops what the plugin started (a `sleep`, a browser helper...).
     const child = spawn(settings.command, [...settings.args], {
       env: { ...options.env, ...settings.env, KUBERNETES_EXEC_INFO: info },
       stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: timeoutMs,
-      killSignal: 'SIGKILL',
+      detached: true,
     });
     const out: Buffer[] = [];
     let outBytes = 0;
     const err: Buffer[] = [];
     let errBytes = 0;
+    let settled = false;
+    const stop = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      child.stdout.destroy();
+      child.stderr.destroy();
+    };
+    const failed = (problem: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      const stderr = foldStderr(Buffer.concat(err).toString('utf8'));
+      reject(new KubeconfigError(`${settings.where}: plugin ${name} ${problem}${stderr ? `; its stderr: ${stderr}` : ''}`));
+    };
+    const timer = setTimeout(() => {
+      stop();
+      failed(`did not finish within ${timeoutMs / 1000} s`);
+    }, timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => {
       outBytes += chunk.length;
       if (outBytes <= MAX_STDOUT) out.push(chunk);
-      else child.kill('SIGKILL');
+      else {
+        stop();
+        failed(`printed more than ${MAX_STDOUT / 1024} KiB`);
+      }
     });
     child.stderr.on('data', (chunk: Buffer) => {
       if (errBytes < 64 * 1024) err.push(chunk);
       errBytes += chunk.length;
     });
-    const failed = (problem: string): void => {
-      const stderr = foldStderr(Buffer.concat(err).toString('utf8'));
-      reject(new KubeconfigError(`${settings.where}: plugin ${name} ${problem}${stderr ? `; its stderr: ${stderr}` : ''}`));
-    };
     child.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') {
-        const hint = settings.installHint ? `; ${foldStderr(settings.installHint)}` : '';
-        reject(new KubeconfigError(`${settings.where}.command: plugin ${name} not found${settings.command.includes('/') ? '' : ' in PATH'}${hint}`));
-      } else failed(`could not start: ${error.code ?? error.message}`);
+      if (error.code !== 'ENOENT') return failed(`could not start: ${error.code ?? error.message}`);
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      const hint = settings.installHint ? `; ${foldStderr(settings.installHint)}` : '';
+      reject(new KubeconfigError(`${settings.where}.command: plugin ${name} not found${settings.command.includes('/') ? '' : ' in PATH'}${hint}`));
     });
     child.on('close', (code, signal) => {
-      if (outBytes > MAX_STDOUT) failed(`printed more than ${MAX_STDOUT / 1024} KiB`);
-      else if (signal === 'SIGKILL' && code === null) failed(`did not finish within ${timeoutMs / 1000} s`);
-      else if (code !== 0) failed(code === null ? `was stopped by ${signal ?? 'a signal'}` : `failed with exit code ${code}`);
-      else resolve(Buffer.concat(out).toString('utf8'));
+      if (code !== 0) return failed(code === null ? `was stopped by ${signal ?? 'a signal'}` : `failed with exit code ${code}`);
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(Buffer.concat(out).toString('utf8'));
     });
   });
 }

@@ -89,7 +89,7 @@ function readCluster(fields: Fields): ClusterSettings {
   if (serverText === undefined) fields.fail('server', 'missing');
   const server = fields.url('server', serverText);
   const proxyText = fields.string('proxy-url');
-  const proxyUrl = proxyText === undefined ? undefined : fields.url('proxy-url', proxyText);
+  const proxyUrl = proxyText === undefined ? undefined : fields.url('proxy-url', proxyText, 'an http or https proxy URL (socks5 proxies are not supported)');
   if (proxyUrl && server.protocol !== 'https:') fields.fail('proxy-url', 'only an https server can be reached through a proxy');
   const extensions = fields.body['extensions'];
   const execExtension = Array.isArray(extensions)
@@ -224,14 +224,14 @@ class Fields {
     return value;
   }
 
-  url(field: string, text: string): URL {
+  url(field: string, text: string, what = 'an http or https URL'): URL {
     let url: URL | undefined;
     try {
       url = new URL(text);
     } catch {
       url = undefined;
     }
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) this.fail(field, 'must be an http or https URL');
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) this.fail(field, `must be ${what}`);
     return url;
   }
 

@@ -7,7 +7,7 @@ const CONNECT_TIMEOUT_MS = 30_000;
 
 /**
  * An https agent that reaches the server through an HTTP(S) proxy with CONNECT, for a kubeconfig cluster's
- * `proxy-url` (client-go accepts http, https and socks5 proxies; socks5 is refused here with a clear message).
+ * `proxy-url` (client-go also accepts socks5 proxies; the kubeconfig loader refuses those with a clear message).
  * TLS to the API server runs inside the tunnel, so the proxy sees neither credentials nor data.
  */
 export class TunnelAgent extends https.Agent {
@@ -15,9 +15,6 @@ export class TunnelAgent extends https.Agent {
     private readonly proxy: URL,
     options: https.AgentOptions,
   ) {
-    if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
-      throw new Error(`proxy-url: ${proxy.protocol.replace(/:$/, '')} proxies are not supported; use an http or https proxy`);
-    }
     super(options);
   }
 
