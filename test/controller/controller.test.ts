@@ -150,6 +150,11 @@ describe('controller and time', () => {
       return list.length > 0 && list;
     });
     expect(events[0]).toMatchObject({ type: 'Warning', reason: 'SourceCredentialsError', involvedObject: { kind: 'ImagePullSecret', name: 'pull' } });
+    // While renewals fail the renewal time stays in the past (ImpsKrmTokenRenewalOverdue), the expiry the old token's.
+    await rig.controller.idle();
+    const gauges = await rig.metrics.registry.metrics();
+    expect(gauges).toContain(`imps_krm_token_renewal_timestamp_seconds{source="creds.ecr"} ${Date.parse('2026-11-22T06:00:00Z') / 1000}`);
+    expect(gauges).toContain(`imps_krm_token_expiry_timestamp_seconds{source="creds.ecr"} ${Date.parse('2026-11-22T12:00:00Z') / 1000}`);
     aws.reset();
     aws.setNow(() => timers.now());
     await waitFor(() => statusOf(kube, 'pull')?.['status'] === 'Ready', 5000);
@@ -253,6 +258,15 @@ describe('controller and what it does not own', () => {
     const metrics = await rig.metrics.registry.getSingleMetricAsString('imps_krm_token_expiry_timestamp_seconds');
     expect(metrics).toContain(`imps_krm_token_expiry_timestamp_seconds{source="creds.ecr"} ${Date.parse('2026-11-22T12:00:00Z') / 1000}`);
     expect(metrics).not.toContain('creds.hub');
+    // Renewal at half the 12 h lifetime; a static login has neither series.
+    const renewal = await rig.metrics.registry.getSingleMetricAsString('imps_krm_token_renewal_timestamp_seconds');
+    expect(renewal).toContain(`imps_krm_token_renewal_timestamp_seconds{source="creds.ecr"} ${Date.parse('2026-11-22T06:00:00Z') / 1000}`);
+    expect(renewal).not.toContain('creds.hub');
+    // The foreign Secret is refused on every attempt (the first one and its retries), under a bounded reason.
+    const refused = await rig.metrics.registry.getSingleMetricAsString('imps_krm_secrets_refused_total');
+    expect(refused).toMatch(/^imps_krm_secrets_refused_total\{reason="not-managed"\} [1-9]\d*$/m);
+    expect(refused).toContain('imps_krm_secrets_refused_total{reason="other-imagepullsecret"} 0');
+    expect(refused).toContain('imps_krm_secrets_refused_total{reason="gitops-rendered"} 0');
   });
 });
 

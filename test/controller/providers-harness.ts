@@ -12,10 +12,10 @@ import { vi } from 'vitest';
 import { loadKubeAccess } from '../../src/adapters/kube/kube-access.js';
 import { kubeHttp } from '../../src/adapters/kube/kube-http.js';
 import { cloudTokenProvider } from '../../src/adapters/cloud-token-provider.js';
-import { Controller } from '../../src/controller/controller.js';
-import { jsonLogger } from '../../src/controller/logger.js';
-import { createMetrics, type ControllerMetrics } from '../../src/controller/metrics.js';
-import { Refresher, type SecretRef } from '../../src/controller/refresher.js';
+import { Controller } from '../../src/controller/imps/controller.js';
+import { jsonLogger } from '../../src/controller/runtime/logger.js';
+import { createMetrics, type ControllerMetrics } from '../../src/controller/runtime/metrics.js';
+import { Refresher, type SecretRef } from '../../src/controller/refresher/refresher.js';
 import { Redactor } from '../../src/core/redaction.js';
 import { startFakeAws, type FakeAws } from '../fakes/aws-server.js';
 import { startFakeAzure, type FakeAzure } from '../fakes/azure-server.js';
@@ -24,7 +24,7 @@ import { startFakeKubeApi, type FakeKubeApi, type KubeObject } from '../fakes/ku
 import { withEnv } from '../golden/harness.js';
 import { cloudTls } from '../providers/cloud-tls.js';
 import { GOOGLE_ISOLATION } from '../providers/google-env.js';
-import type { ProcessDeps } from '../../src/controller/process-deps.js';
+import type { ProcessDeps } from '../../src/controller/process/process-deps.js';
 import { FakeTimers } from './fake-timers.js';
 import { b64 } from './harness.js';
 
