@@ -8,7 +8,6 @@ import { build } from 'esbuild';
 
 /** Modules that pull in a heavy dependency: each becomes its own lazily imported bundle in dist/chunks/. */
 const lazy = {
-  'live-cluster': 'src/adapters/kube/live-cluster.ts',
   'ecr-token-provider': 'src/adapters/aws/ecr-token-provider.ts',
   'ecr-public-token-provider': 'src/adapters/aws/ecr-public-token-provider.ts',
   'acr-token-provider': 'src/adapters/azure/acr-token-provider.ts',

@@ -109,7 +109,7 @@ export function chooseCluster(mode: ClusterMode, target: LiveTarget, env: NodeJS
   return liveClusterConfigured(target, env) ? 'live' : 'input';
 }
 
-/** Input renders never load the Kubernetes client. */
+/** The Kubernetes client is small and bundled with the CLI; it imports the network modules only when it connects. */
 async function openLiveCluster(target: LiveTarget, env: NodeJS.ProcessEnv): Promise<ClusterReader> {
   const { liveCluster } = await import('../adapters/kube/live-cluster.js');
   return liveCluster(target, env);

@@ -4,7 +4,6 @@
 // cached until its expirationTimestamp (for ever without one) and re-run after a 401. Unlike kubectl we never hand
 // the plugin a terminal (the faces run under kustomize, Argo CD or a controller), bound its run time, and fold its
 // stderr into the one error line instead of passing it through.
-import { spawn } from 'node:child_process';
 import type { ClusterSettings, ExecSettings } from './kubeconfig.js';
 import { KubeconfigError } from './kubeconfig-files.js';
 
@@ -55,7 +54,8 @@ export class ExecCredentialSource {
     if (settings.interactiveMode === 'Always') {
       throw new KubeconfigError(`${settings.where}.interactiveMode: Always needs a terminal, and imps-krm runs credential plugins without one; use IfAvailable or Never`);
     }
-    const output = await runPlugin(settings, execInfo(settings, this.cluster), this.options);
+    const { spawn } = await import('node:child_process'); // loaded only when a plugin runs
+    const output = await runPlugin(spawn, settings, execInfo(settings, this.cluster), this.options);
     const parsed = parseCredential(settings, output);
     this.#cached = parsed;
     return parsed.credential;
@@ -77,7 +77,7 @@ function execInfo(settings: ExecSettings, cluster: ClusterSettings): string {
   return JSON.stringify({ apiVersion: settings.apiVersion, kind: 'ExecCredential', spec });
 }
 
-function runPlugin(settings: ExecSettings, info: string, options: ExecOptions): Promise<string> {
+function runPlugin(spawn: typeof import('node:child_process').spawn, settings: ExecSettings, info: string, options: ExecOptions): Promise<string> {
   const timeoutMs = options.timeoutMs ?? EXEC_TIMEOUT_MS;
   const name = JSON.stringify(settings.command);
   return new Promise((resolve, reject) => {

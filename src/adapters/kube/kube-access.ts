@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import type { LiveTarget } from './detect.js';
 import { ExecCredentialSource, type ExecCredential } from './exec-credential.js';
 import { loadKubeconfig, type ClusterSettings, type UserSettings } from './kubeconfig.js';
 import { fail, KubeconfigError, kubeconfigFiles } from './kubeconfig-files.js';
-import { TunnelAgent } from './proxy-tunnel.js';
+import { tunnelAgent } from './proxy-tunnel.js';
 
 /** How to reach the API server for the next request: the agent holds TLS and proxy settings, headers the credentials. */
 export interface Connection {
@@ -63,11 +63,11 @@ function kubeconfigAccess(file: string, cluster: ClusterSettings, user: UserSett
       const headers = { ...staticHeaders };
       const bearer = tokenFile?.() ?? user.token;
       if (bearer !== undefined) headers['Authorization'] = `Bearer ${bearer}`;
-      if (!exec) return { agent: agents.get(undefined), headers, unauthorized: () => false };
+      if (!exec) return { agent: await agents.get(undefined), headers, unauthorized: () => false };
       const credential = await exec.get();
       if (credential.token !== undefined) headers['Authorization'] = `Bearer ${credential.token}`;
       return {
-        agent: agents.get(credential),
+        agent: await agents.get(credential),
         headers,
         unauthorized: () => {
           exec.invalidate(credential);
@@ -78,7 +78,11 @@ function kubeconfigAccess(file: string, cluster: ClusterSettings, user: UserSett
   };
 }
 
-/** One keep-alive agent per client certificate: an exec plugin may rotate it, and the old connections must go. */
+/**
+ * One keep-alive agent per client certificate: an exec plugin may rotate it, and the old connections must go.
+ * node:http(s) are imported on first use: this client is in the CLI's main bundle (so a live render loads no second
+ * copy of the YAML parser), and input renders must not pay for the network modules at start-up.
+ */
 class AgentCache {
   #agent: http.Agent | undefined;
   #for: ExecCredential | undefined;
@@ -88,18 +92,23 @@ class AgentCache {
     private readonly user: UserSettings,
   ) {}
 
-  get(credential: ExecCredential | undefined): http.Agent {
+  async get(credential: ExecCredential | undefined): Promise<http.Agent> {
     const certFrom = credential?.cert ? credential : undefined;
     if (this.#agent && this.#for?.cert === certFrom?.cert) return this.#agent;
+    const agent = await this.#create(certFrom?.cert ?? this.user.cert, certFrom?.key ?? this.user.key);
+    if (this.#agent && this.#for?.cert === certFrom?.cert) {
+      agent.destroy(); // a concurrent caller made one meanwhile
+      return this.#agent;
+    }
     this.#agent?.destroy();
     this.#for = certFrom;
-    this.#agent = this.#create(certFrom?.cert ?? this.user.cert, certFrom?.key ?? this.user.key);
-    return this.#agent;
+    this.#agent = agent;
+    return agent;
   }
 
-  #create(cert: Buffer | undefined, key: Buffer | undefined): http.Agent {
+  async #create(cert: Buffer | undefined, key: Buffer | undefined): Promise<http.Agent> {
     const { cluster } = this;
-    if (cluster.server.protocol === 'http:') return new http.Agent({ keepAlive: true });
+    if (cluster.server.protocol === 'http:') return new (await import('node:http')).default.Agent({ keepAlive: true });
     const tls: https.AgentOptions = {
       keepAlive: true,
       ...(cluster.ca ? { ca: cluster.ca } : {}),
@@ -107,7 +116,7 @@ class AgentCache {
       ...(cluster.insecure ? { rejectUnauthorized: false } : {}),
       ...(cluster.tlsServerName ? { servername: cluster.tlsServerName } : {}),
     };
-    return cluster.proxyUrl ? new TunnelAgent(cluster.proxyUrl, tls) : new https.Agent(tls);
+    return cluster.proxyUrl ? tunnelAgent(cluster.proxyUrl, tls) : new (await import('node:https')).default.Agent(tls);
   }
 }
 
@@ -119,10 +128,13 @@ function inClusterAccess(env: NodeJS.ProcessEnv, options: AccessOptions): KubeAc
   if (!host || !port || !existsSync(`${dir}/token`)) return undefined;
   const ca = existsSync(`${dir}/ca.crt`) ? readFileSync(`${dir}/ca.crt`) : undefined;
   const token = rereading(`${dir}/token`, options.now ?? Date.now);
-  const agent = new https.Agent({ keepAlive: true, ...(ca ? { ca } : {}) });
+  let agent: Promise<https.Agent> | undefined;
   return {
     server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    connection: async () => ({ agent, headers: { Authorization: `Bearer ${token()}` }, unauthorized: () => false }),
+    connection: async () => {
+      agent ??= import('node:https').then(({ default: https }) => new https.Agent({ keepAlive: true, ...(ca ? { ca } : {}) }));
+      return { agent: await agent, headers: { Authorization: `Bearer ${token()}` }, unauthorized: () => false };
+    },
   };
 }
 

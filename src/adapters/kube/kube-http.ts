@@ -1,5 +1,4 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import type { Connection, KubeAccess } from './kube-access.js';
 import { KubeconfigError } from './kubeconfig-files.js';
 
@@ -58,7 +57,6 @@ const WATCH_IDLE_MS = 11 * 60_000;
 export function kubeHttp(access: KubeAccess, observe: ApiObserver = () => undefined): KubeHttp {
   const server = access.server;
   const base = new URL(server);
-  const transport = base.protocol === 'https:' ? https : http;
 
   async function open(method: string, path: string, options: RequestOptions): Promise<{ req: http.ClientRequest; connection: Connection }> {
     const url = new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base);
@@ -66,6 +64,7 @@ export function kubeHttp(access: KubeAccess, observe: ApiObserver = () => undefi
     const connection = await access.connection();
     const headers: http.OutgoingHttpHeaders = { ...connection.headers, Accept: options.accept ?? 'application/json' };
     if (options.body !== undefined) headers['Content-Type'] = options.contentType ?? 'application/json';
+    const transport = base.protocol === 'https:' ? (await import('node:https')).default : (await import('node:http')).default;
     return { req: transport.request(url, { method, headers, agent: connection.agent }), connection };
   }
 
