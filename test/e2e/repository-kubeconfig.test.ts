@@ -52,28 +52,28 @@ describe('a kubeconfig named by the repository never runs', () => {
   it('fn: functionConfig annotation imps-krm.io/kubeconfig (and imps-krm.io/context)', async () => {
     const list = { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [], functionConfig: imps({ 'imps-krm.io/kubeconfig': kubeconfig, 'imps-krm.io/context': 'x' }) };
     const result = await run('imps-krm', ['fn'], { cwd: app, env: box.env, stdin: stringify(list) });
+    expect(existsSync(marker)).toBe(false); // first: the plugin never ran
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       `error: ImagePullSecret/pull: metadata.annotations.imps-krm.io/kubeconfig: ${KUBECONFIG_REFUSED}\nerror: ImagePullSecret/pull: metadata.annotations.imps-krm.io/context: ${CONTEXT_REFUSED}\n`,
     );
-    expect(existsSync(marker)).toBe(false);
   });
 
   it('fn: ConfigMap functionConfig data.kubeconfig', async () => {
     const list = { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [imps()], functionConfig: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { kubeconfig } } };
     const result = await run('imps-krm', ['fn'], { cwd: app, env: box.env, stdin: stringify(list) });
+    expect(existsSync(marker)).toBe(false); // first: the plugin never ran
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`error: ConfigMap/settings: data.kubeconfig: ${KUBECONFIG_REFUSED}\n`);
-    expect(existsSync(marker)).toBe(false);
   });
 
   it('the legacy kustomize plugin: annotation on the generator config', async () => {
     const config = join(box.dir, 'generator.yaml'); // kustomize passes a temp copy, outside the app
     writeFileSync(config, stringify(imps({ 'imps-krm.io/kubeconfig': 'kubeconfig.yaml' })));
     const result = await run('imps-krm', ['kustomize-plugin', config], { cwd: app, env: { ...box.env, KUSTOMIZE_PLUGIN_CONFIG_ROOT: app } });
+    expect(existsSync(marker)).toBe(false); // first: the plugin never ran
     expect(result).toMatchObject({ code: 1, stdout: '' });
     expect(result.stderr).toBe(`error: ImagePullSecret/pull: metadata.annotations.imps-krm.io/kubeconfig: ${KUBECONFIG_REFUSED}\n`);
-    expect(existsSync(marker)).toBe(false);
   });
 
   // The Application's settings, given the attacker's kubeconfig path (known once the sandbox exists).
@@ -86,9 +86,9 @@ describe('a kubeconfig named by the repository never runs', () => {
   for (const [name, settings, expected] of cmpCases) {
     it(`cmp generate: ${name}`, async () => {
       const result = await run('imps-krm', ['cmp', 'generate'], { cwd: app, env: { ...box.env, ...settings(kubeconfig), ARGOCD_APP_SOURCE_PATH: app } });
+      expect(existsSync(marker)).toBe(false); // first: the plugin never ran
       expect(result).toMatchObject({ code: 1, stdout: '' });
       expect(result.stderr).toBe(`${expected}\n`);
-      expect(existsSync(marker)).toBe(false);
     });
   }
 
