@@ -203,6 +203,32 @@ describe('the pagination loop', () => {
     expect(await failure(listPages(http, '/api/v1/namespaces', { limit: 10 }, () => undefined))).toMatchObject({ status: 410 });
   });
 
+  it('refuses a 200 that is not JSON or not a list, rather than reading it as an empty list', async () => {
+    const answers = ['<html>proxy login</html>', '[]', '{"kind":"Status","items":"none"}'];
+    let call = 0;
+    const odd = http.createServer((_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(answers[call++ % answers.length]);
+    });
+    const port = await listen(odd);
+    try {
+      const kubeconfig = writeKubeconfig(tempDir(), { cluster: { server: `http://127.0.0.1:${port}` }, user: { token: 't' } });
+      const client = kubeHttp(loadKubeAccess({ kubeconfig }, env));
+      expect(await failure(listPages(client, '/api/v1/namespaces', { limit: 10 }, () => undefined))).toMatchObject({
+        status: 0,
+        message: 'GET /api/v1/namespaces: HTTP 200 with an answer that is not JSON',
+      });
+      for (let i = 0; i < 2; i++) {
+        expect(await failure(listPages(client, '/api/v1/namespaces', { limit: 10 }, () => undefined))).toMatchObject({
+          status: 0,
+          message: 'GET /api/v1/namespaces: the answer is not a list (no items)',
+        });
+      }
+    } finally {
+      await new Promise<void>((resolve) => odd.close(() => resolve()));
+    }
+  });
+
   it('stops with an error when the server repeats a continue token', async () => {
     let calls = 0;
     const looping = http.createServer((_req: IncomingMessage, res: ServerResponse) => {

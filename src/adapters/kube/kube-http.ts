@@ -101,6 +101,8 @@ export function kubeHttp(access: KubeAccess, observe: ApiObserver = () => undefi
         }
         const body = parseJson(result.text);
         if (result.status >= 400) throw apiError(action, result.status, body, result.retryAfter);
+        // A proxy's HTML page with 200 must not read as an empty answer (an empty list would render nothing).
+        if (typeof body === 'string') throw new KubeApiError(action, `HTTP ${result.status} with an answer that is not JSON`, 0, undefined, undefined);
         return body;
       } catch (error) {
         if (error instanceof KubeApiError || error instanceof KubeconfigError) throw error;

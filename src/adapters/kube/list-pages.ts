@@ -41,13 +41,14 @@ async function listOnce(http: KubeHttp, path: string, options: ListOptions, visi
   let token: string | undefined;
   let resourceVersion = '';
   do {
-    const page = record(
-      await http.request('GET', path, {
-        query: { limit: String(options.limit), continue: token, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector },
-        accept: options.accept,
-      }),
-    );
-    visit(Array.isArray(page['items']) ? page['items'] : []);
+    const answer = await http.request('GET', path, {
+      query: { limit: String(options.limit), continue: token, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector },
+      accept: options.accept,
+    });
+    const page = record(answer);
+    const items = page['items'] ?? [];
+    if (answer !== page || !Array.isArray(items)) throw new KubeApiError(`GET ${path}`, 'the answer is not a list (no items)', 0, undefined, undefined);
+    visit(items);
     const metadata = record(page['metadata']);
     if (typeof metadata['resourceVersion'] === 'string') resourceVersion = metadata['resourceVersion'];
     const next = typeof metadata['continue'] === 'string' && metadata['continue'] !== '' ? metadata['continue'] : undefined;
