@@ -1,7 +1,7 @@
 import type { AwsEcrLoginConfig } from '../generated/aws-ecr-login-config.js';
 import type { DockerAuthEntry, DockerAuths } from '../generated/docker-config.js';
 import { validateAwsEcrLoginConfig, validateDockerCfg, validateDockerConfigJson } from '../generated/validators.js';
-import { describeAjvErrors } from '../validation/ajv-errors.js';
+import { ACCOUNT_ID_TYPE_HINT, describeAjvErrors } from '../validation/ajv-errors.js';
 import { parseAcrLogin, parseBasicAuth, parseEcrPublicLogin, parseGarLogin } from './cloud-sources.js';
 import { basicAuth, type RegistryCredential } from './docker-config.js';
 import type { SourcePlan } from './source-plan.js';
@@ -88,7 +88,8 @@ function decodeKeys(secret: SourceSecret): { values: Record<string, string>; err
   }
   for (const [key, value] of Object.entries(secret.stringData ?? {})) {
     if (typeof value !== 'string') {
-      errors.push(`stringData[${JSON.stringify(key)}]: must be a string (quote numbers such as accountID)`);
+      const hint = key === 'accountID' ? ACCOUNT_ID_TYPE_HINT : 'must be a string (quote numbers such as accountID)';
+      errors.push(`stringData[${JSON.stringify(key)}]: ${hint}`);
       continue;
     }
     values[key] = value;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Stdio } from '../../io/stdio.js';
 import { EXIT } from '../kit/exit.js';
 import { existingFile, parseFlags } from '../kit/flags.js';
-import { logLevelFlag, processFlags, renewalFlags } from '../kit/process-flags.js';
+import { logLevelFlag, metricsAndHealthFlags, processFlags, renewalFlags } from '../kit/process-flags.js';
 
 const HELP = `Run the in-cluster controller: keep the pull Secret of every ImagePullSecret present and valid in every
 selected namespace, fill shell Secrets, remove the Secrets it created when they are no longer selected, and
@@ -13,7 +13,9 @@ Usage: imps-krm controller [flags]
 Flags:
       --kubeconfig PATH              kubeconfig (default: KUBECONFIG, ~/.kube/config, then in-cluster).
       --context NAME                 kubeconfig context (default: IMPS_KRM_CONTEXT, then current-context).
-      --metrics-addr ADDR            /metrics, /healthz and /readyz ([host]:port, default :8080; "" disables).
+      --metrics-addr ADDR            Prometheus /metrics ([host]:port, default 127.0.0.1:8080: loopback only, as
+                                     its labels name source Secrets; :8080 to let Prometheus scrape it; "" disables).
+      --health-addr ADDR             /healthz, /livez and /readyz for the kubelet (default :8081; "" disables).
       --leader-elect                 Elect a leader with a coordination.k8s.io Lease (alias --enable-leader-election).
       --leader-election-namespace NS Namespace of the Lease (default: the Pod's namespace, else default).
       --config-namespace NS          IMPS name for --leader-election-namespace.
@@ -47,6 +49,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
   const logLevel = logLevelFlag(values['log-level'] ?? values['log.level'], stdio.env);
   const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
+  const ops = metricsAndHealthFlags(values['metrics-addr'], values['health-addr']);
   const parts = await setupProcess(stdio, { kubeconfig: existingFile('kubeconfig', values.kubeconfig), context: values.context, logLevel });
   if (!parts) return EXIT.failed;
   const [{ runController }, { systemTimers }, { cloudTokenProvider }] = await Promise.all([
@@ -61,7 +64,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     timers: systemTimers,
     renewal,
     eventNamespace: values['event-namespace'] ?? 'default',
-    opsAddress: values['metrics-addr'] === '' ? undefined : (values['metrics-addr'] ?? ':8080'),
+    opsAddresses: ops,
     leaseNamespace: elect ? (values['leader-election-namespace'] ?? values['config-namespace'] ?? podNamespace(stdio.env)) : undefined,
     leaseName: values['leader-election-id'] ?? 'imps-krm-controller',
   });
