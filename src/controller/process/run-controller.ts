@@ -22,6 +22,8 @@ export interface RunOptions {
   readonly renewal?: RenewalPolicy;
   readonly backoff?: BackoffPolicy;
   readonly eventNamespace?: string;
+  /** `--require-source-consent`: absent consent annotations on a source Secret deny. */
+  readonly requireSourceConsent?: boolean;
   /** Where /metrics and the probes listen (see opsAddresses); undefined: neither. */
   readonly opsAddresses?: OpsAddresses | undefined;
   /** Lease namespace; undefined: no leader election (a single replica). */
@@ -89,6 +91,7 @@ export async function runController(options: RunOptions): Promise<RunningControl
       ...(options.renewal ? { renewal: options.renewal } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
       ...(options.eventNamespace ? { eventNamespace: options.eventNamespace } : {}),
+      ...(options.requireSourceConsent ? { requireSourceConsent: true } : {}),
     });
     await controller.start();
   })().catch((error: unknown) => {

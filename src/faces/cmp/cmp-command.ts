@@ -80,7 +80,7 @@ async function generate(dir: string, stdio: Stdio, target: LiveTarget): Promise<
       settings: settings.settings,
       cwd: stdio.cwd,
       originOf: (_item, index) => documents[index]?.origin ?? { path: `<document ${index}>`, index: 0 },
-      dependencies: { env: stdio.env, redactor, target },
+      dependencies: { env: stdio.env, redactor, argoCd: true, target },
     });
     problems.push(...processed.problems);
     const objects = itemsOf(items)

@@ -21,6 +21,9 @@ Flags:
       --config-namespace NS          IMPS name for --leader-election-namespace.
       --leader-election-id NAME      Lease name (default imps-krm-controller).
       --event-namespace NS           Where Events about ImagePullSecrets go (default: default).
+      --require-source-consent       A source Secret must name the ImagePullSecrets and namespaces that may use
+                                     it (imps-krm.io/allowed-image-pull-secrets, imps-krm.io/allowed-namespaces);
+                                     without the annotations it is not used. Default: absent annotations allow.
       --renew-fraction F             Renew a token after this fraction of its lifetime (default 0.5)...
       --renew-margin DURATION        ...or this long before it expires, whichever is earlier (default 30m).
       --log.level, --periodic-reconcile-interval   IMPS flags: the first is --log-level, the second is ignored.
@@ -40,6 +43,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     'config-namespace': { type: 'string' },
     'leader-election-id': { type: 'string' },
     'event-namespace': { type: 'string' },
+    'require-source-consent': { type: 'boolean' },
     ...processFlags,
   });
   if (values.help) {
@@ -64,6 +68,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     timers: systemTimers,
     renewal,
     eventNamespace: values['event-namespace'] ?? 'default',
+    requireSourceConsent: values['require-source-consent'] === true,
     opsAddresses: ops,
     leaseNamespace: elect ? (values['leader-election-namespace'] ?? values['config-namespace'] ?? podNamespace(stdio.env)) : undefined,
     leaseName: values['leader-election-id'] ?? 'imps-krm-controller',
