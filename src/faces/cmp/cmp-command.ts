@@ -5,7 +5,7 @@ import { Document, type YAMLSeq } from 'yaml';
 import type { LiveTarget } from '../../adapters/kube/detect.js';
 import { reportProblems } from '../kit/report.js';
 import { EXIT, UsageError } from '../kit/exit.js';
-import { existingFile, parseFlags } from '../kit/flags.js';
+import { parseFlags, readableFileFlag } from '../kit/flags.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { isError, type Problem } from '../../core/problems.js';
 import { Redactor } from '../../core/redaction.js';
@@ -41,14 +41,15 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     true,
   );
   const [action, dir = '.', ...rest] = positionals;
-  if (values.help || action === undefined) {
-    (values.help ? stdio.stdout : stdio.stderr).write(HELP);
-    return values.help ? EXIT.ok : EXIT.usage;
+  if (values.help) {
+    stdio.stdout.write(HELP);
+    return EXIT.ok;
   }
+  if (action === undefined) throw new UsageError('an action is required: generate or discover');
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
   if (action === 'discover') return discover(dir, stdio);
   if (action !== 'generate') throw new UsageError(`unknown action ${JSON.stringify(action)} (generate or discover)`);
-  return generate(dir, stdio, { kubeconfig: existingFile('kubeconfig', values.kubeconfig), context: values.context });
+  return generate(dir, stdio, { kubeconfig: readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd), context: values.context });
 }
 
 async function discover(dir: string, stdio: Stdio): Promise<number> {
