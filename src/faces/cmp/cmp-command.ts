@@ -2,9 +2,10 @@
 // ResourceList: the rendered Secrets plus every other manifest of the app directory. It fails closed: on any error
 // stdout stays empty and the exit code is 1, because an empty render with auto-prune deletes the app's resources.
 import { Document, type YAMLSeq } from 'yaml';
+import type { LiveTarget } from '../../adapters/kube/detect.js';
 import { reportProblems } from '../kit/report.js';
 import { EXIT, UsageError } from '../kit/exit.js';
-import { parseFlags } from '../kit/flags.js';
+import { parseFlags, readableFileFlag } from '../kit/flags.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { isError, type Problem } from '../../core/problems.js';
 import { Redactor } from '../../core/redaction.js';
@@ -20,12 +21,15 @@ import { repositoryRoot } from './repository-root.js';
 
 const HELP = `Argo CD config-management plugin (sidecar, see argocd-cmp/plugin.yaml).
 
-Usage: imps-krm cmp generate [DIR]   print the app directory's manifests and the rendered Secrets (DIR default .)
+Usage: imps-krm cmp generate [--kubeconfig PATH] [--context NAME] [DIR]
+                                     print the app directory's manifests and the rendered Secrets (DIR default .)
        imps-krm cmp discover [DIR]   print the first file holding an ImagePullSecret (Argo CD discovery)
 
 Settings (Application spec.source.plugin): parameters cluster, output, patchServiceAccounts, patchWorkloads,
-files, kubeconfig, context; or env CLUSTER, OUTPUT, PATCH_SERVICE_ACCOUNTS, ... (read as ARGOCD_ENV_<NAME>).
-Parameters win over env.
+files; or env CLUSTER, OUTPUT, PATCH_SERVICE_ACCOUNTS, ... (read as ARGOCD_ENV_<NAME>). Parameters win over env.
+
+Operator settings (plugin.yaml's command and the sidecar's environment, never the Application): --kubeconfig
+or KUBECONFIG, --context or IMPS_KRM_CONTEXT. An Application that sets kubeconfig or context is refused.
 
 Not printed: objects marked config.kubernetes.io/local-config, kustomize/kpt config files, and the
 ImagePullSecrets themselves (they are the plugin's input) unless output is shells (the in-cluster
@@ -33,7 +37,11 @@ refresher needs them). On any error nothing is printed, the problems go to stder
 `;
 
 export async function run(args: readonly string[], stdio: Stdio): Promise<number> {
-  const { values, positionals } = parseFlags(args, { help: { type: 'boolean', short: 'h' } }, true);
+  const { values, positionals } = parseFlags(
+    args,
+    { help: { type: 'boolean', short: 'h' }, kubeconfig: { type: 'string' }, context: { type: 'string' } },
+    true,
+  );
   const [action, dir = '.', ...rest] = positionals;
   if (values.help) {
     stdio.stdout.write(HELP);
@@ -43,7 +51,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
   if (action === 'discover') return discover(dir, stdio);
   if (action !== 'generate') throw new UsageError(`unknown action ${JSON.stringify(action)} (generate or discover)`);
-  return generate(dir, stdio);
+  return generate(dir, stdio, { kubeconfig: readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd), context: values.context });
 }
 
 async function discover(dir: string, stdio: Stdio): Promise<number> {
@@ -56,7 +64,7 @@ async function discover(dir: string, stdio: Stdio): Promise<number> {
   return EXIT.ok;
 }
 
-async function generate(dir: string, stdio: Stdio): Promise<number> {
+async function generate(dir: string, stdio: Stdio, target: LiveTarget): Promise<number> {
   const settings = argocdSettings(stdio.env);
   const root = await repositoryRoot(stdio.cwd, stdio.env);
   if ('message' in root) {
@@ -88,7 +96,7 @@ async function generate(dir: string, stdio: Stdio): Promise<number> {
       filesField: settings.fields?.files,
       budget,
       originOf: (_item, index) => documents[index]?.origin ?? { path: `<document ${index}>`, index: 0 },
-      dependencies: { env: stdio.env, redactor, argoCd: true },
+      dependencies: { env: stdio.env, redactor, argoCd: true, target },
     });
     problems.push(...processed.problems);
     const objects = itemsOf(items)

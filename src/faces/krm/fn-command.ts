@@ -24,8 +24,10 @@ functionConfig:
 ImagePullSecrets among the items are rendered too. kustomize's local-config copy of a generator's
 ImagePullSecret config is dropped from the output (it is config, and may also be listed under resources:).
 
-Settings: cluster (auto|live|input), kubeconfig, context, output (secrets|shells),
+Settings: cluster (auto|live|input), output (secrets|shells),
           patchServiceAccounts, patchWorkloads (true|false), files (comma-separated extra input manifests).
+Live mode uses the operator's cluster: KUBECONFIG (else ~/.kube/config, else in-cluster) and IMPS_KRM_CONTEXT.
+A functionConfig that sets kubeconfig or context is refused: a kubeconfig can run programs.
 
 Every item is passed through unchanged; rendered Secrets are appended with path and index annotations.
 Problems become results AND exit code 1 (kustomize and kpt ignore error results on exit 0); the ResourceList

@@ -18,7 +18,7 @@ Flags:
                          input = the Namespace, Pod, workload and Secret manifests in the input.
                          auto (default) = live when a kubeconfig or in-cluster config exists, else input.
       --kubeconfig PATH  kubeconfig for live mode (default: KUBECONFIG, then ~/.kube/config).
-      --context NAME     kubeconfig context for live mode.
+      --context NAME     kubeconfig context for live mode (default: IMPS_KRM_CONTEXT, then current-context).
   -o, --output FORMAT    yaml (default) | json (a v1 List).
       --shells           Render refresher-managed shells: the Secrets without credentials, for the in-cluster
                          controller to fill. Reads no source Secret and mints no token.
@@ -61,8 +61,8 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
       ? { secrets: [], problems: read.problems }
       : await renderDocuments(
           read.documents,
-          { cluster, kubeconfig, context: values.context, output: values.shells ? 'shells' : 'secrets' },
-          { env: stdio.env },
+          { cluster, output: values.shells ? 'shells' : 'secrets' },
+          { env: stdio.env, target: { kubeconfig, context: values.context } },
         );
 
   if (reportProblems(stdio.stderr, rendered.problems)) return EXIT.failed;
