@@ -40,7 +40,7 @@ export function liveCluster(target: LiveTarget): ClusterReader {
           for (const item of items) {
             const meta = metadataOf(item);
             if (meta.namespace) {
-              const pod: PodFacts = { namespace: meta.namespace, labels: meta.labels, annotations: meta.annotations };
+              const pod: PodFacts = { namespace: meta.namespace, name: meta.name, labels: meta.labels, annotations: meta.annotations };
               visit(pod);
             }
           }

@@ -1,0 +1,131 @@
+import type { Mismatch, NamespaceExplanation, PodRef, Refusal, RuleMatch } from '../generated/explanation.js';
+import type { NamespaceFacts } from './facts.js';
+import { hasKey, selectorTerm, type SelectorTerm } from './selectors.js';
+import type { RuleCheck, Selection, SelectorRule, TargetMatcher } from './targets.js';
+
+// Why a namespace does or does not receive an ImagePullSecret's Secret, for `imps-krm explain`. Nothing here decides:
+// the verdict is `selectionOf`'s (the function `selectNamespaces` filters with), the rules that match and the first
+// term that fails come from the matcher's own `checkNamespace` and `podRule`. This module only puts them into words.
+
+/** The first Pod seen in a namespace that matches a `namespacesWithPods` selector: one per namespace, never a list. */
+export interface PodMatch {
+  readonly pod: PodRef;
+  readonly rule: SelectorRule;
+}
+
+export interface NamespaceCase {
+  readonly matcher: TargetMatcher;
+  readonly namespace: NamespaceFacts;
+  /** `selectionOf(matcher, namespace, podMatch !== undefined)`. */
+  readonly selection: Selection;
+  readonly podMatch: PodMatch | undefined;
+  /** Whether the namespace has any Pod (for the wording of a Pod rule that matched none). */
+  readonly hasPods: boolean;
+  /** What the source Secrets' consent annotations say of this namespace; only asked when it is selected. */
+  readonly refusals: readonly Refusal[];
+}
+
+export function explainNamespace(input: NamespaceCase): NamespaceExplanation {
+  const { matcher, namespace, selection, podMatch, refusals } = input;
+  const checks = matcher.checkNamespace(namespace);
+  const matches: RuleMatch[] = [
+    ...(checks.name ? [{ rule: checks.name.field }] : []),
+    ...checks.selectors.filter((check) => check.failingTerm < 0).map((check) => ({ rule: check.rule.field })),
+    ...(podMatch ? [{ rule: podMatch.rule.field, pod: podMatch.pod }] : []),
+  ];
+  const exclusion =
+    selection.exclusion >= 0 ? { rule: `spec.target.excludeNamespaces[${selection.exclusion}]`, pattern: matcher.exclusions[selection.exclusion]! } : undefined;
+  const mismatches = matches.length > 0 ? [] : whyNoRule(matcher, namespace, checks.selectors, input.hasPods);
+  const verdict = selection.selected ? (refusals.length > 0 ? 'refused' : 'selected') : exclusion ? 'excluded' : 'unmatched';
+  const base = { namespace: namespace.name, verdict, matches, ...(exclusion ? { exclusion } : {}), refusals: selection.selected ? [...refusals] : [], mismatches } as const;
+  return { ...base, reason: summary(base) };
+}
+
+/** A namespace that does not exist: listed by `names`, or asked for by name. */
+export function explainMissing(matcher: TargetMatcher, name: string): NamespaceExplanation {
+  const listed = matcher.checkNamespace({ name, labels: {}, annotations: {} }).name;
+  const index = matcher.exclusion(name);
+  const exclusion = index >= 0 ? { rule: `spec.target.excludeNamespaces[${index}]`, pattern: matcher.exclusions[index]! } : undefined;
+  return {
+    namespace: name,
+    verdict: 'missing',
+    reason: listed ? `${short(listed.field)} lists it, but the namespace does not exist` : 'the namespace does not exist',
+    matches: listed ? [{ rule: listed.field }] : [],
+    ...(exclusion ? { exclusion } : {}),
+    refusals: [],
+    mismatches: [],
+  };
+}
+
+function whyNoRule(matcher: TargetMatcher, namespace: NamespaceFacts, selectors: readonly RuleCheck[], hasPods: boolean): Mismatch[] {
+  const reasons: Mismatch[] = [];
+  if (matcher.names.length > 0) reasons.push({ rule: 'spec.target.namespaces.names', reason: 'does not list it' });
+  for (const { rule, failingTerm } of selectors) {
+    const term = selectorTerm(rule.selector, failingTerm);
+    if (term) reasons.push({ rule: rule.field, reason: termReason(rule, term, rule.reads === 'labels' ? namespace.labels : namespace.annotations) });
+  }
+  if (matcher.wantsPods) {
+    reasons.push({
+      rule: 'spec.target.namespacesWithPods',
+      reason: hasPods ? "matches none of the namespace's Pods" : 'matches no Pod: the namespace has none',
+    });
+  }
+  if (reasons.length === 0) reasons.push({ rule: 'spec.target', reason: 'has no namespaces or namespacesWithPods rule' });
+  return reasons;
+}
+
+/** `matchExpressions[0] needs label istio.io/rev to exist, but the namespace has no such label`. The namespace's values are never shown. */
+function termReason(rule: SelectorRule, term: SelectorTerm, map: Readonly<Record<string, string>>): string {
+  const noun = rule.reads === 'labels' ? 'label' : 'annotation';
+  const absent = `the namespace has no such ${noun}`;
+  if (term.kind === 'match') {
+    const present = hasKey(map, term.key);
+    return `needs ${noun} ${term.key}=${shown(term.value)}, but ${present ? `the namespace's ${noun} has another value` : absent}`;
+  }
+  const { key, operator, values = [] } = term.requirement;
+  const where = `matchExpressions[${term.index}]`;
+  const list = `(${values.map(shown).join(', ')})`;
+  switch (operator) {
+    case 'Exists':
+      return `${where} needs ${noun} ${key} to exist, but ${absent}`;
+    case 'DoesNotExist':
+      return `${where} needs ${noun} ${key} to be absent, but the namespace has it`;
+    case 'In':
+      return `${where} needs ${noun} ${key} in ${list}, but ${hasKey(map, key) ? 'its value is none of them' : absent}`;
+    case 'NotIn':
+      return `${where} needs ${noun} ${key} not in ${list}, but its value is one of them`;
+  }
+}
+
+/**
+ * A value from the spec, as written when it is a short plain token (every label value is); an annotation value may be
+ * any text, which a one-line table must not carry.
+ */
+function shown(value: string): string {
+  if (value === '') return '""';
+  return /^[A-Za-z0-9][A-Za-z0-9._\/:@+=-]{0,62}$/.test(value) ? value : `(a value of ${value.length} characters)`;
+}
+
+/** Field paths in a sentence, without the `spec.target.` every one of them starts with. */
+const short = (field: string): string => field.replace(/^spec\.target\./, '');
+
+function matchText(match: RuleMatch): string {
+  return match.pod ? `${match.pod.kind} ${match.pod.namespace}/${match.pod.name} matching ${short(match.rule)}` : short(match.rule);
+}
+
+function summary(explanation: Omit<NamespaceExplanation, 'reason'>): string {
+  const { matches, exclusion, refusals, mismatches } = explanation;
+  const by = matches[0] ? `${matchText(matches[0])}${matches.length > 1 ? ` (and ${matches.length - 1} more)` : ''}` : 'a rule';
+  switch (explanation.verdict) {
+    case 'selected':
+      return `selected by ${by}`;
+    case 'refused':
+      return `selected by ${by}, but refused: ${refusals.map((refusal) => `source ${refusal.source}: ${refusal.reason}`).join('; ')}`;
+    case 'excluded':
+      return `excluded by ${short(exclusion?.rule ?? '')} (${exclusion?.pattern ?? ''})${matches[0] ? `, which wins over ${by}` : ', and no rule matches it either'}`;
+    case 'unmatched':
+      return `no rule matches: ${mismatches.map((mismatch) => `${short(mismatch.rule)} ${mismatch.reason}`).join('; ')}`;
+    case 'missing':
+      return 'the namespace does not exist';
+  }
+}
