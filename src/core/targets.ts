@@ -144,6 +144,21 @@ export function selectNamespaces(
     .sort(compareStrings);
 }
 
+/** The namespaces some rule matches that an `excludeNamespaces` entry removes, sorted: what a summary mentions. */
+export function excludedNamespaces(
+  matcher: TargetMatcher,
+  namespaces: readonly NamespaceFacts[],
+  withMatchingPods: ReadonlySet<string>,
+): string[] {
+  return namespaces
+    .filter((namespace) => {
+      const selection = selectionOf(matcher, namespace, withMatchingPods.has(namespace.name));
+      return selection.exclusion >= 0 && (selection.rule !== undefined || withMatchingPods.has(namespace.name));
+    })
+    .map((namespace) => namespace.name)
+    .sort(compareStrings);
+}
+
 /** Code-point order, independent of the locale, so output bytes never depend on the machine. */
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -47,7 +47,7 @@ describe('render and kubeconfig', () => {
 
   it('switches context with --context', async () => {
     const result = await render(['--cluster', 'live', '--context', 'good'], { KUBECONFIG: kubeconfigs });
-    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result).toMatchObject({ code: 0, stderr: 'rendered 2 Secrets for ImagePullSecret imps: namespaces mesh, with-pod\n' });
     expect(result.stdout.match(/^  namespace: .*$/gm)).toEqual(['  namespace: mesh', '  namespace: with-pod']);
   });
 

@@ -238,13 +238,16 @@ export class ClusterCache {
     });
   }
 
-  /** The caches as the render pipeline's ClusterReader: no API call behind any of these. */
-  reader(): ClusterReader {
+  /**
+   * The caches as the render pipeline's ClusterReader: no API call behind any of these. Cached Pods carry no name (the
+   * key has it); `podNames` adds it to each Pod visited, for `/explain`, which names the Pod that matched.
+   */
+  reader(options: { readonly podNames?: boolean } = {}): ClusterReader {
     return {
       description: `cluster ${this.deps.http.server}`,
       listNamespaces: async () => [...this.namespaces.store.values()],
       scanPods: async (visit) => {
-        for (const pod of this.#pods?.store.values() ?? []) visit(pod);
+        for (const [key, pod] of this.#pods?.store ?? []) visit(options.podNames ? { ...pod, name: key.slice(pod.namespace.length + 1) } : pod);
       },
       readSecret: async (namespace, name) => this.#sources.get(`${namespace}.${name}`)?.store.get(`${namespace}.${name}`),
     };
