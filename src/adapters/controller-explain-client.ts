@@ -7,6 +7,8 @@ const TIMEOUT_MS = 30_000;
 
 export interface ControllerAnswer {
   readonly status: number;
+  /** The Content-Type header, '' when absent. */
+  readonly type: string;
   readonly body: string;
 }
 
@@ -31,7 +33,7 @@ export function getControllerExplanation(base: URL, query: URLSearchParams): Pro
         chunks.push(chunk);
       });
       response.on('error', reject);
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, type: response.headers['content-type'] ?? '', body: Buffer.concat(chunks).toString('utf8') }));
     });
     request.setTimeout(TIMEOUT_MS, () => request.destroy(new Error(`no answer in ${TIMEOUT_MS / 1000} s`)));
     request.on('error', reject);

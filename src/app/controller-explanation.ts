@@ -30,7 +30,7 @@ export async function controllerExplanation(
   } catch (error) {
     return failed(`${error instanceof Error ? error.message : String(error)} (is \`kubectl port-forward\` running?)`);
   }
-  if (answer.status !== 200) return failed(`HTTP ${answer.status}${shortLine(answer.body)}`);
+  if (answer.status !== 200) return failed(`HTTP ${answer.status}${answer.type.startsWith('text/plain') ? shortLine(answer.body) : ''}`);
   let value: unknown;
   try {
     value = JSON.parse(answer.body);
@@ -44,7 +44,7 @@ export async function controllerExplanation(
   return { explanation: value };
 }
 
-/** The controller's own one-line refusals (`standby`, `caches not synced`) are worth showing; anything else is not. */
+/** The controller's own one-line plain-text refusals (`not leading`, `caches not synced`) are worth showing; nothing else is. */
 function shortLine(body: string): string {
   const line = body.trim();
   return line.length > 0 && line.length <= 200 && /^[\x20-\x7e]+$/.test(line) ? `: ${line}` : '';

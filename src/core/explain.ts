@@ -37,8 +37,9 @@ export function explainNamespace(input: NamespaceCase): NamespaceExplanation {
     selection.exclusion >= 0 ? { rule: `spec.target.excludeNamespaces[${selection.exclusion}]`, pattern: matcher.exclusions[selection.exclusion]! } : undefined;
   const mismatches = matches.length > 0 ? [] : whyNoRule(matcher, namespace, checks.selectors, input.hasPods);
   const verdict = selection.selected ? (refusals.length > 0 ? 'refused' : 'selected') : exclusion ? 'excluded' : 'unmatched';
-  const base = { namespace: namespace.name, verdict, matches, ...(exclusion ? { exclusion } : {}), refusals: selection.selected ? [...refusals] : [], mismatches } as const;
-  return { ...base, reason: summary(base) };
+  const parts = { verdict, matches, exclusion, refusals: selection.selected ? [...refusals] : [], mismatches } as const;
+  // Keys in the schema's order: the JSON reads top-down as the table does.
+  return { namespace: namespace.name, verdict, reason: summary(parts), matches, ...(exclusion ? { exclusion } : {}), refusals: parts.refusals, mismatches };
 }
 
 /** A namespace that does not exist: listed by `names`, or asked for by name. */
@@ -80,7 +81,7 @@ function termReason(rule: SelectorRule, term: SelectorTerm, map: Readonly<Record
   const absent = `the namespace has no such ${noun}`;
   if (term.kind === 'match') {
     const present = hasKey(map, term.key);
-    return `needs ${noun} ${term.key}=${shown(term.value)}, but ${present ? `the namespace's ${noun} has another value` : absent}`;
+    return `needs ${noun} ${term.key}=${shown(term.value)}, but ${present ? `the namespace's ${noun} ${term.key} has another value` : absent}`;
   }
   const { key, operator, values = [] } = term.requirement;
   const where = `matchExpressions[${term.index}]`;
@@ -103,7 +104,7 @@ function termReason(rule: SelectorRule, term: SelectorTerm, map: Readonly<Record
  */
 function shown(value: string): string {
   if (value === '') return '""';
-  return /^[A-Za-z0-9][A-Za-z0-9._\/:@+=-]{0,62}$/.test(value) ? value : `(a value of ${value.length} characters)`;
+  return /^[A-Za-z0-9][A-Za-z0-9._\/:@+=-]{0,62}$/.test(value) ? value : `<a value of ${value.length} characters>`;
 }
 
 /** Field paths in a sentence, without the `spec.target.` every one of them starts with. */
@@ -113,7 +114,7 @@ function matchText(match: RuleMatch): string {
   return match.pod ? `${match.pod.kind} ${match.pod.namespace}/${match.pod.name} matching ${short(match.rule)}` : short(match.rule);
 }
 
-function summary(explanation: Omit<NamespaceExplanation, 'reason'>): string {
+function summary(explanation: Pick<NamespaceExplanation, 'verdict' | 'matches' | 'exclusion' | 'refusals' | 'mismatches'>): string {
   const { matches, exclusion, refusals, mismatches } = explanation;
   const by = matches[0] ? `${matchText(matches[0])}${matches.length > 1 ? ` (and ${matches.length - 1} more)` : ''}` : 'a rule';
   switch (explanation.verdict) {
