@@ -30,7 +30,7 @@ Flags:
                              Judge source Secrets as the controller run with --require-source-consent does.
       --controller URL       Controller-cache mode: ask the running controller what it sees (its ImagePullSecrets,
                              its caches, its own consent setting). It listens on the Pod's loopback: first
-                             kubectl -n imps-krm port-forward deploy/imps-krm-controller 8082
+                             kubectl -n imps-krm-system port-forward pod/LEADER-POD 8082
                              then --controller http://127.0.0.1:8082. No -f, --cluster or kubeconfig flags.
   -n, --namespace NAME       Explain this namespace, whatever its verdict (repeatable, up to 100).
       --all                  List every namespace, those no rule matches too (default: the namespaces some rule
