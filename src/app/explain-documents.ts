@@ -7,7 +7,7 @@ import { explainTargets, type ExplainOptions } from './explain-targets.js';
 import { chooseCluster, openCluster, type ClusterMode } from './open-cluster.js';
 import { selectImagePullSecrets } from './select-inputs.js';
 
-export interface ExplainSettings extends ExplainOptions, LiveTarget {
+export interface ExplainSettings extends ExplainOptions {
   readonly cluster?: ClusterMode | undefined;
 }
 
@@ -23,14 +23,19 @@ export function explanationDocument(mode: Explanation['mode'], cluster: string, 
 export async function explainDocuments(
   documents: readonly InputDocument[],
   settings: ExplainSettings,
-  dependencies: { readonly env?: NodeJS.ProcessEnv; readonly openLiveCluster?: (target: LiveTarget) => Promise<ClusterReader> } = {},
+  dependencies: {
+    readonly env?: NodeJS.ProcessEnv;
+    /** The operator's kubeconfig and context (process flags), as for render: never from a repository. */
+    readonly target?: LiveTarget;
+    readonly openLiveCluster?: (target: LiveTarget, env: NodeJS.ProcessEnv) => Promise<ClusterReader>;
+  } = {},
 ): Promise<{ readonly explanation: Explanation } | { readonly problems: readonly Problem[] }> {
   const { inputs, problems } = selectImagePullSecrets(documents);
   if (problems.length > 0) return { problems };
   if (inputs.length === 0) return { problems: [{ severity: 'error', message: 'no ImagePullSecret (images.banzaicloud.io/v1alpha1) found in the input' }] };
-  const target: LiveTarget = { kubeconfig: settings.kubeconfig, context: settings.context };
+  const target: LiveTarget = dependencies.target ?? {};
   const mode = chooseCluster(settings.cluster ?? 'auto', target, dependencies.env);
-  const opened = await openCluster(mode, documents, inputs, target, dependencies.openLiveCluster);
+  const opened = await openCluster(mode, documents, inputs, target, dependencies.env ?? process.env, dependencies.openLiveCluster);
   if ('problems' in opened) return { problems: opened.problems };
   try {
     const explained = await explainTargets(inputs, opened.cluster, settings);

@@ -22,7 +22,8 @@ export async function openCluster(
   documents: readonly InputDocument[],
   inputs: readonly ImpsInput[],
   target: LiveTarget,
-  openLive: (target: LiveTarget) => Promise<ClusterReader> = openLiveCluster,
+  env: NodeJS.ProcessEnv,
+  openLive: (target: LiveTarget, env: NodeJS.ProcessEnv) => Promise<ClusterReader> = openLiveCluster,
 ): Promise<{ readonly cluster: ClusterReader } | { readonly problems: Problem[] }> {
   if (mode === 'input') {
     const invalid = inputNamespaceProblems(documents);
@@ -33,15 +34,15 @@ export async function openCluster(
       cluster:
         mode === 'input'
           ? inputCluster(documents.map((document) => document.value), inputs.flatMap(({ imps }) => imps.spec.target.namespaces?.names ?? []))
-          : await openLive(target),
+          : await openLive(target, env),
     };
   } catch (error) {
     return { problems: [{ severity: 'error', message: `cannot use the cluster: ${error instanceof Error ? error.message : String(error)}` }] };
   }
 }
 
-/** client-node costs ~0.5 s to load: only live renders pay for it. */
-async function openLiveCluster(target: LiveTarget): Promise<ClusterReader> {
+/** The Kubernetes client is small and bundled with the CLI; it imports the network modules only when it connects. */
+async function openLiveCluster(target: LiveTarget, env: NodeJS.ProcessEnv): Promise<ClusterReader> {
   const { liveCluster } = await import('../adapters/kube/live-cluster.js');
-  return liveCluster(target);
+  return liveCluster(target, env);
 }

@@ -17,7 +17,12 @@ export { chooseCluster, type ClusterMode } from './open-cluster.js';
 /** Seams for tests and for the faces; the defaults are the real adapters. */
 export interface RenderDependencies {
   readonly tokens?: TokenProvider;
-  readonly openLiveCluster?: (target: LiveTarget) => Promise<ClusterReader>;
+  /**
+   * The operator's kubeconfig and context (process flags; KUBECONFIG and IMPS_KRM_CONTEXT are read from `env`).
+   * Never from a repository: a kubeconfig can run programs (exec plugins).
+   */
+  readonly target?: LiveTarget;
+  readonly openLiveCluster?: (target: LiveTarget, env: NodeJS.ProcessEnv) => Promise<ClusterReader>;
   readonly env?: NodeJS.ProcessEnv;
   readonly redactor?: Redactor;
   /**
@@ -46,7 +51,7 @@ export async function renderDocuments(
   dependencies: RenderDependencies = {},
 ): Promise<DocumentsRender> {
   const { inputs, problems } = selectImagePullSecrets(documents);
-  const target: LiveTarget = { kubeconfig: settings.kubeconfig, context: settings.context };
+  const target: LiveTarget = dependencies.target ?? {};
   const mode = chooseCluster(settings.cluster ?? 'auto', target, dependencies.env);
   const empty = { inputs, outcomes: [], secrets: [], cluster: mode };
   if (problems.length > 0) return { ...empty, problems };
@@ -54,7 +59,7 @@ export async function renderDocuments(
     return { ...empty, problems: [{ severity: 'error', message: 'no ImagePullSecret (images.banzaicloud.io/v1alpha1) found in the input' }] };
   }
 
-  const opened = await openCluster(mode, documents, inputs, target, dependencies.openLiveCluster);
+  const opened = await openCluster(mode, documents, inputs, target, dependencies.env ?? process.env, dependencies.openLiveCluster);
   if ('problems' in opened) return { ...empty, problems: opened.problems };
   const { cluster } = opened;
   const shells = settings.output === 'shells';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Stdio } from '../../io/stdio.js';
 import { EXIT } from '../kit/exit.js';
-import { parseFlags } from '../kit/flags.js';
+import { parseFlags, readableFileFlag } from '../kit/flags.js';
 import { addressFlag, DEFAULT_EXPLAIN_ADDRESS, logLevelFlag, metricsAndHealthFlags, processFlags, renewalFlags } from '../kit/process-flags.js';
 
 const HELP = `Run the in-cluster controller: keep the pull Secret of every ImagePullSecret present and valid in every
@@ -12,7 +12,7 @@ Usage: imps-krm controller [flags]
 
 Flags:
       --kubeconfig PATH              kubeconfig (default: KUBECONFIG, ~/.kube/config, then in-cluster).
-      --context NAME                 kubeconfig context.
+      --context NAME                 kubeconfig context (default: IMPS_KRM_CONTEXT, then current-context).
       --metrics-addr ADDR            Prometheus /metrics ([host]:port, default 127.0.0.1:8080: loopback only, as
                                      its labels name source Secrets; :8080 to let Prometheus scrape it; "" disables).
       --health-addr ADDR             /healthz, /livez and /readyz for the kubelet (default :8081; "" disables).
@@ -56,9 +56,11 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   }
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
   const logLevel = logLevelFlag(values['log-level'] ?? values['log.level'], stdio.env);
-  const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
   const ops = { ...metricsAndHealthFlags(values['metrics-addr'], values['health-addr']), explain: addressFlag('explain-addr', values['explain-addr'], DEFAULT_EXPLAIN_ADDRESS) };
-  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel });
+  const kubeconfig = readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd);
+  const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
+  const parts = await setupProcess(stdio, { kubeconfig, context: values.context, logLevel });
+  if (!parts) return EXIT.failed;
   const [{ runController }, { systemTimers }, { cloudTokenProvider }] = await Promise.all([
     import('../../controller/process/run-controller.js'),
     import('../../controller/runtime/timers.js'),

@@ -4,9 +4,10 @@ import { dns1123LabelErrors } from '../../core/names.js';
 import type { Problem } from '../../core/problems.js';
 import type { Explanation } from '../../generated/explanation.js';
 import { readDocuments } from '../../io/documents.js';
-import { readAll, type Stdio } from '../../io/stdio.js';
+import { ReadBudget } from '../../io/read-budget.js';
+import type { Stdio } from '../../io/stdio.js';
 import { EXIT, UsageError } from '../kit/exit.js';
-import { oneOf, parseFlags } from '../kit/flags.js';
+import { oneOf, parseFlags, readableFileFlag } from '../kit/flags.js';
 import { reportProblems } from '../kit/report.js';
 import { explanationTable } from './explain-table.js';
 
@@ -25,7 +26,7 @@ Flags:
                              and Pods listed metadata-only, source Secrets read for their annotations), input = the
                              manifests. auto (default) = live when a kubeconfig or in-cluster config exists.
       --kubeconfig PATH      kubeconfig for live mode (default: KUBECONFIG, then ~/.kube/config).
-      --context NAME         kubeconfig context for live mode.
+      --context NAME         kubeconfig context for live mode (default: IMPS_KRM_CONTEXT, then current-context).
       --require-source-consent
                              Judge source Secrets as the controller run with --require-source-consent does.
       --controller URL       Controller-cache mode: ask the running controller what it sees (its ImagePullSecrets,
@@ -84,14 +85,16 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     result = await controllerExplanation(controllerUrl(values.controller), options);
   } else {
     if (paths.length === 0) throw new UsageError('at least one -f FILE|DIR|- is required (or --controller URL)');
-    const read = await readDocuments(paths, () => readAll(stdio.stdin), stdio.cwd);
+    const kubeconfig = readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd);
+    // -f is the CLI user's own choice: read wherever it points (no input root), but bounded like every face.
+    const read = await readDocuments(paths, { cwd: stdio.cwd, budget: new ReadBudget(), stdin: stdio.stdin });
     result =
       read.problems.length > 0
         ? { problems: read.problems }
         : await explainDocuments(
             read.documents,
-            { cluster, kubeconfig: values.kubeconfig, context: values.context, requireConsent: values['require-source-consent'], ...options },
-            { env: stdio.env },
+            { cluster, requireConsent: values['require-source-consent'], ...options },
+            { env: stdio.env, target: { kubeconfig, context: values.context } },
           );
   }
 
