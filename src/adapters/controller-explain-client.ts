@@ -1,6 +1,3 @@
-import * as http from 'node:http';
-import * as https from 'node:https';
-
 /** The controller's answer can list every namespace of a large cluster; anything beyond this is not an explanation. */
 export const MAX_ANSWER_BYTES = 64 << 20;
 const TIMEOUT_MS = 30_000;
@@ -16,10 +13,11 @@ export interface ControllerAnswer {
  * GET `<base>/explain?...` from a running controller, usually through `kubectl port-forward` on loopback. No
  * credential is sent: the explain endpoint listens on the Pod's loopback, and reaching it is the authorisation.
  */
-export function getControllerExplanation(base: URL, query: URLSearchParams): Promise<ControllerAnswer> {
+export async function getControllerExplanation(base: URL, query: URLSearchParams): Promise<ControllerAnswer> {
   const url = new URL('explain', base.href.endsWith('/') ? base.href : `${base.href}/`);
   url.search = query.toString();
-  const transport = url.protocol === 'https:' ? https : http;
+  // Imported on use: every face starts from the one CLI bundle, and only this mode talks HTTP.
+  const transport = url.protocol === 'https:' ? (await import('node:https')).default : (await import('node:http')).default;
   return new Promise((resolve, reject) => {
     const request = transport.get(url, { headers: { Accept: 'application/json' } }, (response) => {
       const chunks: Buffer[] = [];
