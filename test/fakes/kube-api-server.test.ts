@@ -555,9 +555,10 @@ describe('fake kube-apiserver over raw HTTP', () => {
     fake.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c2', namespace: 'b' } });
     expect((await raw(fake, '/api/v1/namespaces/b/configmaps?labelSelector=del', { method: 'DELETE' })).json.status).toBe('Success');
     expect(fake.list('v1', 'ConfigMap', 'b').map((c) => c.metadata.name)).toEqual(['c2']);
-    await raw(fake, '/api/v1/namespaces/b', { method: 'DELETE' });
+    const terminating = await raw(fake, '/api/v1/namespaces/b', { method: 'DELETE' });
+    expect(terminating.json).toMatchObject({ kind: 'Namespace', status: { phase: 'Terminating' } });
+    await waitFor(() => fake.get('v1', 'Namespace', 'b') === undefined, 'namespace removal');
     expect(fake.list('v1', 'ConfigMap', 'b')).toEqual([]);
-    expect(fake.get('v1', 'Namespace', 'b')).toBeUndefined();
   });
 });
 

@@ -383,6 +383,7 @@ export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKub
     close() {
       closed ??= (async () => {
         closeWatches({ abrupt: true });
+        writer.close();
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await done;

@@ -82,6 +82,9 @@ function uidConflict(def: ResourceDef, namespace: string | undefined, name: stri
   );
 }
 
+/** How long a deleted namespace stays Terminating before the namespace controller has emptied and removed it. */
+const NAMESPACE_FINALIZE_MS = 100;
+
 export interface WriterOptions {
   garbageCollection: boolean;
 }
@@ -89,6 +92,7 @@ export interface WriterOptions {
 export class ObjectWriter {
   private readonly store: ObjectStore;
   readonly gc: GarbageCollector;
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(store: ObjectStore, options: WriterOptions) {
     this.store = store;
@@ -266,6 +270,12 @@ export class ObjectWriter {
     }
   }
 
+  /** Stops pending namespace finalization (server shutdown). */
+  close(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
   existing(route: Route): KubeObject {
     const cur = this.store.getRaw(route.def, route.namespace, route.name ?? '');
     if (!cur) throw notFound(route.def, route.name ?? '');
@@ -430,7 +440,11 @@ export class ObjectWriter {
     if (dryRun) return terminating;
     const stored = deepEqual(terminating, cur) ? cur : this.commit(NAMESPACE_DEF, terminating, cur, false);
     const name = cur.metadata.name;
-    setImmediate(() => this.deleteNow(NAMESPACE_DEF, undefined, name, undefined));
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.deleteNow(NAMESPACE_DEF, undefined, name, undefined);
+    }, NAMESPACE_FINALIZE_MS);
+    this.timers.add(timer);
     return structuredClone(stored);
   }
 
