@@ -50,8 +50,8 @@ export interface Rig {
   close: () => Promise<void>;
 }
 
-export async function startRig(objects: KubeObject[], options: { tokens?: TokenProvider; start?: boolean } = {}): Promise<Rig> {
-  const kube = await startFakeKubeApi({ objects, bookmarkIntervalMs: 200 });
+export async function startRig(objects: KubeObject[], options: { tokens?: TokenProvider; start?: boolean; garbageCollection?: boolean } = {}): Promise<Rig> {
+  const kube = await startFakeKubeApi({ objects, bookmarkIntervalMs: 200, garbageCollection: options.garbageCollection ?? true });
   const aws = await startFakeAws();
   const timers = new FakeTimers(START);
   aws.setNow(() => timers.now());
