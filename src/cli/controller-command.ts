@@ -18,7 +18,6 @@ Flags:
       --leader-election-namespace NS Namespace of the Lease (default: the Pod's namespace, else default).
       --config-namespace NS          IMPS name for --leader-election-namespace.
       --leader-election-id NAME      Lease name (default imps-krm-controller).
-      --event-namespace NS           Where Events about ImagePullSecrets go (default: default).
       --renew-fraction F             Renew a token after this fraction of its lifetime (default 0.5)...
       --renew-margin DURATION        ...or this long before it expires, whichever is earlier (default 30m).
       --log.level, --periodic-reconcile-interval   IMPS flags: the first is --log-level, the second is ignored.
@@ -37,7 +36,6 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     'leader-election-namespace': { type: 'string' },
     'config-namespace': { type: 'string' },
     'leader-election-id': { type: 'string' },
-    'event-namespace': { type: 'string' },
     ...processFlags,
   });
   if (values.help) {
@@ -58,7 +56,6 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     tokens: cloudTokenProvider(),
     timers: systemTimers,
     renewal,
-    eventNamespace: values['event-namespace'] ?? 'default',
     opsAddress: values['metrics-addr'] === '' ? undefined : (values['metrics-addr'] ?? ':8080'),
     leaseNamespace: elect ? (values['leader-election-namespace'] ?? values['config-namespace'] ?? podNamespace(stdio.env)) : undefined,
     leaseName: values['leader-election-id'] ?? 'imps-krm-controller',

@@ -14,10 +14,7 @@ import { DEFAULT_RENEWAL, TokenCache } from './token-cache.js';
 import { WorkQueue } from './work-queue.js';
 import type { ProcessDeps } from './process-deps.js';
 
-export interface ControllerOptions extends ProcessDeps {
-  /** Where Events about cluster-scoped ImagePullSecrets go; default `default`. */
-  readonly eventNamespace?: string;
-}
+export type ControllerOptions = ProcessDeps;
 
 /** Batches bursts (a namespace created with its Pods, a relist) into one reconcile per CR, well inside 1 s. */
 const DEBOUNCE_MS = 50;
@@ -64,7 +61,7 @@ export class Controller {
       timers: options.timers,
       log: options.log,
       metrics: options.metrics,
-      events: new EventRecorder({ http: options.http, timers: options.timers, log: options.log, redactor, namespace: options.eventNamespace ?? 'default' }),
+      events: new EventRecorder({ http: options.http, timers: options.timers, log: options.log, redactor }),
     };
     this.#queue = new WorkQueue(options.timers, (name) => this.#reconcile(name));
   }

@@ -21,7 +21,6 @@ export interface RunOptions {
   readonly redactor: Redactor;
   readonly renewal?: RenewalPolicy;
   readonly backoff?: BackoffPolicy;
-  readonly eventNamespace?: string;
   /** `[host]:port` for /healthz, /readyz and /metrics; undefined: no server. */
   readonly opsAddress?: string | undefined;
   /** Lease namespace; undefined: no leader election (a single replica). */
@@ -88,7 +87,6 @@ export async function runController(options: RunOptions): Promise<RunningControl
       redactor: options.redactor,
       ...(options.renewal ? { renewal: options.renewal } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
-      ...(options.eventNamespace ? { eventNamespace: options.eventNamespace } : {}),
     });
     await controller.start();
   })().catch((error: unknown) => {

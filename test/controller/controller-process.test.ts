@@ -45,3 +45,17 @@ describe('imps-krm controller (built CLI, child process)', () => {
     expect(kube.get('coordination.k8s.io/v1', 'Lease', 'imps-krm-controller', 'default')?.['spec']).toMatchObject({ holderIdentity: '' });
   });
 });
+
+describe('imps-krm controller flags', () => {
+  it('has no --event-namespace: Events about cluster-scoped ImagePullSecrets are accepted only in default', async () => {
+    const child = spawn(process.execPath, [CLI, 'controller', '--kubeconfig', kube.kubeconfigPath, '--event-namespace', 'imps-krm-system'], {
+      env: guardedEnv({ ...process.env, AWS_EC2_METADATA_DISABLED: 'true' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('--event-namespace');
+  });
+});

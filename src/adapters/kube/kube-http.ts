@@ -54,13 +54,18 @@ export function kubeHttp(access: KubeAccess, observe: ApiObserver = () => undefi
   const base = new URL(server);
   const transport = base.protocol === 'https:' ? https : http;
 
-  async function open(method: string, path: string, options: RequestOptions): Promise<http.ClientRequest> {
+  async function open(method: string, path: string, options: RequestOptions, payload?: string): Promise<http.ClientRequest> {
     const url = new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
     const requestOptions: https.RequestOptions = { method, headers: {} };
     await access.apply(requestOptions);
     const headers: Record<string, string> = { ...(requestOptions.headers as Record<string, string>), Accept: options.accept ?? 'application/json' };
-    if (options.body !== undefined) headers['Content-Type'] = options.contentType ?? 'application/json';
+    if (payload !== undefined) {
+      headers['Content-Type'] = options.contentType ?? 'application/json';
+      // Node frames a DELETE body neither with Content-Length nor chunked: without this header the server sees no
+      // body (a DELETE would lose its preconditions) and reads the JSON as the next request on the connection.
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
     return transport.request(url, { ...requestOptions, headers, agent: requestOptions.agent });
   }
 
@@ -69,7 +74,8 @@ export function kubeHttp(access: KubeAccess, observe: ApiObserver = () => undefi
     async request(method, path, options = {}) {
       const verb = method === 'GET' && isCollection(path) ? 'LIST' : method;
       try {
-        const req = await open(method, path, options);
+        const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+        const req = await open(method, path, options, payload);
         const result = await new Promise<{ status: number; text: string; retryAfter: string | undefined }>((resolve, reject) => {
           req.setTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => req.destroy(new Error(`timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`)));
           req.on('error', reject);
@@ -82,7 +88,7 @@ export function kubeHttp(access: KubeAccess, observe: ApiObserver = () => undefi
               resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: typeof retry === 'string' ? retry : undefined });
             });
           });
-          req.end(options.body === undefined ? undefined : JSON.stringify(options.body));
+          req.end(payload);
         });
         observe(verb, result.status);
         const body = parseJson(result.text);
