@@ -12,8 +12,8 @@ const lazy = {
   'ecr-public-token-provider': 'src/adapters/aws/ecr-public-token-provider.ts',
   'acr-token-provider': 'src/adapters/azure/acr-token-provider.ts',
   'gar-token-provider': 'src/adapters/google/gar-token-provider.ts',
-  'controller-command': 'src/cli/controller-command.ts',
-  'refresh-command': 'src/cli/refresh-command.ts',
+  'controller-command': 'src/faces/controller/controller-command.ts',
+  'refresh-command': 'src/faces/refresh/refresh-command.ts',
 };
 const lazyByPath = new Map(Object.entries(lazy).map(([name, path]) => [resolve(path), name]));
 

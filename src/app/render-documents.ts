@@ -1,4 +1,4 @@
-import { inputCluster } from '../adapters/input-cluster.js';
+import { inputCluster, inputNamespaceProblems } from '../adapters/input-cluster.js';
 import { cloudTokenProvider } from '../adapters/cloud-token-provider.js';
 import { liveClusterConfigured, type LiveTarget } from '../adapters/kube/detect.js';
 import type { Problem } from '../core/problems.js';
@@ -48,6 +48,10 @@ export async function renderDocuments(
     return { ...empty, problems: [{ severity: 'error', message: 'no ImagePullSecret (images.banzaicloud.io/v1alpha1) found in the input' }] };
   }
 
+  if (mode === 'input') {
+    const invalid = inputNamespaceProblems(documents);
+    if (invalid.length > 0) return { ...empty, problems: invalid };
+  }
   let cluster: ClusterReader;
   try {
     cluster =

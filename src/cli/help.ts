@@ -1,8 +1,4 @@
-import packageJson from '../../package.json' with { type: 'json' };
-import { commands } from './commands.js';
-
-/** From package.json, so a release bumps one place; the bundler inlines it. */
-export const VERSION: string = packageJson.version;
+import { commands } from './registry.js';
 
 export function mainHelp(): string {
   const width = Math.max(...commands.map((command) => command.name.length));

@@ -1,8 +1,9 @@
 import { basename } from 'node:path';
 import type { Stdio } from '../io/stdio.js';
-import { findCommand } from './commands.js';
-import { EXIT, UsageError } from './errors.js';
-import { mainHelp, VERSION } from './help.js';
+import { findCommand } from './registry.js';
+import { EXIT, UsageError } from '../faces/kit/exit.js';
+import { VERSION } from '../faces/kit/version.js';
+import { mainHelp } from './help.js';
 
 /**
  * The only top-level catch: usage errors exit 2, anything unexpected exits 3 with a one-line message

@@ -10,11 +10,8 @@ import {
 import { describeAjvErrors } from '../validation/ajv-errors.js';
 import { AZURE_CLOUDS, defaultScopeOf } from './azure-clouds.js';
 import { basicAuth } from './docker-config.js';
-import type { SourcePlan } from './sources.js';
+import type { FormatResult } from './source-plan.js';
 import { ECR_PUBLIC_REGISTRY, type AzureIdentity } from './tokens.js';
-
-/** What a format parser returns: a plan plus the values a redactor must learn, or field errors. */
-export type FormatResult = { plan: SourcePlan; secrets: string[] } | { errors: string[] };
 
 /** The annotation naming the registry of a `kubernetes.io/basic-auth` source. */
 export const REGISTRY_ANNOTATION = 'imps-krm.io/registry';

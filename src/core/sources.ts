@@ -1,10 +1,13 @@
 import type { AwsEcrLoginConfig } from '../generated/aws-ecr-login-config.js';
 import type { DockerAuthEntry, DockerAuths } from '../generated/docker-config.js';
 import { validateAwsEcrLoginConfig, validateDockerCfg, validateDockerConfigJson } from '../generated/validators.js';
-import { describeAjvErrors } from '../validation/ajv-errors.js';
+import { ACCOUNT_ID_TYPE_HINT, describeAjvErrors } from '../validation/ajv-errors.js';
 import { parseAcrLogin, parseBasicAuth, parseEcrPublicLogin, parseGarLogin } from './cloud-sources.js';
 import { basicAuth, type RegistryCredential } from './docker-config.js';
-import { ecrRegistryHost, type TokenRequest } from './tokens.js';
+import type { SourcePlan } from './source-plan.js';
+
+export type { SourcePlan } from './source-plan.js';
+import { ecrRegistryHost } from './tokens.js';
 
 /** The parts of a source Secret we read. `data` values are base64, `stringData` values plain (input manifests). */
 export interface SourceSecret {
@@ -15,11 +18,6 @@ export interface SourceSecret {
   /** `metadata.annotations`: a `kubernetes.io/basic-auth` source names its registry there. */
   readonly annotations?: Readonly<Record<string, unknown>> | undefined;
 }
-
-/** What a source contributes: logins as they are, or a token to mint for one registry. */
-export type SourcePlan =
-  | { readonly kind: 'static'; readonly credentials: readonly RegistryCredential[] }
-  | { readonly kind: 'token'; readonly request: TokenRequest; readonly registry: string };
 
 export type SourceParse =
   | { readonly ok: true; readonly plan: SourcePlan; readonly credentials: readonly string[] }
@@ -90,7 +88,8 @@ function decodeKeys(secret: SourceSecret): { values: Record<string, string>; err
   }
   for (const [key, value] of Object.entries(secret.stringData ?? {})) {
     if (typeof value !== 'string') {
-      errors.push(`stringData[${JSON.stringify(key)}]: must be a string (quote numbers such as accountID)`);
+      const hint = key === 'accountID' ? ACCOUNT_ID_TYPE_HINT : 'must be a string (quote numbers such as accountID)';
+      errors.push(`stringData[${JSON.stringify(key)}]: ${hint}`);
       continue;
     }
     values[key] = value;

@@ -3,12 +3,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeKubeApi, type FakeKubeApi } from '../fakes/kube-api-server.js';
 import { guardedEnv } from '../guard/child-env.js';
+import { CONTROLLER } from '../admission/attempts.js';
+import { assertAdmitted, CONTROLLER_POLICIES, policyAdmission } from '../admission/fake-admission.js';
 import { dockerSource, imps, ns, secretOf, waitFor } from './harness.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+const admission = policyAdmission(CONTROLLER_POLICIES);
 let kube: FakeKubeApi;
 beforeAll(async () => {
   kube = await startFakeKubeApi({
+    users: { 'fake-token': CONTROLLER },
+    admission: admission.hook,
     objects: [
       ns('default'),
       ns('creds'),
@@ -18,11 +23,14 @@ beforeAll(async () => {
     ],
   });
 });
-afterAll(() => kube.close());
+afterAll(async () => {
+  await kube.close();
+  assertAdmitted(admission);
+});
 
 describe('imps-krm controller (built CLI, child process)', () => {
   it('reconciles, serves probes and metrics, logs JSON on stderr only, and exits 0 on SIGTERM after freeing its Lease', async () => {
-    const child = spawn(process.execPath, [CLI, 'controller', '--kubeconfig', kube.kubeconfigPath, '--metrics-addr', '127.0.0.1:0', '--leader-elect', '--leader-election-namespace', 'default'], {
+    const child = spawn(process.execPath, [CLI, 'controller', '--kubeconfig', kube.kubeconfigPath, '--metrics-addr', '127.0.0.1:0', '--health-addr', '127.0.0.1:0', '--leader-elect', '--leader-election-namespace', 'default'], {
       env: guardedEnv({ ...process.env, AWS_EC2_METADATA_DISABLED: 'true' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -152,6 +152,11 @@ describe('controller and time', () => {
       return list.length > 0 && list;
     });
     expect(events[0]).toMatchObject({ type: 'Warning', reason: 'SourceCredentialsError', involvedObject: { kind: 'ImagePullSecret', name: 'pull' } });
+    // While renewals fail the renewal time stays in the past (ImpsKrmTokenRenewalOverdue), the expiry the old token's.
+    await rig.controller.idle();
+    const gauges = await rig.metrics.registry.metrics();
+    expect(gauges).toContain(`imps_krm_token_renewal_timestamp_seconds{source="creds.ecr"} ${Date.parse('2026-11-22T06:00:00Z') / 1000}`);
+    expect(gauges).toContain(`imps_krm_token_expiry_timestamp_seconds{source="creds.ecr"} ${Date.parse('2026-11-22T12:00:00Z') / 1000}`);
     aws.reset();
     aws.setNow(() => timers.now());
     await waitFor(() => statusOf(kube, 'pull')?.['status'] === 'Ready', 5000);
@@ -244,6 +249,34 @@ describe('credential canary', () => {
   });
 });
 
+describe('controller and hostile specs', () => {
+  it('serves a spec whose exclusion glob froze the old matcher, and refuses a selector with an invalid key as InvalidSpec', async () => {
+    const long = 'a'.repeat(63);
+    const objects = [
+      ...baseObjects(),
+      ns(long, { team: 'a' }),
+      imps('glob', {
+        registry: { credentials: [{ namespace: 'creds', name: 'hub' }] },
+        // Against a 63-character name this glob took minutes as a backtracking regular expression.
+        target: { secret: { name: 'glob-cred' }, namespaces: { labels: [{ matchLabels: { team: 'a' } }] }, excludeNamespaces: ['a*a*a*a*a*a*a*a*a*b'] },
+      }),
+      imps('bad-key', {
+        registry: { credentials: [{ namespace: 'creds', name: 'hub' }] },
+        target: { secret: { name: 'bad-cred' }, namespaces: { labels: [{ matchLabels: { 'team/': 'a' } }] } },
+      }),
+    ];
+    rig = await startRig(objects);
+    const { kube } = rig;
+    const started = Date.now();
+    await waitFor(() => secretOf(kube, long, 'glob-cred') && statusOf(kube, 'glob') && statusOf(kube, 'bad-key'), 5_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(statusOf(kube, 'glob')).toMatchObject({ status: 'Ready', managedNamespaces: [long, 'team-a'] });
+    expect(statusOf(kube, 'bad-key')).toMatchObject({ status: 'Failed', conditions: [{ type: 'Ready', status: 'False', reason: 'InvalidSpec' }] });
+    expect(String(statusOf(kube, 'bad-key')?.['reason'])).toContain('invalid label key');
+    expect(secretOf(kube, 'team-a', 'bad-cred')).toBeUndefined();
+  });
+});
+
 describe('controller and what it does not own', () => {
   it('reports an invalid spec and a foreign Secret in the way, touches neither, and exports per-source expiry', async () => {
     const foreign = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'regcred', namespace: 'team-b' }, type: 'Opaque', data: { mine: 'eA==' } };
@@ -259,6 +292,15 @@ describe('controller and what it does not own', () => {
     const metrics = await rig.metrics.registry.getSingleMetricAsString('imps_krm_token_expiry_timestamp_seconds');
     expect(metrics).toContain(`imps_krm_token_expiry_timestamp_seconds{source="creds.ecr"} ${Date.parse('2026-11-22T12:00:00Z') / 1000}`);
     expect(metrics).not.toContain('creds.hub');
+    // Renewal at half the 12 h lifetime; a static login has neither series.
+    const renewal = await rig.metrics.registry.getSingleMetricAsString('imps_krm_token_renewal_timestamp_seconds');
+    expect(renewal).toContain(`imps_krm_token_renewal_timestamp_seconds{source="creds.ecr"} ${Date.parse('2026-11-22T06:00:00Z') / 1000}`);
+    expect(renewal).not.toContain('creds.hub');
+    // The foreign Secret is refused on every attempt (the first one and its retries), under a bounded reason.
+    const refused = await rig.metrics.registry.getSingleMetricAsString('imps_krm_secrets_refused_total');
+    expect(refused).toMatch(/^imps_krm_secrets_refused_total\{reason="not-managed"\} [1-9]\d*$/m);
+    expect(refused).toContain('imps_krm_secrets_refused_total{reason="other-imagepullsecret"} 0');
+    expect(refused).toContain('imps_krm_secrets_refused_total{reason="gitops-rendered"} 0');
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExpiringRedactor } from '../../src/controller/expiring-redactor.js';
+import { ExpiringRedactor } from '../../src/controller/runtime/expiring-redactor.js';
 
 describe('ExpiringRedactor', () => {
   it('blanks values and their base64, and forgets values not remembered again', () => {

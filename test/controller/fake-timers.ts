@@ -1,4 +1,4 @@
-import type { Timers } from '../../src/controller/timers.js';
+import type { Timers } from '../../src/controller/runtime/timers.js';
 
 /**
  * Real time plus an offset that tests move forward: short waits (debounce, backoff) pass on their own, and

@@ -2,14 +2,16 @@ import { Writable } from 'node:stream';
 import { loadKubeAccess } from '../../src/adapters/kube/kube-access.js';
 import { kubeHttp } from '../../src/adapters/kube/kube-http.js';
 import { cloudTokenProvider } from '../../src/adapters/cloud-token-provider.js';
-import { Controller } from '../../src/controller/controller.js';
-import { jsonLogger } from '../../src/controller/logger.js';
-import { createMetrics, type ControllerMetrics } from '../../src/controller/metrics.js';
+import { Controller } from '../../src/controller/imps/controller.js';
+import { jsonLogger } from '../../src/controller/runtime/logger.js';
+import { createMetrics, type ControllerMetrics } from '../../src/controller/runtime/metrics.js';
 import { Redactor } from '../../src/core/redaction.js';
 import type { TokenProvider } from '../../src/ports/tokens.js';
 import { startFakeAws, type FakeAws } from '../fakes/aws-server.js';
 import { startFakeKubeApi, type FakeKubeApi, type KubeObject } from '../fakes/kube-api-server.js';
 import { withEnv } from '../golden/harness.js';
+import { CONTROLLER } from '../admission/attempts.js';
+import { assertAdmitted, CONTROLLER_POLICIES, policyAdmission, type PolicyAdmission } from '../admission/fake-admission.js';
 import { FakeTimers } from './fake-timers.js';
 
 export const START = new Date('2026-11-22T00:00:00Z');
@@ -46,12 +48,15 @@ export interface Rig {
   timers: FakeTimers;
   controller: Controller;
   metrics: ControllerMetrics;
+  /** The shipped admission policies judge every write the controller makes; `close` fails on a denial. */
+  admission: PolicyAdmission;
   logs: () => string;
   close: () => Promise<void>;
 }
 
 export async function startRig(objects: KubeObject[], options: { tokens?: TokenProvider; start?: boolean; garbageCollection?: boolean } = {}): Promise<Rig> {
-  const kube = await startFakeKubeApi({ objects, bookmarkIntervalMs: 200, garbageCollection: options.garbageCollection ?? true });
+  const admission = policyAdmission(CONTROLLER_POLICIES);
+  const kube = await startFakeKubeApi({ objects, bookmarkIntervalMs: 200, users: { 'fake-token': CONTROLLER }, admission: admission.hook, garbageCollection: options.garbageCollection ?? true });
   const aws = await startFakeAws();
   const timers = new FakeTimers(START);
   aws.setNow(() => timers.now());
@@ -77,11 +82,13 @@ export async function startRig(objects: KubeObject[], options: { tokens?: TokenP
     timers,
     controller,
     metrics,
+    admission,
     logs: () => lines.join(''),
     close: async () => {
       await controller.stop();
       restore();
       await Promise.all([kube.close(), aws.close()]);
+      assertAdmitted(admission);
     },
   };
 }

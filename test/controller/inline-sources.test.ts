@@ -35,6 +35,7 @@ describe('controller with inline sources', () => {
     // The gauge is set after the Secret and status writes: poll rather than race them.
     const expiryMetric = (): Promise<string> => rig!.metrics.registry.getSingleMetricAsString('imps_krm_token_expiry_timestamp_seconds');
     await expect.poll(expiryMetric, { timeout: 10_000 }).toContain('source="inline-only.inline[0]"');
+    expect(await rig.metrics.registry.getSingleMetricAsString('imps_krm_token_renewal_timestamp_seconds')).toContain('source="inline-only.inline[0]"');
     expect(rig.logs()).not.toContain(CANARY_SECRET_KEY);
 
     // Deleted: its Secret goes, and so does the inline series (nothing else would remove it; an alert would fire).
@@ -42,6 +43,7 @@ describe('controller with inline sources', () => {
     await waitFor(() => secretOf(kube, 'team-a', 'regcred') === undefined);
     await rig.controller.idle();
     await expect.poll(expiryMetric, { timeout: 10_000 }).not.toContain('inline-only.inline[0]');
+    expect(await rig.metrics.registry.getSingleMetricAsString('imps_krm_token_renewal_timestamp_seconds')).not.toContain('inline-only.inline[0]');
   });
 
   it('reports a credential written inline as an invalid spec, by field path, and writes nothing', async () => {

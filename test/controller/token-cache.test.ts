@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RENEWAL, renewalTime, TokenCache } from '../../src/controller/token-cache.js';
+import { DEFAULT_RENEWAL, renewalTime, TokenCache } from '../../src/controller/runtime/token-cache.js';
 import type { RegistryToken, TokenRequest } from '../../src/core/tokens.js';
 import type { TokenProvider } from '../../src/ports/tokens.js';
 

@@ -70,7 +70,7 @@ describe('inline sources: what is refused', () => {
   });
 
   it('keeps the values of refused keys for the redactor', () => {
-    const parsed = parseInlineSource({ type: ECR, config: { region: 'eu-west-1', accountID: '1', secretKey: 'CANARY-k' } });
+    const parsed = parseInlineSource({ type: ECR, config: { region: 'eu-west-1', accountID: '111111111111', secretKey: 'CANARY-k' } });
     expect(parsed).toMatchObject({ ok: false });
     expect(parsed.credentials).toContain('CANARY-k');
     expect(parsed.ok ? '' : parsed.errors.join()).not.toContain('CANARY');
@@ -106,12 +106,12 @@ describe('validateImps with inline sources', () => {
   });
 
   it('refuses a credential inline with its path, a static type, and non-string values', () => {
-    expect(fields(validateImps(cr('a', { inline: [{ type: ECR, config: { region: 'eu-west-1', accountID: '1', secretKey: 'CANARY' } }] })))).toEqual([
+    expect(fields(validateImps(cr('a', { inline: [{ type: ECR, config: { region: 'eu-west-1', accountID: '111111111111', secretKey: 'CANARY' } }] })))).toEqual([
       'spec.registry.inline[0].config.secretKey: not allowed inline (a credential belongs in a Secret)',
     ]);
     expect(fields(validateImps(cr('b', { inline: [{ type: 'kubernetes.io/basic-auth', config: {} }] })))[0]).toMatch(/^spec\.registry\.inline\[0\]\.type: must be one of /);
     expect(fields(validateImps(cr('c', { inline: [{ type: ECR, config: { region: 'eu-west-1', accountID: 123 } }] })))).toEqual([
-      'spec.registry.inline[0].config.accountID: must be string',
+      'spec.registry.inline[0].config.accountID: must be a string of 12 digits (quote it: "123456789012")',
     ]);
   });
 });

@@ -20,20 +20,20 @@ describe('parseSource', () => {
   it('turns an ECR login config into a token request for the account registry', () => {
     const parsed = parseSource({
       type: 'banzaicloud.io/aws-ecr-login-config',
-      stringData: { accessKeyID: 'AKIA1', secretKey: 'sk', region: 'cn-north-1', accountID: '123456789', roleArn: 'arn:aws-cn:iam::1:role/r' },
+      stringData: { accessKeyID: 'AKIA1', secretKey: 'sk', region: 'cn-north-1', accountID: '123456789012', roleArn: 'arn:aws-cn:iam::123456789012:role/r' },
     });
     expect(parsed).toMatchObject({
       ok: true,
       plan: {
         kind: 'token',
-        registry: '123456789.dkr.ecr.cn-north-1.amazonaws.com.cn',
-        request: { provider: 'ecr', region: 'cn-north-1', keys: { accessKeyId: 'AKIA1', secretAccessKey: 'sk' }, roleArn: 'arn:aws-cn:iam::1:role/r' },
+        registry: '123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn',
+        request: { provider: 'ecr', region: 'cn-north-1', keys: { accessKeyId: 'AKIA1', secretAccessKey: 'sk' }, roleArn: 'arn:aws-cn:iam::123456789012:role/r' },
       },
     });
   });
 
   it('uses the default credential chain when no keys are given', () => {
-    const parsed = parseSource({ type: 'banzaicloud.io/aws-ecr-login-config', stringData: { region: 'eu-west-1', accountID: '1' } });
+    const parsed = parseSource({ type: 'banzaicloud.io/aws-ecr-login-config', stringData: { region: 'eu-west-1', accountID: '111111111111' } });
     expect(parsed).toMatchObject({ ok: true, plan: { request: { keys: undefined } } });
   });
 
@@ -44,7 +44,7 @@ describe('parseSource', () => {
     [{ type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': '{"auths":{"x":{"email":"e"}}}' } }, /needs `auth` or `username` and `password`/],
     [{ type: 'banzaicloud.io/aws-ecr-login-config', stringData: { region: 'eu-west-1' } }, /accountID: required/],
     [{ type: 'banzaicloud.io/aws-ecr-login-config', stringData: { region: 'eu-west-1', accountID: 123 } }, /stringData\["accountID"\]: must be a string/],
-    [{ type: 'banzaicloud.io/aws-ecr-login-config', stringData: { region: 'eu-west-1', accountID: '1', accessKeyID: 'AKIA' } }, /secretKey: required when `accessKeyID` is set/],
+    [{ type: 'banzaicloud.io/aws-ecr-login-config', stringData: { region: 'eu-west-1', accountID: '111111111111', accessKeyID: 'AKIA' } }, /secretKey: required when `accessKeyID` is set/],
     [{ type: 'banzaicloud.io/aws-ecr-login-config', data: { region: '***' } }, /not valid base64/],
   ])('rejects %j with a clear message', (secret, message) => {
     const parsed = parseSource(secret);
@@ -68,9 +68,9 @@ describe('parseSource', () => {
     });
     const parsed = parseSource({
       type: 'imps-krm.io/ecr-public-login-config',
-      stringData: { accessKeyID: 'AKIA1', secretKey: 'sk-public', roleArn: 'arn:aws:iam::1:role/pull' },
+      stringData: { accessKeyID: 'AKIA1', secretKey: 'sk-public', roleArn: 'arn:aws:iam::123456789012:role/pull' },
     });
-    expect(parsed).toMatchObject({ ok: true, plan: { request: { keys: { accessKeyId: 'AKIA1' }, roleArn: 'arn:aws:iam::1:role/pull' } } });
+    expect(parsed).toMatchObject({ ok: true, plan: { request: { keys: { accessKeyId: 'AKIA1' }, roleArn: 'arn:aws:iam::123456789012:role/pull' } } });
     expect(parsed.credentials).toEqual(['sk-public']);
   });
 

@@ -2,10 +2,11 @@
 // ResourceList: the rendered Secrets plus every other manifest of the app directory. It fails closed: on any error
 // stdout stays empty and the exit code is 1, because an empty render with auto-prune deletes the app's resources.
 import { Document, type YAMLSeq } from 'yaml';
-import { EXIT, UsageError } from '../../cli/errors.js';
-import { parseFlags } from '../../cli/parse-flags.js';
+import { reportProblems } from '../kit/report.js';
+import { EXIT, UsageError } from '../kit/exit.js';
+import { parseFlags } from '../kit/flags.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
-import { formatProblem, isError, type Problem } from '../../core/problems.js';
+import { isError, type Problem } from '../../core/problems.js';
 import { Redactor } from '../../core/redaction.js';
 import { isRecord, readDocuments } from '../../io/documents.js';
 import { readAll, type Stdio } from '../../io/stdio.js';
@@ -80,10 +81,7 @@ async function generate(dir: string, stdio: Stdio): Promise<number> {
       .map(withoutOrchestratorAnnotations);
     output = toYamlStream(objects);
   }
-  for (const problem of problems) {
-    if (problem.severity !== 'info') stdio.stderr.write(`${redactor.redact(formatProblem(problem))}\n`);
-  }
-  if (problems.some(isError)) return EXIT.failed;
+  if (reportProblems(stdio.stderr, problems, redactor)) return EXIT.failed;
   stdio.stdout.write(output);
   return EXIT.ok;
 }

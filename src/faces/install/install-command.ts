@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 import { chmod, copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXIT, UsageError } from '../../cli/errors.js';
-import { VERSION } from '../../cli/help.js';
-import { parseFlags } from '../../cli/parse-flags.js';
+import { EXIT, UsageError } from '../kit/exit.js';
+import { VERSION } from '../kit/version.js';
+import { parseFlags } from '../kit/flags.js';
 import type { Stdio } from '../../io/stdio.js';
 
 const HELP = `Copy a self-contained, runnable imps-krm into DIR (for an init container sharing an emptyDir).

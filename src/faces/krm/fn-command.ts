@@ -1,8 +1,9 @@
-import { formatProblem, isError } from '../../core/problems.js';
+import { isError } from '../../core/problems.js';
 import { Redactor } from '../../core/redaction.js';
 import { readAll, type Stdio } from '../../io/stdio.js';
-import { EXIT } from '../../cli/errors.js';
-import { parseFlags } from '../../cli/parse-flags.js';
+import { reportProblems } from '../kit/report.js';
+import { EXIT } from '../kit/exit.js';
+import { parseFlags } from '../kit/flags.js';
 import { readFunctionConfig } from './function-config.js';
 import { dropGeneratorCopy } from './items.js';
 import { processItems } from './process-items.js';
@@ -59,10 +60,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   if (config.imps && !processed.problems.some(isError)) dropGeneratorCopy(list.items, config.imps);
   stdio.stdout.write(writeResourceList(list, processed.problems.map(toResult)));
   // kustomize never shows results: people see stderr. Info stays in the results only.
-  for (const problem of processed.problems) {
-    if (problem.severity !== 'info') stdio.stderr.write(`${redactor.redact(formatProblem(problem))}\n`);
-  }
-  return processed.problems.some(isError) ? EXIT.failed : EXIT.ok;
+  return reportProblems(stdio.stderr, processed.problems, redactor) ? EXIT.failed : EXIT.ok;
 }
 
 function usage(stdio: Stdio, message: string): number {

@@ -3,8 +3,9 @@
 // config, stdin is empty for a generator and the resources for a transformer, stdout is a plain YAML stream.
 import { readFile } from 'node:fs/promises';
 import { Document, isMap, parseAllDocuments, YAMLSeq, type YAMLMap } from 'yaml';
-import { EXIT, UsageError } from '../../cli/errors.js';
-import { formatProblem, isError } from '../../core/problems.js';
+import { reportProblems } from '../kit/report.js';
+import { EXIT, UsageError } from '../kit/exit.js';
+import { isError } from '../../core/problems.js';
 import { Redactor } from '../../core/redaction.js';
 import { readAll, type Stdio } from '../../io/stdio.js';
 import { readFunctionConfig } from './function-config.js';
@@ -72,10 +73,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
           })
         ).problems,
       ];
-  for (const problem of problems) {
-    if (problem.severity !== 'info') stdio.stderr.write(`${redactor.redact(formatProblem(problem))}\n`);
-  }
-  if (problems.some(isError)) return EXIT.failed;
+  if (reportProblems(stdio.stderr, problems, redactor)) return EXIT.failed;
   stdio.stdout.write(items.items.map((node) => new Document(node as YAMLMap).toString(YAML_OPTIONS)).join('---\n'));
   return EXIT.ok;
 }

@@ -18,7 +18,7 @@ import { type Matcher, parseFieldSelector, parseLabelSelector, SelectorError } f
 import { ObjectStore, type StoreEvent, upperBound } from './store.js';
 import type { Fault, FakeKubeApi, KubeconfigOptions, KubeObject, RecordedRequest, StartOptions } from './types.js';
 import { decodeContinue, encodeContinue, expired, HttpError, now, parseRv, REASONS, statusBody, toPartial, wantsPartial } from './wire.js';
-import { ObjectWriter, PATCH_TYPES } from './writes.js';
+import { ObjectWriter, PATCH_TYPES, type Requester } from './writes.js';
 
 const NOT_FOUND_PATH = 'the server could not find the requested resource';
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
@@ -43,7 +43,7 @@ export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKub
   });
 
   // ---- seeding -----------------------------------------------------------
-  const writer = new ObjectWriter(store, { garbageCollection: opts.garbageCollection ?? true });
+  const writer = new ObjectWriter(store, { garbageCollection: opts.garbageCollection ?? true, admission: opts.admission });
   const seedTs = now();
   const seed = (obj: KubeObject, generated: boolean): void => {
     const def = findByKind(obj.apiVersion, obj.kind);
@@ -59,6 +59,8 @@ export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKub
   for (const obj of opts.objects ?? []) seed(obj, false);
   writer.checkSeededNamespaces();
   for (const def of RESOURCES) store.table(def).sortedKeys(); // sort once now, not on the first list
+
+  const users = opts.users ?? {};
 
   // ---- reads -------------------------------------------------------------
   function matcher(def: ResourceDef, query: Record<string, string>, namespace: string | undefined): Matcher {
@@ -229,10 +231,13 @@ export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKub
       }
     }
 
+    let requester: Requester | undefined;
     if (!PUBLIC_PATHS.has(url.pathname)) {
       const auth = req.headers.authorization ?? '';
       const m = /^Bearer\s+(.+)$/i.exec(auth);
-      if (!m || !tokens.has(m[1]?.trim() ?? '')) throw new HttpError(401, 'Unauthorized');
+      const token = m?.[1]?.trim() ?? '';
+      if (!m || !tokens.has(token)) throw new HttpError(401, 'Unauthorized');
+      requester = { username: users[token] ?? 'fake-user' };
     }
     if (method === 'PATCH' && !PATCH_TYPES.has(contentType?.split(';')[0]?.trim() ?? '')) {
       throw new HttpError(415, `the body of the request was in an unknown format - accepted media types include: ${[...PATCH_TYPES].join(', ')}`);
@@ -268,9 +273,9 @@ export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKub
         else sendJson(res, 200, list(route, query, partial));
       } else if (method === 'POST') {
         if (route.def.namespaced && route.namespace === undefined) throw new HttpError(405, `POST is not allowed on the cluster-wide ${route.def.plural} collection`);
-        sendJson(res, 201, writer.create(route, body, dryRun));
+        sendJson(res, 201, writer.create(route, body, dryRun, requester));
       } else if (method === 'DELETE') {
-        writer.deleteCollection(route, matcher(route.def, query, route.namespace), body, query);
+        writer.deleteCollection(route, matcher(route.def, query, route.namespace), body, query, requester);
         sendJson(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' });
       } else throw new HttpError(405, `method ${method} not allowed`);
       return;
@@ -283,15 +288,15 @@ export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKub
         return;
       }
       case 'PUT':
-        sendJson(res, 200, writer.replace(route, body, dryRun));
+        sendJson(res, 200, writer.replace(route, body, dryRun, requester));
         return;
       case 'PATCH': {
-        const { code, obj } = writer.patch(route, body, contentType ?? '', query, dryRun);
+        const { code, obj } = writer.patch(route, body, contentType ?? '', query, dryRun, requester);
         sendJson(res, code, obj);
         return;
       }
       case 'DELETE':
-        sendJson(res, 200, writer.delete(route, body, query));
+        sendJson(res, 200, writer.delete(route, body, query, requester));
         return;
       default:
         throw new HttpError(405, `method ${method} not allowed`);

@@ -102,6 +102,29 @@ export interface GenerateOptions {
   podsPerNamespace: number;
 }
 
+/** One write as an admission plugin sees it: after defaulting and server-managed metadata, before storage. */
+export interface AdmissionReview {
+  operation: 'CREATE' | 'UPDATE' | 'DELETE';
+  group: string;
+  version: string;
+  /** Plural resource name, e.g. `secrets`. */
+  resource: string;
+  kind: string;
+  subresource?: string;
+  namespace?: string;
+  name: string;
+  /** Null on DELETE. */
+  object: KubeObject | null;
+  /** Null on CREATE. */
+  oldObject: KubeObject | null;
+  /** From `StartOptions.users` by the request's bearer token. */
+  username: string;
+  dryRun: boolean;
+}
+
+/** Returns a denial message to refuse the write with 403 Forbidden, or undefined to admit it. */
+export type AdmissionHook = (review: AdmissionReview) => string | undefined;
+
 export interface StartOptions {
   objects?: KubeObject[];
   /** Serve https with a runtime-generated self-signed cert (falls back to http when openssl is missing). */
@@ -115,6 +138,10 @@ export interface StartOptions {
    * controller do the cleanup itself.
    */
   garbageCollection?: boolean;
+  /** The user each token authenticates as (AdmissionReview.username); default `fake-user`. */
+  users?: Record<string, string>;
+  /** Called on every create, update, patch and delete made over HTTP (not on `put`/`remove`), like admission. */
+  admission?: AdmissionHook;
   /** Interval of BOOKMARK events on watches that allow them; default 1000 ms. */
   bookmarkIntervalMs?: number;
   /** Watch history kept for resuming watches; older entries are compacted away. Default 100000. */

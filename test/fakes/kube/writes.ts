@@ -2,7 +2,8 @@
 // (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/{create,update,patch,delete}.go, then
 // staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go):
 //   decode (400) -> admission: NamespaceLifecycle (404/403) -> rest.BeforeCreate / BeforeUpdate: the type's
-//   strategy (422) then the generic ObjectMeta checks every type gets (422) -> storage: AlreadyExists / Conflict (409).
+//   strategy (422) then the generic ObjectMeta checks every type gets (422) -> validating admission (a test's hook,
+//   403) -> storage: AlreadyExists / Conflict (409).
 // Server-managed metadata (uid, resourceVersion, creationTimestamp, generation for types that keep it) is filled
 // here; the /status split, optimistic concurrency, DeleteOptions and garbage collection too.
 
@@ -22,7 +23,7 @@ import { strategicMergePatch } from './strategic-merge.js';
 import { DecodeError } from './strategies/decode.js';
 import { strategyFor } from './strategies/index.js';
 import { prepareStoredNamespace } from './strategies/namespace.js';
-import type { KubeObject } from './types.js';
+import type { AdmissionHook, KubeObject } from './types.js';
 import { asKubeObject, conflict, detailsOf, HttpError, isRecord, notFound, now, qualified } from './wire.js';
 
 export const NAMESPACE_DEF = findByKind('v1', 'Namespace') as ResourceDef;
@@ -87,15 +88,29 @@ const NAMESPACE_FINALIZE_MS = 100;
 
 export interface WriterOptions {
   garbageCollection: boolean;
+  admission?: AdmissionHook | undefined;
+}
+
+/** Who makes an HTTP write, for admission; test-side writes (`put`, `remove`) have none and are not admitted. */
+export interface Requester {
+  username: string;
+}
+
+/** The request a write answers, for validating admission; absent on the fake's own writes (GC, seeds, put). */
+interface Caller {
+  route: Route;
+  requester: Requester | undefined;
 }
 
 export class ObjectWriter {
   private readonly store: ObjectStore;
   readonly gc: GarbageCollector;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly admission: AdmissionHook | undefined;
 
   constructor(store: ObjectStore, options: WriterOptions) {
     this.store = store;
+    this.admission = options.admission;
     this.gc = new GarbageCollector(
       store,
       {
@@ -110,10 +125,35 @@ export class ObjectWriter {
   }
 
   /**
+   * Validating admission: runs on the object as it would be stored, before the no-op check (the real server
+   * admits no-op updates too); a denial is 403 Forbidden and nothing is written.
+   */
+  admit(route: Route, requester: Requester | undefined, object: KubeObject | null, oldObject: KubeObject | null, dryRun: boolean): void {
+    if (!this.admission || !requester) return;
+    const { def } = route;
+    const subject = (object ?? oldObject)!;
+    const denial = this.admission({
+      operation: oldObject === null ? 'CREATE' : object === null ? 'DELETE' : 'UPDATE',
+      group: def.group,
+      version: def.version,
+      resource: def.plural,
+      kind: def.kind,
+      ...(route.subresource !== undefined ? { subresource: route.subresource } : {}),
+      ...(def.namespaced && route.namespace !== undefined ? { namespace: route.namespace } : {}),
+      name: subject.metadata.name,
+      object: object && structuredClone(object),
+      oldObject: oldObject && structuredClone(oldObject),
+      username: requester.username,
+      dryRun,
+    });
+    if (denial !== undefined) throw new HttpError(403, `${qualified(def)} "${subject.metadata.name}" is forbidden: ${denial}`, 'Forbidden', detailsOf(def, subject.metadata.name));
+  }
+
+  /**
    * Stores `next` as the new state of an object (prev undefined: a create), filling the server-managed metadata.
    * An update that changes nothing is a no-op, like on the real server: no new resourceVersion, no watch event.
    */
-  private commit(def: ResourceDef, next: KubeObject, prev: KubeObject | undefined, dryRun: boolean): KubeObject {
+  private commit(def: ResourceDef, next: KubeObject, prev: KubeObject | undefined, dryRun: boolean, caller?: Caller): KubeObject {
     const strategy = strategyFor(def);
     const o = structuredClone(next);
     o.apiVersion = apiVersionOf(def);
@@ -130,12 +170,14 @@ export class ObjectWriter {
       } else if (prev.metadata.generation === undefined) delete o.metadata.generation;
       else o.metadata.generation = prev.metadata.generation;
       o.metadata.resourceVersion = prev.metadata.resourceVersion;
+      if (caller) this.admit(caller.route, caller.requester, o, prev, dryRun);
       if (deepEqual(o, prev)) return structuredClone(prev);
     } else {
       o.metadata.uid = randomUUID();
       o.metadata.creationTimestamp = now();
       if (strategy.tracksGeneration) o.metadata.generation = 1;
       else delete o.metadata.generation;
+      if (caller) this.admit(caller.route, caller.requester, o, null, dryRun);
     }
     if (dryRun) return o;
     o.metadata.resourceVersion = String(this.store.nextRv());
@@ -156,7 +198,7 @@ export class ObjectWriter {
     throwIfInvalid(def, obj.metadata.name, validateObjectMeta(obj.metadata, def.namespaced, validatePathSegmentName, false));
   }
 
-  private admit(def: ResourceDef, namespace: string | undefined, name: string, operation: 'create' | 'update'): void {
+  private admitNamespace(def: ResourceDef, namespace: string | undefined, name: string, operation: 'create' | 'update'): void {
     if (!def.namespaced || namespace === undefined) return;
     admitNamespaced(NAMESPACE_DEF, this.store.getRaw(NAMESPACE_DEF, undefined, namespace), namespace, def, name, operation);
   }
@@ -172,7 +214,7 @@ export class ObjectWriter {
     const obj = this.decode(def, structuredClone(input));
     if (!def.namespaced) delete obj.metadata.namespace;
     try {
-      this.admit(def, namespace, obj.metadata.name, prev ? 'update' : 'create');
+      this.admitNamespace(def, namespace, obj.metadata.name, prev ? 'update' : 'create');
       if (prev) {
         obj.metadata.uid ??= prev.metadata.uid;
         obj.metadata.creationTimestamp ??= prev.metadata.creationTimestamp;
@@ -282,7 +324,7 @@ export class ObjectWriter {
     return cur;
   }
 
-  create(route: Route, body: unknown, dryRun: boolean): KubeObject {
+  create(route: Route, body: unknown, dryRun: boolean, requester?: Requester): KubeObject {
     const { def } = route;
     const obj = asKubeObject(body, 'create');
     checkIdentity(def, obj, route);
@@ -298,7 +340,7 @@ export class ObjectWriter {
     if (typeof obj.metadata.name !== 'string') obj.metadata.name = '';
     if (def.namespaced) obj.metadata.namespace = route.namespace;
     else delete obj.metadata.namespace;
-    this.admit(def, route.namespace, obj.metadata.name, 'create');
+    this.admitNamespace(def, route.namespace, obj.metadata.name, 'create');
     // Status is written through /status only; a create starts without it.
     if (def.subresources.includes('status')) delete obj.status;
     strategyFor(def).prepareForCreate?.(obj);
@@ -311,11 +353,11 @@ export class ObjectWriter {
     if (this.store.getRaw(def, route.namespace, obj.metadata.name)) {
       throw new HttpError(409, `${qualified(def)} "${obj.metadata.name}" already exists`, 'AlreadyExists', detailsOf(def, obj.metadata.name));
     }
-    return this.commit(def, obj, undefined, dryRun);
+    return this.commit(def, obj, undefined, dryRun, { route, requester });
   }
 
   /** store.Update after the object is read: preconditions, optimistic concurrency, then BeforeUpdate. */
-  private update(route: Route, cur: KubeObject, next: KubeObject, dryRun: boolean, fromPatch: boolean): KubeObject {
+  private update(route: Route, cur: KubeObject, next: KubeObject, dryRun: boolean, fromPatch: boolean, requester: Requester | undefined): KubeObject {
     const { def } = route;
     const strategy = strategyFor(def);
     const name = cur.metadata.name;
@@ -329,7 +371,7 @@ export class ObjectWriter {
       }
       next.metadata.resourceVersion = cur.metadata.resourceVersion;
     } else if (rv !== cur.metadata.resourceVersion) throw conflict(def, name);
-    this.admit(def, route.namespace, name, 'update');
+    this.admitNamespace(def, route.namespace, name, 'update');
     // rest.BeforeUpdate: generation and creationTimestamp are the server's, an empty uid is the stored one.
     if (next.metadata.uid === undefined || next.metadata.uid === '') next.metadata.uid = cur.metadata.uid;
     next.metadata.creationTimestamp = cur.metadata.creationTimestamp;
@@ -339,10 +381,10 @@ export class ObjectWriter {
     const merged = splitStatus(def, cur, next, statusWrite);
     if (!statusWrite) strategy.prepareForUpdate?.(merged, cur);
     throwIfInvalid(def, name, strategy.validateUpdate(merged, cur));
-    return this.commit(def, merged, cur, dryRun);
+    return this.commit(def, merged, cur, dryRun, { route, requester });
   }
 
-  replace(route: Route, body: unknown, dryRun: boolean): KubeObject {
+  replace(route: Route, body: unknown, dryRun: boolean, requester?: Requester): KubeObject {
     const cur = this.existing(route);
     const obj = asKubeObject(body, 'update');
     checkIdentity(route.def, obj, route);
@@ -350,10 +392,10 @@ export class ObjectWriter {
     obj.metadata.name = cur.metadata.name;
     if (route.def.namespaced) obj.metadata.namespace = route.namespace;
     else delete obj.metadata.namespace;
-    return this.update(route, cur, obj, dryRun, false);
+    return this.update(route, cur, obj, dryRun, false, requester);
   }
 
-  patch(route: Route, body: unknown, contentType: string, query: Record<string, string>, dryRun: boolean): { code: number; obj: KubeObject } {
+  patch(route: Route, body: unknown, contentType: string, query: Record<string, string>, dryRun: boolean, requester?: Requester): { code: number; obj: KubeObject } {
     const ct = contentType.split(';')[0]?.trim() ?? '';
     if (isCustom(route.def) && !CUSTOM_PATCH_TYPES.includes(ct)) {
       throw new HttpError(415, `the body of the request was in an unknown format - accepted media types include: ${CUSTOM_PATCH_TYPES.join(', ')}`, 'UnsupportedMediaType');
@@ -369,7 +411,7 @@ export class ObjectWriter {
         checkIdentity(route.def, obj, route);
         obj.metadata.name = route.name ?? '';
         delete obj.metadata.resourceVersion;
-        return { code: 201, obj: this.create(route, obj, dryRun) };
+        return { code: 201, obj: this.create(route, obj, dryRun, requester) };
       }
     }
     const cur = this.existing(route);
@@ -412,15 +454,16 @@ export class ObjectWriter {
     else delete next.metadata.namespace;
     // A patch carrying metadata.resourceVersion is a guarded write: a stale one is a 409, never retried.
     if (next.metadata.resourceVersion === undefined || next.metadata.resourceVersion === null) next.metadata.resourceVersion = cur.metadata.resourceVersion;
-    return { code: 200, obj: this.update(route, cur, next, dryRun, true) };
+    return { code: 200, obj: this.update(route, cur, next, dryRun, true, requester) };
   }
 
   /** DELETE of one object; returns the response body. */
-  delete(route: Route, body: unknown, query: Record<string, string>): Record<string, unknown> {
+  delete(route: Route, body: unknown, query: Record<string, string>, requester?: Requester): Record<string, unknown> {
     if (route.subresource !== undefined) throw new HttpError(405, 'DELETE is not allowed on a subresource');
     const options = parseDeleteOptions(body, query);
     const cur = this.existing(route);
     checkPreconditions(route.def, cur, options.preconditions);
+    this.admit(route, requester, null, cur, options.dryRun);
     if (route.def === NAMESPACE_DEF) return this.deleteNamespace(cur, options.dryRun);
     if (!options.dryRun) this.deleteNow(route.def, route.namespace, cur.metadata.name, options.propagation);
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { ...detailsOf(route.def, cur.metadata.name), uid: cur.metadata.uid } };
@@ -448,13 +491,15 @@ export class ObjectWriter {
     return structuredClone(stored);
   }
 
-  deleteCollection(route: Route, matches: (o: KubeObject) => boolean, body: unknown, query: Record<string, string>): void {
+  deleteCollection(route: Route, matches: (o: KubeObject) => boolean, body: unknown, query: Record<string, string>, requester?: Requester): void {
     const options = parseDeleteOptions(body, query);
     const table = this.store.table(route.def);
     const { keys, start, end } = table.range(route.namespace);
     for (const key of keys.slice(start, end)) {
       const o = table.objects.get(key);
-      if (!o || !matches(o) || options.dryRun) continue;
+      if (!o || !matches(o)) continue;
+      this.admit({ ...route, name: o.metadata.name }, requester, null, o, options.dryRun);
+      if (options.dryRun) continue;
       if (route.def === NAMESPACE_DEF) this.deleteNamespace(o, false);
       else this.deleteNow(route.def, o.metadata.namespace, o.metadata.name, options.propagation);
     }

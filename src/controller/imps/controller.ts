@@ -1,0 +1,202 @@
+import { sourceId } from '../../app/render-pipeline.js';
+import { ownerLabelValue, OWNER_LABEL, shellOwner } from '../../core/contract.js';
+import { parseAddedPullSecrets } from '../../core/service-accounts.js';
+import type { PodFacts } from '../../core/facts.js';
+import { compileTarget, type TargetMatcher } from '../../core/targets.js';
+import { ExpiringRedactor } from '../runtime/expiring-redactor.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../runtime/backoff.js';
+import { ClusterCache, type ImpsEntry, type SecretFacts, type ServiceAccountFacts } from './cluster-cache.js';
+import { EventRecorder } from '../runtime/events.js';
+import { reconcileImps, type ReconcileDeps } from './reconciler.js';
+import { sweepOrphans } from './target-secrets.js';
+import { sweepServiceAccounts } from './service-account-patches.js';
+import { DEFAULT_RENEWAL, TokenCache } from '../runtime/token-cache.js';
+import { WorkQueue } from '../runtime/work-queue.js';
+import type { ProcessDeps } from '../process/process-deps.js';
+
+export type ControllerOptions = ProcessDeps;
+
+/** Batches bursts (a namespace created with its Pods, a relist) into one reconcile per CR, well inside 1 s. */
+const DEBOUNCE_MS = 50;
+/** Tokens no CR asked for in this long are dropped from memory. */
+const TOKEN_IDLE_MS = 24 * 3600_000;
+
+/**
+ * The controller: caches fed by watches, a work queue of ImagePullSecret names, and reconciles. What triggers a
+ * reconcile: the CR (spec change), a Namespace or a Pod that may change a selection, a source Secret, a target
+ * Secret or shell changed by someone else, a token reaching its renewal time, or a retry after a failure. Nothing
+ * polls.
+ */
+export class Controller {
+  readonly cache: ClusterCache;
+  readonly tokens: TokenCache;
+  readonly #queue: WorkQueue;
+  readonly #deps: ReconcileDeps;
+  readonly #failures = new Map<string, number>();
+  readonly #matchers = new Map<string, TargetMatcher>();
+  #renewal: { at: number; cancel: () => void } | undefined;
+  #debounce: (() => void) | undefined;
+  #started = false;
+
+  constructor(private readonly options: ControllerOptions) {
+    const redactor = options.redactor ?? new ExpiringRedactor();
+    const backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.tokens = new TokenCache(options.tokens, options.timers, options.renewal ?? DEFAULT_RENEWAL);
+    this.cache = new ClusterCache(
+      { http: options.http, timers: options.timers, log: options.log, backoff },
+      {
+        imps: (type, name, value, previous) => this.#onImps(type, name, value, previous),
+        namespace: () => this.#enqueueAllSoon(),
+        pod: (pod, previous) => this.#onPod(pod, previous),
+        secret: (facts, previous) => this.#onSecret(facts ?? previous),
+        source: (id) => this.#forEachImps((entry) => (entry.imps?.spec.registry.credentials ?? []).some((ref) => sourceId(ref) === id)),
+        serviceAccount: (facts) => this.#onServiceAccount(facts),
+      },
+    );
+    this.#deps = {
+      http: options.http,
+      cache: this.cache,
+      tokens: this.tokens,
+      redactor,
+      timers: options.timers,
+      log: options.log,
+      metrics: options.metrics,
+      events: new EventRecorder({ http: options.http, timers: options.timers, log: options.log, redactor }),
+    };
+    this.#queue = new WorkQueue(options.timers, (name) => this.#reconcile(name));
+  }
+
+  get ready(): boolean {
+    return this.#started && this.cache.synced;
+  }
+
+  /** Starts the watches; reconciles begin once the caches hold a full list. */
+  async start(): Promise<void> {
+    this.cache.start();
+    await this.cache.whenSynced();
+    await this.#refreshWatches();
+    this.#started = true;
+    await sweepServiceAccounts(this.#deps);
+    await sweepOrphans(this.#deps);
+    for (const name of this.cache.imps.store.keys()) this.#queue.add(name);
+    this.options.log.info('controller started', { imagePullSecrets: this.cache.imps.store.size, namespaces: this.cache.namespaces.store.size });
+  }
+
+  /** Resolves when no reconcile is queued or running: for tests and shutdown. */
+  idle(): Promise<void> {
+    return this.#queue.idle();
+  }
+
+  async stop(): Promise<void> {
+    this.#renewal?.cancel();
+    this.#debounce?.();
+    await this.#queue.stop();
+    await this.cache.stop();
+  }
+
+  async #reconcile(name: string): Promise<void> {
+    if (!this.#started) return;
+    let result;
+    try {
+      result = await reconcileImps(name, this.#deps);
+    } catch (error) {
+      this.options.log.error('reconcile crashed', { imagePullSecret: name, error: this.#deps.redactor.redact(error instanceof Error ? error.message : String(error)) });
+      result = { ok: false, retryAfterSeconds: undefined };
+    }
+    if (result.ok) {
+      this.#failures.delete(name);
+    } else {
+      const failures = (this.#failures.get(name) ?? 0) + 1;
+      this.#failures.set(name, failures);
+      this.#queue.addAfter(name, backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, failures, result.retryAfterSeconds));
+    }
+    this.#armRenewal();
+  }
+
+  /** One timer, at the earliest renewal of any cached token: then every CR is visited, the due tokens renewed once. */
+  #armRenewal(): void {
+    const now = this.options.timers.now();
+    this.tokens.prune(new Date(now.getTime() - TOKEN_IDLE_MS));
+    if (this.#deps.redactor instanceof ExpiringRedactor) this.#deps.redactor.forgetOlderThan(Date.now() - TOKEN_IDLE_MS);
+    const next = this.tokens.nextRenewal();
+    if (!next || next <= now) return; // past due means a renewal is failing: the failing CRs retry with backoff
+    if (this.#renewal && this.#renewal.at === next.getTime()) return;
+    this.#renewal?.cancel();
+    const cancel = this.options.timers.at(next, () => {
+      this.#renewal = undefined;
+      this.options.log.info('token renewal due', { at: next.toISOString() });
+      for (const key of this.cache.imps.store.keys()) this.#queue.add(key);
+    });
+    this.#renewal = { at: next.getTime(), cancel };
+  }
+
+  #onImps(type: string, name: string, value: ImpsEntry | undefined, previous: ImpsEntry | undefined): void {
+    if (value?.imps) this.#matchers.set(name, compileTarget(value.imps.spec.target));
+    else this.#matchers.delete(name);
+    // Our own status writes change the CR too; only spec changes (generation) and adds/deletes need a reconcile.
+    if (type === 'MODIFIED' && value?.generation === previous?.generation && value?.uid === previous?.uid) return;
+    if (type === 'DELETED') this.#deps.events.forget(name);
+    if (!this.#started) return;
+    // Source watches first: a reconcile before they hold their Secret would report it missing.
+    void this.#refreshWatches().then(() => this.#queue.add(name));
+  }
+
+  /** A new Pod matters only to CRs selecting by Pods that it matches (or matched before the change). */
+  #onPod(pod: PodFacts, previous: PodFacts | undefined): void {
+    for (const [name, matcher] of this.#matchers) {
+      if (matcher.wantsPods && (matcher.matchesPod(pod) || (previous !== undefined && matcher.matchesPod(previous)))) this.#enqueueSoon(name);
+    }
+  }
+
+  /** Someone changed or deleted a Secret we manage (or a shell appeared): repair it. */
+  #onSecret(facts: SecretFacts | undefined): void {
+    if (!facts) return;
+    const shell = shellOwner(facts.annotations);
+    const owner = facts.labels[OWNER_LABEL];
+    this.#forEachImps((entry) => entry.name === shell || facts.ownerUids.includes(entry.uid) || ownerLabelValue(entry.name) === owner);
+  }
+
+  /** A ServiceAccount appeared or changed: the CRs that list its name, or whose entries it records, look again. */
+  #onServiceAccount(facts: ServiceAccountFacts): void {
+    const recorded = parseAddedPullSecrets(facts.added);
+    this.#forEachImps((entry) => recorded.has(entry.name) || (entry.imps?.spec.target.serviceAccounts?.includes(facts.name) ?? false));
+  }
+
+  #forEachImps(predicate: (entry: ImpsEntry) => boolean): void {
+    for (const entry of this.cache.imps.store.values()) if (predicate(entry)) this.#enqueueSoon(entry.name);
+  }
+
+  readonly #soon = new Set<string>();
+  #enqueueSoon(name: string): void {
+    if (!this.#started) return;
+    this.#soon.add(name);
+    this.#debounce ??= this.options.timers.at(new Date(this.options.timers.now().getTime() + DEBOUNCE_MS), () => {
+      this.#debounce = undefined;
+      for (const key of this.#soon) this.#queue.add(key);
+      this.#soon.clear();
+    });
+  }
+
+  #enqueueAllSoon(): void {
+    for (const name of this.cache.imps.store.keys()) this.#enqueueSoon(name);
+  }
+
+  /**
+   * Source Secret watches follow the CRs; the Pod watch runs only while some CR selects by Pods; one ServiceAccount
+   * watch per name listed in some CR's `serviceAccounts` (cluster-wide, `metadata.name=<name>`: one object per
+   * namespace at most, where an unfiltered watch would hold every ServiceAccount of the cluster).
+   */
+  async #refreshWatches(): Promise<void> {
+    const refs = new Map<string, { namespace: string; name: string }>();
+    const serviceAccounts = new Set<string>();
+    let pods = false;
+    for (const entry of this.cache.imps.store.values()) {
+      for (const ref of entry.imps?.spec.registry.credentials ?? []) refs.set(sourceId(ref), ref);
+      for (const name of entry.imps?.spec.target.serviceAccounts ?? []) serviceAccounts.add(name);
+      if (entry.imps && compileTarget(entry.imps.spec.target).wantsPods) pods = true;
+      if (entry.imps && !this.#matchers.has(entry.name)) this.#matchers.set(entry.name, compileTarget(entry.imps.spec.target));
+    }
+    await Promise.all([this.cache.wantSources(refs), this.cache.wantPods(pods), this.cache.wantServiceAccounts(serviceAccounts)]);
+    await this.cache.whenSynced();
+  }
+}

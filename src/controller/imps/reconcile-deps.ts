@@ -1,0 +1,20 @@
+import type { KubeHttp } from '../../adapters/kube/kube-http.js';
+import type { Redactor } from '../../core/redaction.js';
+import type { EventRecorder } from '../runtime/events.js';
+import type { Logger } from '../runtime/logger.js';
+import type { ControllerMetrics } from '../runtime/metrics.js';
+import type { Timers } from '../runtime/timers.js';
+import type { TokenCache } from '../runtime/token-cache.js';
+import type { ClusterCache } from './cluster-cache.js';
+
+/** What reconciling one ImagePullSecret may use: the API client, the caches, tokens, and the process's plumbing. */
+export interface ReconcileDeps {
+  readonly http: KubeHttp;
+  readonly cache: ClusterCache;
+  readonly tokens: TokenCache;
+  readonly redactor: Redactor;
+  readonly timers: Timers;
+  readonly log: Logger;
+  readonly metrics: ControllerMetrics;
+  readonly events: EventRecorder;
+}

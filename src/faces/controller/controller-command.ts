@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import type { Stdio } from '../../io/stdio.js';
+import { EXIT } from '../kit/exit.js';
+import { parseFlags } from '../kit/flags.js';
+import { logLevelFlag, metricsAndHealthFlags, processFlags, renewalFlags } from '../kit/process-flags.js';
+
+const HELP = `Run the in-cluster controller: keep the pull Secret of every ImagePullSecret present and valid in every
+selected namespace, fill shell Secrets, remove the Secrets it created when they are no longer selected, and
+renew expiring tokens before they expire. Logs are JSON lines on stderr.
+
+Usage: imps-krm controller [flags]
+
+Flags:
+      --kubeconfig PATH              kubeconfig (default: KUBECONFIG, ~/.kube/config, then in-cluster).
+      --context NAME                 kubeconfig context.
+      --metrics-addr ADDR            Prometheus /metrics ([host]:port, default 127.0.0.1:8080: loopback only, as
+                                     its labels name source Secrets; :8080 to let Prometheus scrape it; "" disables).
+      --health-addr ADDR             /healthz, /livez and /readyz for the kubelet (default :8081; "" disables).
+      --leader-elect                 Elect a leader with a coordination.k8s.io Lease (alias --enable-leader-election).
+      --leader-election-namespace NS Namespace of the Lease (default: the Pod's namespace, else default).
+      --config-namespace NS          IMPS name for --leader-election-namespace.
+      --leader-election-id NAME      Lease name (default imps-krm-controller).
+      --renew-fraction F             Renew a token after this fraction of its lifetime (default 0.5)...
+      --renew-margin DURATION        ...or this long before it expires, whichever is earlier (default 30m).
+      --log.level, --periodic-reconcile-interval   IMPS flags: the first is --log-level, the second is ignored.
+      --log-level LEVEL              debug | info (default) | warn | error; env LOG_LEVEL.
+  -h, --help                         Show this help.
+
+SIGTERM drains the work queue and frees the Lease so a standby takes over at once. Exit 1 when leadership is lost.
+`;
+
+const NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+export async function run(args: readonly string[], stdio: Stdio): Promise<number> {
+  const { values } = parseFlags(args, {
+    'leader-elect': { type: 'boolean' },
+    'enable-leader-election': { type: 'boolean' },
+    'leader-election-namespace': { type: 'string' },
+    'config-namespace': { type: 'string' },
+    'leader-election-id': { type: 'string' },
+    ...processFlags,
+  });
+  if (values.help) {
+    stdio.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
+  const logLevel = logLevelFlag(values['log-level'] ?? values['log.level'], stdio.env);
+  const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
+  const ops = metricsAndHealthFlags(values['metrics-addr'], values['health-addr']);
+  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel });
+  const [{ runController }, { systemTimers }, { cloudTokenProvider }] = await Promise.all([
+    import('../../controller/process/run-controller.js'),
+    import('../../controller/runtime/timers.js'),
+    import('../../adapters/cloud-token-provider.js'),
+  ]);
+  const elect = values['leader-elect'] === true || values['enable-leader-election'] === true;
+  const running = await runController({
+    ...parts,
+    tokens: cloudTokenProvider(),
+    timers: systemTimers,
+    renewal,
+    opsAddresses: ops,
+    leaseNamespace: elect ? (values['leader-election-namespace'] ?? values['config-namespace'] ?? podNamespace(stdio.env)) : undefined,
+    leaseName: values['leader-election-id'] ?? 'imps-krm-controller',
+  });
+  onShutdown(() => running.stop(), parts.log);
+  return running.done;
+}
+
+function podNamespace(env: NodeJS.ProcessEnv): string {
+  if (env['POD_NAMESPACE']) return env['POD_NAMESPACE'];
+  try {
+    return readFileSync(NAMESPACE_FILE, 'utf8').trim() || 'default';
+  } catch {
+    return 'default';
+  }
+}

@@ -1,0 +1,68 @@
+import { renderDocuments } from '../../app/render-documents.js';
+import { readDocuments } from '../../io/documents.js';
+import { readAll, type Stdio } from '../../io/stdio.js';
+import { toJsonList, toYamlStream } from '../../io/yaml-output.js';
+import { reportProblems } from '../kit/report.js';
+import { EXIT, UsageError } from '../kit/exit.js';
+import { oneOf, parseFlags } from '../kit/flags.js';
+
+const HELP = `Render the pull Secrets of every ImagePullSecret found in the input, as a YAML stream on stdout.
+
+Usage: imps-krm render -f FILE|DIR|- [-f ...] [flags]
+
+Flags:
+  -f, --filename PATH    File, folder (read recursively) or - for stdin. Repeatable. Required.
+      --cluster MODE     auto | live | input. Where namespaces, pods and source Secrets come from:
+                         live = the cluster of the kubeconfig (or in-cluster service account),
+                         input = the Namespace, Pod, workload and Secret manifests in the input.
+                         auto (default) = live when a kubeconfig or in-cluster config exists, else input.
+      --kubeconfig PATH  kubeconfig for live mode (default: KUBECONFIG, then ~/.kube/config).
+      --context NAME     kubeconfig context for live mode.
+  -o, --output FORMAT    yaml (default) | json (a v1 List).
+      --shells           Render refresher-managed shells: the Secrets without credentials, for the in-cluster
+                         controller to fill. Reads no source Secret and mints no token.
+  -h, --help             Show this help.
+
+Fails closed: on any error nothing is printed on stdout (an empty render would make Argo CD prune live
+Secrets), stderr says what is wrong, and the exit code is 1. Bad usage exits 2.
+
+Examples:
+  imps-krm render -f examples/basic --cluster input
+  imps-krm render -f imps.yaml --context prod -o json
+  kustomize build overlays/prod | imps-krm render -f -
+  imps-krm render -f imps/ --shells      # no credentials: imps-krm controller fills them in-cluster
+`;
+
+export async function run(args: readonly string[], stdio: Stdio): Promise<number> {
+  const { values } = parseFlags(args, {
+    filename: { type: 'string', short: 'f', multiple: true },
+    cluster: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    context: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+    shells: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    stdio.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const paths = values.filename ?? [];
+  if (paths.length === 0) throw new UsageError('at least one -f FILE|DIR|- is required');
+  const cluster = oneOf('cluster', values.cluster, ['auto', 'live', 'input'] as const);
+  const output = oneOf('output', values.output, ['yaml', 'json'] as const) ?? 'yaml';
+
+  const read = await readDocuments(paths, () => readAll(stdio.stdin), stdio.cwd);
+  const rendered =
+    read.problems.length > 0
+      ? { secrets: [], problems: read.problems }
+      : await renderDocuments(
+          read.documents,
+          { cluster, kubeconfig: values.kubeconfig, context: values.context, output: values.shells ? 'shells' : 'secrets' },
+          { env: stdio.env },
+        );
+
+  if (reportProblems(stdio.stderr, rendered.problems)) return EXIT.failed;
+  stdio.stdout.write(output === 'json' ? toJsonList(rendered.secrets) : toYamlStream(rendered.secrets));
+  return EXIT.ok;
+}
