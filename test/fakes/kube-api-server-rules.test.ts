@@ -311,6 +311,14 @@ describe('strategic merge patch list semantics (apimachinery/pkg/util/strategicp
     expect((res.json.spec as Record<string, unknown>).containers).toEqual([{ name: 'app', image: 'a:2' }]);
   });
 
+  it('custom resources lose the fields their CRD does not declare (apiextensions-apiserver schema/pruning)', async () => {
+    const created = await call(fake, 'POST', IMPS_PATH, { ...impsBody('pruned'), spec: { ...(impsBody('pruned').spec as object), unknownSetting: true } });
+    expect(created.status).toBe(201);
+    expect((created.json.spec as Record<string, unknown>).unknownSetting).toBeUndefined();
+    const status = await call(fake, 'PATCH', `${IMPS_PATH}/pruned/status`, { status: { status: 'Ready', notInTheCrd: 'x', conditions: [{ type: 'Ready', status: 'True', extra: 1 }] } }, 'application/merge-patch+json');
+    expect(status.json.status).toEqual({ status: 'Ready', conditions: [{ type: 'Ready', status: 'True' }] });
+  });
+
   it('custom resources take no strategic merge patch (415)', async () => {
     await call(fake, 'POST', IMPS_PATH, impsBody('no-smp'));
     const res = await call(fake, 'PATCH', `${IMPS_PATH}/no-smp`, { metadata: { labels: { a: 'b' } } }, 'application/strategic-merge-patch+json');

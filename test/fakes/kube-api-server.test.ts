@@ -360,7 +360,7 @@ describe('fake kube-apiserver with @kubernetes/client-node', () => {
     expect(withStatus.metadata.generation).toBe(1);
 
     // The main resource ignores status, and bumps generation on spec changes only.
-    const replaced = (await custom.replaceClusterCustomObject({ ...gvp, name: 'registry-a', body: { ...withStatus, spec: { ...(got.spec as object), extra: true }, status: { status: 'Failed' } } })) as KubeObject;
+    const replaced = (await custom.replaceClusterCustomObject({ ...gvp, name: 'registry-a', body: { ...withStatus, spec: { ...(got.spec as object), target: { secret: { name: 'other' } } }, status: { status: 'Failed' } } })) as KubeObject;
     expect(replaced.status).toEqual({ status: 'Ready', observedGeneration: 1 });
     expect(replaced.metadata.generation).toBe(2);
     const relabelled = (await custom.patchClusterCustomObject(
@@ -694,7 +694,7 @@ describe('fake kube-apiserver store helpers', () => {
       expect(b.metadata.uid).toBe(a.metadata.uid);
       const cr = fake.put(imps('gen'));
       expect(cr.metadata.generation).toBe(1);
-      expect(fake.put({ ...cr, spec: { ...(cr.spec as object), changed: true } }).metadata.generation).toBe(2);
+      expect(fake.put({ ...cr, spec: { ...(cr.spec as object), target: { secret: { name: 'renamed' } } } }).metadata.generation).toBe(2);
       // Returned objects are copies: mutating them does not touch the store.
       b.metadata.name = 'mutated';
       expect(fake.get('v1', 'Secret', 'x', 'n')?.metadata.name).toBe('x');
