@@ -89,6 +89,22 @@ describe('controller reacting to the cluster', () => {
     expect(secretOf(kube, 'team-a', 'keep-me')).toBeDefined();
   });
 
+  it('leaves a namespace being deleted alone: no create refused there, no failure, no Warning event', async () => {
+    rig = await startRig(baseObjects());
+    const { kube } = rig;
+    await waitFor(() => secretOf(kube, 'team-b', 'regcred'));
+    await rig.controller.idle();
+    kube.resetRequests();
+    // A real deletion: Terminating, emptied by the namespace controller, then gone. Creates in between are a 403.
+    const res = await fetch(`${kube.url}/api/v1/namespaces/team-b`, { method: 'DELETE', headers: { Authorization: 'Bearer fake-token' } });
+    expect(res.status).toBe(200);
+    await waitFor(() => kube.get('v1', 'Namespace', 'team-b') === undefined);
+    await rig.controller.idle();
+    expect(kube.list('v1', 'Event', 'default').filter((event) => event['type'] === 'Warning')).toEqual([]);
+    expect(kube.requests.filter((request) => request.method === 'POST' && request.path === '/api/v1/namespaces/team-b/secrets')).toEqual([]);
+    expect(statusOf(kube, 'pull')).toMatchObject({ status: 'Ready', managedNamespaces: ['team-a'] });
+  });
+
   it('rewrites the target when a source Secret is rotated, and repairs a target deleted by hand', async () => {
     rig = await startRig(baseObjects());
     const { kube } = rig;

@@ -312,6 +312,14 @@ export class ObjectWriter {
     }
   }
 
+  private later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
   /** Stops pending namespace finalization (server shutdown). */
   close(): void {
     for (const t of this.timers) clearTimeout(t);
@@ -483,11 +491,10 @@ export class ObjectWriter {
     if (dryRun) return terminating;
     const stored = deepEqual(terminating, cur) ? cur : this.commit(NAMESPACE_DEF, terminating, cur, false);
     const name = cur.metadata.name;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.deleteNow(NAMESPACE_DEF, undefined, name, undefined);
-    }, NAMESPACE_FINALIZE_MS);
-    this.timers.add(timer);
+    // The namespace controller empties the namespace first; the namespace itself goes once its finalizer is
+    // removed, a while later. In between, the namespace is Terminating and empty: creates there are refused.
+    this.later(NAMESPACE_FINALIZE_MS / 2, () => this.purgeNamespace(name));
+    this.later(NAMESPACE_FINALIZE_MS, () => this.deleteNow(NAMESPACE_DEF, undefined, name, undefined));
     return structuredClone(stored);
   }
 
