@@ -84,7 +84,7 @@ function uidConflict(def: ResourceDef, namespace: string | undefined, name: stri
 }
 
 /** How long a deleted namespace stays Terminating before the namespace controller has emptied and removed it. */
-const NAMESPACE_FINALIZE_MS = 100;
+const NAMESPACE_FINALIZE_MS = 500;
 
 export interface WriterOptions {
   garbageCollection: boolean;
