@@ -66,6 +66,7 @@ export function inputCluster(objects: readonly unknown[], extraNamespaces: reado
 
   return {
     description: 'input manifests',
+    isInput: true,
     listNamespaces: async () => [...namespaces.values()],
     scanPods: async (visit) => pods.forEach(visit),
     readSecret: async (namespace, name) => secrets.get(`${namespace}/${name}`),

@@ -1,6 +1,7 @@
 import { inputCluster, inputNamespaceProblems } from '../adapters/input-cluster.js';
 import { cloudTokenProvider } from '../adapters/cloud-token-provider.js';
 import { liveClusterConfigured, type LiveTarget } from '../adapters/kube/detect.js';
+import { AMBIENT_IDENTITY_PROJECTS_ENV, ARGOCD_PROJECT_ENV, parseNameList } from '../core/consent.js';
 import type { Problem } from '../core/problems.js';
 import type { Redactor } from '../core/redaction.js';
 import { renderPullSecrets, type PullSecretManifest } from '../core/render.js';
@@ -8,7 +9,7 @@ import type { RenderSettings } from '../generated/function-config.js';
 import type { InputDocument } from '../io/documents.js';
 import type { ClusterReader } from '../ports/cluster.js';
 import type { TokenProvider } from '../ports/tokens.js';
-import { runRenderPipeline, type ImpsInput, type ImpsOutcome } from './render-pipeline.js';
+import { runRenderPipeline, type ImpsInput, type ImpsOutcome, type RenderConsent } from './render-pipeline.js';
 import { selectImagePullSecrets } from './select-inputs.js';
 
 export type ClusterMode = NonNullable<RenderSettings['cluster']>;
@@ -19,6 +20,11 @@ export interface RenderDependencies {
   readonly openLiveCluster?: (target: LiveTarget) => Promise<ClusterReader>;
   readonly env?: NodeJS.ProcessEnv;
   readonly redactor?: Redactor;
+  /**
+   * The render is for an Argo CD Application (the plugin): without ARGOCD_APP_PROJECT_NAME the project is unknown,
+   * which no source names, rather than "not Argo CD", which would skip the project check.
+   */
+  readonly argoCd?: boolean;
 }
 
 export interface DocumentsRender {
@@ -64,6 +70,7 @@ export async function renderDocuments(
   const shells = settings.output === 'shells';
   const result = await runRenderPipeline(inputs, {
     cluster: shells ? withoutSources(cluster) : cluster,
+    consent: renderConsent(dependencies.env ?? process.env, dependencies.argoCd ?? false),
     tokens: shells ? NO_TOKENS : (dependencies.tokens ?? cloudTokenProvider()),
     ...(dependencies.redactor ? { redactor: dependencies.redactor } : {}),
     withoutCredentials: shells,
@@ -93,6 +100,7 @@ const EMPTY_SOURCE = {
 function withoutSources(cluster: ClusterReader): ClusterReader {
   return {
     description: cluster.description,
+    isInput: cluster.isInput,
     listNamespaces: () => cluster.listNamespaces(),
     scanPods: (visit) => cluster.scanPods(visit),
     readSecret: async () => EMPTY_SOURCE,
@@ -102,6 +110,19 @@ function withoutSources(cluster: ClusterReader): ClusterReader {
 const NO_TOKENS: TokenProvider = {
   fetchToken: () => Promise.reject(new Error('shells need no token')),
 };
+
+/**
+ * The consent context from the process environment, which only the operator and Argo CD's repo-server write: an
+ * Application's own variables arrive as ARGOCD_ENV_* and its parameters as PARAM_*, so it can set neither the
+ * project nor the list of projects allowed the renderer's identity.
+ */
+export function renderConsent(env: NodeJS.ProcessEnv, argoCd: boolean): RenderConsent {
+  const project = env[ARGOCD_PROJECT_ENV];
+  return {
+    project: project !== undefined && project !== '' ? project : argoCd ? '' : undefined,
+    ambientProjects: parseNameList(env[AMBIENT_IDENTITY_PROJECTS_ENV] ?? ''),
+  };
+}
 
 export function chooseCluster(mode: ClusterMode, target: LiveTarget, env: NodeJS.ProcessEnv = process.env): 'live' | 'input' {
   if (mode !== 'auto') return mode;

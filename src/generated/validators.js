@@ -3281,13 +3281,10 @@ return errors === 0;
 }
 
 export const validateAcrLoginConfig = validate54;
-const schema53 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"acr-login-config.schema.json","title":"AcrLoginConfig","description":"Keys of an imps-krm.io/acr-login-config Secret (from data, base64-decoded, or stringData): an Azure Container Registry login minted from an Entra ID token, as msi-acrpull does. The Entra token is exchanged at https://<registry>/oauth2/exchange for an ACR refresh token; with a scope, that is exchanged at /oauth2/token for a repository-scoped access token. Username 00000000-0000-0000-0000-000000000000; expiry from the token's exp claim.","type":"object","required":["registry","identity"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$","description":"Registry host, e.g. myregistry.azurecr.io. Its suffix must be allowed (IMPS_KRM_ACR_ALLOWED_SUFFIXES, default azurecr.io, azurecr.us, azurecr.cn). Test only: http://127.0.0.1:PORT when IMPS_KRM_INSECURE_REGISTRY_HOSTS lists 127.0.0.1."},"scope":{"type":"string","pattern":"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$","description":"Space-separated scopes such as repository:team/app:pull. Absent: the unscoped ACR refresh token is the password (every repository the identity may pull). No wildcards."},"identity":{"type":"string","enum":["ManagedIdentity","WorkloadIdentity","ServicePrincipal"],"description":"ManagedIdentity: the managed identity of the node or pod running imps-krm (IMDS), chosen by clientID or resourceID, else system-assigned. WorkloadIdentity: a federated service account token file (AKS workload identity; unset fields come from AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE). ServicePrincipal: clientID, tenantID and clientSecret."},"clientID":{"type":"string","minLength":1,"description":"Client (application) id of the managed identity, app registration or service principal."},"resourceID":{"type":"string","pattern":"^/subscriptions/.+","description":"ManagedIdentity only: ARM resource id of a user-assigned identity (instead of clientID)."},"tenantID":{"type":"string","minLength":1,"description":"WorkloadIdentity and ServicePrincipal: directory (tenant) id."},"clientSecret":{"type":"string","minLength":1,"description":"ServicePrincipal only: the client secret."},"federatedTokenFile":{"type":"string","minLength":1,"description":"WorkloadIdentity only: path of the projected service account token (default AZURE_FEDERATED_TOKEN_FILE)."},"environment":{"type":"string","enum":["PublicCloud","USGovernmentCloud","ChinaCloud","AirgappedCloud"],"description":"Azure cloud: sets the Entra authority host and the Resource Manager audience. Default PublicCloud (then AZURE_AUTHORITY_HOST is honoured). AirgappedCloud needs authorityHost and resourceManagerAudience."},"authorityHost":{"type":"string","pattern":"^https://[^\\s/]+/?$","description":"Entra ID authority host, overriding the environment's, e.g. https://login.microsoftonline.us."},"resourceManagerAudience":{"type":"string","pattern":"^https://[^\\s]+$","description":"Resource Manager audience, overriding the environment's, e.g. https://management.usgovcloudapi.net/. The Entra token is requested for <audience>/.default."}},"allOf":[{"if":{"properties":{"identity":{"const":"ServicePrincipal"}},"required":["identity"]},"then":{"required":["clientID","tenantID","clientSecret"]}},{"if":{"properties":{"environment":{"const":"AirgappedCloud"}},"required":["environment"]},"then":{"required":["authorityHost","resourceManagerAudience"]}}]};
-const func2 = Object.prototype.hasOwnProperty;
+const schema53 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"acr-login-config.schema.json","title":"AcrLoginConfig","description":"Keys of an imps-krm.io/acr-login-config Secret (from data, base64-decoded, or stringData): an Azure Container Registry login minted from an Entra ID token, as msi-acrpull does. The Entra token is exchanged at https://<registry>/oauth2/exchange for an ACR refresh token; with a scope, that is exchanged at /oauth2/token for a repository-scoped access token. Username 00000000-0000-0000-0000-000000000000; expiry from the token's exp claim. Where Entra ID lives, the token file workload identity presents and the audience of an air-gapped cloud are operator settings (AZURE_AUTHORITY_HOST, AZURE_FEDERATED_TOKEN_FILE, IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST, IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE): a source that sets federatedTokenFile, authorityHost or resourceManagerAudience is refused with an error naming the variable (docs/security.md).","type":"object","required":["registry","identity"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$","description":"Registry host, e.g. myregistry.azurecr.io. Its suffix must be allowed (IMPS_KRM_ACR_ALLOWED_SUFFIXES, default azurecr.io, azurecr.us, azurecr.cn). Test only: http://127.0.0.1:PORT when IMPS_KRM_INSECURE_REGISTRY_HOSTS lists 127.0.0.1."},"scope":{"type":"string","pattern":"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$","description":"Space-separated scopes such as repository:team/app:pull. Absent: the unscoped ACR refresh token is the password (every repository the identity may pull). No wildcards."},"identity":{"type":"string","enum":["ManagedIdentity","WorkloadIdentity","ServicePrincipal"],"description":"ManagedIdentity: the managed identity of the node or pod running imps-krm (IMDS), chosen by clientID or resourceID, else system-assigned. WorkloadIdentity: the federated service account token of the process (AKS workload identity): the token file is AZURE_FEDERATED_TOKEN_FILE, an operator setting; unset clientID and tenantID come from AZURE_CLIENT_ID and AZURE_TENANT_ID. ServicePrincipal: clientID, tenantID and clientSecret."},"clientID":{"type":"string","minLength":1,"description":"Client (application) id of the managed identity, app registration or service principal."},"resourceID":{"type":"string","pattern":"^/subscriptions/.+","description":"ManagedIdentity only: ARM resource id of a user-assigned identity (instead of clientID)."},"tenantID":{"type":"string","minLength":1,"description":"WorkloadIdentity and ServicePrincipal: directory (tenant) id."},"clientSecret":{"type":"string","minLength":1,"description":"ServicePrincipal only: the client secret."},"environment":{"type":"string","enum":["PublicCloud","USGovernmentCloud","ChinaCloud","AirgappedCloud"],"description":"Azure cloud: sets the Entra authority host and the Resource Manager audience. Default PublicCloud (then AZURE_AUTHORITY_HOST, the operator's, is honoured). AirgappedCloud takes both from the operator's IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST and IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE and fails while they are unset."}},"allOf":[{"if":{"properties":{"identity":{"const":"ServicePrincipal"}},"required":["identity"]},"then":{"required":["clientID","tenantID","clientSecret"]}}]};
 const pattern15 = new RegExp("^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$", "u");
 const pattern16 = new RegExp("^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$", "u");
 const pattern17 = new RegExp("^/subscriptions/.+", "u");
-const pattern18 = new RegExp("^https://[^\\s/]+/?$", "u");
-const pattern19 = new RegExp("^https://[^\\s]+$", "u");
 
 function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="acr-login-config.schema.json" */;
@@ -3380,13 +3377,9 @@ vErrors.push(err5);
 }
 errors++;
 }
-const _errs7 = errors;
-let valid3 = true;
-const _errs8 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing1;
-if((data.environment === undefined) && (missing1 = "environment")){
-const err6 = {};
+if(data.registry === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "registry"},message:"must have required property '"+"registry"+"'"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3395,10 +3388,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-else {
-if(data.environment !== undefined){
-if("AirgappedCloud" !== data.environment){
-const err7 = {};
+if(data.identity === undefined){
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "identity"},message:"must have required property '"+"identity"+"'"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3407,24 +3398,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-}
-var _valid1 = _errs8 === errors;
-errors = _errs7;
-if(vErrors !== null){
-if(_errs7){
-vErrors.length = _errs7;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid1){
-const _errs10 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.authorityHost === undefined){
-const err8 = {instancePath,schemaPath:"#/allOf/1/then/required",keyword:"required",params:{missingProperty: "authorityHost"},message:"must have required property '"+"authorityHost"+"'"};
+for(const key0 in data){
+if(!((((((((key0 === "registry") || (key0 === "scope")) || (key0 === "identity")) || (key0 === "clientID")) || (key0 === "resourceID")) || (key0 === "tenantID")) || (key0 === "clientSecret")) || (key0 === "environment"))){
+const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3433,8 +3409,12 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data.resourceManagerAudience === undefined){
-const err9 = {instancePath,schemaPath:"#/allOf/1/then/required",keyword:"required",params:{missingProperty: "resourceManagerAudience"},message:"must have required property '"+"resourceManagerAudience"+"'"};
+}
+if(data.registry !== undefined){
+let data1 = data.registry;
+if(typeof data1 === "string"){
+if(!pattern15.test(data1)){
+const err9 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/pattern",keyword:"pattern",params:{pattern: "^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$"},message:"must match pattern \""+"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3444,11 +3424,8 @@ vErrors.push(err9);
 errors++;
 }
 }
-var _valid1 = _errs10 === errors;
-valid3 = _valid1;
-}
-if(!valid3){
-const err10 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+else {
+const err10 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3457,9 +3434,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.registry === undefined){
-const err11 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "registry"},message:"must have required property '"+"registry"+"'"};
+}
+if(data.scope !== undefined){
+let data2 = data.scope;
+if(typeof data2 === "string"){
+if(!pattern16.test(data2)){
+const err11 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/pattern",keyword:"pattern",params:{pattern: "^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$"},message:"must match pattern \""+"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3468,8 +3448,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data.identity === undefined){
-const err12 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "identity"},message:"must have required property '"+"identity"+"'"};
+}
+else {
+const err12 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3478,9 +3459,11 @@ vErrors.push(err12);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(func2.call(schema53.properties, key0))){
-const err13 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+}
+if(data.identity !== undefined){
+let data3 = data.identity;
+if(typeof data3 !== "string"){
+const err13 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3489,12 +3472,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-if(data.registry !== undefined){
-let data2 = data.registry;
-if(typeof data2 === "string"){
-if(!pattern15.test(data2)){
-const err14 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/pattern",keyword:"pattern",params:{pattern: "^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$"},message:"must match pattern \""+"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$"+"\""};
+if(!(((data3 === "ManagedIdentity") || (data3 === "WorkloadIdentity")) || (data3 === "ServicePrincipal"))){
+const err14 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/enum",keyword:"enum",params:{allowedValues: schema53.properties.identity.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3504,8 +3483,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.clientID !== undefined){
+let data4 = data.clientID;
+if(typeof data4 === "string"){
+if(data4.length < 1){
+const err15 = {instancePath:instancePath+"/clientID",schemaPath:"#/properties/clientID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3515,11 +3497,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.scope !== undefined){
-let data3 = data.scope;
-if(typeof data3 === "string"){
-if(!pattern16.test(data3)){
-const err16 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/pattern",keyword:"pattern",params:{pattern: "^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$"},message:"must match pattern \""+"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$"+"\""};
+else {
+const err16 = {instancePath:instancePath+"/clientID",schemaPath:"#/properties/clientID/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3529,8 +3508,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-else {
-const err17 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.resourceID !== undefined){
+let data5 = data.resourceID;
+if(typeof data5 === "string"){
+if(!pattern17.test(data5)){
+const err17 = {instancePath:instancePath+"/resourceID",schemaPath:"#/properties/resourceID/pattern",keyword:"pattern",params:{pattern: "^/subscriptions/.+"},message:"must match pattern \""+"^/subscriptions/.+"+"\""};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3540,10 +3522,8 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.identity !== undefined){
-let data4 = data.identity;
-if(typeof data4 !== "string"){
-const err18 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err18 = {instancePath:instancePath+"/resourceID",schemaPath:"#/properties/resourceID/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3552,8 +3532,12 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!(((data4 === "ManagedIdentity") || (data4 === "WorkloadIdentity")) || (data4 === "ServicePrincipal"))){
-const err19 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/enum",keyword:"enum",params:{allowedValues: schema53.properties.identity.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.tenantID !== undefined){
+let data6 = data.tenantID;
+if(typeof data6 === "string"){
+if(data6.length < 1){
+const err19 = {instancePath:instancePath+"/tenantID",schemaPath:"#/properties/tenantID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3563,11 +3547,8 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.clientID !== undefined){
-let data5 = data.clientID;
-if(typeof data5 === "string"){
-if(data5.length < 1){
-const err20 = {instancePath:instancePath+"/clientID",schemaPath:"#/properties/clientID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err20 = {instancePath:instancePath+"/tenantID",schemaPath:"#/properties/tenantID/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3577,8 +3558,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-else {
-const err21 = {instancePath:instancePath+"/clientID",schemaPath:"#/properties/clientID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.clientSecret !== undefined){
+let data7 = data.clientSecret;
+if(typeof data7 === "string"){
+if(data7.length < 1){
+const err21 = {instancePath:instancePath+"/clientSecret",schemaPath:"#/properties/clientSecret/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3588,11 +3572,8 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.resourceID !== undefined){
-let data6 = data.resourceID;
-if(typeof data6 === "string"){
-if(!pattern17.test(data6)){
-const err22 = {instancePath:instancePath+"/resourceID",schemaPath:"#/properties/resourceID/pattern",keyword:"pattern",params:{pattern: "^/subscriptions/.+"},message:"must match pattern \""+"^/subscriptions/.+"+"\""};
+else {
+const err22 = {instancePath:instancePath+"/clientSecret",schemaPath:"#/properties/clientSecret/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3602,8 +3583,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-else {
-const err23 = {instancePath:instancePath+"/resourceID",schemaPath:"#/properties/resourceID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.environment !== undefined){
+let data8 = data.environment;
+if(typeof data8 !== "string"){
+const err23 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3612,12 +3595,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-if(data.tenantID !== undefined){
-let data7 = data.tenantID;
-if(typeof data7 === "string"){
-if(data7.length < 1){
-const err24 = {instancePath:instancePath+"/tenantID",schemaPath:"#/properties/tenantID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!((((data8 === "PublicCloud") || (data8 === "USGovernmentCloud")) || (data8 === "ChinaCloud")) || (data8 === "AirgappedCloud"))){
+const err24 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/enum",keyword:"enum",params:{allowedValues: schema53.properties.environment.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3627,148 +3606,14 @@ vErrors.push(err24);
 errors++;
 }
 }
+}
 else {
-const err25 = {instancePath:instancePath+"/tenantID",schemaPath:"#/properties/tenantID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err25];
 }
 else {
 vErrors.push(err25);
-}
-errors++;
-}
-}
-if(data.clientSecret !== undefined){
-let data8 = data.clientSecret;
-if(typeof data8 === "string"){
-if(data8.length < 1){
-const err26 = {instancePath:instancePath+"/clientSecret",schemaPath:"#/properties/clientSecret/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-else {
-const err27 = {instancePath:instancePath+"/clientSecret",schemaPath:"#/properties/clientSecret/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data.federatedTokenFile !== undefined){
-let data9 = data.federatedTokenFile;
-if(typeof data9 === "string"){
-if(data9.length < 1){
-const err28 = {instancePath:instancePath+"/federatedTokenFile",schemaPath:"#/properties/federatedTokenFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-else {
-const err29 = {instancePath:instancePath+"/federatedTokenFile",schemaPath:"#/properties/federatedTokenFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data.environment !== undefined){
-let data10 = data.environment;
-if(typeof data10 !== "string"){
-const err30 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(!((((data10 === "PublicCloud") || (data10 === "USGovernmentCloud")) || (data10 === "ChinaCloud")) || (data10 === "AirgappedCloud"))){
-const err31 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/enum",keyword:"enum",params:{allowedValues: schema53.properties.environment.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data.authorityHost !== undefined){
-let data11 = data.authorityHost;
-if(typeof data11 === "string"){
-if(!pattern18.test(data11)){
-const err32 = {instancePath:instancePath+"/authorityHost",schemaPath:"#/properties/authorityHost/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s/]+/?$"},message:"must match pattern \""+"^https://[^\\s/]+/?$"+"\""};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-else {
-const err33 = {instancePath:instancePath+"/authorityHost",schemaPath:"#/properties/authorityHost/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data.resourceManagerAudience !== undefined){
-let data12 = data.resourceManagerAudience;
-if(typeof data12 === "string"){
-if(!pattern19.test(data12)){
-const err34 = {instancePath:instancePath+"/resourceManagerAudience",schemaPath:"#/properties/resourceManagerAudience/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s]+$"},message:"must match pattern \""+"^https://[^\\s]+$"+"\""};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-else {
-const err35 = {instancePath:instancePath+"/resourceManagerAudience",schemaPath:"#/properties/resourceManagerAudience/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-}
-else {
-const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
 }
 errors++;
 }
@@ -3778,7 +3623,7 @@ return errors === 0;
 
 export const validateGarLoginConfig = validate55;
 const schema54 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"gar-login-config.schema.json","title":"GarLoginConfig","description":"Keys of an imps-krm.io/gar-login-config Secret (from data, base64-decoded, or stringData): a Google OAuth access token (scope cloud-platform) for Artifact Registry or Container Registry, username oauth2accesstoken, expiry from the token. Without serviceAccountKey, Application Default Credentials of the process are used (GKE workload identity / the metadata server, GOOGLE_APPLICATION_CREDENTIALS).","type":"object","required":["registry"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$","description":"Registry host: <location>-docker.pkg.dev (Artifact Registry) or gcr.io, us.gcr.io, eu.gcr.io, asia.gcr.io (Container Registry). One token serves them all: list one source per host."},"serviceAccountKey":{"type":"string","minLength":1,"description":"A service-account key file (JSON, type service_account)."}}};
-const pattern20 = new RegExp("^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$", "u");
+const pattern18 = new RegExp("^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$", "u");
 
 function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="gar-login-config.schema.json" */;
@@ -3810,7 +3655,7 @@ errors++;
 if(data.registry !== undefined){
 let data0 = data.registry;
 if(typeof data0 === "string"){
-if(!pattern20.test(data0)){
+if(!pattern18.test(data0)){
 const err2 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$"},message:"must match pattern \""+"^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$"+"\""};
 if(vErrors === null){
 vErrors = [err2];

@@ -54,6 +54,32 @@ describe('imps-krm controller (built CLI, child process)', () => {
   });
 });
 
+describe('imps-krm controller --require-source-consent (built CLI, child process)', () => {
+  it('reaches the reconciler: a source Secret without consent annotations is not used, and the Secret it gave is removed', async () => {
+    // The test above left the Secret the source gave without any consent annotation.
+    expect(secretOf(kube, 'app', 'regcred')).toBeDefined();
+    const child = spawn(process.execPath, [CLI, 'controller', '--kubeconfig', kube.kubeconfigPath, '--metrics-addr', '', '--require-source-consent'], {
+      env: guardedEnv({ ...process.env, AWS_EC2_METADATA_DISABLED: 'true' }),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const status = await waitFor(() => {
+        const current = kube.get('images.banzaicloud.io/v1alpha1', 'ImagePullSecret', 'pull')?.['status'] as Record<string, unknown> | undefined;
+        return String(current?.['reason']).includes('--require-source-consent') ? current : undefined;
+      }, 10_000);
+      expect(status).toMatchObject({ status: 'Failed', managedNamespaces: [] });
+      await waitFor(() => secretOf(kube, 'app', 'regcred') === undefined, 5000);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).not.toContain('CANARY');
+  });
+});
+
 describe('imps-krm controller flags', () => {
   it('has no --event-namespace: Events about cluster-scoped ImagePullSecrets are accepted only in default', async () => {
     const child = spawn(process.execPath, [CLI, 'controller', '--kubeconfig', kube.kubeconfigPath, '--event-namespace', 'imps-krm-system'], {
@@ -63,7 +89,7 @@ describe('imps-krm controller flags', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    expect(code).not.toBe(0);
+    expect(code).toBe(2); // a usage error
     expect(stderr).toContain('--event-namespace');
   });
 });

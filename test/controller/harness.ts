@@ -54,7 +54,7 @@ export interface Rig {
   close: () => Promise<void>;
 }
 
-export async function startRig(objects: KubeObject[], options: { tokens?: TokenProvider; start?: boolean; garbageCollection?: boolean } = {}): Promise<Rig> {
+export async function startRig(objects: KubeObject[], options: { tokens?: TokenProvider; start?: boolean; requireSourceConsent?: boolean; garbageCollection?: boolean } = {}): Promise<Rig> {
   const admission = policyAdmission(CONTROLLER_POLICIES);
   const kube = await startFakeKubeApi({ objects, bookmarkIntervalMs: 200, users: { 'fake-token': CONTROLLER }, admission: admission.hook, garbageCollection: options.garbageCollection ?? true });
   const aws = await startFakeAws();
@@ -74,6 +74,7 @@ export async function startRig(objects: KubeObject[], options: { tokens?: TokenP
     metrics,
     redactor,
     backoff: { baseMs: 50, maxMs: 500 },
+    ...(options.requireSourceConsent ? { requireSourceConsent: true } : {}),
   });
   if (options.start ?? true) await controller.start();
   return {

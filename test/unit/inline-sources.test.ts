@@ -47,6 +47,22 @@ describe('inline sources: what is refused', () => {
     ]);
   });
 
+  it('ACR settings only the operator makes (token file, authority, audience), with their field paths', () => {
+    const config = { registry: 'r.azurecr.io', identity: 'WorkloadIdentity', federatedTokenFile: '/etc/passwd', authorityHost: 'https://127.0.0.1:9', resourceManagerAudience: 'https://a/' };
+    const errors = inlineSpecErrors([{ type: ACR, config }]);
+    expect(errors.map((error) => error.path)).toEqual([
+      'spec.registry.inline[0].config.federatedTokenFile',
+      'spec.registry.inline[0].config.authorityHost',
+      'spec.registry.inline[0].config.resourceManagerAudience',
+    ]);
+    expect(errors.map((error) => error.message)).toEqual([
+      expect.stringContaining('AZURE_FEDERATED_TOKEN_FILE'),
+      expect.stringContaining('AZURE_AUTHORITY_HOST'),
+      expect.stringContaining('IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE'),
+    ]);
+    expect(JSON.stringify(errors)).not.toContain('/etc/passwd');
+  });
+
   it('accepts the keyless forms', () => {
     for (const source of [
       { type: ECR, config: { region: 'eu-west-1', accountID: '123456789012', roleArn: 'arn:aws:iam::123456789012:role/pull' } },

@@ -14,7 +14,13 @@ import { DEFAULT_RENEWAL, TokenCache } from '../runtime/token-cache.js';
 import { WorkQueue } from '../runtime/work-queue.js';
 import type { ProcessDeps } from '../process/process-deps.js';
 
-export type ControllerOptions = ProcessDeps;
+export interface ControllerOptions extends ProcessDeps {
+  /**
+   * `--require-source-consent`: a source Secret must name the ImagePullSecrets and namespaces that may use it
+   * (imps-krm.io/allowed-image-pull-secrets, imps-krm.io/allowed-namespaces); absent annotations deny.
+   */
+  readonly requireSourceConsent?: boolean;
+}
 
 /** Batches bursts (a namespace created with its Pods, a relist) into one reconcile per CR, well inside 1 s. */
 const DEBOUNCE_MS = 50;
@@ -62,6 +68,7 @@ export class Controller {
       log: options.log,
       metrics: options.metrics,
       events: new EventRecorder({ http: options.http, timers: options.timers, log: options.log, redactor }),
+      consent: { requireConsent: options.requireSourceConsent ?? false },
     };
     this.#queue = new WorkQueue(options.timers, (name) => this.#reconcile(name));
   }

@@ -21,6 +21,8 @@ export interface RunOptions {
   readonly redactor: Redactor;
   readonly renewal?: RenewalPolicy;
   readonly backoff?: BackoffPolicy;
+  /** `--require-source-consent`: absent consent annotations on a source Secret deny. */
+  readonly requireSourceConsent?: boolean;
   /** Where /metrics and the probes listen (see opsAddresses); undefined: neither. */
   readonly opsAddresses?: OpsAddresses | undefined;
   /** Lease namespace; undefined: no leader election (a single replica). */
@@ -87,6 +89,7 @@ export async function runController(options: RunOptions): Promise<RunningControl
       redactor: options.redactor,
       ...(options.renewal ? { renewal: options.renewal } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(options.requireSourceConsent ? { requireSourceConsent: true } : {}),
     });
     await controller.start();
   })().catch((error: unknown) => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Stdio } from '../../io/stdio.js';
 import { EXIT } from '../kit/exit.js';
-import { parseFlags } from '../kit/flags.js';
+import { parseFlags, readableFileFlag } from '../kit/flags.js';
 import { logLevelFlag, metricsAndHealthFlags, processFlags, renewalFlags } from '../kit/process-flags.js';
 
 const HELP = `Run the in-cluster controller: keep the pull Secret of every ImagePullSecret present and valid in every
@@ -20,6 +20,9 @@ Flags:
       --leader-election-namespace NS Namespace of the Lease (default: the Pod's namespace, else default).
       --config-namespace NS          IMPS name for --leader-election-namespace.
       --leader-election-id NAME      Lease name (default imps-krm-controller).
+      --require-source-consent       A source Secret must name the ImagePullSecrets and namespaces that may use
+                                     it (imps-krm.io/allowed-image-pull-secrets, imps-krm.io/allowed-namespaces);
+                                     without the annotations it is not used. Default: absent annotations allow.
       --renew-fraction F             Renew a token after this fraction of its lifetime (default 0.5)...
       --renew-margin DURATION        ...or this long before it expires, whichever is earlier (default 30m).
       --log.level, --periodic-reconcile-interval   IMPS flags: the first is --log-level, the second is ignored.
@@ -38,6 +41,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     'leader-election-namespace': { type: 'string' },
     'config-namespace': { type: 'string' },
     'leader-election-id': { type: 'string' },
+    'require-source-consent': { type: 'boolean' },
     ...processFlags,
   });
   if (values.help) {
@@ -46,9 +50,10 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   }
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
   const logLevel = logLevelFlag(values['log-level'] ?? values['log.level'], stdio.env);
-  const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
   const ops = metricsAndHealthFlags(values['metrics-addr'], values['health-addr']);
-  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel });
+  const kubeconfig = readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd);
+  const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
+  const parts = await setupProcess(stdio, { kubeconfig, context: values.context, logLevel });
   const [{ runController }, { systemTimers }, { cloudTokenProvider }] = await Promise.all([
     import('../../controller/process/run-controller.js'),
     import('../../controller/runtime/timers.js'),
@@ -60,6 +65,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     tokens: cloudTokenProvider(),
     timers: systemTimers,
     renewal,
+    requireSourceConsent: values['require-source-consent'] === true,
     opsAddresses: ops,
     leaseNamespace: elect ? (values['leader-election-namespace'] ?? values['config-namespace'] ?? podNamespace(stdio.env)) : undefined,
     leaseName: values['leader-election-id'] ?? 'imps-krm-controller',
