@@ -281,6 +281,9 @@ describe('namespace lifecycle (apiserver admission/plugin/namespace/lifecycle/ad
     const del = await call(fake, 'DELETE', '/api/v1/namespaces/doomed');
     expect(del.json).toMatchObject({ kind: 'Namespace', status: { phase: 'Terminating' }, metadata: { deletionTimestamp: expect.any(String) } });
     expect((await call(fake, 'POST', '/api/v1/namespaces/doomed/configmaps', { metadata: { name: 'd' } })).status).toBe(403);
+    // The namespace controller empties it first: for a while it is Terminating and empty.
+    await waitFor(() => fake.list('v1', 'ConfigMap', 'doomed').length === 0, 'namespace emptied');
+    expect(fake.get('v1', 'Namespace', 'doomed')?.status).toEqual({ phase: 'Terminating' });
     await waitFor(() => fake.get('v1', 'Namespace', 'doomed') === undefined, 'namespace removal');
     expect(fake.list('v1', 'ConfigMap', 'doomed')).toEqual([]);
     const immortal = await call(fake, 'DELETE', '/api/v1/namespaces/default');
