@@ -1,5 +1,5 @@
 import { sourceConsent } from '../core/consent.js';
-import { explainMissing, explainNamespace, type PodMatch } from '../core/explain.js';
+import { explainMissing, explainNamespace, oneLine, type PodMatch } from '../core/explain.js';
 import type { NamespaceFacts } from '../core/facts.js';
 import { compareStrings, compileTarget, selectionOf, type TargetMatcher } from '../core/targets.js';
 import type { ImagePullSecretExplanation, NamespaceExplanation, Refusal } from '../generated/explanation.js';
@@ -68,7 +68,7 @@ async function readSources(inputs: readonly ImpsInput[], cluster: ClusterReader)
         // Only the annotations are kept: explain never holds a credential longer than this read.
         reads.set(id, secret ? { annotations: secret.annotations ?? {} } : { problem: `source Secret ${namespace}/${name} not found: the render fails` });
       } catch (error) {
-        reads.set(id, { problem: `source Secret ${namespace}/${name} could not be read, so its consent annotations are not checked: ${errorMessage(error)}` });
+        reads.set(id, { problem: `source Secret ${namespace}/${name} could not be read, so its consent annotations are not checked: ${oneLine(errorMessage(error))}` });
       }
     }),
   );

@@ -85,7 +85,7 @@ function termReason(rule: SelectorRule, term: SelectorTerm, map: Readonly<Record
   }
   const { key, operator, values = [] } = term.requirement;
   const where = `matchExpressions[${term.index}]`;
-  const list = `(${values.map(shown).join(', ')})`;
+  const list = `(${capped(values.map(shown), MAX_VALUES)})`;
   switch (operator) {
     case 'Exists':
       return `${where} needs ${noun} ${key} to exist, but ${absent}`;
@@ -125,8 +125,34 @@ function summary(explanation: Pick<NamespaceExplanation, 'verdict' | 'matches' |
     case 'excluded':
       return `excluded by ${short(exclusion?.rule ?? '')} (${exclusion?.pattern ?? ''})${matches[0] ? `, which wins over ${by}` : ', and no rule matches it either'}`;
     case 'unmatched':
-      return `no rule matches: ${mismatches.map((mismatch) => `${short(mismatch.rule)} ${mismatch.reason}`).join('; ')}`;
+      return `no rule matches: ${upTo(mismatches.map((mismatch) => `${short(mismatch.rule)} ${mismatch.reason}`), MAX_SUMMARY)}`;
     case 'missing':
       return 'the namespace does not exist';
   }
+}
+
+/** Every text here is one line of the table and a schema `Text` (at most 4,096 characters): long lists are cut. */
+const MAX_VALUES = 5;
+const MAX_SUMMARY = 1000;
+
+function capped(items: readonly string[], max: number): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+/** As many reasons as fit in about `max` characters, then how many more `mismatches` has. */
+function upTo(reasons: readonly string[], max: number): string {
+  let text = '';
+  for (const [index, reason] of reasons.entries()) {
+    const next = text === '' ? reason : `${text}; ${reason}`;
+    if (index > 0 && next.length > max) return `${text}; and ${reasons.length - index} more (see mismatches)`;
+    text = next;
+  }
+  return text;
+}
+
+/** A message from elsewhere (an API error) as one bounded line. */
+export function oneLine(text: string, max = MAX_SUMMARY): string {
+  // eslint-disable-next-line no-control-regex
+  const line = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return line.length <= max ? line : `${line.slice(0, max)}...`;
 }

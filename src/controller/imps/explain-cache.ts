@@ -1,5 +1,6 @@
 import { explanationDocument } from '../../app/explain-documents.js';
 import { explainTargets } from '../../app/explain-targets.js';
+import { oneLine } from '../../core/explain.js';
 import { dns1123LabelErrors } from '../../core/names.js';
 import { compareStrings } from '../../core/targets.js';
 import type { ImagePullSecretExplanation } from '../../generated/explanation.js';
@@ -46,7 +47,7 @@ export async function explainEndpoint(query: URLSearchParams, source: ExplainSou
         secret: '',
         namespaces: [],
         unlisted: source.cache?.namespaces.store.size ?? 0,
-        problems: entry.problems.map((problem) => `invalid spec, so no namespace gets its Secret: ${problem}`),
+        problems: entry.problems.map((problem) => `invalid spec, so no namespace gets its Secret: ${oneLine(problem)}`),
       },
   );
   const document = explanationDocument('controller-cache', source.cache.reader().description, items);
