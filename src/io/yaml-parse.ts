@@ -4,7 +4,7 @@
 // then composed on its own, checked by a linear walk (depth, duplicate keys, aliases and what they expand to) and
 // converted or kept; errors carry the file, the document index, line and column, and the problem in words: never the
 // library's message, which quotes input.
-import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, Parser, Schema, type Document } from 'yaml';
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Lexer, Parser, Schema, type Document } from 'yaml';
 import type { Problem } from '../core/problems.js';
 import { formatBytes, LIMIT_NOTE } from './limits.js';
 import type { ReadBudget } from './read-budget.js';
@@ -13,8 +13,14 @@ import { atPosition, describeYamlCode, type TextPosition } from './yaml-errors.j
 /**
  * `uniqueKeys: false`: the library's own duplicate check compares each key with every earlier one (quadratic: a
  * 100,000-key map never finishes); checkDocument refuses duplicates in linear time instead, for every face.
+ * `schema: 'core'` even under a `%YAML 1.1` directive, `resolveKnownTags: false`, `merge: false`: manifests are JSON
+ * data, read the same way in every document. The YAML 1.1 types and the tags the library knows beyond JSON
+ * (`!!omap`, `!!pairs`, `!!set`, `!!binary`, `!!timestamp`) would hand the faces Maps, Sets, Buffers and Dates, and
+ * `!!omap` and `!!pairs` hold their entries in a form checkDocument's walk did not see: an alias to nothing there
+ * was an internal error that printed the alias's name (found by test/fuzz/documents.test.ts). Under these options an
+ * explicit tag the core schema does not know leaves the value as the string, mapping or list it is written as.
  */
-export const YAML_PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: false } as const;
+export const YAML_PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: false, schema: 'core', resolveKnownTags: false, merge: false } as const;
 
 /** Control lexemes the `yaml` lexer inserts; they take no room in the text (the library's Parser skips them too). */
 const CONTROL_LEXEMES = new Set(['\u0002', '\u0018', '\u001f']);
@@ -123,7 +129,11 @@ export function checkDocument(doc: Document.Parsed, budget: ReadBudget): Located
             children.push(pair.key, pair.value);
           }
         } else {
-          children.push(...node.items);
+          // A sequence of pairs (`!!omap`, `!!pairs`) is not composed under YAML_PARSE_OPTIONS; walked all the same.
+          for (const item of node.items) {
+            if (isPair(item)) children.push(item.key, item.value);
+            else children.push(item);
+          }
         }
         frame.children = children;
         for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i], depth: depth + 1 });

@@ -54,6 +54,17 @@ describe('parseYamlValues: YAML that is wrong', () => {
     expect(result.problems.map((problem) => problem.file?.index)).toEqual([1]);
   });
 
+  it('reads every document as JSON data: no YAML 1.1 types, no library-specific tags (an !!omap alias to nothing was exit 3 and quoted its name)', () => {
+    expect(messages(`!!omap\n- *${CANARY}\n`)).toEqual(['in.yaml#0: invalid YAML at line 2, column 3: an alias names no anchor defined before it (quote values that start with *)']);
+    expect(messages(`%YAML 1.1\n--- !!pairs\n- a: *${CANARY}\n`)).toEqual(['in.yaml#0: invalid YAML at line 3, column 6: an alias names no anchor defined before it (quote values that start with *)']);
+    expect(read('%YAML 1.1\n---\nd: 2001-12-14\ny: yes\n<<: {m: 1}\ns: !!set {a}\no: !!omap [a: 1]\nb: !!binary aGk=\n').values).toEqual([
+      { index: 0, value: { d: '2001-12-14', y: 'yes', '<<': { m: 1 }, s: { a: null }, o: [{ a: 1 }], b: 'aGk=' } },
+    ]);
+    const laughs = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i <= 6; i++) laughs.push(`a${i}: &a${i} !!omap [${Array.from({ length: 10 }, (_, k) => `k${k}: *a${i - 1}`).join(', ')}]`);
+    expect(messages(laughs.join('\n'))[0]).toContain('expands to more than 1,000,000 nodes');
+  });
+
   it('accepts ordinary aliases and expands them', () => {
     expect(read('base: &b {x: 1}\nuse: *b\n').values).toEqual([{ index: 0, value: { base: { x: 1 }, use: { x: 1 } } }]);
   });
