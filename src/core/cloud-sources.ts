@@ -10,7 +10,7 @@ import {
 import { describeAjvErrors } from '../validation/ajv-errors.js';
 import { AIRGAPPED_AUDIENCE_ENV, AIRGAPPED_AUTHORITY_HOST_ENV } from './azure-clouds.js';
 import { REGISTRY_ANNOTATION } from './contract.js';
-import { basicAuth } from './docker-config.js';
+import { basicAuth, usernameProblem } from './docker-config.js';
 import { trimTrailing } from './text.js';
 import type { FormatResult } from './source-plan.js';
 import { ECR_PUBLIC_REGISTRY, type AzureIdentity } from './tokens.js';
@@ -142,6 +142,8 @@ export function parseBasicAuth(values: Record<string, string>, annotations: Read
     return { errors: [`metadata.annotations[${JSON.stringify(REGISTRY_ANNOTATION)}]: required (the registry these logins are for)`] };
   }
   const { username, password } = values as { username: string; password: string };
+  const problem = usernameProblem(username);
+  if (problem) return { errors: [`username: ${problem}`] };
   return {
     plan: { kind: 'static', credentials: [{ registry, username, password }] },
     secrets: [password, basicAuth(username, password)],

@@ -3,7 +3,7 @@ import type { DockerAuthEntry, DockerAuths } from '../generated/docker-config.js
 import { validateAwsEcrLoginConfig, validateDockerCfg, validateDockerConfigJson } from '../generated/validators.js';
 import { ACCOUNT_ID_TYPE_HINT, describeAjvErrors } from '../validation/ajv-errors.js';
 import { parseAcrLogin, parseBasicAuth, parseEcrPublicLogin, parseGarLogin } from './cloud-sources.js';
-import { basicAuth, type RegistryCredential } from './docker-config.js';
+import { basicAuth, usernameProblem, type RegistryCredential } from './docker-config.js';
 import { decodeUtf8 } from './utf8.js';
 import type { SourcePlan } from './source-plan.js';
 
@@ -178,7 +178,10 @@ function loginOf(entry: DockerAuthEntry): { username: string; password: string }
     if (colon < 0) return { error: '`auth` is not base64 of username:password' };
     return { username: decoded.text.slice(0, colon), password: decoded.text.slice(colon + 1) };
   }
-  return { username: entry.username ?? '', password: entry.password ?? '' };
+  const username = entry.username ?? '';
+  const problem = usernameProblem(username);
+  if (problem) return { error: `\`username\` ${problem}` };
+  return { username, password: entry.password ?? '' };
 }
 
 function parseEcrLogin(values: Record<string, string>): { plan: SourcePlan; secrets: string[] } | { errors: string[] } {

@@ -5,7 +5,7 @@
 // mutated. Every credential carries a canary.
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { CANARY_MARK, CREDENTIAL_FIELDS, fromSchema, loadSchema, mutated, type JsonSchema } from './schema-arbitrary.js';
+import { CANARY_MARK, CREDENTIAL_FIELDS, fromSchema, loadSchema, mutated, onceIn, type JsonSchema } from './schema-arbitrary.js';
 import { plantCanaries } from './yaml-text.js';
 
 // Valid names, keys and values for the selectors; objects may also carry the invalid ones (the render must not target
@@ -55,12 +55,12 @@ const dockerJson = (wrapped: boolean): fc.Arbitrary<string> =>
 
 /** JSON text with a few characters cut, doubled or swapped: what a hand-edited Secret holds. */
 const brokenJson = (json: fc.Arbitrary<string>): fc.Arbitrary<string> =>
-  fc.tuple(json, fc.nat(), fc.constantFrom('', '{', '}', '"', ',', ':', '\\', '\u0000', CANARY_MARK)).map(([text, at, insert]) => {
+  fc.tuple(json, fc.nat(), fc.constantFrom('', '{', '}', '"', ',', ':', '\\', '\u0000')).map(([text, at, insert]) => {
     const i = at % (text.length + 1);
     return `${text.slice(0, i)}${insert}${text.slice(i + 1)}`;
   });
 
-interface SourceSpec {
+export interface SourceSpec {
   readonly type: string;
   readonly values: Record<string, unknown>;
   readonly encoding: 'data' | 'stringData' | 'latin1';
@@ -81,7 +81,7 @@ function asRecord(value: unknown): Record<string, unknown> {
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : { value };
 }
 
-const source: fc.Arbitrary<SourceSpec> = fc.record({
+export const source: fc.Arbitrary<SourceSpec> = fc.record({
   typeAndValues: sourceValues,
   encoding: fc.constantFrom<SourceSpec['encoding']>('data', 'stringData', 'stringData', 'latin1'),
   annotations: fc.record(
@@ -160,6 +160,13 @@ const canonicalImps = fc.record(
 
 const impsArbitrary = fc.oneof({ weight: 3, arbitrary: mutated(canonicalImps, 3) }, { weight: 1, arbitrary: mutated(fromSchema(impsSchema, impsSchema)) });
 
+/**
+ * Places where an author writes a name. A canary is not a valid name (upper case), and an invalid name is input that
+ * may be anything, a pasted secret included: messages name it by the rule it breaks, never repeat it (as
+ * select-inputs.ts says for ImagePullSecret names).
+ */
+const NAME_CANARY_PLACES = ['imps', 'namespace', 'pod', 'pod-namespace', 'credential-name', 'credential-namespace', 'target-secret', 'service-account', 'exclude', 'names', 'label-key', 'label-value', 'source-registry'] as const;
+
 export interface FuzzedApp {
   /** The app as one YAML stream. */
   readonly yaml: string;
@@ -178,8 +185,9 @@ export const fuzzedApp: fc.Arbitrary<FuzzedApp> = fc
     pods: fc.array(fc.record({ namespace: rarely(NAMESPACES, OBJECT_NAMESPACES), labels }), { maxLength: 2 }),
     serviceAccounts: fc.array(rarely(NAMESPACES, OBJECT_NAMESPACES), { maxLength: 2 }),
     wire: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 4 }),
+    nameCanary: onceIn(3, fc.constantFrom(...NAME_CANARY_PLACES)),
   })
-  .map(({ imps, sources, namespaces, pods, serviceAccounts, wire }) => {
+  .map(({ imps, sources, namespaces, pods, serviceAccounts, wire, nameCanary }) => {
     // Point ImagePullSecrets at the generated sources and namespaces, so that selectors and consent are exercised.
     const sourceRefs = sources.map((_, i) => ({ name: `source-${i}`, namespace: 'registry-access' }));
     const wired = imps.map((value, n) => wireImps(value, sourceRefs, wire, n));
@@ -190,8 +198,64 @@ export const fuzzedApp: fc.Arbitrary<FuzzedApp> = fc
       ...serviceAccounts.map((namespace, i) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `sa-${i}`, namespace } })),
       ...sources.map((spec, i) => sourceSecret(spec, `source-${i}`)),
     ];
+    if (nameCanary) plantNameCanary(objects, nameCanary);
     return finish(objects);
   });
+
+function plantNameCanary(objects: unknown[], place: (typeof NAME_CANARY_PLACES)[number]): void {
+  const mark = CANARY_MARK;
+  const find = (kind: string): Record<string, unknown> | undefined => objects.find((object) => asRecord(object)['kind'] === kind) as Record<string, unknown> | undefined;
+  const meta = (object: Record<string, unknown> | undefined): Record<string, unknown> => asRecord(object?.['metadata']);
+  const imps = find('ImagePullSecret');
+  const spec = asRecord(imps?.['spec']);
+  const target = asRecord(spec['target']);
+  const registry = asRecord(spec['registry']);
+  const credential = Array.isArray(registry['credentials']) ? asRecord(registry['credentials'][0]) : {};
+  const namespaces = asRecord(target['namespaces']);
+  switch (place) {
+    case 'imps':
+      if (imps) meta(imps)['name'] = mark;
+      break;
+    case 'namespace':
+      if (find('Namespace')) meta(find('Namespace'))['name'] = mark;
+      break;
+    case 'pod':
+      if (find('Pod')) meta(find('Pod'))['name'] = mark;
+      break;
+    case 'pod-namespace':
+      if (find('Pod')) meta(find('Pod'))['namespace'] = mark;
+      break;
+    case 'credential-name':
+      credential['name'] = mark;
+      break;
+    case 'credential-namespace':
+      credential['namespace'] = mark;
+      break;
+    case 'target-secret':
+      target['secret'] = { ...asRecord(target['secret']), name: mark };
+      break;
+    case 'service-account':
+      target['serviceAccounts'] = [mark];
+      break;
+    case 'exclude':
+      target['excludeNamespaces'] = [mark];
+      break;
+    case 'names':
+      namespaces['names'] = [mark];
+      break;
+    case 'label-key':
+      namespaces['labels'] = [{ matchLabels: { [mark]: 'a' } }];
+      break;
+    case 'label-value':
+      namespaces['labels'] = [{ matchLabels: { team: `${mark}` } }];
+      break;
+    case 'source-registry': {
+      const source = find('Secret');
+      if (source) meta(source)['annotations'] = { ...asRecord(meta(source)['annotations']), 'imps-krm.io/registry': `${mark} x` };
+      break;
+    }
+  }
+}
 
 function wireImps(value: unknown, refs: ReadonlyArray<{ name: string; namespace: string }>, wire: ReadonlyArray<readonly [number, number]>, n: number): unknown {
   const imps = asRecord(value);
@@ -222,7 +286,7 @@ function wireImps(value: unknown, refs: ReadonlyArray<{ name: string; namespace:
   return imps;
 }
 
-function sourceSecret(spec: SourceSpec, name: string): unknown {
+export function sourceSecret(spec: SourceSpec, name: string): unknown {
   const stringValues = Object.fromEntries(Object.entries(spec.values).map(([key, value]) => [key, typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value)]));
   const base = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'registry-access', annotations: spec.annotations }, type: spec.type };
   if (spec.encoding === 'stringData') return { ...base, stringData: spec.values };
@@ -235,7 +299,7 @@ function sourceSecret(spec: SourceSpec, name: string): unknown {
  * `data`: base64 of the text, or of its Latin-1 bytes, which are not UTF-8 where the text is not ASCII). Every
  * encoded form is a secret too.
  */
-function finish(objects: readonly unknown[]): FuzzedApp {
+export function finish(objects: readonly unknown[]): FuzzedApp {
   const planted = plantCanaries(JSON.stringify(objects));
   const secrets = [...planted.secrets];
   const encoded = planted.text

@@ -26,6 +26,8 @@ export interface FuzzInput {
   readonly env?: Readonly<Record<string, string>>;
   /** Credentials and canary texts planted in the input: none may reach stderr or `results`. */
   readonly secrets: readonly string[];
+  /** Makes what files cannot say (links, FIFOs) in the input directory; `outside` is its parent, removed after. */
+  readonly setup?: (dir: string, outside: string) => void;
 }
 
 export interface FaceOutcome {
@@ -56,19 +58,23 @@ function envFor(input: FuzzInput, dir: string): NodeJS.ProcessEnv {
   return { ...baseEnv(dir), ...Object.fromEntries(Object.entries(input.env ?? {}).map(([key, value]) => [key, value.replaceAll('{dir}', dir)])) };
 }
 
-function layOut(files: FuzzInput['files']): string {
-  const dir = mkdtempSync(join(tmpdir(), 'imps-krm-fuzz-'));
-  for (const [path, content] of Object.entries(files ?? {})) {
+/** The input directory (`<temp>/app`), its files and what `setup` makes; the caller removes `<temp>`. */
+function layOut(input: FuzzInput): { dir: string; base: string } {
+  const base = mkdtempSync(join(tmpdir(), 'imps-krm-fuzz-'));
+  const dir = join(base, 'app');
+  mkdirSync(dir);
+  for (const [path, content] of Object.entries(input.files ?? {})) {
     const full = join(dir, path);
     mkdirSync(dirname(full), { recursive: true });
     writeFileSync(full, content);
   }
-  return dir;
+  input.setup?.(dir, base);
+  return { dir, base };
 }
 
 /** The face in this process: fast, so most inputs go this way. */
 export async function runInProcess(input: FuzzInput): Promise<FaceOutcome> {
-  const dir = layOut(input.files);
+  const { dir, base } = layOut(input);
   try {
     const run = captureStdio({ cwd: dir, env: envFor(input, dir) });
     if (input.stdin !== undefined) {
@@ -94,13 +100,13 @@ export async function runInProcess(input: FuzzInput): Promise<FaceOutcome> {
     }
     return { code, stdout: run.stdout(), stderr: run.stderr(), ms: performance.now() - started, warnings };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(base, { recursive: true, force: true });
   }
 }
 
 /** The BUILT CLI (dist/cli.js), with its peak RSS: covers the bundle, and memory per input. */
 export async function runBuiltCli(input: FuzzInput): Promise<FaceOutcome> {
-  const dir = layOut(input.files);
+  const { dir, base } = layOut(input);
   try {
     const started = performance.now();
     const result = await runBuilt(
@@ -109,7 +115,7 @@ export async function runBuiltCli(input: FuzzInput): Promise<FaceOutcome> {
     );
     return { ...result, ms: performance.now() - started };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(base, { recursive: true, force: true });
   }
 }
 

@@ -86,6 +86,11 @@ export function fromSchema(schema: JsonSchema, root: JsonSchema, field = '', dep
   }
 }
 
+/** `arbitrary` once in `n` draws, else undefined (fc.option's `freq` is the other way round: nil once in `freq`). */
+export function onceIn<T>(n: number, arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
+  return fc.oneof({ weight: n - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary });
+}
+
 /** Whether `value` meets the `if` of a schema: the `properties` (with `const` or `enum`) and `required` it lists. */
 function meets(condition: JsonSchema, value: Record<string, unknown>): boolean {
   for (const name of (condition['required'] ?? []) as string[]) if (!(name in value)) return false;

@@ -3,7 +3,7 @@
 // collection), tags (core, YAML 1.1, local, verbatim), every scalar style, odd unicode, comments, directives, document
 // markers, a byte-order mark, CRLF. Scalars that are not keys may carry a canary: the reader must never print them.
 import fc from 'fast-check';
-import { CANARY_MARK } from './schema-arbitrary.js';
+import { CANARY_MARK, onceIn } from './schema-arbitrary.js';
 
 export interface YamlText {
   readonly text: string;
@@ -45,7 +45,7 @@ const anyText = fc.oneof(
 );
 const scalarStyle = fc.constantFrom<ScalarStyle>('plain', 'plain', 'plain', 'single', 'double', 'literal', 'folded');
 const props: fc.Arbitrary<Props> = fc.record(
-  { anchor: fc.option(fc.constantFrom(...ANCHORS), { freq: 6, nil: undefined }), tag: fc.option(fc.constantFrom(...TAGS), { freq: 8, nil: undefined }) },
+  { anchor: onceIn(6, fc.constantFrom(...ANCHORS)), tag: onceIn(8, fc.constantFrom(...TAGS)) },
   { requiredKeys: [] },
 );
 
@@ -131,16 +131,16 @@ export const yamlText: fc.Arbitrary<YamlText> = fc
     documents: fc.array(
       fc.record({
         root: node,
-        directive: fc.option(fc.constantFrom(...DIRECTIVES), { freq: 8, nil: undefined }),
+        directive: onceIn(8, fc.constantFrom(...DIRECTIVES)),
         start: fc.boolean(),
         end: fc.boolean(),
-        comment: fc.option(fc.string({ maxLength: 10 }), { freq: 5, nil: undefined }),
+        comment: onceIn(5, fc.string({ maxLength: 10 })),
       }),
       { minLength: 1, maxLength: 4 },
     ),
     bom: fc.boolean(),
     crlf: fc.boolean(),
-    cut: fc.option(fc.nat(), { freq: 8, nil: undefined }),
+    cut: onceIn(8, fc.nat()),
   })
   .map(({ documents, bom, crlf, cut }) => {
     let text = documents
