@@ -7,6 +7,8 @@ import { BUILT_CLI } from '../e2e/cli-on-path.js';
 import { guardedEnv } from '../guard/child-env.js';
 
 export const TIME = '/usr/bin/time';
+/** The bundle under test; a long fuzz run points this at a copy, so that a rebuild meanwhile changes nothing. */
+const CLI = process.env['IMPS_KRM_BUILT_CLI'] ?? BUILT_CLI;
 export const HAS_TIME = existsSync(TIME);
 
 export interface BuiltRun {
@@ -20,7 +22,7 @@ export interface BuiltRun {
 /** `node dist/cli.js ...args` in `cwd`, stdin from `stdin`, under the loopback-only guard. */
 export function runBuilt(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string | Buffer; timeoutMs?: number }): Promise<BuiltRun> {
   return new Promise((done) => {
-    const child = spawn(TIME, ['-f', '__peak_kb=%M', process.execPath, BUILT_CLI, ...args], {
+    const child = spawn(TIME, ['-f', '__peak_kb=%M', process.execPath, CLI, ...args], {
       cwd: options.cwd,
       env: guardedEnv({ PATH: process.env['PATH'], HOME: options.cwd, ...options.env }),
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -14,6 +14,7 @@ import { PassThrough } from 'node:stream';
 import { expect } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { runCli } from '../../src/cli/main.js';
+import { YAML_PARSE_OPTIONS } from '../../src/io/yaml-parse.js';
 import { runBuilt } from '../bounds/built-cli.js';
 import { captureStdio } from '../golden/capture.js';
 import type { FuzzStats } from './fuzz-run.js';
@@ -125,6 +126,8 @@ const SEVERITY_LINE = /^((error|warning): \S|rendered \d+ )/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
 
+const HELP = new Set(['--help', '-h', 'help', '--version', 'version', 'discover']);
+
 /** The promises above, for one outcome; `stats` records the exit code and time. */
 export function checkOutcome(input: FuzzInput, outcome: FaceOutcome, stats: FuzzStats): void {
   const isFn = input.args[0] === 'fn' || (input.args.length === 0 && input.stdin !== undefined);
@@ -145,7 +148,8 @@ export function checkOutcome(input: FuzzInput, outcome: FaceOutcome, stats: Fuzz
 
   let printed = outcome.stderr;
   if (isFn && outcome.stdout !== '') {
-    const docs = parseAllDocuments(outcome.stdout, { uniqueKeys: false });
+    // Read as the faces read input: fn passes items through as written, tags and all.
+    const docs = parseAllDocuments(outcome.stdout, YAML_PARSE_OPTIONS);
     expect(Array.isArray(docs) && docs.length === 1 && docs[0]!.errors.length === 0, `fn writes one whole ResourceList\n${context}`).toBe(true);
     const list = (docs as Array<{ toJS(options: object): unknown }>)[0]!.toJS({ maxAliasCount: -1 }) as { kind?: unknown; results?: unknown };
     expect(list.kind, context).toBe('ResourceList');
@@ -153,8 +157,8 @@ export function checkOutcome(input: FuzzInput, outcome: FaceOutcome, stats: Fuzz
     if (outcome.code === 0) expect(JSON.stringify(list.results ?? []), context).not.toMatch(/"severity":"error"/);
   } else if (outcome.code !== 0) {
     expect(outcome.stdout, `nothing on stdout unless exit 0\n${context}`).toBe('');
-  } else if (outcome.stdout !== '' && !input.args.includes('--help')) {
-    const docs = parseAllDocuments(outcome.stdout, { uniqueKeys: false });
+  } else if (outcome.stdout !== '' && (input.args[0] === 'render' || input.args[0] === 'cmp') && !input.args.some((arg) => HELP.has(arg))) {
+    const docs = parseAllDocuments(outcome.stdout, YAML_PARSE_OPTIONS);
     const errors = (Array.isArray(docs) ? docs : [docs]).flatMap((doc) => doc.errors.map((error) => error.code));
     expect(errors, `what a success prints parses back\n${context}`).toEqual([]);
   }
