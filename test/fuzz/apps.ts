@@ -329,3 +329,62 @@ export function finish(objects: readonly unknown[]): FuzzedApp {
 }
 
 export { CREDENTIAL_FIELDS };
+
+/** Annotation values may be any text: what a YAML printer must quote to give back the same string. */
+const annotationValue = fc.oneof(
+  fc.string({ maxLength: 24 }),
+  fc.string({ unit: 'grapheme', maxLength: 8 }),
+  fc.constantFrom('yes', 'no', 'on', 'y', '~', 'null', '0x10', '1e3', '.inf', '2026-11-29T22:29:50Z', '1:20', '=', '<<', '*a', '&a', '!t', '- x', '? x', '# x', 'a: b', '|', '>', '"', "'", '%', '@', '`', ' lead', 'trail ', '', 'a\nb', 'a\r\nb', '\t', '\u2028', '\u0085', '\ufeff', 'é', '{}', '[]', ',', '0755', '1_000'),
+);
+
+export interface RenderableApp extends FuzzedApp {
+  /** The annotations and labels the target Secret must carry, exactly. */
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Its namespaces. */
+  readonly namespaces: readonly string[];
+}
+
+/**
+ * An app that renders: a valid ImagePullSecret naming static sources (a docker config and a basic-auth Secret whose
+ * logins are odd text), its namespaces present, and target annotations and labels of any text they may hold. What is
+ * printed must read back to exactly those values.
+ */
+export const renderableApp: fc.Arbitrary<RenderableApp> = fc
+  .record({
+    namespaces: fc.uniqueArray(pick(NAMESPACES.filter((name) => name !== 'registry-access')), { minLength: 1, maxLength: 3 }),
+    annotations: fc.dictionary(fc.stringMatching(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]+)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,20}[A-Za-z0-9])?$/), annotationValue, { maxKeys: 4 }),
+    labels: fc.dictionary(pick(LABEL_KEYS), pick(LABEL_VALUES), { maxKeys: 2 }),
+    logins: fc.array(fc.record({ username: fc.string({ maxLength: 10 }).filter((name) => !name.includes(':')), password: annotationValue }), { minLength: 1, maxLength: 2 }),
+  })
+  .map(({ namespaces, annotations, labels, logins }) => {
+    const registries = ['ghcr.io', 'registry.example.com:5000'];
+    const sources = logins.map(({ username, password }, i) =>
+      i === 0
+        ? {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: 'source-0', namespace: 'registry-access' },
+            type: 'kubernetes.io/dockerconfigjson',
+            stringData: { '.dockerconfigjson': JSON.stringify({ auths: { [registries[0]!]: { username, password: `${password}${CANARY_MARK}` } } }) },
+          }
+        : {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: `source-${i}`, namespace: 'registry-access', annotations: { 'imps-krm.io/registry': registries[i % 2] } },
+            type: 'kubernetes.io/basic-auth',
+            stringData: { username: username === '' ? 'u' : username, password: `${password}${CANARY_MARK}` },
+          },
+    );
+    const imps = {
+      apiVersion: 'images.banzaicloud.io/v1alpha1',
+      kind: 'ImagePullSecret',
+      metadata: { name: 'pull' },
+      spec: {
+        registry: { credentials: sources.map(({ metadata }) => ({ name: metadata.name, namespace: 'registry-access' })) },
+        target: { namespaces: { names: namespaces }, secret: { name: 'regcred', annotations, labels } },
+      },
+    };
+    const app = finish([imps, ...namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })), ...sources]);
+    return { ...app, annotations, labels, namespaces };
+  });

@@ -1,4 +1,5 @@
 import { CONTRACT_KEYS, DOMAIN } from '../../core/contract.js';
+import { dns1123LabelErrors, dns1123SubdomainErrors } from '../../core/names.js';
 import type { Problem, ResourceRef } from '../../core/problems.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { isRecord } from '../../io/documents.js';
@@ -70,12 +71,16 @@ export function readFunctionConfig(value: unknown): FunctionConfig {
   };
 }
 
+/**
+ * How a problem names the functionConfig: its kind, name and namespace only when they are what Kubernetes accepts
+ * (an identifier, a DNS-1123 subdomain, a DNS-1123 label). Anything else is input that may be anything, a pasted
+ * secret included: said by a placeholder, never repeated (an invalid name was: found by test/fuzz/apps.test.ts).
+ */
 function refOf(value: Record<string, unknown>): ResourceRef {
   const metadata = stringsOf(metadataOf(value));
-  return {
-    apiVersion: typeof value['apiVersion'] === 'string' ? value['apiVersion'] : '',
-    kind: typeof value['kind'] === 'string' ? value['kind'] : '',
-    name: metadata['name'] ?? '',
-    ...(metadata['namespace'] ? { namespace: metadata['namespace'] } : {}),
-  };
+  const apiVersion = typeof value['apiVersion'] === 'string' && /^[a-z0-9.-]{0,253}\/?[a-z0-9]{1,63}$/.test(value['apiVersion']) ? value['apiVersion'] : '';
+  const kind = typeof value['kind'] === 'string' && /^[A-Za-z][A-Za-z0-9]{0,62}$/.test(value['kind']) ? value['kind'] : '<invalid kind>';
+  const name = metadata['name'] === undefined ? '' : dns1123SubdomainErrors(metadata['name']).length > 0 ? '<invalid name>' : metadata['name'];
+  const namespace = metadata['namespace'] && dns1123LabelErrors(metadata['namespace']).length === 0 ? metadata['namespace'] : undefined;
+  return { apiVersion, kind, name, ...(namespace ? { namespace } : {}) };
 }
