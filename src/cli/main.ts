@@ -4,6 +4,7 @@ import { findCommand } from './registry.js';
 import { EXIT, isUsageError, UsageError } from '../faces/kit/exit.js';
 import { VERSION } from '../faces/kit/version.js';
 import { mainHelp } from './help.js';
+import { oneLine } from '../core/text.js';
 
 /**
  * The only top-level catch: usage errors exit 2, anything unexpected exits 3 with a one-line message
@@ -38,11 +39,11 @@ export async function runCli(argv: readonly string[], stdio: Stdio, invokedAs: s
     return await runCommand(name, args, stdio);
   } catch (error) {
     if (isUsageError(error)) {
-      stdio.stderr.write(`imps-krm: ${error.message}\nRun \`imps-krm ${findCommand(name ?? '') ? `${name} ` : ''}--help\` for usage.\n`);
+      stdio.stderr.write(`imps-krm: ${oneLine(error.message)}\nRun \`imps-krm ${findCommand(name ?? '') ? `${name} ` : ''}--help\` for usage.\n`);
       return EXIT.usage;
     }
     const detail = stdio.env['IMPS_KRM_DEBUG'] === '1' && error instanceof Error ? `\n${error.stack ?? ''}` : '';
-    stdio.stderr.write(`imps-krm: internal error: ${error instanceof Error ? error.message : String(error)}${detail}\n`);
+    stdio.stderr.write(`imps-krm: internal error: ${oneLine(error instanceof Error ? error.message : String(error))}${detail}\n`);
     return EXIT.internal;
   }
 }

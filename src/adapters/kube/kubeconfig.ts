@@ -3,6 +3,7 @@
 // problem one KubeconfigError naming the file and the field. Field names: client-go clientcmd/api/v1/types.go.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, sep } from 'node:path';
+import { joinPath, keySegment } from '../../validation/field-path.js';
 import { fail, isRecord, KubeconfigError, loadMergedKubeconfig, type KubeconfigEntry } from './kubeconfig-files.js';
 
 export interface ClusterSettings {
@@ -111,7 +112,8 @@ const USER_FIELDS = new Set([
 ]);
 
 function readUser(fields: Fields): UserSettings {
-  for (const key of Object.keys(fields.body)) if (!USER_FIELDS.has(key)) fields.fail(key, 'unknown field (a typo would silently drop a credential)');
+  // keySegment: the key is said safely (one line, no control character, never long), as in every field path.
+  for (const key of Object.keys(fields.body)) if (!USER_FIELDS.has(key)) fields.fail(keySegment(key), 'unknown field (a typo would silently drop a credential)');
   if (fields.body['auth-provider'] !== undefined && fields.body['auth-provider'] !== null) {
     fields.fail('auth-provider', 'not supported: auth providers are deprecated in Kubernetes; use an exec credential plugin (client.authentication.k8s.io/v1)');
   }
@@ -200,7 +202,7 @@ class Fields {
   }
 
   fail(field: string, problem: string): never {
-    fail(this.file, `${this.at}.${field}`, problem);
+    fail(this.file, joinPath(this.at, field), problem);
   }
 
   string(field: string): string | undefined {

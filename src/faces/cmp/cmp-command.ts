@@ -9,6 +9,7 @@ import { parseFlags, readableFileFlag } from '../kit/flags.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { isError, type Problem } from '../../core/problems.js';
 import { Redactor } from '../../core/redaction.js';
+import { oneLine } from '../../core/text.js';
 import { isRecord, readDocuments, type InputDocument } from '../../io/documents.js';
 import { ReadBudget } from '../../io/read-budget.js';
 import type { Stdio } from '../../io/stdio.js';
@@ -68,7 +69,7 @@ async function generate(dir: string, stdio: Stdio, target: LiveTarget): Promise<
   const settings = argocdSettings(stdio.env);
   const root = await repositoryRoot(stdio.cwd, stdio.env);
   if ('message' in root) {
-    stdio.stderr.write(`error: ${root.message}\n`);
+    stdio.stderr.write(`error: ${oneLine(root.message)}\n`);
     return EXIT.failed;
   }
   // One budget for the app directory and `files`: the sidecar's memory limit is for the whole run.

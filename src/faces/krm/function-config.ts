@@ -1,5 +1,6 @@
 import { CONTRACT_KEYS, DOMAIN } from '../../core/contract.js';
 import { dns1123LabelErrors, dns1123SubdomainErrors } from '../../core/names.js';
+import { keySegment } from '../../validation/field-path.js';
 import type { Problem, ResourceRef } from '../../core/problems.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { isRecord } from '../../io/documents.js';
@@ -33,7 +34,7 @@ export function readFunctionConfig(value: unknown): FunctionConfig {
     for (const [key, text] of Object.entries(annotationsOf(value))) {
       if (!key.startsWith(ANNOTATION_PREFIX)) continue;
       const name = key.slice(ANNOTATION_PREFIX.length);
-      const field = `metadata.annotations.${key}`;
+      const field = fieldOf('metadata.annotations', key);
       const refused = operatorSetting(name, field, resource);
       // A typo must not fall back to a default (`clustr` would leave `cluster` on auto, reading whatever cluster the
       // kubeconfig points at). The contract's own keys are not settings, and not typos either.
@@ -49,7 +50,7 @@ export function readFunctionConfig(value: unknown): FunctionConfig {
     const problems: Problem[] = [];
     const data = isRecord(value['data']) ? value['data'] : {};
     for (const [key, text] of Object.entries(data)) {
-      const field = `data.${key}`;
+      const field = fieldOf('data', key);
       const refused = operatorSetting(key, field, resource);
       if (refused) problems.push(refused);
       else if (!isSettingName(key)) problems.push(unknownSetting(key, field, resource));
@@ -69,6 +70,15 @@ export function readFunctionConfig(value: unknown): FunctionConfig {
       },
     ],
   };
+}
+
+/**
+ * `data.cluster`, `metadata.annotations.imps-krm.io/files`: a key as people write it when it is short printable ASCII;
+ * else said by keySegment's rule (its length), never as it is: a key holding ESC [2K reached stderr (found by
+ * test/fuzz/resource-list.test.ts).
+ */
+function fieldOf(base: string, key: string): string {
+  return /^[\x21-\x7e]{1,128}$/.test(key) ? `${base}.${key}` : `${base}${keySegment(key)}`;
 }
 
 /**
