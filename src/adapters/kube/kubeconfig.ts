@@ -138,7 +138,7 @@ function readUser(fields: Fields): UserSettings {
   if (groups.length > 0) impersonate['Impersonate-Group'] = groups;
   if (isRecord(extra)) {
     for (const [name, values] of Object.entries(extra)) {
-      if (!Array.isArray(values) || !values.every((value): value is string => typeof value === 'string')) fields.fail(`as-user-extra.${name}`, 'must be a list of strings');
+      if (!Array.isArray(values) || !values.every((value): value is string => typeof value === 'string')) fields.fail(joinPath('as-user-extra', keySegment(name)), 'must be a list of strings');
       impersonate[`Impersonate-Extra-${encodeURIComponent(name)}`] = values;
     }
   } else if (extra !== undefined && extra !== null) fields.fail('as-user-extra', 'must be a mapping');
