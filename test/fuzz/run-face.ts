@@ -27,6 +27,8 @@ export interface FuzzInput {
   readonly env?: Readonly<Record<string, string>>;
   /** Credentials and canary texts planted in the input: none may reach stderr or `results`. */
   readonly secrets: readonly string[];
+  /** The working directory, relative to the input directory (default: the input directory). */
+  readonly cwd?: string;
   /** Makes what files cannot say (links, FIFOs) in the input directory; `outside` is its parent, removed after. */
   readonly setup?: (dir: string, outside: string) => void;
 }
@@ -77,7 +79,7 @@ function layOut(input: FuzzInput): { dir: string; base: string } {
 export async function runInProcess(input: FuzzInput): Promise<FaceOutcome> {
   const { dir, base } = layOut(input);
   try {
-    const run = captureStdio({ cwd: dir, env: envFor(input, dir) });
+    const run = captureStdio({ cwd: join(dir, input.cwd ?? ''), env: envFor(input, dir) });
     if (input.stdin !== undefined) {
       const stdin = new PassThrough();
       stdin.end(input.stdin);
@@ -112,7 +114,7 @@ export async function runBuiltCli(input: FuzzInput): Promise<FaceOutcome> {
     const started = performance.now();
     const result = await runBuilt(
       input.args.map((arg) => arg.replaceAll('{dir}', dir)),
-      { cwd: dir, env: envFor(input, dir), stdin: input.stdin ?? '', timeoutMs: 60_000 },
+      { cwd: join(dir, input.cwd ?? ''), env: envFor(input, dir), stdin: input.stdin ?? '', timeoutMs: 60_000 },
     );
     return { ...result, ms: performance.now() - started };
   } finally {

@@ -39,6 +39,20 @@ export const parameterJson: fc.Arbitrary<string> = fc.oneof(
   fc.constant(`[{"name": "files", "array": [${CANARY_MARK}]`),
 );
 
+/** Parameters as Argo CD sends them for a correct Application: real names, values they take. */
+export const validParameterJson: fc.Arbitrary<string> = fc
+  .record(
+    {
+      cluster: fc.constantFrom('input', 'auto'),
+      output: fc.constantFrom('secrets', 'shells'),
+      patchServiceAccounts: fc.constantFrom('true', 'false'),
+      patchWorkloads: fc.constantFrom('true', 'false'),
+      files: fc.array(fc.constantFrom('extra.yaml', 'sub/extra.yaml', './extra.yaml', '../app/extra.yaml'), { maxLength: 2 }),
+    },
+    { requiredKeys: ['cluster'] },
+  )
+  .map((settings) => JSON.stringify(Object.entries(settings).map(([name, value]) => (Array.isArray(value) ? { name, array: value } : { name, string: value }))));
+
 /** PARAM_<NAME>[_<i>] and ARGOCD_ENV_<NAME> variables. */
 export const paramVariables = fc.dictionary(
   fc.tuple(fc.constantFrom('PARAM_', 'ARGOCD_ENV_'), settingName, fc.option(fc.nat({ max: 12 }), { nil: undefined })).map(

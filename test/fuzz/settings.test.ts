@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { describe, it } from 'vitest';
 import { FuzzStats, fuzz, testTimeout } from './fuzz-run.js';
 import { fuzzInProcess, type FuzzInput } from './run-face.js';
-import { configMapData, paramVariables, parameterJson } from './settings-arbitrary.js';
+import { configMapData, paramVariables, parameterJson, validParameterJson } from './settings-arbitrary.js';
 import { APP_PASSWORD, resourceList, VALID_APP } from './valid-app.js';
 import { plantCanaries } from './yaml-text.js';
 
@@ -78,17 +78,24 @@ describe('fuzz: settings', () => {
 
   it('cmp generate: ARGOCD_APP_PARAMETERS, PARAM_* and ARGOCD_ENV_*', async () => {
     const stats = new FuzzStats('settings/argocd-parameters');
-    const arbitrary = fc.record({ parameters: fc.option(parameterJson, { nil: undefined }), variables: paramVariables });
+    // Half the time what a correct Application sends (so that the render runs), else anything.
+    const arbitrary = fc.oneof(
+      fc.record({ parameters: validParameterJson, variables: fc.constant({}) }),
+      fc.record({ parameters: fc.option(parameterJson, { nil: undefined }), variables: paramVariables }),
+    );
     await fuzz(
       stats,
       arbitrary,
       async ({ parameters, variables }) => {
         const input = plant(JSON.stringify({ parameters, variables }), (text, secrets) => {
           const { parameters: p, variables: v } = JSON.parse(text) as { parameters?: string; variables: Record<string, string> };
+          // As argocd-cmp-server runs it: in the app's folder of the repository, ARGOCD_APP_SOURCE_PATH saying which.
+          // The app folder is the repository's `app/`: what `files` may name lies around it.
           return {
             args: ['cmp', 'generate'],
-            files: { 'imps.yaml': VALID_APP },
-            env: { ...v, ...(p === undefined ? {} : { ARGOCD_APP_PARAMETERS: p }) },
+            cwd: 'app',
+            files: { 'app/imps.yaml': VALID_APP, 'app/extra.yaml': EXTRA },
+            env: { ...v, ARGOCD_APP_SOURCE_PATH: 'app', ...(p === undefined ? {} : { ARGOCD_APP_PARAMETERS: p }) },
             secrets: [...secrets, APP_PASSWORD],
           };
         });
