@@ -49,7 +49,7 @@ export const impsOwnerRef = (name = 'web', uid = 'uid-web', controller = true): 
   blockOwnerDeletion: false,
 });
 
-/** A target Secret as ensureSecret creates it: labelled, owned by its ImagePullSecret. */
+/** A target Secret as the controller creates it (src/core/secret-plan.ts): labelled, owned by its ImagePullSecret. */
 export function target(overrides: { labels?: Json; annotations?: Json; ownerReferences?: Json[]; type?: string; password?: string } = {}): Json {
   return {
     apiVersion: 'v1',
@@ -119,7 +119,7 @@ export function serviceAccount(spec: { imagePullSecrets?: string[]; labels?: Jso
   };
 }
 
-/** The record and marker the controller writes with its entries (service-account-patches.ts). */
+/** The record and marker the controller writes with its entries (src/core/service-accounts.ts serviceAccountPatch). */
 export const recorded = (record: string, labels: Json = {}, annotations: Json = {}): { labels: Json; annotations: Json } => ({
   labels: { ...labels, [PULL_SECRETS_PATCHED_LABEL]: 'true' },
   annotations: { ...annotations, [ADDED_PULL_SECRETS_ANNOTATION]: record },

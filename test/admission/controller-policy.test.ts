@@ -42,7 +42,7 @@ const shellAnnotations = { [REFRESHER_ANNOTATION]: 'true', 'imps-krm.io/image-pu
 
 describe('Secrets written by imps-krm-controller', () => {
   const allowed: [string, Attempt][] = [
-    ['create a target Secret (ensureSecret)', create(withMeta(target(), { uid: undefined, resourceVersion: undefined }))],
+    ['create a target Secret (planned create)', create(withMeta(target(), { uid: undefined, resourceVersion: undefined }))],
     ['replace its own target with new data and expiry', update(target(), withMeta(newData(target()), { annotations: { [EXPIRES_AT_ANNOTATION]: '2026-11-23T00:00:00Z' } }))],
     ['replace its own target dropping the expiry annotation', update(target(), withMeta(target(), { annotations: undefined }))],
     ['adopt the IMPS Secret of the same ImagePullSecret (label added, owner reference kept)', update(impsSecret(), target())],

@@ -19,11 +19,6 @@ export function createSecret(http: KubeHttp, body: SecretBody): Promise<unknown>
   return http.request('POST', secretPath(body.metadata.namespace), { body });
 }
 
-/** Full replace; `metadata.resourceVersion` in the body makes it fail with 409 if the Secret changed meanwhile. */
-export function replaceSecret(http: KubeHttp, body: SecretBody): Promise<unknown> {
-  return http.request('PUT', secretPath(body.metadata.namespace, body.metadata.name), { body });
-}
-
 /** JSON merge patch; include `metadata.resourceVersion` for optimistic concurrency. */
 export function patchSecret(http: KubeHttp, namespace: string, name: string, patch: unknown): Promise<unknown> {
   return http.request('PATCH', secretPath(namespace, name), { body: patch, contentType: MERGE_PATCH });

@@ -17,6 +17,12 @@ export type FailureReason = 'InvalidSpec' | 'SourceCredentialsError' | 'SecretRe
 export interface Failure {
   readonly reason: FailureReason;
   readonly message: string;
+  /**
+   * A decision, not a fault: an invalid spec, a Secret something else holds, a source that does not consent.
+   * Retrying cannot change it; it is reported and looked at again when an input changes (a watch event).
+   * Everything else (API and registry errors) is retried with backoff.
+   */
+  readonly terminal?: boolean;
 }
 
 /**

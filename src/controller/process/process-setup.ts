@@ -16,7 +16,7 @@ export interface ProcessParts {
 
 /** What the long-running commands share: JSON logs on stderr, metrics, and the API client (client-node loaded lazily). */
 export async function setupProcess(stdio: Stdio, flags: { kubeconfig?: string | undefined; context?: string | undefined; logLevel: LogLevel }): Promise<ProcessParts> {
-  const redactor = new ExpiringRedactor();
+  const redactor = new ExpiringRedactor(systemTimers);
   const log = jsonLogger(stdio.stderr, redactor, systemTimers, flags.logLevel);
   const metrics = createMetrics();
   const [{ loadKubeAccess }, { kubeHttp }] = await Promise.all([import('../../adapters/kube/kube-access.js'), import('../../adapters/kube/kube-http.js')]);

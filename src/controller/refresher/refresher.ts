@@ -8,7 +8,7 @@ import { createSecret, patchSecret, readSecret } from '../../adapters/kube/write
 import type { ClusterReader } from '../../ports/cluster.js';
 import { ExpiringRedactor } from '../runtime/expiring-redactor.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../runtime/backoff.js';
-import { hashData } from '../imps/cluster-cache.js';
+import { hashData } from '../imps/facts.js';
 import { asRecord, Reflector, stringMap } from '../runtime/reflector.js';
 import { DEFAULT_RENEWAL, TokenCache } from '../runtime/token-cache.js';
 import type { ProcessDeps } from '../process/process-deps.js';
@@ -139,7 +139,7 @@ export class Refresher {
           wakeAt = new Date(timers.now().getTime() + delay);
         } else {
           failures = 0;
-          if (this.#redactor instanceof ExpiringRedactor) this.#redactor.forgetOlderThan(Date.now() - 24 * 3600_000);
+          if (this.#redactor instanceof ExpiringRedactor) this.#redactor.forgetOlderThan(new Date(timers.now().getTime() - 24 * 3600_000));
           wakeAt = this.tokens.nextRenewal();
           log.info('refreshed', { target: `${this.options.target.namespace}.${this.options.target.name}`, nextRenewal: wakeAt?.toISOString() });
         }
