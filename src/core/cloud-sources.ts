@@ -9,12 +9,10 @@ import {
 } from '../generated/validators.js';
 import { describeAjvErrors } from '../validation/ajv-errors.js';
 import { AIRGAPPED_AUDIENCE_ENV, AIRGAPPED_AUTHORITY_HOST_ENV } from './azure-clouds.js';
+import { REGISTRY_ANNOTATION } from './contract.js';
 import { basicAuth } from './docker-config.js';
 import type { FormatResult } from './source-plan.js';
 import { ECR_PUBLIC_REGISTRY, type AzureIdentity } from './tokens.js';
-
-/** The annotation naming the registry of a `kubernetes.io/basic-auth` source. */
-export const REGISTRY_ANNOTATION = 'imps-krm.io/registry';
 
 const ajvErrors = (errors: Parameters<typeof describeAjvErrors>[0]): { errors: string[] } => ({
   errors: describeAjvErrors(errors).map((e) => `${e.path}: ${e.message}`),

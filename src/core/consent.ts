@@ -1,4 +1,7 @@
+import { ALLOWED_IMAGE_PULL_SECRETS_ANNOTATION, ALLOWED_NAMESPACES_ANNOTATION, ALLOWED_PROJECTS_ANNOTATION } from './contract.js';
 import { nameMatcher } from './globs.js';
+
+export { ALLOWED_IMAGE_PULL_SECRETS_ANNOTATION, ALLOWED_NAMESPACES_ANNOTATION, ALLOWED_PROJECTS_ANNOTATION } from './contract.js';
 import { ambientIdentityOf, type TokenRequest } from './tokens.js';
 
 // Who may use a source (docs/security.md, "Tenant isolation"). A source Secret's owner lists the Argo CD projects,
@@ -6,9 +9,6 @@ import { ambientIdentityOf, type TokenRequest } from './tokens.js';
 // list the namespaces allowed to use a store and msi-acrpull binds an identity per namespace. Pure: the faces and the
 // controller decide the same way because they call the same function.
 
-export const ALLOWED_PROJECTS_ANNOTATION = 'imps-krm.io/allowed-projects';
-export const ALLOWED_IMAGE_PULL_SECRETS_ANNOTATION = 'imps-krm.io/allowed-image-pull-secrets';
-export const ALLOWED_NAMESPACES_ANNOTATION = 'imps-krm.io/allowed-namespaces';
 /** Operator setting: the Argo CD projects that may mint tokens with the renderer's own cloud identity. */
 export const AMBIENT_IDENTITY_PROJECTS_ENV = 'IMPS_KRM_AMBIENT_IDENTITY_PROJECTS';
 /** Set by Argo CD's repo-server (3.0 and later) for plugins and kustomize builds; an Application cannot set it. */

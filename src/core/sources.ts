@@ -61,8 +61,33 @@ export function parseSource(secret: SourceSecret): SourceParse {
     case SOURCE_TYPES.basicAuth:
       return withCredentials(parseBasicAuth(keys.values, secret.annotations ?? {}), [keys.values['password']]);
     default:
-      return fail(`unknown secret type ${JSON.stringify(secret.type ?? 'Opaque')}: expected one of ${KNOWN_TYPES.join(', ')}`);
+      return fail(`unknown secret type ${JSON.stringify(secret.type ?? 'Opaque')}: ${typeHint(Object.keys(keys.values))}`);
   }
+}
+
+/**
+ * What to set when the type is missing or wrong. IMPS's refresher README shows its ECR source Secret without a type
+ * (so it is Opaque); and the API server refuses to change a Secret's type in place (ValidateSecretUpdate: "field is
+ * immutable"), so `kubectl apply` with the type added fails until the Secret is deleted and re-created.
+ */
+function typeHint(keys: readonly string[]): string {
+  const has = (key: string): boolean => keys.includes(key);
+  const likely = has('.dockerconfigjson')
+    ? SOURCE_TYPES.dockerConfigJson
+    : has('.dockercfg')
+      ? SOURCE_TYPES.dockerCfg
+      : has('accountID') || has('region')
+        ? SOURCE_TYPES.ecrLogin
+        : has('serviceAccountKey')
+          ? SOURCE_TYPES.garLogin
+          : has('identity') || has('tenantID') || has('clientID')
+            ? SOURCE_TYPES.acrLogin
+            : has('username') && has('password')
+              ? SOURCE_TYPES.basicAuth
+              : undefined;
+  const immutable = "a Secret's type cannot be changed in place: delete the Secret and create it again with the type";
+  if (likely) return `its keys are those of a ${likely} source: set \`type: ${likely}\` (${immutable})`;
+  return `set \`type:\` to one of ${KNOWN_TYPES.join(', ')} (${immutable})`;
 }
 
 /** On failure every value that might be secret is remembered; on success only what the format says is secret. */

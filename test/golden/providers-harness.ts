@@ -96,10 +96,10 @@ export function normalizeProviderOutput(text: string, run: { startedAt: number; 
       const decoded = Buffer.from(b64, 'base64').toString('utf8');
       return `${key}${Buffer.from(ports(decoded), 'utf8').toString('base64')}`;
     })
-    .replace(/(imps-krm\.io\/expires-at: )(\S+)/g, (whole, key: string, value: string) => {
+    .replace(/(imps-krm\.io\/expires-at: )"([^"\s]+)"/g, (whole, key: string, value: string) => {
       const at = Date.parse(value);
       for (const seconds of [3599]) {
-        if (at >= run.startedAt + seconds * 1000 - 2000 && at <= run.endedAt + seconds * 1000 + 2000) return `${key}NOW+${seconds}s`;
+        if (at >= run.startedAt + seconds * 1000 - 2000 && at <= run.endedAt + seconds * 1000 + 2000) return `${key}"NOW+${seconds}s"`;
       }
       return whole;
     });

@@ -53,6 +53,26 @@ describe('parseSource', () => {
     expect(parsed.ok ? '' : parsed.errors.join('\n')).toMatch(message);
   });
 
+  it.each([
+    // The IMPS refresher README's source Secret: no type (Opaque), ECR keys.
+    [{ stringData: { accessKeyID: 'AKIA', secretKey: 'sk', region: 'us-east-1', accountID: '123456789' } }, 'banzaicloud.io/aws-ecr-login-config'],
+    [{ type: 'Opaque', data: { '.dockerconfigjson': 'e30=' } }, 'kubernetes.io/dockerconfigjson'],
+    [{ type: 'Opaque', data: { '.dockercfg': 'e30=' } }, 'kubernetes.io/dockercfg'],
+    [{ stringData: { registry: 'europe-docker.pkg.dev', serviceAccountKey: '{}' } }, 'imps-krm.io/gar-login-config'],
+    [{ stringData: { registry: 'x.azurecr.io', identity: 'ManagedIdentity' } }, 'imps-krm.io/acr-login-config'],
+    [{ type: 'Opaque', stringData: { username: 'u', password: 'p' } }, 'kubernetes.io/basic-auth'],
+  ])('an untyped source %j: says which type to set and that the type cannot be changed in place', (secret, type) => {
+    const parsed = parseSource(secret);
+    expect(parsed.ok ? [] : parsed.errors).toEqual([
+      `unknown secret type "Opaque": its keys are those of a ${type} source: set \`type: ${type}\` (a Secret's type cannot be changed in place: delete the Secret and create it again with the type)`,
+    ]);
+  });
+
+  it('a type it cannot guess: lists the types, and says the type cannot be changed in place', () => {
+    const parsed = parseSource({ type: 'kubernetes.io/tls', data: { 'tls.crt': 'e30=' } });
+    expect(parsed.ok ? '' : parsed.errors.join('\n')).toMatch(/^unknown secret type "kubernetes.io\/tls": set `type:` to one of kubernetes.io\/dockerconfigjson, .*kubernetes.io\/basic-auth \(a Secret's type cannot be changed in place: delete the Secret and create it again with the type\)$/);
+  });
+
   it('never puts a secret value into an error', () => {
     const parsed = parseSource({
       type: 'banzaicloud.io/aws-ecr-login-config',

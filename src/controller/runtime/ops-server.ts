@@ -81,11 +81,13 @@ function reply(res: http.ServerResponse, status: number, body: string, type = 't
   res.end(body);
 }
 
-/** `:8080`, `0.0.0.0:8080`, `127.0.0.1:0` (tests). */
+/**
+ * `:8080`, `0.0.0.0:8080`, `[::1]:8080`, `localhost:8080`, `127.0.0.1:0` (tests): `[host]:port` as Go's
+ * net.SplitHostPort reads a controller-runtime bind address. The port is required; an empty host means every address.
+ */
 export function parseAddress(address: string): { host: string | undefined; port: number } {
-  const colon = address.lastIndexOf(':');
-  const host = colon > 0 ? address.slice(0, colon) : undefined;
-  const port = Number(address.slice(colon + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid address ${JSON.stringify(address)}: expected [host]:port`);
-  return { host, port };
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)?):(\d{1,5})$/.exec(address);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) throw new Error(`invalid address ${JSON.stringify(address)}: expected [host]:port with a port from 0 to 65535`);
+  return { host: match[1] ?? match[2], port };
 }

@@ -33,10 +33,11 @@ refresher needs them). On any error nothing is printed, the problems go to stder
 export async function run(args: readonly string[], stdio: Stdio): Promise<number> {
   const { values, positionals } = parseFlags(args, { help: { type: 'boolean', short: 'h' } }, true);
   const [action, dir = '.', ...rest] = positionals;
-  if (values.help || action === undefined) {
-    (values.help ? stdio.stdout : stdio.stderr).write(HELP);
-    return values.help ? EXIT.ok : EXIT.usage;
+  if (values.help) {
+    stdio.stdout.write(HELP);
+    return EXIT.ok;
   }
+  if (action === undefined) throw new UsageError('an action is required: generate or discover');
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
   if (action === 'discover') return discover(dir, stdio);
   if (action !== 'generate') throw new UsageError(`unknown action ${JSON.stringify(action)} (generate or discover)`);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Stdio } from '../../io/stdio.js';
 import { EXIT } from '../kit/exit.js';
-import { parseFlags } from '../kit/flags.js';
+import { parseFlags, readableFileFlag } from '../kit/flags.js';
 import { logLevelFlag, metricsAndHealthFlags, processFlags, renewalFlags } from '../kit/process-flags.js';
 
 const HELP = `Run the in-cluster controller: keep the pull Secret of every ImagePullSecret present and valid in every
@@ -52,9 +52,10 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   }
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
   const logLevel = logLevelFlag(values['log-level'] ?? values['log.level'], stdio.env);
-  const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
   const ops = metricsAndHealthFlags(values['metrics-addr'], values['health-addr']);
-  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel });
+  const kubeconfig = readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd);
+  const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
+  const parts = await setupProcess(stdio, { kubeconfig, context: values.context, logLevel });
   const [{ runController }, { systemTimers }, { cloudTokenProvider }] = await Promise.all([
     import('../../controller/process/run-controller.js'),
     import('../../controller/runtime/timers.js'),

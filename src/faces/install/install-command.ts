@@ -31,16 +31,46 @@ export async function run(args: readonly string[], stdio: Stdio, bundleDir = fin
     stdio.stderr.write('imps-krm install: runs from the built bundle only (dist/cli.js); run `npm run build` first\n');
     return EXIT.failed;
   }
-  const target = resolve(stdio.cwd, positionals[0]!);
-  await mkdir(target, { recursive: true });
-  // Chunk names carry content hashes: drop an older install's instead of accumulating them.
-  await rm(join(target, 'chunks'), { recursive: true, force: true });
-  await cp(join(bundleDir, 'chunks'), join(target, 'chunks'), { recursive: true });
-  await copyFile(join(bundleDir, 'cli.js'), join(target, 'imps-krm'));
-  await chmod(join(target, 'imps-krm'), 0o755);
-  await writeFile(join(target, 'package.json'), `${JSON.stringify({ name: 'imps-krm-install', version: VERSION, private: true, type: 'module' }, null, 2)}\n`);
+  const dir = positionals[0]!;
+  const target = resolve(stdio.cwd, dir);
+  // A DIR that cannot be a directory (under a file, not writable, read-only) is a usage error naming it.
+  await mkdir(target, { recursive: true }).catch((error: unknown) => {
+    throw new UsageError(`cannot use DIR ${dir}: ${describeFsError(error)}`);
+  });
+  try {
+    // Chunk names carry content hashes: drop an older install's instead of accumulating them.
+    await rm(join(target, 'chunks'), { recursive: true, force: true });
+    await cp(join(bundleDir, 'chunks'), join(target, 'chunks'), { recursive: true });
+    await copyFile(join(bundleDir, 'cli.js'), join(target, 'imps-krm'));
+    await chmod(join(target, 'imps-krm'), 0o755);
+    await writeFile(join(target, 'package.json'), `${JSON.stringify({ name: 'imps-krm-install', version: VERSION, private: true, type: 'module' }, null, 2)}\n`);
+  } catch (error) {
+    const path = (error as NodeJS.ErrnoException).path;
+    if (describeFsError(error) === 'permission denied' || (error as NodeJS.ErrnoException).code === 'EROFS') {
+      throw new UsageError(`cannot use DIR ${dir}: ${describeFsError(error)}`);
+    }
+    stdio.stderr.write(`imps-krm install: cannot write ${path ?? target}: ${describeFsError(error)}\n`);
+    return EXIT.failed;
+  }
   stdio.stderr.write(`imps-krm ${VERSION} installed: ${join(target, 'imps-krm')}\n`);
   return EXIT.ok;
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOTDIR':
+      return 'a part of the path is a file, not a directory';
+    case 'EEXIST':
+      return 'exists and is not a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'read-only file system';
+    default:
+      return code ?? (error instanceof Error ? error.message : String(error));
+  }
 }
 
 /** The folder holding cli.js and chunks/: this module is bundled into dist/chunks/ (or dist/ itself). */

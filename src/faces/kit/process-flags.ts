@@ -1,5 +1,5 @@
 import type { LogLevel } from '../../controller/runtime/logger.js';
-import type { OpsAddresses } from '../../controller/runtime/ops-server.js';
+import { parseAddress, type OpsAddresses } from '../../controller/runtime/ops-server.js';
 import type { RenewalPolicy } from '../../controller/runtime/token-cache.js';
 import { UsageError } from './exit.js';
 import { oneOf } from './flags.js';
@@ -22,9 +22,15 @@ export const processFlags = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
 /** `--log-level` (or IMPS's `--log.level`), else LOG_LEVEL, else info. */
 export function logLevelFlag(flag: string | undefined, env: NodeJS.ProcessEnv): LogLevel {
-  return oneOf('log-level', flag ?? env['LOG_LEVEL'], ['debug', 'info', 'warn', 'error'] as const) ?? 'info';
+  if (flag !== undefined) return oneOf('log-level', flag, LOG_LEVELS) ?? 'info';
+  const fromEnv = env['LOG_LEVEL'];
+  if (fromEnv === undefined || fromEnv === '') return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(fromEnv)) throw new UsageError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return fromEnv as LogLevel;
 }
 
 /** `--renew-fraction` in (0, 1] and `--renew-margin` as a Go-style duration (`30m`, `90s`, `1h30m`). */
@@ -60,7 +66,11 @@ export function metricsAndHealthFlags(metrics: string | undefined, health: strin
 function addressFlag(flag: string, value: string | undefined, fallback: string): string | undefined {
   if (value === '') return undefined;
   const address = value ?? fallback;
-  const port = /^[^\s/]*:(\d{1,5})$/.exec(address)?.[1];
-  if (port === undefined || Number(port) > 65535) throw new UsageError(`--${flag} must be [host]:port, e.g. 127.0.0.1:8080 or :8080`);
+  // The rule the server listens by, checked here so a bad value is a usage error before anything starts.
+  try {
+    parseAddress(address);
+  } catch {
+    throw new UsageError(`--${flag} must be [host]:port, e.g. 127.0.0.1:8080 or :8080`);
+  }
   return address;
 }

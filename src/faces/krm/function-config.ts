@@ -1,4 +1,4 @@
-import { DOMAIN } from '../../core/contract.js';
+import { CONTRACT_KEYS, DOMAIN } from '../../core/contract.js';
 import type { Problem, ResourceRef } from '../../core/problems.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { isRecord } from '../../io/documents.js';
@@ -31,9 +31,10 @@ export function readFunctionConfig(value: unknown): FunctionConfig {
       if (!key.startsWith(ANNOTATION_PREFIX)) continue;
       const name = key.slice(ANNOTATION_PREFIX.length);
       const field = `metadata.annotations.${key}`;
-      // Other imps-krm.io annotations may mean something to the controller: a warning, not a failure.
+      // A typo must not fall back to a default (`clustr` would leave `cluster` on auto, reading whatever cluster the
+      // kubeconfig points at). The contract's own keys are not settings, and not typos either.
       if (isSettingName(name)) raw.push({ name, value: text, field });
-      else problems.push(unknownSetting(name, field, resource, 'warning'));
+      else if (!CONTRACT_KEYS.has(key)) problems.push(unknownSetting(name, field, resource));
     }
     const parsed = parseSettings(raw, resource);
     return { imps: value, settings: parsed.settings, problems: [...problems, ...parsed.problems] };

@@ -8,6 +8,7 @@ import { EXIT, UsageError } from '../kit/exit.js';
 import { isError } from '../../core/problems.js';
 import { Redactor } from '../../core/redaction.js';
 import { readAll, type Stdio } from '../../io/stdio.js';
+import { YAML_SCHEMA } from '../../io/yaml-output.js';
 import { readFunctionConfig } from './function-config.js';
 import { processItems } from './process-items.js';
 import { YAML_OPTIONS } from './resource-list.js';
@@ -74,6 +75,6 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
         ).problems,
       ];
   if (reportProblems(stdio.stderr, problems, redactor)) return EXIT.failed;
-  stdio.stdout.write(items.items.map((node) => new Document(node as YAMLMap).toString(YAML_OPTIONS)).join('---\n'));
+  stdio.stdout.write(items.items.map((node) => new Document(node as YAMLMap, YAML_SCHEMA).toString(YAML_OPTIONS)).join('---\n'));
   return EXIT.ok;
 }

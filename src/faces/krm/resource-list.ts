@@ -1,6 +1,7 @@
 // The ResourceList wire format (KRM Functions Specification v1): parsed as a `yaml` Document so items we pass
 // through keep their comments and styles, written back as YAML (kpt writes files in whatever style we emit).
 import { Document, isMap, isNode, isScalar, isSeq, parseDocument, YAMLSeq, type ToStringOptions } from 'yaml';
+import { YAML_SCHEMA } from '../../io/yaml-output.js';
 import type { KrmResult } from './results.js';
 import { snapshotItems, spliceItems, type SourceItems } from './splice.js';
 
@@ -23,13 +24,15 @@ export function parseResourceList(text: string): ResourceList | { error: string 
   let doc: Document = parseDocument(text, { uniqueKeys: false });
   const syntax = doc.errors[0];
   if (syntax) return { error: `stdin is not valid YAML or JSON: ${syntax.message.split('\n')[0] ?? ''}` };
+  // Printing options only (YAML 1.1 look-alikes quoted): set after parsing, which they would slow down with warnings.
+  doc.setSchema(doc.directives?.yaml.version ?? '1.2', YAML_SCHEMA);
   // Only the envelope is read here: converting the whole list to plain objects is a cost paid at every start.
   if (!isMap(doc.contents) || doc.get('kind') !== 'ResourceList' || !RESOURCE_LIST_API_VERSIONS.includes(String(doc.get('apiVersion')))) {
     return { error: 'stdin is not a ResourceList (apiVersion: config.kubernetes.io/v1, kind: ResourceList)' };
   }
   // JSON input has no comments to keep; rebuilding it gives block-style YAML instead of JSON flow style.
   const json = /^\s*\{/.test(text);
-  if (json) doc = new Document(doc.toJS());
+  if (json) doc = new Document(doc.toJS(), YAML_SCHEMA);
   const functionConfig: unknown = doc.get('functionConfig', true);
   const items = doc.get('items', true);
   const empty = items === undefined || items === null || (isScalar(items) && items.value === null);
@@ -49,7 +52,7 @@ export function parseResourceList(text: string): ResourceList | { error: string 
 export function writeResourceList(list: ResourceList, results: readonly KrmResult[]): string {
   const spliced = list.source && list.items.items.length > 0 ? spliceItems(list.source, list.items.items, YAML_OPTIONS) : undefined;
   if (spliced !== undefined) {
-    const tail = results.length > 0 ? `results:\n${new Document(results).toString(YAML_OPTIONS)}` : '';
+    const tail = results.length > 0 ? `results:\n${new Document(results, YAML_SCHEMA).toString(YAML_OPTIONS)}` : '';
     return spliced + (spliced.endsWith('\n') || tail === '' ? '' : '\n') + tail;
   }
   if (results.length > 0) list.doc.set('results', list.doc.createNode(results));

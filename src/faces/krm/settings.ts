@@ -57,6 +57,6 @@ function typed(name: Key, value: string | readonly string[]): unknown {
 }
 
 /** `unknown setting "clustr" (known: cluster, ...)`: typos must not be silently ignored. */
-export function unknownSetting(name: string, field: string, resource?: ResourceRef, severity: Problem['severity'] = 'error'): Problem {
-  return { severity, resource, field, message: `unknown setting ${JSON.stringify(name)} (known: ${SETTING_NAMES.join(', ')})` };
+export function unknownSetting(name: string, field: string, resource?: ResourceRef): Problem {
+  return { severity: 'error', resource, field, message: `unknown setting ${JSON.stringify(name)} (known: ${SETTING_NAMES.join(', ')})` };
 }

@@ -1,6 +1,6 @@
 import type { Stdio } from '../../io/stdio.js';
 import { EXIT, UsageError } from '../kit/exit.js';
-import { parseFlags } from '../kit/flags.js';
+import { parseFlags, readableFileFlag } from '../kit/flags.js';
 import { logLevelFlag, metricsAndHealthFlags, processFlags, renewalFlags } from '../kit/process-flags.js';
 
 const HELP = `Merge source Secrets into one target Secret and keep it fresh: the IMPS token refresher, same flags and
@@ -49,9 +49,10 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
 
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
   const logLevel = logLevelFlag(values['log-level'] ?? values['log.level'], stdio.env);
-  const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
   const ops = metricsAndHealthFlags(values['metrics-addr'], values['health-addr']);
-  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel });
+  const kubeconfig = readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd);
+  const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
+  const parts = await setupProcess(stdio, { kubeconfig, context: values.context, logLevel });
   const [{ systemTimers }, { cloudTokenProvider }, { startOpsServer }] = await Promise.all([
     import('../../controller/runtime/timers.js'),
     import('../../adapters/cloud-token-provider.js'),

@@ -4,7 +4,7 @@ import { readAll, type Stdio } from '../../io/stdio.js';
 import { toJsonList, toYamlStream } from '../../io/yaml-output.js';
 import { reportProblems } from '../kit/report.js';
 import { EXIT, UsageError } from '../kit/exit.js';
-import { oneOf, parseFlags } from '../kit/flags.js';
+import { oneOf, parseFlags, readableFileFlag } from '../kit/flags.js';
 
 const HELP = `Render the pull Secrets of every ImagePullSecret found in the input, as a YAML stream on stdout.
 
@@ -51,6 +51,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   if (paths.length === 0) throw new UsageError('at least one -f FILE|DIR|- is required');
   const cluster = oneOf('cluster', values.cluster, ['auto', 'live', 'input'] as const);
   const output = oneOf('output', values.output, ['yaml', 'json'] as const) ?? 'yaml';
+  const kubeconfig = readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd);
 
   const read = await readDocuments(paths, () => readAll(stdio.stdin), stdio.cwd);
   const rendered =
@@ -58,7 +59,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
       ? { secrets: [], problems: read.problems }
       : await renderDocuments(
           read.documents,
-          { cluster, kubeconfig: values.kubeconfig, context: values.context, output: values.shells ? 'shells' : 'secrets' },
+          { cluster, kubeconfig, context: values.context, output: values.shells ? 'shells' : 'secrets' },
           { env: stdio.env },
         );
 
