@@ -1,7 +1,16 @@
 import { EXPIRES_AT_ANNOTATION, OWNER_LABEL, shellOwner } from './contract.js';
 import type { SecretFacts, ServiceAccountFacts } from './facts.js';
 import type { PullSecretManifest } from './render.js';
-import { holderOf, impsOwnerUids, isOursFor, type PlanOwner, type SecretRefusalReason } from './secret-ownership.js';
+import {
+  holderOf,
+  IMPS_LAST_APPLIED_ANNOTATION,
+  impsOwnerUids,
+  isImpsSecretOf,
+  isOursFor,
+  managersOf,
+  type PlanOwner,
+  type SecretRefusalReason,
+} from './secret-ownership.js';
 import { parseAddedPullSecrets, serviceAccountPatch, type OwnerEntries } from './service-accounts.js';
 
 // The controller's decisions, pure: what one ImagePullSecret's render (its outcome) and the cached Secrets and
@@ -71,7 +80,15 @@ export type SecretAction =
   | { readonly kind: 'patch'; readonly namespace: string; readonly name: string; readonly patch: MergePatch; readonly changed: readonly string[] }
   | { readonly kind: 'adopt'; readonly namespace: string; readonly name: string; readonly patch: MergePatch; readonly from: string }
   | { readonly kind: 'fill-shell'; readonly namespace: string; readonly name: string; readonly patch: MergePatch }
-  | { readonly kind: 'refuse'; readonly namespace: string; readonly name: string; readonly reason: RefusalReason; readonly message: string }
+  | {
+      readonly kind: 'refuse';
+      readonly namespace: string;
+      readonly name: string;
+      readonly reason: RefusalReason;
+      readonly message: string;
+      /** What was refused: writing the target (default), or deleting a Secret IMPS would have deleted. */
+      readonly operation?: 'delete' | undefined;
+    }
   | {
       readonly kind: 'delete';
       readonly namespace: string;
@@ -79,6 +96,11 @@ export type SecretAction =
       readonly uid: string;
       readonly resourceVersion: string;
       readonly cause: DeletionCause;
+      /**
+       * The IMPS controller's Secret, deleted where IMPS itself would have deleted it. Like IMPS, only after every
+       * write of the pass succeeded (banzaicloud/imps controllers/imagepullsecret_reconciler.go): skipped otherwise.
+       */
+      readonly imps?: boolean | undefined;
     }
   | {
       readonly kind: 'patch-service-account';
@@ -127,7 +149,7 @@ export function planSecrets(input: SecretPlanInput): SecretPlan {
       targets.push({ kind: 'create', namespace, name, object: created(desired, owner) });
       continue;
     }
-    const holder = holderOf(existing, owner);
+    const holder = holderOf(existing, owner, desired.manifest.metadata);
     if (holder.kind === 'shell' && holder.of === owner.name) continue; // filled below, with every shell naming it
     if (holder.kind === 'shell') {
       held.add(namespace);
@@ -173,17 +195,26 @@ export function planSecrets(input: SecretPlanInput): SecretPlan {
 
   const selected = new Set(input.selected);
   const denied = new Set(input.denied);
-  const deletions: SecretAction[] = input.secrets
-    .filter((secret) => isOursFor(secret, owner.uid) && !(selected.has(secret.namespace) && secret.name === input.target))
-    .sort(byKey)
-    .map((secret) => ({
-      kind: 'delete',
-      namespace: secret.namespace,
-      name: secret.name,
-      uid: secret.uid,
-      resourceVersion: secret.resourceVersion,
-      cause: secret.name !== input.target ? 'renamed' : denied.has(secret.namespace) ? 'not-allowed' : 'deselected',
-    }));
+  const unwanted = (secret: SecretFacts): boolean => !(selected.has(secret.namespace) && secret.name === input.target);
+  const cause = (secret: SecretFacts): DeletionCause => (secret.name !== input.target ? 'renamed' : denied.has(secret.namespace) ? 'not-allowed' : 'deselected');
+  const deletions: SecretAction[] = [];
+  for (const secret of [...input.secrets].sort(byKey)) {
+    const at = { namespace: secret.namespace, name: secret.name };
+    if (isOursFor(secret, owner.uid) && unwanted(secret)) {
+      deletions.push({ kind: 'delete', ...at, uid: secret.uid, resourceVersion: secret.resourceVersion, cause: cause(secret) });
+    } else if (!input.failed && secret.labels[OWNER_LABEL] === undefined && isImpsSecretOf(secret, owner.uid) && unwanted(secret)) {
+      // What IMPS itself would delete: its Secret of this ImagePullSecret under an old name or where the namespace
+      // is no longer selected. Unless another tool has taken it over since.
+      // adoptFrom lets us write over another tool's Secret, never delete it.
+      const manager = managersOf(secret)[0];
+      if (manager) {
+        const reason = ({ ArgoCD: 'argocd', Helm: 'helm', Flux: 'flux' } as const)[manager];
+        deletions.push({ kind: 'refuse', ...at, reason, operation: 'delete', message: `left by IMPS and no longer wanted, but ${manager} manages it now; not deleting it` });
+      } else {
+        deletions.push({ kind: 'delete', ...at, uid: secret.uid, resourceVersion: secret.resourceVersion, cause: cause(secret), imps: true });
+      }
+    }
+  }
 
   return { actions: [...targets, ...shells, ...accounts, ...deletions], current };
 }
@@ -265,6 +296,8 @@ function contentPatch(existing: SecretFacts, desired: DesiredSecret, owner: Plan
   }
   const wanted: Record<string, string | null> = { ...manifest.metadata.annotations };
   if (wanted[EXPIRES_AT_ANNOTATION] === undefined && existing.annotations[EXPIRES_AT_ANNOTATION] !== undefined) wanted[EXPIRES_AT_ANNOTATION] = null;
+  // IMPS's record of what it wrote holds a copy of the old login: it goes with the adoption.
+  if (existing.annotations[IMPS_LAST_APPLIED_ANNOTATION] !== undefined) wanted[IMPS_LAST_APPLIED_ANNOTATION] = null;
   const annotations = differing(existing.annotations, wanted);
   if (annotations) {
     metadata['annotations'] = annotations;

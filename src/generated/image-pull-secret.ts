@@ -158,6 +158,10 @@ export interface TargetSecretConfig {
   name: Dns1123Subdomain1;
   labels?: LabelMap;
   annotations?: AnnotationMap;
+  /**
+   * Extension (controller): tools whose Secret at the target name the controller may take over and keep filled. Without it, a Secret that Argo CD tracks (argocd.argoproj.io/tracking-id annotation, app.kubernetes.io/instance or argocd.argoproj.io/instance label), Helm manages (app.kubernetes.io/managed-by: Helm, meta.helm.sh/release-name) or Flux applied (kustomize.toolkit.fluxcd.io/* or helm.toolkit.fluxcd.io/* labels) is never written; the status and an Event say so. Taking one over patches its data, our labels and owner reference, and keeps that tool's metadata. The IMPS controller's own Secrets of this ImagePullSecret are always adopted; a Secret owned by another kind of object is never written.
+   */
+  adoptFrom?: ('ArgoCD' | 'Helm' | 'Flux')[];
 }
 /**
  * Extra labels on the Secret.

@@ -11,7 +11,7 @@ import { Redactor } from '../../src/core/redaction.js';
 import { planSecrets } from '../../src/core/secret-plan.js';
 import { MemoryKube } from '../fakes/memory-kube.js';
 import type { KubeObject } from '../fakes/kube-api-server.js';
-import { CURRENT, EXPIRY, input, recordOf, MARK } from '../unit/plan-builders.js';
+import { CURRENT, EXPIRY, IMPS_UID_LABEL, input, recordOf, MARK } from '../unit/plan-builders.js';
 import { ManualTimers } from './manual-timers.js';
 
 const CANARY = 'CANARY-executor-password-0007';
@@ -106,6 +106,22 @@ describe('execute', () => {
     expect(execution.failures).toEqual([]);
     expect(kube.requests.find((request) => request.method === 'DELETE')?.body).toEqual({ apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: facts.uid, resourceVersion: facts.resourceVersion } });
     expect(remembered).toEqual(['forget gone/regcred']);
+  });
+
+  it("deletes IMPS's leftovers only after a pass in which every write succeeded, as IMPS did", async () => {
+    const left: KubeObject = secretObject('left', {
+      labels: { [IMPS_UID_LABEL]: 'uid-web' },
+      ownerReferences: [{ apiVersion: 'images.banzaicloud.io/v1alpha1', kind: 'ImagePullSecret', name: 'web', uid: 'uid-web' }],
+    });
+    const { kube, deps } = rig([left]);
+    const facts = factsOf(kube.get('secrets', 'left', 'regcred')!);
+    kube.fail((request) => request.method === 'POST', 500);
+    const failing = await execute(planSecrets(input(['a'], { secrets: [facts] })), 'web', deps);
+    expect(failing.failures.map((failure) => failure.reason)).toEqual(['SecretReconciliationError']);
+    expect(kube.get('secrets', 'left', 'regcred')).toBeDefined();
+    const passing = await execute(planSecrets(input(['a'], { secrets: [facts] })), 'web', deps);
+    expect(passing.failures).toEqual([]);
+    expect(kube.get('secrets', 'left', 'regcred')).toBeUndefined();
   });
 
   it('a failed update of our Secret still counts its namespace as holding the (older, valid) Secret', async () => {

@@ -114,9 +114,9 @@ export function describe(action: SecretAction): string {
     case 'fill-shell':
       return `fill-shell ${at}`;
     case 'refuse':
-      return `refuse ${at}: ${action.reason}`;
+      return `refuse ${action.operation === 'delete' ? 'to delete ' : ''}${at}: ${action.reason}`;
     case 'delete':
-      return `delete ${at}: ${action.cause}`;
+      return `delete ${at}: ${action.cause}${action.imps ? ' (IMPS)' : ''}`;
     case 'patch-service-account':
       return `patch-service-account ${at}${action.added.map((name) => ` +${name}`).join('')}${action.removed.map((name) => ` -${name}`).join('')}`;
   }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXPIRES_AT_ANNOTATION, OWNER_LABEL } from '../../src/core/contract.js';
 import { planOrphanSweep, planSecrets, planServiceAccountSweep, type SecretPlanInput } from '../../src/core/secret-plan.js';
-import { CURRENT, MARK, OUR_REF, OWNER, impsSecret, input, manifest, recordOf, ref, secret, serviceAccount, shell, summary } from './plan-builders.js';
+import { CURRENT, IMPS_UID_LABEL, MARK, OUR_REF, OWNER, impsSecret, input, manifest, recordOf, ref, secret, serviceAccount, shell, summary } from './plan-builders.js';
 
 interface Row {
   readonly name: string;
@@ -119,13 +119,13 @@ const rows: Row[] = [
     current: ['a'],
   },
   {
-    name: 'never deleted: shells, Secrets of other ImagePullSecrets, rendered Secrets, IMPS Secrets',
+    name: "never deleted: shells, Secrets of other ImagePullSecrets, rendered Secrets, another ImagePullSecret's IMPS Secrets",
     input: input([], {
       secrets: [
         shell('s'),
         secret('other', { labels: { [OWNER_LABEL]: 'other' }, ownerReferences: [ref('ImagePullSecret', 'uid-other', 'other')] }),
         secret('rendered', { ownerReferences: [] }),
-        impsSecret('imps'),
+        impsSecret('imps-other', { labels: { [IMPS_UID_LABEL]: 'uid-other' }, ownerReferences: [ref('ImagePullSecret', 'uid-other', 'other', false)] }),
       ],
     }),
     actions: ['fill-shell s/regcred'],
@@ -146,8 +146,105 @@ const rows: Row[] = [
   },
 ];
 
+// Issue 10: ownership that never takes what is not ours. Marks of other tools, IMPS's exact marks, and opting in.
+const argoTracked = { 'argocd.argoproj.io/tracking-id': 'app:/Secret:a/regcred', 'kubectl.kubernetes.io/last-applied-configuration': '' };
+const ownershipRows: Row[] = [
+  {
+    name: 'Argo CD synced over an IMPS Secret (our labels, IMPS owner reference, tracking id): refused',
+    input: input(['a'], { secrets: [secret('a', { annotations: argoTracked, ownerReferences: [ref('ImagePullSecret', OWNER.uid, OWNER.name, false)] })] }),
+    actions: ['refuse a/regcred: argocd'],
+  },
+  {
+    name: 'the same, with adoptFrom: [ArgoCD]: patched, Argo CD annotations untouched',
+    input: input(['a'], { owner: { ...OWNER, adoptFrom: ['ArgoCD'] }, secrets: [secret('a', { annotations: argoTracked, ownerReferences: [ref('ImagePullSecret', OWNER.uid, OWNER.name, false)] })] }),
+    actions: ['patch a/regcred (annotations,ownerReferences)'],
+  },
+  {
+    name: 'app.kubernetes.io/instance asked for by the spec itself is no mark of Argo CD',
+    input: input(['a'], {
+      secrets: [secret('a', { labels: { ...secret('a').labels, 'app.kubernetes.io/instance': 'mine' } })],
+      desired: [{ manifest: { ...manifest('a'), metadata: { ...manifest('a').metadata, labels: { ...manifest('a').metadata.labels, 'app.kubernetes.io/instance': 'mine' } } }, dataHash: CURRENT }],
+    }),
+    actions: [],
+    current: ['a'],
+  },
+  {
+    name: 'Argo CD label tracking (app.kubernetes.io/instance, argocd.argoproj.io/instance): refused as argocd',
+    input: input(['a', 'b'], {
+      secrets: [secret('a', { labels: { 'app.kubernetes.io/instance': 'app' }, ownerReferences: [] }), secret('b', { labels: { 'argocd.argoproj.io/instance': 'app' }, ownerReferences: [] })],
+    }),
+    actions: ['refuse a/regcred: argocd', 'refuse b/regcred: argocd'],
+  },
+  {
+    name: "a Helm release's Secret (its instance label is Helm's): refused as helm, adopted with adoptFrom: [Helm]",
+    input: input(['a', 'b'], {
+      owner: { ...OWNER, adoptFrom: ['Helm'] },
+      secrets: [
+        secret('a', { labels: { 'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/instance': 'rel' }, annotations: { 'meta.helm.sh/release-name': 'rel' }, ownerReferences: [] }),
+        secret('b', { labels: { 'app.kubernetes.io/managed-by': 'Helm' }, annotations: { 'argocd.argoproj.io/tracking-id': 'x' }, ownerReferences: [] }),
+      ],
+    }),
+    actions: ['adopt a/regcred from Helm', 'refuse b/regcred: argocd'],
+  },
+  {
+    name: "Flux's kustomize-controller and helm-controller labels: refused as flux",
+    input: input(['a', 'b'], {
+      secrets: [secret('a', { labels: { 'kustomize.toolkit.fluxcd.io/name': 'apps' }, ownerReferences: [] }), secret('b', { labels: { 'helm.toolkit.fluxcd.io/name': 'r' }, ownerReferences: [] })],
+    }),
+    actions: ['refuse a/regcred: flux', 'refuse b/regcred: flux'],
+  },
+  {
+    name: 'owned by another kind of object (an ExternalSecret): refused whatever the spec adopts from',
+    input: input(['a'], {
+      owner: { ...OWNER, adoptFrom: ['ArgoCD', 'Helm', 'Flux'] },
+      secrets: [secret('a', { labels: {}, ownerReferences: [ref('ExternalSecret', 'uid-es', 'creds', true)] })],
+    }),
+    actions: ['refuse a/regcred: other-owner'],
+  },
+  {
+    name: 'a tracked Opaque Secret, adoption opted in: its type cannot change, refused',
+    input: input(['a'], { owner: { ...OWNER, adoptFrom: ['ArgoCD'] }, secrets: [secret('a', { type: 'Opaque', labels: { 'app.kubernetes.io/instance': 'app' }, ownerReferences: [] })] }),
+    actions: ['refuse a/regcred: wrong-type'],
+  },
+  {
+    name: "IMPS's marks, exactly: a Secret with only the owner reference (no owner-uid label) is not IMPS's",
+    input: input(['a'], { secrets: [impsSecret('a', { labels: {} })] }),
+    actions: ['refuse a/regcred: not-managed'],
+  },
+  {
+    name: "IMPS's marks, exactly: the owner-uid label of this ImagePullSecret but a reference to another: not ours",
+    input: input(['a'], { secrets: [impsSecret('a', { ownerReferences: [ref('ImagePullSecret', 'uid-other', 'other', false)] })] }),
+    actions: ['refuse a/regcred: other-imagepullsecret'],
+  },
+  {
+    name: 'an IMPS Secret that Argo CD now tracks: refused',
+    input: input(['a'], { secrets: [impsSecret('a', { annotations: { 'argocd.argoproj.io/tracking-id': 'x' } })] }),
+    actions: ['refuse a/regcred: argocd'],
+  },
+  {
+    name: 'an IMPS Secret that Argo CD now tracks, adoptFrom: [ArgoCD]: adopted',
+    input: input(['a'], { owner: { ...OWNER, adoptFrom: ['ArgoCD'] }, secrets: [impsSecret('a', { annotations: { 'argocd.argoproj.io/tracking-id': 'x' } })] }),
+    actions: ['adopt a/regcred from IMPS+ArgoCD'],
+  },
+  {
+    name: 'IMPS Secrets where IMPS itself would delete them: old name, namespace left, source no longer allows it',
+    input: input(['a'], { denied: ['denied'], secrets: [impsSecret('a'), impsSecret('a', { name: 'old' }), impsSecret('left'), impsSecret('denied')] }),
+    actions: ['adopt a/regcred from IMPS', 'delete a/old: renamed (IMPS)', 'delete denied/regcred: not-allowed (IMPS)', 'delete left/regcred: deselected (IMPS)'],
+  },
+  {
+    name: 'an IMPS Secret left behind that Argo CD now tracks: not deleted, and said so',
+    input: input(['a'], { secrets: [impsSecret('left', { annotations: { 'argocd.argoproj.io/tracking-id': 'x' } })] }),
+    actions: ['create a/regcred', 'refuse to delete left/regcred: argocd'],
+  },
+  {
+    name: 'a failed render deletes no IMPS Secret (IMPS deletes only after a pass that wrote everything)',
+    input: input(['a'], { failed: true, secrets: [impsSecret('left')] }),
+    actions: [],
+  },
+];
+
 describe('planSecrets', () => {
-  it.each(rows)('$name', ({ input: state, actions, current }) => {
+  it.each([...rows, ...ownershipRows])('$name', ({ input: state, actions, current }) => {
     const plan = planSecrets(state);
     expect(summary(plan)).toEqual(actions);
     expect(plan.current.map((entry) => entry.namespace)).toEqual(current ?? []);
@@ -179,6 +276,25 @@ describe('planSecrets', () => {
       kind: 'adopt',
       patch: {
         metadata: { resourceVersion: '7', labels: { 'app.kubernetes.io/managed-by': 'imps-krm', [OWNER_LABEL]: 'web' }, ownerReferences: [{ ...OUR_REF, blockOwnerDeletion: false }] },
+        data: { '.dockerconfigjson': 'eyJhdXRocyI6e319' },
+      },
+    });
+  });
+
+  it("adopts IMPS's Secret keeping its owner-uid label, dropping its last-applied copy of the login, replacing its owner reference", () => {
+    const [action] = planSecrets(input(['a'], { secrets: [impsSecret('a')] })).actions;
+    expect(action).toEqual({
+      kind: 'adopt',
+      namespace: 'a',
+      name: 'regcred',
+      from: 'IMPS',
+      patch: {
+        metadata: {
+          resourceVersion: '7',
+          labels: { 'app.kubernetes.io/managed-by': 'imps-krm', [OWNER_LABEL]: 'web' },
+          annotations: { [EXPIRES_AT_ANNOTATION]: '2026-11-22T12:00:00Z', 'banzaicloud.com/last-applied': null },
+          ownerReferences: [{ ...OUR_REF, blockOwnerDeletion: false }],
+        },
         data: { '.dockerconfigjson': 'eyJhdXRocyI6e319' },
       },
     });

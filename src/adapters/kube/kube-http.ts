@@ -60,7 +60,12 @@ export function kubeHttp(access: KubeAccess, observe: ApiObserver = () => undefi
     const requestOptions: https.RequestOptions = { method, headers: {} };
     await access.apply(requestOptions);
     const headers: Record<string, string> = { ...(requestOptions.headers as Record<string, string>), Accept: options.accept ?? 'application/json' };
-    if (options.body !== undefined) headers['Content-Type'] = options.contentType ?? 'application/json';
+    if (options.body !== undefined) {
+      headers['Content-Type'] = options.contentType ?? 'application/json';
+      // Node frames a DELETE body neither with Content-Length nor chunked: without this header the server sees no
+      // body (a DELETE would lose its preconditions) and reads the JSON as the next request on the connection.
+      headers['Content-Length'] = String(Buffer.byteLength(JSON.stringify(options.body)));
+    }
     return transport.request(url, { ...requestOptions, headers, agent: requestOptions.agent });
   }
 

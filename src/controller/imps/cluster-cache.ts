@@ -1,6 +1,6 @@
 import { OWNER_LABEL, ownerLabelValue, PULL_SECRETS_PATCHED_LABEL, shellOwner } from '../../core/contract.js';
 import type { NamespaceFacts, PodFacts, SecretFacts, ServiceAccountFacts } from '../../core/facts.js';
-import { impsOwnerUids } from '../../core/secret-ownership.js';
+import { IMPS_OWNER_UID_LABEL, impsOwnerUids } from '../../core/secret-ownership.js';
 import type { SourceSecret } from '../../core/sources.js';
 import type { KubeHttp } from '../../adapters/kube/kube-http.js';
 import { IMPS_PATH } from '../../adapters/kube/writes.js';
@@ -38,6 +38,11 @@ export class ClusterCache {
   readonly namespaces: Reflector<NamespaceFacts>;
   /** Secrets carrying the owner label: ours, shells, and rendered Secrets applied by GitOps. */
   readonly #labelled: Reflector<SecretFacts>;
+  /**
+   * The IMPS controller's Secrets (its owner-uid label) not yet adopted: what IMPS would delete (an old target name,
+   * a namespace no longer selected) is found here. Empty once the migration is over: one idle watch.
+   */
+  readonly #fromImps: Reflector<SecretFacts>;
   /** Per target name, the Secrets of that name without the owner label (another tool's, a person's, IMPS's). */
   readonly #atTargets = new Map<string, Reflector<SecretFacts>>();
   #pods: Reflector<PodFacts> | undefined;
@@ -73,6 +78,7 @@ export class ClusterCache {
       onChange: (_type, key) => events.namespace(key),
     });
     this.#labelled = this.#secretReflector({ labelSelector: OWNER_LABEL }, true);
+    this.#fromImps = this.#secretReflector({ labelSelector: IMPS_OWNER_UID_LABEL }, false);
     // Always on, although it finds nothing until a CR lists `serviceAccounts`: it is how entries we added are found
     // and removed after their CR is deleted, possibly while we were down. Label-selected, so at rest it is one idle
     // watch holding only the ServiceAccounts we patched.
@@ -105,7 +111,7 @@ export class ClusterCache {
 
   /**
    * The Secrets that may concern an ImagePullSecret: ours (owner reference to its uid or its owner label), the shells
-   * naming it, and whatever sits at its target name.
+   * naming it, whatever sits at its target name, and the IMPS controller's Secrets for it.
    */
   secretsConcerning(owner: { name: string; uid: string; target: string }): SecretFacts[] {
     const label = ownerLabelValue(owner.name);
@@ -115,7 +121,12 @@ export class ClusterCache {
         found.push(secret);
       }
     }
-    for (const secret of this.#atTargets.get(owner.target)?.items.values() ?? []) found.push(secret);
+    const seen = new Set<string>();
+    for (const [key, secret] of this.#atTargets.get(owner.target)?.items ?? []) {
+      seen.add(key);
+      found.push(secret);
+    }
+    if (owner.uid) for (const [key, secret] of this.#fromImps.items) if (!seen.has(key) && secret.labels[IMPS_OWNER_UID_LABEL] === owner.uid) found.push(secret);
     return found;
   }
 
@@ -128,6 +139,7 @@ export class ClusterCache {
   rememberSecret(facts: SecretFacts): void {
     const key = secretKey(facts.namespace, facts.name);
     this.#labelled.writeThrough(key, facts);
+    this.#fromImps.writeThrough(key, facts.labels[IMPS_OWNER_UID_LABEL] !== undefined ? facts : undefined);
     this.#atTargets.get(facts.name)?.writeThrough(key, facts);
   }
 
@@ -135,6 +147,7 @@ export class ClusterCache {
   forgetSecret(namespace: string, name: string): void {
     const key = secretKey(namespace, name);
     this.#labelled.writeThrough(key, undefined);
+    this.#fromImps.writeThrough(key, undefined);
     this.#atTargets.get(name)?.writeThrough(key, undefined);
   }
 
@@ -187,6 +200,7 @@ export class ClusterCache {
     this.imps.start();
     this.namespaces.start();
     this.#labelled.start();
+    this.#fromImps.start();
     this.patchedServiceAccounts.start();
   }
 
@@ -195,6 +209,7 @@ export class ClusterCache {
       this.imps.whenSynced(),
       this.namespaces.whenSynced(),
       this.#labelled.whenSynced(),
+      this.#fromImps.whenSynced(),
       this.patchedServiceAccounts.whenSynced(),
       this.#pods?.whenSynced(),
       ...[...this.#serviceAccountsByName.values(), ...this.#atTargets.values()].map((reflector) => reflector.whenSynced()),
@@ -206,6 +221,7 @@ export class ClusterCache {
       this.imps.synced &&
       this.namespaces.synced &&
       this.#labelled.synced &&
+      this.#fromImps.synced &&
       this.patchedServiceAccounts.synced &&
       (this.#pods?.synced ?? true) &&
       [...this.#serviceAccountsByName.values(), ...this.#atTargets.values()].every((reflector) => reflector.synced)
@@ -273,6 +289,7 @@ export class ClusterCache {
       this.imps.stop(),
       this.namespaces.stop(),
       this.#labelled.stop(),
+      this.#fromImps.stop(),
       this.patchedServiceAccounts.stop(),
       this.#pods?.stop(),
       ...[...this.#sources.values(), ...this.#serviceAccountsByName.values(), ...this.#atTargets.values()].map((r) => r.stop()),

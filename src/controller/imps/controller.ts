@@ -1,7 +1,7 @@
 import { sourceId } from '../../app/render-pipeline.js';
 import { ownerLabelValue, OWNER_LABEL, shellOwner } from '../../core/contract.js';
 import { parseAddedPullSecrets } from '../../core/service-accounts.js';
-import { impsOwnerUids } from '../../core/secret-ownership.js';
+import { IMPS_OWNER_UID_LABEL, impsOwnerUids } from '../../core/secret-ownership.js';
 import type { PodFacts } from '../../core/facts.js';
 import { compileTarget, type TargetMatcher } from '../../core/targets.js';
 import { ExpiringRedactor } from '../runtime/expiring-redactor.js';
@@ -175,8 +175,14 @@ export class Controller {
     const shell = shellOwner(facts.annotations);
     const owner = facts.labels[OWNER_LABEL];
     const uids = impsOwnerUids(facts);
+    const fromImps = facts.labels[IMPS_OWNER_UID_LABEL];
     this.#forEachImps(
-      (entry) => entry.name === shell || uids.includes(entry.uid) || ownerLabelValue(entry.name) === owner || entry.imps?.spec.target.secret.name === facts.name,
+      (entry) =>
+        entry.name === shell ||
+        uids.includes(entry.uid) ||
+        ownerLabelValue(entry.name) === owner ||
+        entry.uid === fromImps ||
+        entry.imps?.spec.target.secret.name === facts.name,
     );
   }
 

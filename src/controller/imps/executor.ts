@@ -62,6 +62,7 @@ export async function execute(plan: SecretPlan, imagePullSecret: string | undefi
   const holding = new Set(plan.current.map((entry) => entry.namespace));
   const held = new Set<string>();
   let wrote = false;
+  let writeFailed = false;
   let retryAfterSeconds: number | undefined;
   const about = (action: { namespace: string; name: string }): Record<string, string> => ({ ...(imagePullSecret ? { imagePullSecret } : {}), namespace: action.namespace, secret: action.name });
   const failed = (reason: Failure['reason'], subject: string, error: unknown): void => {
@@ -75,13 +76,15 @@ export async function execute(plan: SecretPlan, imagePullSecret: string | undefi
       case 'refuse': {
         if (isManagerRefusal(action.reason)) {
           deps.metrics.secretsRefused.inc({ reason: action.reason });
-          held.add(action.namespace);
+          if (action.operation !== 'delete') held.add(action.namespace);
         }
         refusals.push({ namespace: action.namespace, name: action.name, reason: action.reason, message: action.message });
         failures.push(
           action.reason === 'source-consent'
             ? { reason: 'SourceCredentialsError', message: action.message, terminal: true }
-            : { reason: 'SecretReconciliationError', message: `Secret ${action.namespace}/${action.name}: ${action.message}`, terminal: true },
+            : action.operation === 'delete'
+              ? { reason: 'SecretDeletionError', message: `Secret ${action.namespace}/${action.name}: ${action.message}`, terminal: true }
+              : { reason: 'SecretReconciliationError', message: `Secret ${action.namespace}/${action.name}: ${action.message}`, terminal: true },
         );
         break;
       }
@@ -100,6 +103,7 @@ export async function execute(plan: SecretPlan, imagePullSecret: string | undefi
           holding.add(action.namespace);
           logWrite(action, about(action), deps);
         } catch (error) {
+          writeFailed = true;
           if (action.kind !== 'fill-shell') held.add(action.namespace);
           // A Secret of ours that could not be updated still holds its earlier (valid) logins.
           if (action.kind === 'patch') holding.add(action.namespace);
@@ -117,12 +121,14 @@ export async function execute(plan: SecretPlan, imagePullSecret: string | undefi
         break;
       }
       case 'delete': {
+        // As IMPS: its Secrets go only after a pass in which every write succeeded.
+        if (action.imps && writeFailed) break;
         try {
           await deleteSecret(deps.http, action.namespace, action.name, action.uid, action.resourceVersion);
           deps.cache.forgetSecret(action.namespace, action.name);
           deps.metrics.secretWrites.inc({ operation: 'delete' });
           wrote = true;
-          deps.log.info('Secret deleted', { ...about(action), reason: DELETION_REASONS[action.cause] });
+          deps.log.info('Secret deleted', { ...about(action), reason: DELETION_REASONS[action.cause], ...(action.imps ? { writtenBy: 'IMPS' } : {}) });
         } catch (error) {
           failed('SecretDeletionError', `cannot remove Secret ${action.namespace}/${action.name}`, error);
         }

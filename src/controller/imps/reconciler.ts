@@ -97,7 +97,7 @@ export function planInput(imps: ImagePullSecret, uid: string, outcome: ImpsOutco
   const target = imps.spec.target.secret.name;
   const serviceAccounts = imps.spec.target.serviceAccounts ?? [];
   return {
-    owner: { apiVersion: imps.apiVersion, name: imps.metadata.name, uid },
+    owner: { apiVersion: imps.apiVersion, name: imps.metadata.name, uid, adoptFrom: imps.spec.target.secret.adoptFrom },
     target,
     serviceAccounts,
     failed: outcome.failed,
