@@ -1,13 +1,13 @@
 // Bundles the CLI: dist/cli.js holds all of imps-krm's own light code in ONE file (the KRM function, render and
 // the Argo CD plugin start from it alone: each extra ES module file costs start-up time), and dist/chunks/ holds the
-// heavy parts, loaded by dynamic import only when a command needs them: client-node, the cloud SDKs, the controller.
+// heavy parts, loaded by dynamic import only when a command needs them: the Kubernetes client, the cloud SDKs, the
+// controller.
 import { chmod, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
 
 /** Modules that pull in a heavy dependency: each becomes its own lazily imported bundle in dist/chunks/. */
 const lazy = {
-  'live-cluster': 'src/adapters/kube/live-cluster.ts',
   'ecr-token-provider': 'src/adapters/aws/ecr-token-provider.ts',
   'ecr-public-token-provider': 'src/adapters/aws/ecr-public-token-provider.ts',
   'acr-token-provider': 'src/adapters/azure/acr-token-provider.ts',
@@ -24,7 +24,7 @@ const common = {
   target: 'node20',
   minify: true,
   legalComments: 'linked',
-  // Some dependencies (client-node's) still call require(); give ES modules one.
+  // Some dependencies (the cloud SDKs' CommonJS parts) still call require(); give ES modules one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
 };
@@ -50,7 +50,7 @@ await Promise.all([
     plugins: [keepLazyModulesOut],
     banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
   }),
-  // The lazy bundles share their own chunks (client-node once for the controller and refresh commands). They carry
+  // The lazy bundles share their own chunks (the Kubernetes client once for every command that uses it). They carry
   // their own copy of the core modules they use: nothing crosses bundles but plain data and Errors.
   build({
     ...common,

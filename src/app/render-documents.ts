@@ -17,7 +17,12 @@ export type ClusterMode = NonNullable<RenderSettings['cluster']>;
 /** Seams for tests and for the faces; the defaults are the real adapters. */
 export interface RenderDependencies {
   readonly tokens?: TokenProvider;
-  readonly openLiveCluster?: (target: LiveTarget) => Promise<ClusterReader>;
+  /**
+   * The operator's kubeconfig and context (process flags; KUBECONFIG and IMPS_KRM_CONTEXT are read from `env`).
+   * Never from a repository: a kubeconfig can run programs (exec plugins).
+   */
+  readonly target?: LiveTarget;
+  readonly openLiveCluster?: (target: LiveTarget, env: NodeJS.ProcessEnv) => Promise<ClusterReader>;
   readonly env?: NodeJS.ProcessEnv;
   readonly redactor?: Redactor;
   /**
@@ -46,7 +51,7 @@ export async function renderDocuments(
   dependencies: RenderDependencies = {},
 ): Promise<DocumentsRender> {
   const { inputs, problems } = selectImagePullSecrets(documents);
-  const target: LiveTarget = { kubeconfig: settings.kubeconfig, context: settings.context };
+  const target: LiveTarget = dependencies.target ?? {};
   const mode = chooseCluster(settings.cluster ?? 'auto', target, dependencies.env);
   const empty = { inputs, outcomes: [], secrets: [], cluster: mode };
   if (problems.length > 0) return { ...empty, problems };
@@ -63,7 +68,7 @@ export async function renderDocuments(
     cluster =
       mode === 'input'
         ? inputCluster(documents.map((document) => document.value), inputs.flatMap(({ imps }) => imps.spec.target.namespaces?.names ?? []))
-        : await (dependencies.openLiveCluster ?? openLiveCluster)(target);
+        : await (dependencies.openLiveCluster ?? openLiveCluster)(target, dependencies.env ?? process.env);
   } catch (error) {
     return { ...empty, problems: [{ severity: 'error', message: `cannot use the cluster: ${error instanceof Error ? error.message : String(error)}` }] };
   }
@@ -129,8 +134,8 @@ export function chooseCluster(mode: ClusterMode, target: LiveTarget, env: NodeJS
   return liveClusterConfigured(target, env) ? 'live' : 'input';
 }
 
-/** client-node costs ~0.5 s to load: only live renders pay for it. */
-async function openLiveCluster(target: LiveTarget): Promise<ClusterReader> {
+/** The Kubernetes client is small and bundled with the CLI; it imports the network modules only when it connects. */
+async function openLiveCluster(target: LiveTarget, env: NodeJS.ProcessEnv): Promise<ClusterReader> {
   const { liveCluster } = await import('../adapters/kube/live-cluster.js');
-  return liveCluster(target);
+  return liveCluster(target, env);
 }

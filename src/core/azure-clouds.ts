@@ -1,3 +1,4 @@
+import { trimTrailing } from './text.js';
 /** The Azure clouds an ACR source can name: where Entra ID lives and which audience ACR's exchange accepts. */
 export type AzureEnvironment = 'PublicCloud' | 'USGovernmentCloud' | 'ChinaCloud' | 'AirgappedCloud';
 
@@ -30,7 +31,7 @@ export const AZURE_CLOUDS: Readonly<Record<Exclude<AzureEnvironment, 'AirgappedC
 export const DEFAULT_ACR_SUFFIXES: readonly string[] = Object.values(AZURE_CLOUDS).map((cloud) => cloud.registrySuffix);
 
 /** The OAuth scope for an audience: `https://management.azure.com/` -> `https://management.azure.com/.default`. */
-export const defaultScopeOf = (audience: string): string => `${audience.replace(/\/+$/, '')}/.default`;
+export const defaultScopeOf = (audience: string): string => `${trimTrailing(audience, '/')}/.default`;
 
 /** Operator settings for an air-gapped cloud, from the process environment. */
 export interface AirgappedCloudSettings {

@@ -11,6 +11,7 @@ import { describeAjvErrors } from '../validation/ajv-errors.js';
 import { AIRGAPPED_AUDIENCE_ENV, AIRGAPPED_AUTHORITY_HOST_ENV } from './azure-clouds.js';
 import { REGISTRY_ANNOTATION } from './contract.js';
 import { basicAuth } from './docker-config.js';
+import { trimTrailing } from './text.js';
 import type { FormatResult } from './source-plan.js';
 import { ECR_PUBLIC_REGISTRY, type AzureIdentity } from './tokens.js';
 
@@ -55,7 +56,7 @@ export function parseAcrLogin(values: Record<string, string>): FormatResult {
   const config: AcrLoginConfig = values;
   const identity = acrIdentity(config);
   if ('errors' in identity) return identity;
-  const registry = config.registry.replace(/\/+$/, '');
+  const registry = trimTrailing(config.registry, '/');
   return {
     plan: {
       kind: 'token',

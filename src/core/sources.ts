@@ -4,6 +4,7 @@ import { validateAwsEcrLoginConfig, validateDockerCfg, validateDockerConfigJson 
 import { ACCOUNT_ID_TYPE_HINT, describeAjvErrors } from '../validation/ajv-errors.js';
 import { parseAcrLogin, parseBasicAuth, parseEcrPublicLogin, parseGarLogin } from './cloud-sources.js';
 import { basicAuth, type RegistryCredential } from './docker-config.js';
+import { decodeUtf8 } from './utf8.js';
 import type { SourcePlan } from './source-plan.js';
 
 export type { SourcePlan } from './source-plan.js';
@@ -109,7 +110,13 @@ function decodeKeys(secret: SourceSecret): { values: Record<string, string>; err
       errors.push(`data[${JSON.stringify(key)}]: not valid base64`);
       continue;
     }
-    values[key] = Buffer.from(encoded, 'base64').toString('utf8');
+    // Strict: a stray byte would otherwise become U+FFFD, and a login that can never work would be rendered.
+    const text = decodeUtf8(Buffer.from(encoded, 'base64'));
+    if ('offset' in text) {
+      errors.push(`data[${JSON.stringify(key)}]: not UTF-8 text (invalid byte at offset ${text.offset} of the decoded value)`);
+      continue;
+    }
+    values[key] = text.text;
   }
   for (const [key, value] of Object.entries(secret.stringData ?? {})) {
     if (typeof value !== 'string') {
@@ -142,8 +149,8 @@ function parseDockerJson(
   const errors: string[] = [];
   for (const [registry, entry] of Object.entries(auths.auths)) {
     const login = loginOf(entry);
-    if (!login) {
-      errors.push(`${key}: registry ${registry}: \`auth\` is not base64 of username:password`);
+    if ('error' in login) {
+      errors.push(`${key}: registry ${registry}: ${login.error}`);
       continue;
     }
     credentials.push({ registry, ...login });
@@ -163,12 +170,13 @@ function readAuths(parsed: unknown, key: string, wrapped: boolean): { auths: Doc
 }
 
 /** The kubelet's rule: a decodable `auth` wins over `username`/`password`. */
-function loginOf(entry: DockerAuthEntry): { username: string; password: string } | undefined {
+function loginOf(entry: DockerAuthEntry): { username: string; password: string } | { error: string } {
   if (entry.auth !== undefined) {
-    const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return undefined;
-    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    const decoded = decodeUtf8(Buffer.from(entry.auth, 'base64'));
+    if ('offset' in decoded) return { error: `\`auth\` is not UTF-8 text (invalid byte at offset ${decoded.offset} of the decoded value)` };
+    const colon = decoded.text.indexOf(':');
+    if (colon < 0) return { error: '`auth` is not base64 of username:password' };
+    return { username: decoded.text.slice(0, colon), password: decoded.text.slice(colon + 1) };
   }
   return { username: entry.username ?? '', password: entry.password ?? '' };
 }

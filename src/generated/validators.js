@@ -2947,7 +2947,7 @@ return errors === 0;
 }
 
 export const validateFunctionConfig = validate52;
-const schema51 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"function-config.schema.json","title":"RenderSettings","description":"How a render runs, shared by every face: `render` flags, KRM function settings (ConfigMap data or `imps-krm.io/<setting>` annotations on the functionConfig) and Argo CD plugin parameters.","type":"object","additionalProperties":false,"properties":{"cluster":{"type":"string","enum":["auto","live","input"],"description":"Where namespaces, pods and source Secrets come from: the live cluster, the input manifests, or `auto` (live when a kubeconfig or in-cluster config exists, else input)."},"kubeconfig":{"type":"string","description":"Path of the kubeconfig for live mode (default: KUBECONFIG, ~/.kube/config, in-cluster)."},"context":{"type":"string","description":"kubeconfig context for live mode."},"output":{"type":"string","enum":["secrets","shells"],"description":"`secrets` renders token material; `shells` renders refresher-managed Secrets with no credential, for the in-cluster controller to fill."},"patchServiceAccounts":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of ServiceAccounts among the items in targeted namespaces."},"patchWorkloads":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of Pod templates among the items in targeted namespaces."},"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra manifest files or folders read as input, relative to the working directory (the kustomization root under kustomize, the app directory under Argo CD): Namespaces, Pods, workloads and source Secrets for input mode. Comma-separated where settings are strings (annotations, ConfigMap data, Argo CD env)."}}};
+const schema51 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"function-config.schema.json","title":"RenderSettings","description":"How a render runs, shared by every face: `render` flags, KRM function settings (ConfigMap data or `imps-krm.io/<setting>` annotations on the functionConfig) and Argo CD plugin parameters. The kubeconfig and context are not here: they are operator settings (process flags, KUBECONFIG, IMPS_KRM_CONTEXT), never read from a repository.","type":"object","additionalProperties":false,"properties":{"cluster":{"type":"string","enum":["auto","live","input"],"description":"Where namespaces, pods and source Secrets come from: the live cluster, the input manifests, or `auto` (live when a kubeconfig or in-cluster config exists, else input)."},"output":{"type":"string","enum":["secrets","shells"],"description":"`secrets` renders token material; `shells` renders refresher-managed Secrets with no credential, for the in-cluster controller to fill."},"patchServiceAccounts":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of ServiceAccounts among the items in targeted namespaces."},"patchWorkloads":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of Pod templates among the items in targeted namespaces."},"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra manifest files or folders read as input, relative to the working directory (the kustomization root under kustomize, the app directory under Argo CD): Namespaces, Pods, workloads and source Secrets for input mode. Comma-separated where settings are strings (annotations, ConfigMap data, Argo CD env)."}}};
 
 function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="function-config.schema.json" */;
@@ -2955,7 +2955,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((((key0 === "cluster") || (key0 === "kubeconfig")) || (key0 === "context")) || (key0 === "output")) || (key0 === "patchServiceAccounts")) || (key0 === "patchWorkloads")) || (key0 === "files"))){
+if(!(((((key0 === "cluster") || (key0 === "output")) || (key0 === "patchServiceAccounts")) || (key0 === "patchWorkloads")) || (key0 === "files"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -2989,9 +2989,10 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data.kubeconfig !== undefined){
-if(typeof data.kubeconfig !== "string"){
-const err3 = {instancePath:instancePath+"/kubeconfig",schemaPath:"#/properties/kubeconfig/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.output !== undefined){
+let data1 = data.output;
+if(typeof data1 !== "string"){
+const err3 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3000,10 +3001,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-if(data.context !== undefined){
-if(typeof data.context !== "string"){
-const err4 = {instancePath:instancePath+"/context",schemaPath:"#/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data1 === "secrets") || (data1 === "shells"))){
+const err4 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/enum",keyword:"enum",params:{allowedValues: schema51.properties.output.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3013,10 +3012,9 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.output !== undefined){
-let data3 = data.output;
-if(typeof data3 !== "string"){
-const err5 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.patchServiceAccounts !== undefined){
+if(typeof data.patchServiceAccounts !== "boolean"){
+const err5 = {instancePath:instancePath+"/patchServiceAccounts",schemaPath:"#/properties/patchServiceAccounts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3025,8 +3023,10 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!((data3 === "secrets") || (data3 === "shells"))){
-const err6 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/enum",keyword:"enum",params:{allowedValues: schema51.properties.output.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.patchWorkloads !== undefined){
+if(typeof data.patchWorkloads !== "boolean"){
+const err6 = {instancePath:instancePath+"/patchWorkloads",schemaPath:"#/properties/patchWorkloads/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3036,9 +3036,15 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.patchServiceAccounts !== undefined){
-if(typeof data.patchServiceAccounts !== "boolean"){
-const err7 = {instancePath:instancePath+"/patchServiceAccounts",schemaPath:"#/properties/patchServiceAccounts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.files !== undefined){
+let data4 = data.files;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+let data5 = data4[i0];
+if(typeof data5 === "string"){
+if(data5.length < 1){
+const err7 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3048,9 +3054,8 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.patchWorkloads !== undefined){
-if(typeof data.patchWorkloads !== "boolean"){
-const err8 = {instancePath:instancePath+"/patchWorkloads",schemaPath:"#/properties/patchWorkloads/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err8 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3060,15 +3065,9 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.files !== undefined){
-let data6 = data.files;
-if(Array.isArray(data6)){
-const len0 = data6.length;
-for(let i0=0; i0<len0; i0++){
-let data7 = data6[i0];
-if(typeof data7 === "string"){
-if(data7.length < 1){
-const err9 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err9 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3078,37 +3077,14 @@ vErrors.push(err9);
 errors++;
 }
 }
+}
 else {
-const err10 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
 }
 errors++;
 }

@@ -9,7 +9,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { BUILT_CLI, REPO, run } from '../e2e/cli-on-path.js';
 import { guardedEnv } from '../guard/child-env.js';
 
-const KNOWN = '(known: cluster, kubeconfig, context, output, patchServiceAccounts, patchWorkloads, files)';
+const KNOWN = '(known: cluster, output, patchServiceAccounts, patchWorkloads, files)';
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let inputs: Array<Record<string, unknown>>;

@@ -97,11 +97,11 @@ export class MemoryKube implements KubeHttp {
     const failure = this.#failures.find((entry) => entry.times > 0 && entry.match(request));
     if (failure) {
       failure.times--;
-      throw new KubeApiError(`${method} ${path}: HTTP ${failure.status}: injected`, failure.status, undefined, failure.retryAfterSeconds);
+      throw new KubeApiError(`${method} ${path}`, `HTTP ${failure.status}: injected`, failure.status, undefined, failure.retryAfterSeconds);
     }
     const at = route(path);
-    const notFound = (): KubeApiError => new KubeApiError(`${method} ${path}: HTTP 404: not found`, 404, 'NotFound', undefined);
-    const conflict = (reason: string): KubeApiError => new KubeApiError(`${method} ${path}: HTTP 409: ${reason}`, 409, reason, undefined);
+    const notFound = (): KubeApiError => new KubeApiError(`${method} ${path}`, 'HTTP 404: not found', 404, 'NotFound', undefined);
+    const conflict = (reason: string): KubeApiError => new KubeApiError(`${method} ${path}`, `HTTP 409: ${reason}`, 409, reason, undefined);
     if (method === 'GET' && at.name === undefined) return this.#list(at, options);
     if (method === 'GET') return this.get(at.collection, at.namespace, at.name!) ?? Promise.reject(notFound());
     if (method === 'POST') {
@@ -126,7 +126,7 @@ export class MemoryKube implements KubeHttp {
       this.remove(at.collection, at.namespace, at.name!);
       return { kind: 'Status', status: 'Success' };
     }
-    throw new KubeApiError(`${method} ${path}: HTTP 405`, 405, undefined, undefined);
+    throw new KubeApiError(`${method} ${path}`, 'HTTP 405', 405, undefined, undefined);
   }
 
   /** Watches stream until aborted. */

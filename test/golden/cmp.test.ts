@@ -85,7 +85,8 @@ describe('cmp generate golden folders', () => {
       const app = join(golden.dir, 'app');
       const kube = golden.hasCluster ? await startFakeKubeApi({ objects: golden.clusterObjects }) : undefined;
       const env = { ...(kube ? { KUBECONFIG: kube.kubeconfigPath } : {}), ...golden.config.env };
-      const result = await exec(plugin.spec.generate, app, buildEnv(`apps/${golden.name}`, env)).finally(() => kube?.close());
+      // As argocd-cmp-server lays it out: the repository (here test/fixtures/cmp) holds the app at this path.
+      const result = await exec(plugin.spec.generate, app, buildEnv(`${golden.name}/app`, env)).finally(() => kube?.close());
       expect(result.stderr).toBe(expectedOf(golden.dir, 'expected-stderr.txt', result.stderr));
       expect(result.stdout).toBe(expectedOf(golden.dir, 'expected.yaml', result.stdout));
       expect(result.code).toBe(golden.config.exitCode ?? 0);

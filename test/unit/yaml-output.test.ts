@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Document, parse, parseAllDocuments } from 'yaml';
 import { parseResourceList, writeResourceList, YAML_OPTIONS } from '../../src/faces/krm/resource-list.js';
 import { toYamlStream, YAML_SCHEMA } from '../../src/io/yaml-output.js';
+import { ReadBudget } from '../../src/io/read-budget.js';
 
 /** Each would be read as a timestamp, bool, int, float, null, merge key or PyYAML `value` by a YAML 1.1 parser. */
 const LOOK_ALIKES = [
@@ -53,8 +54,9 @@ describe('YAML output quotes what YAML 1.1 would read as another type', () => {
     const input = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- kind: Untouched\n  when: 2026-11-29\n  ok: yes\n- kind: Edited\n  data: {}\n';
     fc.assert(
       fc.property(fc.array(shaped, { minLength: 1, maxLength: 4 }), (strings) => {
-        const list = parseResourceList(input);
+        const list = parseResourceList(input, new ReadBudget());
         if ('error' in list) throw new Error(list.error);
+        if ('problem' in list) throw new Error(list.problem.message);
         const edited = list.items.items[1] as unknown as { set(key: string, value: unknown): void };
         edited.set('data', list.doc.createNode(Object.fromEntries(strings.map((text, i) => [`k${i}`, text]))));
         list.items.items.push(list.doc.createNode({ kind: 'Added', values: strings }) as never);
@@ -68,8 +70,9 @@ describe('YAML output quotes what YAML 1.1 would read as another type', () => {
   });
 
   it('a JSON ResourceList and results are written with the same quoting', () => {
-    const list = parseResourceList(JSON.stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [{ kind: 'A', on: 'off', at: '2026-11-29T22:29:50Z' }] }));
+    const list = parseResourceList(JSON.stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [{ kind: 'A', on: 'off', at: '2026-11-29T22:29:50Z' }] }), new ReadBudget());
     if ('error' in list) throw new Error(list.error);
+    if ('problem' in list) throw new Error(list.problem.message);
     const out = writeResourceList(list, [{ message: 'yes', severity: 'info' }]);
     expect(asYaml11(out)).toEqual([{ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [{ kind: 'A', on: 'off', at: '2026-11-29T22:29:50Z' }], results: [{ message: 'yes', severity: 'info' }] }]);
     expect(new Document({ x: 'no' }, YAML_SCHEMA).toString(YAML_OPTIONS)).toBe('x: "no"\n');

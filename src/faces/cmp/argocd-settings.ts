@@ -3,14 +3,23 @@
 // variables. Parameters win over env, as the more specific and the only announced way.
 import type { Problem } from '../../core/problems.js';
 import { isRecord } from '../../io/documents.js';
-import { parseSettings, SETTING_NAMES, unknownSetting, type RawSetting, type SettingsResult } from '../krm/settings.js';
+import { OPERATOR_SETTING_NAMES, operatorSetting, parseSettings, SETTING_NAMES, unknownSetting, type RawSetting, type SettingsResult } from '../krm/settings.js';
 
 type Name = (typeof SETTING_NAMES)[number];
 
 /** `PATCH_SERVICE_ACCOUNTS`, `PATCHSERVICEACCOUNTS` and `patchServiceAccounts` all name one setting. */
 const byLooseName = new Map<string, Name>(SETTING_NAMES.map((name) => [loose(name), name]));
+/** `kubeconfig` and `context` are recognised only to be refused: the Application is the repository's, not the operator's. */
+const operatorByLooseName = new Map<string, string>(OPERATOR_SETTING_NAMES.map((name) => [loose(name), name]));
 function loose(name: string): string {
   return name.replace(/_/g, '').toUpperCase();
+}
+
+function refuseOperatorSetting(looseName: string, field: string | ((name: string) => string), problems: Problem[]): boolean {
+  const name = operatorByLooseName.get(loose(looseName));
+  const refused = name === undefined ? undefined : operatorSetting(name, typeof field === 'string' ? field : field(name));
+  if (refused) problems.push(refused);
+  return refused !== undefined;
 }
 
 export function argocdSettings(env: NodeJS.ProcessEnv): SettingsResult {
@@ -19,6 +28,7 @@ export function argocdSettings(env: NodeJS.ProcessEnv): SettingsResult {
   for (const [key, value] of Object.entries(env)) {
     const match = /^ARGOCD_ENV_(.+)$/.exec(key);
     if (!match || value === undefined) continue;
+    if (refuseOperatorSetting(match[1]!, key, problems)) continue;
     const name = byLooseName.get(loose(match[1]!));
     if (name) raw.set(name, { name, value, field: key });
     // An operator's plugin.yaml may run other tools that read their own ARGOCD_ENV_*: only a near miss of one of our
@@ -51,6 +61,7 @@ function fromParameterJson(text: string, raw: Map<Name, RawSetting>, problems: P
       problems.push({ severity: 'error', field, message: 'must be an object with a name' });
       return;
     }
+    if (refuseOperatorSetting(entry['name'], (name) => `parameters.${name}`, problems)) return;
     const name = byLooseName.get(loose(entry['name']));
     if (!name) {
       problems.push(unknownSetting(entry['name'], `${field}.name`));
@@ -69,6 +80,7 @@ function fromParamVariables(env: NodeJS.ProcessEnv, raw: Map<Name, RawSetting>, 
   for (const [key, value] of Object.entries(env)) {
     const match = /^PARAM_(.+?)(?:_(\d+))?$/.exec(key);
     if (!match || value === undefined) continue;
+    if (refuseOperatorSetting(match[1]!, key, problems)) continue;
     const name = byLooseName.get(loose(match[1]!));
     if (!name) {
       problems.push(unknownSetting(match[1]!, key));

@@ -12,7 +12,7 @@ Usage: imps-krm controller [flags]
 
 Flags:
       --kubeconfig PATH              kubeconfig (default: KUBECONFIG, ~/.kube/config, then in-cluster).
-      --context NAME                 kubeconfig context.
+      --context NAME                 kubeconfig context (default: IMPS_KRM_CONTEXT, then current-context).
       --metrics-addr ADDR            Prometheus /metrics ([host]:port, default 127.0.0.1:8080: loopback only, as
                                      its labels name source Secrets; :8080 to let Prometheus scrape it; "" disables).
       --health-addr ADDR             /healthz, /livez and /readyz for the kubelet (default :8081; "" disables).
@@ -56,6 +56,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   const kubeconfig = readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd);
   const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
   const parts = await setupProcess(stdio, { kubeconfig, context: values.context, logLevel });
+  if (!parts) return EXIT.failed;
   const [{ runController }, { systemTimers }, { cloudTokenProvider }] = await Promise.all([
     import('../../controller/process/run-controller.js'),
     import('../../controller/runtime/timers.js'),

@@ -14,7 +14,7 @@ Flags:
       --once                    Write once and exit: 0 when written or already current, 1 on any error
                                 (the target is never emptied). For CronJobs and tests.
       --kubeconfig PATH         kubeconfig (default: KUBECONFIG, ~/.kube/config, then in-cluster).
-      --context NAME            kubeconfig context.
+      --context NAME            kubeconfig context (default: IMPS_KRM_CONTEXT, then current-context).
       --metrics-addr ADDR       /metrics while running ([host]:port, default 127.0.0.1:8080, loopback only; "" disables).
       --health-addr ADDR        /healthz, /livez, /readyz while running (default :8081; "" disables).
       --renew-fraction F        Renew after this fraction of a token's lifetime (default 0.5)...
@@ -53,6 +53,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   const kubeconfig = readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd);
   const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
   const parts = await setupProcess(stdio, { kubeconfig, context: values.context, logLevel });
+  if (!parts) return EXIT.failed;
   const [{ systemTimers }, { cloudTokenProvider }, { startOpsServer }] = await Promise.all([
     import('../../controller/runtime/timers.js'),
     import('../../adapters/cloud-token-provider.js'),
