@@ -279,7 +279,14 @@ export interface ImagePullSecretStatus {
   status?: 'Ready' | 'Failed';
   reason?: string;
   lastSuccessfulReconciliation?: string;
+  /**
+   * Seconds from the last status write to the earliest credential expiry, as IMPS counts it; absent when nothing expires (static logins only).
+   */
   validitySeconds?: number;
+  /**
+   * Extension: when the controller next renews a token of this ImagePullSecret (the earliest renewal of its sources); absent when nothing expires. In the past while renewals fail.
+   */
+  nextRenewal?: string;
   managedNamespaces?: string[];
   sourceSecretStatus?: StringMap2;
   observedGeneration?: number;

@@ -75,6 +75,7 @@ export class Controller {
       events: new EventRecorder({ http: options.http, timers: options.timers, log: options.log, redactor, namespace: options.eventNamespace ?? 'default' }),
       consent: { requireConsent: options.requireSourceConsent ?? false },
       refusals: new RefusalBook(options.metrics.refusedSecrets, options.log),
+      tokenExpiries: new Map(),
     };
     this.#queue = new WorkQueue(options.timers, (name) => this.#reconcile(name));
   }

@@ -150,19 +150,19 @@ function logWrite(action: Extract<SecretAction, { kind: 'create' | 'patch' | 'ad
   switch (action.kind) {
     case 'create':
       deps.metrics.secretWrites.inc({ operation: 'create' });
-      deps.log.info('Secret created', fields);
+      deps.log.info('Secret created', { ...fields, reason: 'not there yet' });
       break;
     case 'patch':
       deps.metrics.secretWrites.inc({ operation: 'update' });
-      deps.log.info('Secret updated', { ...fields, changed: action.changed });
+      deps.log.info('Secret updated', { ...fields, reason: `out of date: ${action.changed.join(', ')}`, changed: action.changed });
       break;
     case 'adopt':
       deps.metrics.secretWrites.inc({ operation: 'adopt' });
-      deps.log.info('Secret adopted', { ...fields, from: action.from });
+      deps.log.info('Secret adopted', { ...fields, reason: `written by ${action.from}`, from: action.from });
       break;
     case 'fill-shell':
       deps.metrics.secretWrites.inc({ operation: 'fill' });
-      deps.log.info('shell filled', fields);
+      deps.log.info('shell filled', { ...fields, reason: 'a shell naming this ImagePullSecret' });
       break;
   }
 }

@@ -21,6 +21,8 @@ export interface ReconcileDeps {
   readonly events: EventRecorder;
   /** The Secrets refused right now: logged once, counted by a gauge. */
   readonly refusals: RefusalBook;
+  /** The token expiry last logged per source: one info line per token obtained or renewed. */
+  readonly tokenExpiries: Map<string, number>;
   /** `--require-source-consent`; the controller renders with its own identity and for no Argo CD project. */
   readonly consent: RenderConsent;
 }

@@ -58,6 +58,8 @@ export async function reconcileImps(name: string, deps: ReconcileDeps): Promise<
     }
   }
 
+  // Before the writes, so that a line saying a token was renewed comes before the lines of the Secrets it updates.
+  const nextRenewal = await recordExpiries(entry, deps);
   let wrote = false;
   let holding: readonly string[] = [];
   if (entry.imps && outcome) {
@@ -76,6 +78,7 @@ export async function reconcileImps(name: string, deps: ReconcileDeps): Promise<
     namespaces: holding,
     sourceStatus: outcome?.sourceStatus ?? {},
     expiresAt: outcome?.expiresAt,
+    nextRenewal,
     wrote,
   };
   await writeStatus(entry, report, deps).catch((error: unknown) => {
@@ -83,7 +86,6 @@ export async function reconcileImps(name: string, deps: ReconcileDeps): Promise<
     failures.push({ reason: 'ReconciliationFailed', message: `status: ${deps.redactor.redact(error instanceof Error ? error.message : String(error))}` });
   });
   await deps.events.record(entry, failures);
-  await recordExpiries(entry, deps);
   const ok = failures.length === 0;
   deps.metrics.refreshes.inc({ result: ok ? 'success' : 'failure' });
   deps.metrics.reconcileDuration.observe({ result: ok ? 'success' : 'failure' }, (deps.timers.now().getTime() - started) / 1000);
@@ -165,15 +167,23 @@ async function writeStatus(entry: ImpsEntry, report: ReconcileReport, deps: Reco
 
 /**
  * Per source: the expiry of its cached token; static logins never expire and have no series. Inline sources are
- * labelled `<ImagePullSecret>.inline[<index>]`: unlike a Secret, an inline entry belongs to one CR.
+ * labelled `<ImagePullSecret>.inline[<index>]`: unlike a Secret, an inline entry belongs to one CR. A token not
+ * seen before gets one info line (source, expiry, next renewal). Returns the earliest renewal of the CR's tokens.
  */
-async function recordExpiries(entry: ImpsEntry, deps: ReconcileDeps): Promise<void> {
+async function recordExpiries(entry: ImpsEntry, deps: ReconcileDeps): Promise<Date | undefined> {
+  let next: Date | undefined;
   const record = (id: string, parsed: SourceParse | undefined): void => {
     const request = parsed?.ok && parsed.plan.kind === 'token' ? parsed.plan.request : undefined;
     const expiresAt = request ? deps.tokens.expiryOf(request) : undefined;
     const renewAt = request ? deps.tokens.renewalOf(request) : undefined;
     setTimestamp(deps.metrics.tokenExpiry, id, expiresAt);
     setTimestamp(deps.metrics.tokenRenewal, id, expiresAt && renewAt);
+    if (expiresAt && renewAt && (!next || renewAt < next)) next = renewAt;
+    if (expiresAt && deps.tokenExpiries.get(id) !== expiresAt.getTime()) {
+      const first = !deps.tokenExpiries.has(id);
+      deps.tokenExpiries.set(id, expiresAt.getTime());
+      deps.log.info(first ? 'token obtained' : 'token renewed', { source: id, expiresAt: expiresAt.toISOString(), nextRenewal: renewAt?.toISOString() });
+    }
   };
   for (const ref of entry.imps?.spec.registry.credentials ?? []) {
     const secret = await deps.cache.reader().readSecret(ref.namespace, ref.name);
@@ -184,6 +194,7 @@ async function recordExpiries(entry: ImpsEntry, deps: ReconcileDeps): Promise<vo
     record(inlineSourceKey(entry.name, index), parseInlineSource(source));
   }
   await dropInlineExpiries(entry.name, inline.length, deps);
+  return next;
 }
 
 /**
@@ -199,6 +210,7 @@ async function dropInlineExpiries(name: string, keep: number, deps: ReconcileDep
     if (index !== undefined && Number(index) >= keep) {
       deps.metrics.tokenExpiry.remove({ source });
       deps.metrics.tokenRenewal.remove({ source });
+      deps.tokenExpiries.delete(source);
     }
   }
 }

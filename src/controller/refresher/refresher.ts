@@ -55,6 +55,8 @@ export class Refresher {
   #stop = new AbortController();
   #wake: (() => void) | undefined;
   #woken = false;
+  /** The earliest credential expiry of the last successful pass (logged with each refresh). */
+  #expiresAt: Date | undefined;
 
   constructor(private readonly options: RefresherOptions) {
     this.#redactor = options.redactor ?? new Redactor();
@@ -95,6 +97,7 @@ export class Refresher {
       return [`Secret ${target.namespace}/${target.name}: ${this.#redactor.redact(error instanceof Error ? error.message : String(error))}`];
     }
     const expiresAt = result.outcomes[0]?.expiresAt;
+    this.#expiresAt = expiresAt;
     // One target: every source gets the earliest expiry and renewal of the render (what the target's validity hangs on).
     const renewAt = this.tokens.nextRenewal();
     for (const ref of this.options.sources) {
@@ -141,7 +144,7 @@ export class Refresher {
           failures = 0;
           if (this.#redactor instanceof ExpiringRedactor) this.#redactor.forgetOlderThan(new Date(timers.now().getTime() - 24 * 3600_000));
           wakeAt = this.tokens.nextRenewal();
-          log.info('refreshed', { target: `${this.options.target.namespace}.${this.options.target.name}`, nextRenewal: wakeAt?.toISOString() });
+          log.info('refreshed', { target: `${this.options.target.namespace}.${this.options.target.name}`, expiresAt: this.#expiresAt?.toISOString(), nextRenewal: wakeAt?.toISOString() });
         }
         await this.#sleepUntil(wakeAt);
       }
