@@ -3,7 +3,7 @@
 // once and looked at again only when an input changes. API errors keep their backoff.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../fakes/kube-api-server.js';
-import { dockerSource, imps, ns } from './harness.js';
+import { dockerSource, ecrSource, imps, ns } from './harness.js';
 import { startMemoryRig, statusOf, type MemoryRig } from './memory-rig.js';
 
 let rig: MemoryRig | undefined;
@@ -90,5 +90,48 @@ describe('transient failures keep their backoff', () => {
     await rig.advance(1);
     expect(kube.get('secrets', 'team-a', 'regcred')).toBeDefined();
     expect(statusOf(kube, 'pull')?.['status']).toBe('Ready');
+  });
+});
+
+describe('token renewal time', () => {
+  it('a renewal time that passes while a reconcile runs still renews, once; a renewal that fails backs off instead of spinning', async () => {
+    let calls = 0;
+    let failing = false;
+    const MINUTE = 60_000;
+    let r: MemoryRig | undefined;
+    const tokens = {
+      fetchToken: async () => {
+        calls++;
+        if (failing) throw new Error('registry down');
+        return { username: 'AWS', password: `ecr-token-${calls}`, expiresAt: new Date(r!.timers.now().getTime() + 60 * MINUTE) };
+      },
+    };
+    const ecr = objects().filter((object) => object.kind !== 'ImagePullSecret');
+    r = await startMemoryRig([...ecr, ecrSource('creds', 'ecr')], { tokens });
+    rig = r;
+    // A slow API server: the first create takes 31 minutes, past the renewal time (half of 60).
+    let slow = true;
+    r.kube.onRequest = (request) => {
+      if (slow && request.method === 'POST' && request.path.endsWith('/secrets')) {
+        slow = false;
+        r!.timers.advance(31 * MINUTE);
+      }
+    };
+    r.kube.put(imps('pull', { registry: { credentials: [{ namespace: 'creds', name: 'ecr' }] }, target: { secret: { name: 'regcred' }, namespaces: { names: ['team-a'] } } }));
+    await r.advance(0);
+    // The token fetched before the slow write was due when the reconcile ended: renewed at once, and only once.
+    expect(calls).toBe(2);
+    expect(r.logs().filter((line) => line['msg'] === 'token renewed')).toHaveLength(1);
+    await r.advance(0);
+    expect(calls).toBe(2);
+
+    failing = true;
+    await r.advance(30 * MINUTE);
+    expect(calls).toBe(3);
+    expect(statusOf(r.kube, 'pull')?.['status']).toBe('Failed');
+    // The failed renewal is retried on the ImagePullSecret's backoff (at least half of the 1 s base), not at once.
+    expect(r.timers.next!.getTime() - r.timers.now().getTime()).toBeGreaterThanOrEqual(500);
+    await r.advance(0);
+    expect(calls).toBe(3);
   });
 });

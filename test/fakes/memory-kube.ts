@@ -49,6 +49,8 @@ export class MemoryKube implements KubeHttp {
   readonly #failures: Failure[] = [];
   #version = 1;
   #uids = 0;
+  /** Called with every request before it is answered: a test can move its clock there (a slow API server). */
+  onRequest: ((request: MemoryRequest) => void) | undefined;
 
   constructor(objects: readonly KubeObject[] = []) {
     for (const object of objects) this.put(object);
@@ -94,6 +96,7 @@ export class MemoryKube implements KubeHttp {
   async request(method: string, path: string, options: RequestOptions = {}): Promise<unknown> {
     const request: MemoryRequest = { method, path, ...(options.body === undefined ? {} : { body: structuredClone(options.body) }) };
     this.requests.push(request);
+    this.onRequest?.(request);
     const failure = this.#failures.find((entry) => entry.times > 0 && entry.match(request));
     if (failure) {
       failure.times--;

@@ -13,6 +13,11 @@ import { impsEntry, secretFacts, serviceAccountFacts, type ImpsEntry } from './f
 
 export type { ImpsEntry } from './facts.js';
 
+/** A Namespace as the controller keeps it: a deletionTimestamp means Terminating (emptied, then removed). */
+export interface NamespaceEntry extends NamespaceFacts {
+  readonly terminating: boolean;
+}
+
 export interface CacheEvents {
   imps(type: ChangeType, name: string, value: ImpsEntry | undefined, previous: ImpsEntry | undefined): void;
   namespace(name: string): void;
@@ -35,7 +40,7 @@ const secretKey = (namespace: string, name: string): string => `${namespace}/${n
  */
 export class ClusterCache {
   readonly imps: Reflector<ImpsEntry>;
-  readonly namespaces: Reflector<NamespaceFacts>;
+  readonly namespaces: Reflector<NamespaceEntry>;
   /** Secrets carrying the owner label: ours, shells, and rendered Secrets applied by GitOps. */
   readonly #labelled: Reflector<SecretFacts>;
   /**
@@ -65,7 +70,7 @@ export class ClusterCache {
       transform: (object) => impsEntry(object),
       onChange: (type, key, value, previous) => events.imps(type, key, value, previous),
     });
-    this.namespaces = new Reflector<NamespaceFacts>({
+    this.namespaces = new Reflector<NamespaceEntry>({
       ...base,
       path: '/api/v1/namespaces',
       accept: METADATA_ONLY,
@@ -73,7 +78,7 @@ export class ClusterCache {
         const meta = asRecord(asRecord(object)['metadata']);
         if (typeof meta['name'] !== 'string') return undefined;
         const { labels, annotations } = this.#intern(meta);
-        return { key: meta['name'], value: { name: meta['name'], labels, annotations } };
+        return { key: meta['name'], value: { name: meta['name'], labels, annotations, terminating: meta['deletionTimestamp'] !== undefined && meta['deletionTimestamp'] !== null } };
       },
       onChange: (_type, key) => events.namespace(key),
     });
@@ -276,7 +281,8 @@ export class ClusterCache {
   reader(): ClusterReader {
     return {
       description: `cluster ${this.deps.http.server}`,
-      listNamespaces: async () => [...this.namespaces.items.values()],
+      // A namespace being deleted takes no new content (the API server refuses creates there, 403): not a target.
+      listNamespaces: async () => [...this.namespaces.items.values()].filter((namespace) => !namespace.terminating),
       scanPods: async (visit) => {
         for (const pod of this.#pods?.items.values() ?? []) visit(pod);
       },

@@ -16,8 +16,6 @@ import { WorkQueue } from '../runtime/work-queue.js';
 import type { ProcessDeps } from '../process/process-deps.js';
 
 export interface ControllerOptions extends ProcessDeps {
-  /** Where Events about cluster-scoped ImagePullSecrets go; default `default`. */
-  readonly eventNamespace?: string;
   /**
    * `--require-source-consent`: a source Secret must name the ImagePullSecrets and namespaces that may use it
    * (imps-krm.io/allowed-image-pull-secrets, imps-krm.io/allowed-namespaces); absent annotations deny.
@@ -46,6 +44,8 @@ export class Controller {
   readonly #failing = new Set<string>();
   readonly #matchers = new Map<string, TargetMatcher>();
   #renewal: { at: number; cancel: () => void } | undefined;
+  /** The renewal time the timer last fired for. */
+  #lastRenewal = -Infinity;
   #debounce: (() => void) | undefined;
   #started = false;
 
@@ -72,7 +72,7 @@ export class Controller {
       timers: options.timers,
       log: options.log,
       metrics: options.metrics,
-      events: new EventRecorder({ http: options.http, timers: options.timers, log: options.log, redactor, namespace: options.eventNamespace ?? 'default' }),
+      events: new EventRecorder({ http: options.http, timers: options.timers, log: options.log, redactor }),
       consent: { requireConsent: options.requireSourceConsent ?? false },
       refusals: new RefusalBook(options.metrics.refusedSecrets, options.log),
       tokenExpiries: new Map(),
@@ -138,15 +138,20 @@ export class Controller {
     this.tokens.prune(new Date(now.getTime() - TOKEN_IDLE_MS));
     if (this.#deps.redactor instanceof ExpiringRedactor) this.#deps.redactor.forgetOlderThan(new Date(now.getTime() - TOKEN_IDLE_MS));
     const next = this.tokens.nextRenewal();
-    if (!next || next <= now) return; // past due means a renewal is failing: the failing CRs retry with backoff
+    // Past due (the time came while a reconcile ran) fires at once. Each time fires once: a visit of every CR renews
+    // whatever is due, so a time still past after it belongs to a token no CR uses any more (pruned later) or to a
+    // renewal that failed (its CRs retry with backoff), and firing again would spin.
+    if (!next || next.getTime() <= this.#lastRenewal) return;
     if (this.#renewal && this.#renewal.at === next.getTime()) return;
     this.#renewal?.cancel();
-    const cancel = this.options.timers.at(next, () => {
-      this.#renewal = undefined;
+    const armed = { at: next.getTime(), cancel: () => undefined as void };
+    this.#renewal = armed;
+    armed.cancel = this.options.timers.at(next, () => {
+      if (this.#renewal === armed) this.#renewal = undefined;
+      this.#lastRenewal = armed.at;
       this.options.log.info('token renewal due', { at: next.toISOString() });
       for (const key of this.cache.imps.items.keys()) this.#queue.add(key);
     });
-    this.#renewal = { at: next.getTime(), cancel };
   }
 
   #onImps(type: string, name: string, value: ImpsEntry | undefined, previous: ImpsEntry | undefined): void {

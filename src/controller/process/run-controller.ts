@@ -21,7 +21,6 @@ export interface RunOptions {
   readonly redactor: Redactor;
   readonly renewal?: RenewalPolicy;
   readonly backoff?: BackoffPolicy;
-  readonly eventNamespace?: string;
   /** `--require-source-consent`: absent consent annotations on a source Secret deny. */
   readonly requireSourceConsent?: boolean;
   /** Where /metrics and the probes listen (see opsAddresses); undefined: neither. */
@@ -90,7 +89,6 @@ export async function runController(options: RunOptions): Promise<RunningControl
       redactor: options.redactor,
       ...(options.renewal ? { renewal: options.renewal } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
-      ...(options.eventNamespace ? { eventNamespace: options.eventNamespace } : {}),
       ...(options.requireSourceConsent ? { requireSourceConsent: true } : {}),
     });
     await controller.start();

@@ -20,7 +20,6 @@ Flags:
       --leader-election-namespace NS Namespace of the Lease (default: the Pod's namespace, else default).
       --config-namespace NS          IMPS name for --leader-election-namespace.
       --leader-election-id NAME      Lease name (default imps-krm-controller).
-      --event-namespace NS           Where Events about ImagePullSecrets go (default: default).
       --require-source-consent       A source Secret must name the ImagePullSecrets and namespaces that may use
                                      it (imps-krm.io/allowed-image-pull-secrets, imps-krm.io/allowed-namespaces);
                                      without the annotations it is not used. Default: absent annotations allow.
@@ -42,7 +41,6 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     'leader-election-namespace': { type: 'string' },
     'config-namespace': { type: 'string' },
     'leader-election-id': { type: 'string' },
-    'event-namespace': { type: 'string' },
     'require-source-consent': { type: 'boolean' },
     ...processFlags,
   });
@@ -68,7 +66,6 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     tokens: cloudTokenProvider(),
     timers: systemTimers,
     renewal,
-    eventNamespace: values['event-namespace'] ?? 'default',
     requireSourceConsent: values['require-source-consent'] === true,
     opsAddresses: ops,
     leaseNamespace: elect ? (values['leader-election-namespace'] ?? values['config-namespace'] ?? podNamespace(stdio.env)) : undefined,
