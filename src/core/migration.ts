@@ -150,6 +150,6 @@ export function helmSteps(name: string, helm: HelmMembership): string[] {
     `helm get manifest ${release}${ns} | grep -B3 -A3 'helm.sh/resource-policy'   # the keep policy is in the stored release`,
     `helm uninstall ${release}${ns}   # reports ImagePullSecret ${name} as kept; deletes the IMPS controller`,
     `kubectl annotate imagepullsecret ${name} meta.helm.sh/release-name- meta.helm.sh/release-namespace- helm.sh/resource-policy-`,
-    `kubectl label imagepullsecret ${name} app.kubernetes.io/managed-by- app.kubernetes.io/instance- helm.sh/chart- app.kubernetes.io/name- app.kubernetes.io/version-`,
+    `kubectl label imagepullsecret ${name} app.kubernetes.io/managed-by- app.kubernetes.io/instance-`,
   ];
 }

@@ -85,7 +85,14 @@ export async function checkMigration(http: KubeHttp, options: MigrationOptions):
   const live = new Set(entries.map((entry) => entry.uid));
   const orphans = secrets
     .filter((secret) => secret.labels[OWNER_LABEL] === undefined && secret.labels[IMPS_OWNER_UID_LABEL] !== undefined && !live.has(secret.labels[IMPS_OWNER_UID_LABEL]!))
-    .map((secret) => ({ namespace: secret.namespace, name: secret.name, detail: 'IMPS Secret of an ImagePullSecret that is gone: the garbage collector removes it, as with IMPS' }));
+    .map((secret) => ({
+      namespace: secret.namespace,
+      name: secret.name,
+      detail:
+        secret.ownerReferences.length > 0
+          ? 'IMPS Secret of an ImagePullSecret that is gone: the garbage collector removes it, as with IMPS'
+          : 'IMPS Secret of an ImagePullSecret that is gone, with no owner reference: nothing removes it; delete it once no Pod uses it',
+    }));
   return migrationReport(planned, orphans);
 }
 
