@@ -30,10 +30,8 @@ const docs = (text: string): Doc[] => parseAllDocuments(text).map((document) => 
 
 describe('keep-imagepullsecrets.sh (Helm post-renderer)', () => {
   const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
-  it.each([
-    ['kustomize 4.5.4', { KUSTOMIZE }],
-    ...(kubectl ? [['kubectl kustomize', {}] as const] : []),
-  ])('adds the keep policy to the ImagePullSecret only (%s)', (_name, env) => {
+  const runners: Array<[string, Record<string, string>]> = [['kustomize 4.5.4', { KUSTOMIZE }], ...(kubectl ? [['kubectl kustomize', {}] as [string, Record<string, string>]] : [])];
+  it.each(runners)('adds the keep policy to the ImagePullSecret only (%s)', (_name, env) => {
     const result = spawnSync('sh', [SCRIPT], { input: RELEASE, encoding: 'utf8', env: { PATH: process.env['PATH'], ...env } });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
