@@ -277,14 +277,17 @@ export class ClusterCache {
     });
   }
 
-  /** The caches as the render pipeline's ClusterReader: no API call behind any of these. */
-  reader(): ClusterReader {
+  /**
+   * The caches as the render pipeline's ClusterReader: no API call behind any of these. Cached Pods carry no name (the
+   * key has it); `podNames` adds it to each Pod visited, for `/explain`, which names the Pod that matched.
+   */
+  reader(options: { readonly podNames?: boolean } = {}): ClusterReader {
     return {
       description: `cluster ${this.deps.http.server}`,
       // A namespace being deleted takes no new content (the API server refuses creates there, 403): not a target.
       listNamespaces: async () => [...this.namespaces.items.values()].filter((namespace) => !namespace.terminating),
       scanPods: async (visit) => {
-        for (const pod of this.#pods?.items.values() ?? []) visit(pod);
+        for (const [key, pod] of this.#pods?.items ?? []) visit(options.podNames ? { ...pod, name: key.slice(pod.namespace.length + 1) } : pod);
       },
       readSecret: async (namespace, name) => this.#sources.get(`${namespace}.${name}`)?.items.get(`${namespace}.${name}`),
     };
