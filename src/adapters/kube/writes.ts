@@ -4,7 +4,7 @@ import { KubeApiError, type KubeHttp } from './kube-http.js';
 export interface SecretBody {
   readonly apiVersion: 'v1';
   readonly kind: 'Secret';
-  readonly metadata: Record<string, unknown> & { name: string; namespace: string };
+  readonly metadata: { readonly name: string; readonly namespace: string };
   readonly type: string;
   readonly data?: Readonly<Record<string, string>>;
 }

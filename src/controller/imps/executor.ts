@@ -1,5 +1,5 @@
 import { KubeApiError, type KubeHttp } from '../../adapters/kube/kube-http.js';
-import { createSecret, deleteSecret, patchSecret, patchServiceAccount, readServiceAccount, type SecretBody } from '../../adapters/kube/writes.js';
+import { createSecret, deleteSecret, patchSecret, patchServiceAccount, readServiceAccount } from '../../adapters/kube/writes.js';
 import type { SecretFacts, ServiceAccountFacts } from '../../core/facts.js';
 import type { Redactor } from '../../core/redaction.js';
 import { SECRET_REFUSAL_REASONS, type SecretRefusalReason } from '../../core/secret-ownership.js';
@@ -95,7 +95,7 @@ export async function execute(plan: SecretPlan, imagePullSecret: string | undefi
         try {
           const response =
             action.kind === 'create'
-              ? await createSecret(deps.http, action.object as unknown as SecretBody)
+              ? await createSecret(deps.http, action.object)
               : await patchSecret(deps.http, action.namespace, action.name, action.patch);
           const facts = secretFacts(response);
           if (facts) deps.cache.rememberSecret(facts);

@@ -186,7 +186,7 @@ export class Refresher {
       if (!(error instanceof KubeApiError && error.status === 404)) throw error;
     }
     if (!existing) {
-      await createSecret(http, manifest as unknown as Parameters<typeof createSecret>[1]);
+      await createSecret(http, manifest);
       this.options.metrics.secretWrites.inc({ operation: 'create' });
       return;
     }
