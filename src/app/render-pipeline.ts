@@ -4,6 +4,7 @@ import type { NamespaceFacts } from '../core/facts.js';
 import type { Problem, ResourceRef } from '../core/problems.js';
 import { Redactor } from '../core/redaction.js';
 import { renderPullSecrets, type PullSecretManifest } from '../core/render.js';
+import { renderRepositoryCredentials, repositoryCredentialNamespaces, type RepositoryCredentialManifest } from '../core/repository-credentials.js';
 import { compileTarget, excludedNamespaces, selectNamespaces, type TargetMatcher } from '../core/targets.js';
 import type { ImagePullSecret } from '../generated/image-pull-secret.js';
 import type { ClusterReader } from '../ports/cluster.js';
@@ -31,6 +32,13 @@ export interface ImpsOutcome {
   readonly failed: boolean;
   /** One Secret per namespace in `namespaces`; empty when `failed`. */
   readonly secrets: readonly PullSecretManifest[];
+  /**
+   * `spec.target.repositoryCredentials` (extension): one Secret per registry login and entry, in the entries'
+   * namespaces that every source allows (and, on a live cluster, that exist); empty when `failed`.
+   */
+  readonly repositoryCredentials: readonly RepositoryCredentialManifest[];
+  /** Namespaces of the extension some source does not allow: no repository credential there; each is a problem. */
+  readonly deniedRepositoryNamespaces: readonly string[];
   /**
    * Why a namespace outside the selection may not receive this ImagePullSecret's logins (the controller's shells);
    * empty when every source allows it.
@@ -79,7 +87,7 @@ export async function runRenderPipeline(inputs: readonly ImpsInput[], ports: Ren
   }
 
   const outcomes = inputs.map((input, index) =>
-    renderOne(input, matchers[index]!, namespaces, podMatches[index]!, resolved, consentOf(ports)),
+    renderOne(input, matchers[index]!, namespaces, podMatches[index]!, resolved, consentOf(ports), ports.cluster.isInput !== true && !ports.withoutCredentials),
   );
   const problems = [...outcomes.flatMap((outcome) => outcome.problems), ...duplicateTargets(outcomes)];
   return { outcomes, problems: problems.map((problem) => ({ ...problem, message: redactor.redact(problem.message) })) };
@@ -114,6 +122,8 @@ function renderOne(
   withMatchingPods: ReadonlySet<string>,
   resolved: Resolved,
   consent: RenderConsent | undefined,
+  /** A live cluster and a render with credentials: the extension's namespaces must exist. */
+  live: boolean,
 ): ImpsOutcome {
   const { imps, origin } = input;
   const resource = impsRef(imps);
@@ -121,6 +131,11 @@ function renderOne(
   const sourceStatus: Record<string, string> = {};
   const contributions: SourceCredentials[] = [];
   const selected = selectNamespaces(matcher, namespaces, withMatchingPods);
+  const known = new Set(namespaces.map((namespace) => namespace.name));
+  // The extension's namespaces are target namespaces too: the sources must allow them. On a live cluster, one that
+  // does not exist is skipped with a warning, as a missing `names` entry is; input mode knows only the manifests'.
+  const repositoryNamespaces = repositoryCredentialNamespaces(imps);
+  const targetNamespaces = [...new Set([...selected, ...repositoryNamespaces])];
   const denied = new Set<string>();
   const consented: ReadSource[] = [];
   const refusals: string[] = [];
@@ -132,7 +147,7 @@ function renderOne(
     if (refused !== undefined) {
       // A decision, not a failure: like a namespace the source does not allow, but every namespace.
       refusals.push(refused);
-      selected.forEach((namespace) => denied.add(namespace));
+      targetNamespaces.forEach((namespace) => denied.add(namespace));
       sourceStatus[id] = refused;
       problems.push({ severity: 'error', resource, file: origin, source: id, message: refused });
       continue;
@@ -145,14 +160,19 @@ function renderOne(
     }
     contributions.push(result.credentials);
     consented.push(read);
-    const deniedHere = consent === undefined ? [] : decide(imps, read, consent, selected).deniedNamespaces;
+    const deniedHere = consent === undefined ? [] : decide(imps, read, consent, targetNamespaces).deniedNamespaces;
     sourceStatus[id] = deniedHere.length === 0 ? 'Ok' : deniedHere.map((denial) => denial.reason).join('; ');
     for (const { namespace, reason } of deniedHere) {
       denied.add(namespace);
-      problems.push({ severity: 'error', resource, file: origin, source: id, message: `${reason}: this ImagePullSecret's Secret is not rendered there` });
+      const what = repositoryNamespaces.includes(namespace)
+        ? selected.includes(namespace)
+          ? "this ImagePullSecret's Secret and repository credentials are"
+          : "this ImagePullSecret's repository credentials are"
+        : "this ImagePullSecret's Secret is";
+      problems.push({ severity: 'error', resource, file: origin, source: id, message: `${reason}: ${what} not rendered there` });
     }
   }
-  const { config, conflicts } = mergeCredentials(contributions);
+  const { config, conflicts, logins } = mergeCredentials(contributions);
   for (const conflict of conflicts) {
     failed = true;
     problems.push({
@@ -164,11 +184,22 @@ function renderOne(
       message: `registry ${conflict.registry} is given by both ${conflict.sources[0]} and ${conflict.sources[1]} with different logins; keep it in one source`,
     });
   }
-  const known = new Set(namespaces.map((namespace) => namespace.name));
   for (const name of matcher.names) {
     if (!known.has(name) && !matcher.excludes(name)) {
       problems.push({ severity: 'warning', resource, file: origin, field: 'spec.target.namespaces.names', message: `namespace ${name} does not exist; skipped` });
     }
+  }
+  const missing = live ? repositoryNamespaces.filter((namespace) => !known.has(namespace)) : [];
+  for (const namespace of missing) {
+    problems.push({ severity: 'warning', resource, file: origin, field: 'spec.target.repositoryCredentials', message: `namespace ${namespace} does not exist; its repository credentials are skipped` });
+  }
+  const repository = failed
+    ? { secrets: [], errors: [] }
+    : renderRepositoryCredentials(imps, logins, (namespace) => !denied.has(namespace) && !missing.includes(namespace));
+  for (const error of repository.errors) {
+    // Never a part of the logins: a login that cannot be written fails the ImagePullSecret, as a failed source does.
+    failed = true;
+    problems.push({ severity: 'error', resource, file: origin, field: error.field, message: error.message });
   }
   const allowed = selected.filter((namespace) => !denied.has(namespace));
   return {
@@ -178,6 +209,8 @@ function renderOne(
     excludedNamespaces: excludedNamespaces(matcher, namespaces, withMatchingPods),
     failed,
     secrets: failed ? [] : renderPullSecrets(imps, allowed, config),
+    repositoryCredentials: failed ? [] : repository.secrets,
+    deniedRepositoryNamespaces: repositoryNamespaces.filter((namespace) => denied.has(namespace)),
     namespaceDenials: (namespace) => [
       ...refusals,
       ...consented.flatMap((read) =>
@@ -198,15 +231,18 @@ function duplicateTargets(outcomes: readonly ImpsOutcome[]): Problem[] {
   const problems: Problem[] = [];
   for (const outcome of outcomes) {
     const { imps, origin } = outcome.input;
-    for (const namespace of outcome.namespaces) {
-      const key = `${namespace}/${imps.spec.target.secret.name}`;
+    const written = [
+      ...outcome.namespaces.map((namespace) => ({ key: `${namespace}/${imps.spec.target.secret.name}`, field: 'spec.target.secret.name' })),
+      ...outcome.repositoryCredentials.map((secret) => ({ key: `${secret.metadata.namespace}/${secret.metadata.name}`, field: 'spec.target.repositoryCredentials' })),
+    ];
+    for (const { key, field } of written) {
       const owner = owners.get(key);
       if (owner !== undefined && owner !== imps.metadata.name) {
         problems.push({
           severity: 'error',
           resource: impsRef(imps),
           file: origin,
-          field: 'spec.target.secret.name',
+          field,
           message: `Secret ${key} is also rendered by ImagePullSecret ${owner}`,
         });
       } else {
