@@ -226,10 +226,12 @@ export function planSecrets(input: SecretPlanInput): SecretPlan {
   const deniedRepository = new Set(input.deniedRepositoryNamespaces ?? []);
   for (const secret of [...input.secrets].sort(byKey)) {
     const at = { namespace: secret.namespace, name: secret.name };
+    // Where a repository credential belongs, its own plan decided (written or refused): never deleted here.
+    if (repositoryKeys.has(keyOf(secret.namespace, secret.name))) continue;
     if (isOursFor(secret, owner.uid) && isOurRepositoryCredential(secret)) {
       // Gone from the render: dropped from the spec, its registry gone from the sources, its namespace no longer
       // allowed. Unknown when the render failed or the caller plans none: kept.
-      if (input.failed || input.repositoryCredentials === undefined || repositoryKeys.has(keyOf(secret.namespace, secret.name))) continue;
+      if (input.failed || input.repositoryCredentials === undefined) continue;
       const why = deniedRepository.has(secret.namespace) ? 'not-allowed' : 'dropped';
       deletions.push({ kind: 'delete', ...at, uid: secret.uid, resourceVersion: secret.resourceVersion, cause: why, role: 'repository-credential' });
     } else if (isOursFor(secret, owner.uid) && unwanted(secret)) {
