@@ -3,7 +3,8 @@ import { dns1123SubdomainErrors } from '../core/names.js';
 import type { Problem } from '../core/problems.js';
 import { targetNameErrors } from '../core/target-names.js';
 import { validateImagePullSecret } from '../generated/validators.js';
-import { isRecord, type InputDocument } from '../io/documents.js';
+import { isRecord } from '../core/records.js';
+import type { InputDocument } from '../io/documents.js';
 import { describeAjvErrors } from '../validation/ajv-errors.js';
 import type { ImpsInput } from './render-pipeline.js';
 
