@@ -4,7 +4,7 @@ import type { Problem } from '../core/problems.js';
 import type { RenderSettings } from '../generated/function-config.js';
 import type { InputDocument } from '../io/documents.js';
 import type { ClusterReader } from '../ports/cluster.js';
-import type { ImpsInput } from './pipeline-types.js';
+import type { ImpsInput } from '../core/outcome.js';
 
 export type ClusterMode = NonNullable<RenderSettings['cluster']>;
 

@@ -207,7 +207,7 @@ describe('runRenderPipeline applies consent for every face and the controller', 
       cluster: cluster({ 'reg/one': docker('one.example') }),
       tokens,
       consent: { project: 'team-a', requireConsent: true },
-      withoutCredentials: true,
+      output: 'shells',
     });
     expect(result.problems).toEqual([]);
   });

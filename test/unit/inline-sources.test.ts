@@ -175,10 +175,10 @@ describe('runRenderPipeline with inline sources', () => {
     expect(JSON.stringify(result.problems)).not.toContain('CANARY');
   });
 
-  it('mints nothing for shells (withoutCredentials)', async () => {
+  it('mints nothing for shells', async () => {
     const tokens = recording();
     const imps = cr('a', { inline: [{ type: ECR_PUBLIC }] }) as unknown as ImagePullSecret;
-    const result = await runRenderPipeline([{ imps }], { cluster: cluster({}), tokens, withoutCredentials: true });
+    const result = await runRenderPipeline([{ imps }], { cluster: cluster({}), tokens, output: 'shells' });
     expect(tokens.requests).toEqual([]);
     expect(result.problems).toEqual([]);
     expect(result.outcomes[0]?.secrets).toHaveLength(1);
