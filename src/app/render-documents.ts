@@ -66,7 +66,7 @@ export async function renderDocuments(
   const result = await runRenderPipeline(inputs, {
     cluster,
     consent: renderConsent(dependencies.env ?? process.env, dependencies.argoCd ?? false),
-    tokens: dependencies.tokens ?? cloudTokenProvider(),
+    tokens: dependencies.tokens ?? cloudTokenProvider(dependencies.env ?? process.env),
     ...(dependencies.redactor ? { redactor: dependencies.redactor } : {}),
     // Shells: no source Secret read, no token minted (core/assemble.ts readsCredentials).
     output: settings.output ?? 'secrets',
