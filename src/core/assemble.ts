@@ -6,7 +6,7 @@ import type { Problem } from './problems.js';
 import { renderPullSecrets, type RenderOutput } from './render.js';
 import { sourcesOf, type SourceRef } from './source-refs.js';
 import { sourceDecision, useRefusal, type SourceFacts, type TokenResult } from './source-facts.js';
-import { compileTarget, excludedNamespaces, selectNamespaces, type TargetMatcher } from './targets.js';
+import { compileTarget, partitionNamespaces, type TargetMatcher } from './targets.js';
 import { tokenRequestKey } from './tokens.js';
 
 // The pure half of a render: the specs and what resolution found (app/resolve.ts) in, outcomes out. No I/O, no
@@ -65,7 +65,7 @@ function assembleOne(
 ): ImpsOutcome {
   const { imps, origin } = input;
   const resource = impsRef(imps);
-  const selected = selectNamespaces(matcher, facts.namespaces, withMatchingPods);
+  const { selected, excluded } = partitionNamespaces(matcher, facts.namespaces, withMatchingPods);
   const shells = !readsCredentials(options.output);
   const uses = sourcesOf(imps).map((ref) => (shells ? notRead(ref) : useOf(input, ref, facts, options.consent, selected)));
   const problems: Problem[] = uses.flatMap((use) => use.problems);
@@ -97,7 +97,7 @@ function assembleOne(
     input,
     namespaces: allowed,
     deniedNamespaces: selected.filter((namespace) => denied.has(namespace)),
-    excludedNamespaces: excludedNamespaces(matcher, facts.namespaces, withMatchingPods),
+    excludedNamespaces: excluded,
     failed,
     secrets: failed ? [] : renderPullSecrets(imps, allowed, config, options.output),
     namespaceDenials: (namespace) => [

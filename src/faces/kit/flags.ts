@@ -74,3 +74,15 @@ function describeFileError(error: unknown): string {
   if (code === 'ENOTDIR') return 'a parent is not a directory';
   return `cannot read the file (${typeof code === 'string' ? code : 'unknown error'})`;
 }
+
+/** The flags of the commands that read manifests and may read a cluster (`render`, `explain`). */
+export const manifestFlags = {
+  filename: { type: 'string', short: 'f', multiple: true },
+  cluster: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `--cluster`: where namespaces, Pods and source Secrets come from. */
+export const clusterFlag = (value: string | undefined) => oneOf('cluster', value, ['auto', 'live', 'input'] as const);
