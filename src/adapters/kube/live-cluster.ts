@@ -6,6 +6,7 @@ import type { LiveTarget } from './detect.js';
 import { loadKubeAccess } from './kube-access.js';
 import { KubeApiError, kubeHttp } from './kube-http.js';
 import { listPages, METADATA_ONLY_ACCEPT } from './list-pages.js';
+import { errorMessage } from '../../core/problems.js';
 
 const PAGE_SIZE = 500;
 
@@ -70,7 +71,7 @@ async function described<T>(action: string, work: Promise<T>): Promise<T> {
 /** `list pods: HTTP 403: <message>`: the action in words, the server's answer or the kubeconfig problem. */
 function describe(action: string, error: unknown): string {
   if (error instanceof KubeApiError) return `${action}: ${error.detail}`;
-  return `${action}: ${error instanceof Error ? error.message : String(error)}`;
+  return `${action}: ${errorMessage(error)}`;
 }
 
 interface Metadata {
