@@ -158,6 +158,10 @@ export interface TargetSecretConfig {
   name: Dns1123Subdomain1;
   labels?: LabelMap;
   annotations?: AnnotationMap;
+  /**
+   * Extension (controller): tools whose Secret at the target name the controller may take over and keep filled. Without it, a Secret that Argo CD tracks (argocd.argoproj.io/tracking-id annotation, app.kubernetes.io/instance or argocd.argoproj.io/instance label), Helm manages (app.kubernetes.io/managed-by: Helm, meta.helm.sh/release-name) or Flux applied (kustomize.toolkit.fluxcd.io/* or helm.toolkit.fluxcd.io/* labels) is never written; the status and an Event say so. Taking one over patches its data, our labels and owner reference, and keeps that tool's metadata. The IMPS controller's own Secrets of this ImagePullSecret are always adopted; a Secret owned by another kind of object is never written.
+   */
+  adoptFrom?: ('ArgoCD' | 'Helm' | 'Flux')[];
 }
 /**
  * Extra labels on the Secret.
@@ -275,7 +279,14 @@ export interface ImagePullSecretStatus {
   status?: 'Ready' | 'Failed';
   reason?: string;
   lastSuccessfulReconciliation?: string;
+  /**
+   * Seconds from the last status write to the earliest credential expiry, as IMPS counts it; absent when nothing expires (static logins only).
+   */
   validitySeconds?: number;
+  /**
+   * Extension: when the controller next renews a token of this ImagePullSecret (the earliest renewal of its sources); absent when nothing expires. In the past while renewals fail.
+   */
+  nextRenewal?: string;
   managedNamespaces?: string[];
   sourceSecretStatus?: StringMap2;
   observedGeneration?: number;

@@ -2,7 +2,7 @@
 // @ts-nocheck
 "use strict";
 export const validateImagePullSecret = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"image-pull-secret.schema.json","title":"ImagePullSecret","description":"images.banzaicloud.io/v1alpha1 ImagePullSecret: which source credentials to merge into one kubernetes.io/dockerconfigjson Secret, and which namespaces receive it. A superset of IMPS v1alpha1: every field IMPS defines means the same here; fields marked 'Extension' are imps-krm additions and optional.","type":"object","required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"type":"string","const":"images.banzaicloud.io/v1alpha1"},"kind":{"type":"string","const":"ImagePullSecret"},"metadata":{"$ref":"#/definitions/ObjectMeta"},"spec":{"$ref":"#/definitions/ImagePullSecretSpec"},"status":{"$ref":"#/definitions/ImagePullSecretStatus"}},"definitions":{"ObjectMeta":{"title":"ObjectMeta","description":"Standard object metadata. ImagePullSecret is cluster-scoped: metadata.namespace is ignored.","type":"object","required":["name"],"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain"},"namespace":{"type":"string"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"}}},"StringMap":{"title":"StringMap","type":"object","additionalProperties":{"type":"string"}},"Dns1123Label":{"title":"Dns1123Label","description":"A namespace name: a DNS-1123 label (Kubernetes IsDNS1123Label).","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"Dns1123Subdomain":{"title":"Dns1123Subdomain","description":"A Secret, ServiceAccount or ImagePullSecret name: a DNS-1123 subdomain (Kubernetes IsDNS1123Subdomain).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"LabelKey":{"title":"LabelKey","description":"A label key (Kubernetes IsQualifiedName): an optional DNS subdomain prefix of at most 253 characters and '/', then a name of at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character. The prefix length is checked in code.","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},"LabelValue":{"title":"LabelValue","description":"A label value (Kubernetes IsValidLabelValue): empty, or at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character.","type":"string","maxLength":63,"pattern":"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"},"AnnotationKey":{"title":"AnnotationKey","description":"An annotation key: a label key once lower-cased, so its prefix may have capitals (Kubernetes ValidateAnnotations). Checked in code: the case folding is not a pattern.","type":"string","maxLength":317},"LabelMap":{"title":"LabelMap","description":"Labels: label keys to label values.","type":"object","propertyNames":{"$ref":"#/definitions/LabelKey"},"additionalProperties":{"$ref":"#/definitions/LabelValue"}},"AnnotationMap":{"title":"AnnotationMap","description":"Annotations: annotation keys to any strings.","type":"object","propertyNames":{"$ref":"#/definitions/AnnotationKey"},"additionalProperties":{"type":"string"}},"ImagePullSecretSpec":{"title":"ImagePullSecretSpec","type":"object","required":["registry","target"],"additionalProperties":false,"properties":{"registry":{"$ref":"#/definitions/RegistryConfig"},"target":{"$ref":"#/definitions/TargetConfig"}}},"RegistryConfig":{"title":"RegistryConfig","description":"Where the registry credentials come from: source Secrets (`credentials`), inline keyless sources (`inline`, Extension), or both. At least one of the two is required; each one given must not be empty.","type":"object","additionalProperties":false,"properties":{"credentials":{"description":"Source Secrets, merged into one docker config. A registry given by two sources is an error naming both. Optional when `inline` is given (IMPS requires it).","type":"array","minItems":1,"items":{"$ref":"#/definitions/NamespacedName"}},"inline":{"description":"Extension: keyless cloud sources that need no Secret. The token is minted with the identity of the process that renders or refreshes (IRSA, EKS Pod Identity, Azure managed or workload identity, GKE workload identity). `config` holds the keys of the source Secret type minus every credential: accessKeyID, secretKey, sessionToken, clientSecret, serviceAccountKey and password are rejected, and ACR takes ManagedIdentity or WorkloadIdentity only. Reported as `inline[<index>]`.","type":"array","minItems":1,"items":{"$ref":"#/definitions/InlineSource"}}},"if":{"not":{"required":["inline"]}},"then":{"required":["credentials"]}},"InlineSource":{"title":"InlineSource","description":"Extension: one keyless source, read exactly like a source Secret of `type` whose stringData is `config`.","type":"object","required":["type"],"additionalProperties":false,"properties":{"type":{"type":"string","enum":["banzaicloud.io/aws-ecr-login-config","imps-krm.io/ecr-public-login-config","imps-krm.io/acr-login-config","imps-krm.io/gar-login-config"],"description":"A keyless source type. Static types (kubernetes.io/dockerconfigjson, kubernetes.io/dockercfg, kubernetes.io/basic-auth) are a credential, so they belong in a Secret."},"config":{"$ref":"#/definitions/StringMap","description":"The keys of that source type, as strings (quote numbers such as accountID). Absent: no keys (ECR Public with the process's identity)."}}},"NamespacedName":{"title":"NamespacedName","type":"object","required":["name","namespace"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain"},"namespace":{"$ref":"#/definitions/Dns1123Label"}}},"TargetConfig":{"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches. A glob is made of lower case alphanumeric characters, '-', '*' and '?', at most 63 characters; globs match in linear time.","type":"array","items":{"type":"string","maxLength":63,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?|[-a-z0-9]*[*?][-a-z0-9*?]*)$"}},"serviceAccounts":{"description":"Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.","type":"array","items":{"$ref":"#/definitions/Dns1123Subdomain"}}}},"TargetSecretConfig":{"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/LabelMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/AnnotationMap","description":"Extra annotations on the Secret."}}},"NamespaceSelectorConfiguration":{"title":"NamespaceSelectorConfiguration","type":"object","additionalProperties":false,"properties":{"names":{"type":"array","items":{"$ref":"#/definitions/Dns1123Label"},"description":"Exact namespace names."},"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"},"description":"Label selectors on the namespace; any one matching selects it."},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"},"description":"Annotation selectors on the namespace; any one matching selects it."}}},"ObjectSelectorConfiguration":{"title":"ObjectSelectorConfiguration","description":"Selectors on Pods: a namespace is selected when at least one of its Pods matches any selector.","type":"object","additionalProperties":false,"properties":{"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"}},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"}}}},"LabelSelector":{"title":"LabelSelector","description":"Kubernetes label selector: every matchLabels entry and every expression must hold. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchLabels":{"$ref":"#/definitions/LabelMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}},"AnnotationSelector":{"title":"AnnotationSelector","description":"Like a label selector, over annotations. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchAnnotations":{"$ref":"#/definitions/AnnotationMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelectorRequirement"}}}},"SelectorRequirement":{"title":"SelectorRequirement","description":"A label selector requirement, as Kubernetes ValidateLabelSelectorRequirement checks it: a label key, label values.","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"$ref":"#/definitions/LabelKey"},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"$ref":"#/definitions/LabelValue"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}},"AnnotationSelectorRequirement":{"title":"AnnotationSelectorRequirement","description":"Like a label selector requirement, over annotations: the key is an annotation key, values are any strings.","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"$ref":"#/definitions/AnnotationKey"},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"type":"string"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}},"ImagePullSecretStatus":{"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer"},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source Secret and `inline[<index>]` of each inline source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}},"Condition":{"title":"Condition","type":"object","required":["type","status"],"properties":{"type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string"},"message":{"type":"string"},"lastTransitionTime":{"type":"string","format":"date-time"},"observedGeneration":{"type":"integer"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"image-pull-secret.schema.json","title":"ImagePullSecret","description":"images.banzaicloud.io/v1alpha1 ImagePullSecret: which source credentials to merge into one kubernetes.io/dockerconfigjson Secret, and which namespaces receive it. A superset of IMPS v1alpha1: every field IMPS defines means the same here; fields marked 'Extension' are imps-krm additions and optional.","type":"object","required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"type":"string","const":"images.banzaicloud.io/v1alpha1"},"kind":{"type":"string","const":"ImagePullSecret"},"metadata":{"$ref":"#/definitions/ObjectMeta"},"spec":{"$ref":"#/definitions/ImagePullSecretSpec"},"status":{"$ref":"#/definitions/ImagePullSecretStatus"}},"definitions":{"ObjectMeta":{"title":"ObjectMeta","description":"Standard object metadata. ImagePullSecret is cluster-scoped: metadata.namespace is ignored.","type":"object","required":["name"],"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain"},"namespace":{"type":"string"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"}}},"StringMap":{"title":"StringMap","type":"object","additionalProperties":{"type":"string"}},"Dns1123Label":{"title":"Dns1123Label","description":"A namespace name: a DNS-1123 label (Kubernetes IsDNS1123Label).","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"Dns1123Subdomain":{"title":"Dns1123Subdomain","description":"A Secret, ServiceAccount or ImagePullSecret name: a DNS-1123 subdomain (Kubernetes IsDNS1123Subdomain).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"LabelKey":{"title":"LabelKey","description":"A label key (Kubernetes IsQualifiedName): an optional DNS subdomain prefix of at most 253 characters and '/', then a name of at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character. The prefix length is checked in code.","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},"LabelValue":{"title":"LabelValue","description":"A label value (Kubernetes IsValidLabelValue): empty, or at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character.","type":"string","maxLength":63,"pattern":"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"},"AnnotationKey":{"title":"AnnotationKey","description":"An annotation key: a label key once lower-cased, so its prefix may have capitals (Kubernetes ValidateAnnotations). Checked in code: the case folding is not a pattern.","type":"string","maxLength":317},"LabelMap":{"title":"LabelMap","description":"Labels: label keys to label values.","type":"object","propertyNames":{"$ref":"#/definitions/LabelKey"},"additionalProperties":{"$ref":"#/definitions/LabelValue"}},"AnnotationMap":{"title":"AnnotationMap","description":"Annotations: annotation keys to any strings.","type":"object","propertyNames":{"$ref":"#/definitions/AnnotationKey"},"additionalProperties":{"type":"string"}},"ImagePullSecretSpec":{"title":"ImagePullSecretSpec","type":"object","required":["registry","target"],"additionalProperties":false,"properties":{"registry":{"$ref":"#/definitions/RegistryConfig"},"target":{"$ref":"#/definitions/TargetConfig"}}},"RegistryConfig":{"title":"RegistryConfig","description":"Where the registry credentials come from: source Secrets (`credentials`), inline keyless sources (`inline`, Extension), or both. At least one of the two is required; each one given must not be empty.","type":"object","additionalProperties":false,"properties":{"credentials":{"description":"Source Secrets, merged into one docker config. A registry given by two sources is an error naming both. Optional when `inline` is given (IMPS requires it).","type":"array","minItems":1,"items":{"$ref":"#/definitions/NamespacedName"}},"inline":{"description":"Extension: keyless cloud sources that need no Secret. The token is minted with the identity of the process that renders or refreshes (IRSA, EKS Pod Identity, Azure managed or workload identity, GKE workload identity). `config` holds the keys of the source Secret type minus every credential: accessKeyID, secretKey, sessionToken, clientSecret, serviceAccountKey and password are rejected, and ACR takes ManagedIdentity or WorkloadIdentity only. Reported as `inline[<index>]`.","type":"array","minItems":1,"items":{"$ref":"#/definitions/InlineSource"}}},"if":{"not":{"required":["inline"]}},"then":{"required":["credentials"]}},"InlineSource":{"title":"InlineSource","description":"Extension: one keyless source, read exactly like a source Secret of `type` whose stringData is `config`.","type":"object","required":["type"],"additionalProperties":false,"properties":{"type":{"type":"string","enum":["banzaicloud.io/aws-ecr-login-config","imps-krm.io/ecr-public-login-config","imps-krm.io/acr-login-config","imps-krm.io/gar-login-config"],"description":"A keyless source type. Static types (kubernetes.io/dockerconfigjson, kubernetes.io/dockercfg, kubernetes.io/basic-auth) are a credential, so they belong in a Secret."},"config":{"$ref":"#/definitions/StringMap","description":"The keys of that source type, as strings (quote numbers such as accountID). Absent: no keys (ECR Public with the process's identity)."}}},"NamespacedName":{"title":"NamespacedName","type":"object","required":["name","namespace"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain"},"namespace":{"$ref":"#/definitions/Dns1123Label"}}},"TargetConfig":{"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches. A glob is made of lower case alphanumeric characters, '-', '*' and '?', at most 63 characters; globs match in linear time.","type":"array","items":{"type":"string","maxLength":63,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?|[-a-z0-9]*[*?][-a-z0-9*?]*)$"}},"serviceAccounts":{"description":"Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.","type":"array","items":{"$ref":"#/definitions/Dns1123Subdomain"}}}},"TargetSecretConfig":{"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/LabelMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/AnnotationMap","description":"Extra annotations on the Secret."},"adoptFrom":{"description":"Extension (controller): tools whose Secret at the target name the controller may take over and keep filled. Without it, a Secret that Argo CD tracks (argocd.argoproj.io/tracking-id annotation, app.kubernetes.io/instance or argocd.argoproj.io/instance label), Helm manages (app.kubernetes.io/managed-by: Helm, meta.helm.sh/release-name) or Flux applied (kustomize.toolkit.fluxcd.io/* or helm.toolkit.fluxcd.io/* labels) is never written; the status and an Event say so. Taking one over patches its data, our labels and owner reference, and keeps that tool's metadata. The IMPS controller's own Secrets of this ImagePullSecret are always adopted; a Secret owned by another kind of object is never written.","type":"array","items":{"type":"string","enum":["ArgoCD","Helm","Flux"]}}}},"NamespaceSelectorConfiguration":{"title":"NamespaceSelectorConfiguration","type":"object","additionalProperties":false,"properties":{"names":{"type":"array","items":{"$ref":"#/definitions/Dns1123Label"},"description":"Exact namespace names."},"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"},"description":"Label selectors on the namespace; any one matching selects it."},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"},"description":"Annotation selectors on the namespace; any one matching selects it."}}},"ObjectSelectorConfiguration":{"title":"ObjectSelectorConfiguration","description":"Selectors on Pods: a namespace is selected when at least one of its Pods matches any selector.","type":"object","additionalProperties":false,"properties":{"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"}},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"}}}},"LabelSelector":{"title":"LabelSelector","description":"Kubernetes label selector: every matchLabels entry and every expression must hold. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchLabels":{"$ref":"#/definitions/LabelMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}},"AnnotationSelector":{"title":"AnnotationSelector","description":"Like a label selector, over annotations. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchAnnotations":{"$ref":"#/definitions/AnnotationMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelectorRequirement"}}}},"SelectorRequirement":{"title":"SelectorRequirement","description":"A label selector requirement, as Kubernetes ValidateLabelSelectorRequirement checks it: a label key, label values.","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"$ref":"#/definitions/LabelKey"},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"$ref":"#/definitions/LabelValue"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}},"AnnotationSelectorRequirement":{"title":"AnnotationSelectorRequirement","description":"Like a label selector requirement, over annotations: the key is an annotation key, values are any strings.","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"$ref":"#/definitions/AnnotationKey"},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"type":"string"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}},"ImagePullSecretStatus":{"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer","description":"Seconds from the last status write to the earliest credential expiry, as IMPS counts it; absent when nothing expires (static logins only)."},"nextRenewal":{"type":"string","format":"date-time","description":"Extension: when the controller next renews a token of this ImagePullSecret (the earliest renewal of its sources); absent when nothing expires. In the past while renewals fail."},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source Secret and `inline[<index>]` of each inline source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}},"Condition":{"title":"Condition","type":"object","required":["type","status"],"properties":{"type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string"},"message":{"type":"string"},"lastTransitionTime":{"type":"string","format":"date-time"},"observedGeneration":{"type":"integer"}}}}};
 const schema12 = {"title":"ObjectMeta","description":"Standard object metadata. ImagePullSecret is cluster-scoped: metadata.namespace is ignored.","type":"object","required":["name"],"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain"},"namespace":{"type":"string"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"}}};
 const schema13 = {"title":"Dns1123Subdomain","description":"A Secret, ServiceAccount or ImagePullSecret name: a DNS-1123 subdomain (Kubernetes IsDNS1123Subdomain).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"};
 const schema14 = {"title":"StringMap","type":"object","additionalProperties":{"type":"string"}};
@@ -569,7 +569,7 @@ return errors === 0;
 }
 
 const schema23 = {"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches. A glob is made of lower case alphanumeric characters, '-', '*' and '?', at most 63 characters; globs match in linear time.","type":"array","items":{"type":"string","maxLength":63,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?|[-a-z0-9]*[*?][-a-z0-9*?]*)$"}},"serviceAccounts":{"description":"Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.","type":"array","items":{"$ref":"#/definitions/Dns1123Subdomain"}}}};
-const schema24 = {"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/LabelMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/AnnotationMap","description":"Extra annotations on the Secret."}}};
+const schema24 = {"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/LabelMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/AnnotationMap","description":"Extra annotations on the Secret."},"adoptFrom":{"description":"Extension (controller): tools whose Secret at the target name the controller may take over and keep filled. Without it, a Secret that Argo CD tracks (argocd.argoproj.io/tracking-id annotation, app.kubernetes.io/instance or argocd.argoproj.io/instance label), Helm manages (app.kubernetes.io/managed-by: Helm, meta.helm.sh/release-name) or Flux applied (kustomize.toolkit.fluxcd.io/* or helm.toolkit.fluxcd.io/* labels) is never written; the status and an Event say so. Taking one over patches its data, our labels and owner reference, and keeps that tool's metadata. The IMPS controller's own Secrets of this ImagePullSecret are always adopted; a Secret owned by another kind of object is never written.","type":"array","items":{"type":"string","enum":["ArgoCD","Helm","Flux"]}}}};
 const schema26 = {"title":"LabelMap","description":"Labels: label keys to label values.","type":"object","propertyNames":{"$ref":"#/definitions/LabelKey"},"additionalProperties":{"$ref":"#/definitions/LabelValue"}};
 const schema27 = {"title":"LabelKey","description":"A label key (Kubernetes IsQualifiedName): an optional DNS subdomain prefix of at most 253 characters and '/', then a name of at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character. The prefix length is checked in code.","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"};
 const schema28 = {"title":"LabelValue","description":"A label value (Kubernetes IsValidLabelValue): empty, or at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character.","type":"string","maxLength":63,"pattern":"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"};
@@ -762,7 +762,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((key0 === "name") || (key0 === "labels")) || (key0 === "annotations"))){
+if(!((((key0 === "name") || (key0 === "labels")) || (key0 === "annotations")) || (key0 === "adoptFrom"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -820,14 +820,53 @@ vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.error
 errors = vErrors.length;
 }
 }
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.adoptFrom !== undefined){
+let data3 = data.adoptFrom;
+if(Array.isArray(data3)){
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+let data4 = data3[i0];
+if(typeof data4 !== "string"){
+const err5 = {instancePath:instancePath+"/adoptFrom/" + i0,schemaPath:"#/properties/adoptFrom/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+if(!(((data4 === "ArgoCD") || (data4 === "Helm")) || (data4 === "Flux"))){
+const err6 = {instancePath:instancePath+"/adoptFrom/" + i0,schemaPath:"#/properties/adoptFrom/items/enum",keyword:"enum",params:{allowedValues: schema24.properties.adoptFrom.items.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/adoptFrom",schemaPath:"#/properties/adoptFrom/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
@@ -1870,7 +1909,7 @@ validate13.errors = vErrors;
 return errors === 0;
 }
 
-const schema42 = {"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer"},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source Secret and `inline[<index>]` of each inline source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}};
+const schema42 = {"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer","description":"Seconds from the last status write to the earliest credential expiry, as IMPS counts it; absent when nothing expires (static logins only)."},"nextRenewal":{"type":"string","format":"date-time","description":"Extension: when the controller next renews a token of this ImagePullSecret (the earliest renewal of its sources); absent when nothing expires. In the past while renewals fail."},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source Secret and `inline[<index>]` of each inline source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}};
 const schema44 = {"title":"Condition","type":"object","required":["type","status"],"properties":{"type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string"},"message":{"type":"string"},"lastTransitionTime":{"type":"string","format":"date-time"},"observedGeneration":{"type":"integer"}}};
 
 function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -1937,13 +1976,9 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.managedNamespaces !== undefined){
-let data4 = data.managedNamespaces;
-if(Array.isArray(data4)){
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data4[i0] !== "string"){
-const err5 = {instancePath:instancePath+"/managedNamespaces/" + i0,schemaPath:"#/properties/managedNamespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.nextRenewal !== undefined){
+if(!(typeof data.nextRenewal === "string")){
+const err5 = {instancePath:instancePath+"/nextRenewal",schemaPath:"#/properties/nextRenewal/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1953,9 +1988,13 @@ vErrors.push(err5);
 errors++;
 }
 }
-}
-else {
-const err6 = {instancePath:instancePath+"/managedNamespaces",schemaPath:"#/properties/managedNamespaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.managedNamespaces !== undefined){
+let data5 = data.managedNamespaces;
+if(Array.isArray(data5)){
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data5[i0] !== "string"){
+const err6 = {instancePath:instancePath+"/managedNamespaces/" + i0,schemaPath:"#/properties/managedNamespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1965,12 +2004,9 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.sourceSecretStatus !== undefined){
-let data6 = data.sourceSecretStatus;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-for(const key0 in data6){
-if(typeof data6[key0] !== "string"){
-const err7 = {instancePath:instancePath+"/sourceSecretStatus/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err7 = {instancePath:instancePath+"/managedNamespaces",schemaPath:"#/properties/managedNamespaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1980,9 +2016,12 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/sourceSecretStatus",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.sourceSecretStatus !== undefined){
+let data7 = data.sourceSecretStatus;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key0 in data7){
+if(typeof data7[key0] !== "string"){
+const err8 = {instancePath:instancePath+"/sourceSecretStatus/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1992,10 +2031,9 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.observedGeneration !== undefined){
-let data8 = data.observedGeneration;
-if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err9 = {instancePath:instancePath+"/observedGeneration",schemaPath:"#/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err9 = {instancePath:instancePath+"/sourceSecretStatus",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2005,15 +2043,10 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.conditions !== undefined){
-let data9 = data.conditions;
-if(Array.isArray(data9)){
-const len1 = data9.length;
-for(let i1=0; i1<len1; i1++){
-let data10 = data9[i1];
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-if(data10.type === undefined){
-const err10 = {instancePath:instancePath+"/conditions/" + i1,schemaPath:"#/definitions/Condition/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(data.observedGeneration !== undefined){
+let data9 = data.observedGeneration;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err10 = {instancePath:instancePath+"/observedGeneration",schemaPath:"#/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2022,8 +2055,16 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data10.status === undefined){
-const err11 = {instancePath:instancePath+"/conditions/" + i1,schemaPath:"#/definitions/Condition/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+}
+if(data.conditions !== undefined){
+let data10 = data.conditions;
+if(Array.isArray(data10)){
+const len1 = data10.length;
+for(let i1=0; i1<len1; i1++){
+let data11 = data10[i1];
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.type === undefined){
+const err11 = {instancePath:instancePath+"/conditions/" + i1,schemaPath:"#/definitions/Condition/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2032,9 +2073,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data10.type !== undefined){
-if(typeof data10.type !== "string"){
-const err12 = {instancePath:instancePath+"/conditions/" + i1+"/type",schemaPath:"#/definitions/Condition/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data11.status === undefined){
+const err12 = {instancePath:instancePath+"/conditions/" + i1,schemaPath:"#/definitions/Condition/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2043,11 +2083,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-if(data10.status !== undefined){
-let data12 = data10.status;
-if(typeof data12 !== "string"){
-const err13 = {instancePath:instancePath+"/conditions/" + i1+"/status",schemaPath:"#/definitions/Condition/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data11.type !== undefined){
+if(typeof data11.type !== "string"){
+const err13 = {instancePath:instancePath+"/conditions/" + i1+"/type",schemaPath:"#/definitions/Condition/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2056,8 +2094,11 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(!(((data12 === "True") || (data12 === "False")) || (data12 === "Unknown"))){
-const err14 = {instancePath:instancePath+"/conditions/" + i1+"/status",schemaPath:"#/definitions/Condition/properties/status/enum",keyword:"enum",params:{allowedValues: schema44.properties.status.enum},message:"must be equal to one of the allowed values"};
+}
+if(data11.status !== undefined){
+let data13 = data11.status;
+if(typeof data13 !== "string"){
+const err14 = {instancePath:instancePath+"/conditions/" + i1+"/status",schemaPath:"#/definitions/Condition/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2066,10 +2107,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data10.reason !== undefined){
-if(typeof data10.reason !== "string"){
-const err15 = {instancePath:instancePath+"/conditions/" + i1+"/reason",schemaPath:"#/definitions/Condition/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!(((data13 === "True") || (data13 === "False")) || (data13 === "Unknown"))){
+const err15 = {instancePath:instancePath+"/conditions/" + i1+"/status",schemaPath:"#/definitions/Condition/properties/status/enum",keyword:"enum",params:{allowedValues: schema44.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2079,9 +2118,9 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data10.message !== undefined){
-if(typeof data10.message !== "string"){
-const err16 = {instancePath:instancePath+"/conditions/" + i1+"/message",schemaPath:"#/definitions/Condition/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data11.reason !== undefined){
+if(typeof data11.reason !== "string"){
+const err16 = {instancePath:instancePath+"/conditions/" + i1+"/reason",schemaPath:"#/definitions/Condition/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2091,9 +2130,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data10.lastTransitionTime !== undefined){
-if(!(typeof data10.lastTransitionTime === "string")){
-const err17 = {instancePath:instancePath+"/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/definitions/Condition/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data11.message !== undefined){
+if(typeof data11.message !== "string"){
+const err17 = {instancePath:instancePath+"/conditions/" + i1+"/message",schemaPath:"#/definitions/Condition/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2103,10 +2142,9 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data10.observedGeneration !== undefined){
-let data16 = data10.observedGeneration;
-if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err18 = {instancePath:instancePath+"/conditions/" + i1+"/observedGeneration",schemaPath:"#/definitions/Condition/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data11.lastTransitionTime !== undefined){
+if(!(typeof data11.lastTransitionTime === "string")){
+const err18 = {instancePath:instancePath+"/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/definitions/Condition/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2116,9 +2154,10 @@ vErrors.push(err18);
 errors++;
 }
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/conditions/" + i1,schemaPath:"#/definitions/Condition/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data11.observedGeneration !== undefined){
+let data17 = data11.observedGeneration;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+const err19 = {instancePath:instancePath+"/conditions/" + i1+"/observedGeneration",schemaPath:"#/definitions/Condition/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2130,7 +2169,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/conditions",schemaPath:"#/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err20 = {instancePath:instancePath+"/conditions/" + i1,schemaPath:"#/definitions/Condition/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2142,12 +2181,24 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err21 = {instancePath:instancePath+"/conditions",schemaPath:"#/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
 }
 errors++;
 }
