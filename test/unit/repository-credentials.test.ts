@@ -4,7 +4,7 @@
 // regular expression against the URL as written and as normalised (pkg/credentials/kubernetes/database.go).
 import { describe, expect, it } from 'vitest';
 import { validateImps } from '../../src/app/select-inputs.js';
-import { mergeCredentials } from '../../src/core/docker-config.js';
+import { mergeCredentials, type RegistryLogin } from '../../src/core/docker-config.js';
 import { renderRepositoryCredentials, repositoryCredentialName, repositoryCredentialNamespaces, type RepositoryCredentialManifest } from '../../src/core/repository-credentials.js';
 import type { ImagePullSecret } from '../../src/generated/image-pull-secret.js';
 import { DNS1123_SUBDOMAIN_PATTERN } from '../../src/validation/name-patterns.js';
@@ -38,7 +38,7 @@ const plain = (secret: RepositoryCredentialManifest): Record<string, string> =>
   Object.fromEntries(Object.entries(secret.data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));
 
 const ecrLogin = { registry: ECR, username: 'AWS', password: 'ecr-token', expiresAt: EXPIRES };
-const render = (extension: unknown, logins = [ecrLogin]) => renderRepositoryCredentials(spec(extension), logins);
+const render = (extension: unknown, logins: readonly RegistryLogin[] = [ecrLogin]) => renderRepositoryCredentials(spec(extension), logins);
 
 /** Argo CD's choice of a credential template for a repository URL (lower-cased; the URLs here need nothing more). */
 function argoTemplateFor(repoURL: string, templates: readonly string[]): string | undefined {

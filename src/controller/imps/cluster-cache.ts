@@ -7,7 +7,8 @@ import { IMPS_PATH } from '../../adapters/kube/writes.js';
 import type { ClusterReader } from '../../ports/cluster.js';
 import type { BackoffPolicy } from '../runtime/backoff.js';
 import type { Logger } from '../runtime/logger.js';
-import { asRecord, Reflector, stringMap, type ChangeType } from '../runtime/reflector.js';
+import { asRecord, stringMap } from '../../core/records.js';
+import { Reflector, type ChangeType } from '../runtime/reflector.js';
 import type { Timers } from '../runtime/timers.js';
 import { impsEntry, secretFacts, serviceAccountFacts, type ImpsEntry } from './facts.js';
 

@@ -3,7 +3,7 @@
 // and adds no Secret, so an orchestrator that ignores our exit code still never applies half a result.
 import type { Document, YAMLSeq } from 'yaml';
 import { renderDocuments, type DocumentsRender, type RenderDependencies } from '../../app/render-documents.js';
-import { impsRef } from '../../app/render-pipeline.js';
+import { impsRef } from '../../core/outcome.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { ownerLabelValue } from '../../core/contract.js';
 import { isError, type Problem } from '../../core/problems.js';
