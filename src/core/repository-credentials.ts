@@ -12,7 +12,7 @@ import { compareStrings } from './targets.js';
 // Secrets in Argo CD's namespace labelled argocd.argoproj.io/secret-type, keys url, username, password, type, and
 // enableOCI "true" for Helm charts in an OCI registry; `name` and `project` for a repository. A repo-creds template
 // applies to every repository URL it prefixes (getRepositoryCredentialIndex: plain string prefix after
-// git.NormalizeGitURL, longest wins), so its url ends with `/`: `myacr.azurecr.io` alone would also prefix
+// git.NormalizeGitURL, longest wins), so a registry host alone ends with `/`: `myacr.azurecr.io` would also prefix
 // `myacr.azurecr.io.example.com/x`, and hand the token to that host.
 // Kargo (akuity/kargo pkg/credentials/kubernetes/database.go getCredentialsSecret): Secrets in a project namespace (or
 // the shared resources namespace) labelled kargo.akuity.io/cred-type, keys repoURL, username, password,
@@ -91,7 +91,9 @@ function argocdEntry(entry: ArgoCDRepositoryCredentials, field: string): Entry {
         ...(template ? {} : { name }),
         ...(entry.project ? { project: entry.project } : {}),
         type,
-        url: template ? `${base}/` : base,
+        // A template's URL must end where the host does: `/` after a bare host. After a path it must not (the
+        // Application's repoURL is `<host>/<path>`, chart apart), and needs not: the host is closed by the `/`.
+        url: template && !entry.path ? `${base}/` : base,
       };
     },
   };

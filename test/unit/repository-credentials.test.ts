@@ -76,11 +76,14 @@ describe('Argo CD credentials', () => {
   it('a template prefixes every repository of its registry and no other host (Argo CD picks the longest prefix)', () => {
     const { secrets } = render({ argocd: [{}, { type: 'oci' }, { namespace: 'other', path: 'charts' }] });
     const urls = secrets.map((secret) => plain(secret)['url']!);
-    expect(argoTemplateFor(`${ECR}/charts/app`, urls)).toBe(`${ECR}/charts/`);
+    expect(argoTemplateFor(`${ECR}/charts/app`, urls)).toBe(`${ECR}/charts`);
+    // Helm charts: repoURL is the repository path, the chart apart.
+    expect(argoTemplateFor(`${ECR}/charts`, urls)).toBe(`${ECR}/charts`);
     expect(argoTemplateFor(`${ECR}/app`, urls)).toBe(`${ECR}/`);
     expect(argoTemplateFor(`oci://${ECR}/app`, urls)).toBe(`oci://${ECR}/`);
     // Without the trailing /, `${ECR}` would prefix this host and hand it the token.
     expect(argoTemplateFor(`${ECR}.attacker.example/app`, urls)).toBeUndefined();
+    expect(argoTemplateFor(`${ECR}.attacker.example/charts/app`, urls)).toBeUndefined();
     expect(argoTemplateFor(`oci://${ECR}.attacker.example/app`, urls)).toBeUndefined();
     // The registry host alone (chart at the root) needs a repository Secret, matched exactly.
     expect(argoTemplateFor(ECR, urls)).toBeUndefined();
