@@ -114,6 +114,13 @@ function kargoEntry(entry: KargoRepositoryCredentials, field: string): Entry {
   };
 }
 
+/** Per namespace the extension writes into (sorted), the field paths of its entries there: what `explain` shows. */
+export function repositoryCredentialTargets(imps: ImagePullSecret): Array<{ readonly namespace: string; readonly entries: readonly string[] }> {
+  const byNamespace = new Map<string, string[]>();
+  for (const entry of entriesOf(imps)) byNamespace.set(entry.namespace, [...(byNamespace.get(entry.namespace) ?? []), entry.field]);
+  return [...byNamespace].sort(([a], [b]) => compareStrings(a, b)).map(([namespace, entries]) => ({ namespace, entries }));
+}
+
 /** The namespaces the extension writes into, sorted and unique: target namespaces, for consent. */
 export function repositoryCredentialNamespaces(imps: ImagePullSecret): string[] {
   return [...new Set(entriesOf(imps).map((entry) => entry.namespace))].sort(compareStrings);

@@ -4334,10 +4334,10 @@ return errors === 0;
 }
 
 export const validateExplanation = validate63;
-const schema64 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"explanation.schema.json","title":"Explanation","description":"`imps-krm explain -o json` and the controller's /explain: for each ImagePullSecret, which namespaces receive its Secret and why, which rule or exclusion decided, which source consent annotation refused. Field names are stable; `reason` texts are for people and may change. Names only: never a credential.","type":"object","additionalProperties":false,"required":["apiVersion","kind","mode","cluster","imagePullSecrets"],"properties":{"apiVersion":{"const":"imps-krm.io/v1alpha1"},"kind":{"const":"Explanation"},"mode":{"enum":["input","live","controller-cache"],"description":"Where the namespaces, Pods and source Secrets came from: the input manifests, the live cluster, or the running controller's caches."},"cluster":{"$ref":"#/definitions/Text","description":"The cluster described, e.g. `input manifests` or `cluster https://10.0.0.1:6443`."},"imagePullSecrets":{"type":"array","items":{"$ref":"#/definitions/ImagePullSecretExplanation"}}},"definitions":{"Text":{"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"One line of printable text."},"ImagePullSecretExplanation":{"type":"object","additionalProperties":false,"required":["name","secret","namespaces","unlisted","problems"],"properties":{"name":{"$ref":"#/definitions/Text","description":"The ImagePullSecret."},"secret":{"$ref":"#/definitions/Text","description":"spec.target.secret.name: the Secret it writes ('' when its spec is invalid)."},"namespaces":{"type":"array","items":{"$ref":"#/definitions/NamespaceExplanation"},"description":"Sorted by namespace. By default every namespace some rule matches or names; with --namespace, those namespaces; with --all, every namespace."},"unlisted":{"type":"integer","minimum":0,"description":"How many namespaces of the cluster are not in `namespaces`: by default those no rule matches (ask with --namespace NAME or --all); with --namespace, all the others."},"problems":{"type":"array","items":{"$ref":"#/definitions/Text"},"description":"What stops a render whatever the namespaces: an invalid spec, a source Secret that is missing or unreadable."}}},"NamespaceExplanation":{"type":"object","additionalProperties":false,"required":["namespace","verdict","reason","matches","refusals","mismatches"],"properties":{"namespace":{"$ref":"#/definitions/Text"},"verdict":{"enum":["selected","excluded","refused","unmatched","missing"],"description":"selected: gets the Secret. excluded: an excludeNamespaces entry removes it (whatever matches). refused: selected, but a source Secret's consent annotations do not allow it. unmatched: no rule matches. missing: the namespace does not exist (listed by names, or asked for)."},"reason":{"$ref":"#/definitions/Text","description":"One line for people."},"matches":{"type":"array","items":{"$ref":"#/definitions/RuleMatch"},"description":"Every rule on the namespace that matches, in spec order (names, labels, annotations), then the namespacesWithPods selector its first matching Pod matches."},"exclusion":{"$ref":"#/definitions/Exclusion"},"refusals":{"type":"array","items":{"$ref":"#/definitions/Refusal"}},"mismatches":{"type":"array","items":{"$ref":"#/definitions/Mismatch"},"description":"When no rule matches: why each one does not."}}},"RuleMatch":{"type":"object","additionalProperties":false,"required":["rule"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"Field path of the rule, e.g. spec.target.namespaces.labels[0] or spec.target.namespacesWithPods.annotations[1]."},"pod":{"$ref":"#/definitions/PodRef"}}},"PodRef":{"type":"object","description":"For a namespacesWithPods rule: the first Pod seen that matches it (one per namespace: the others are not kept).","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"$ref":"#/definitions/Text","description":"Pod; in input mode the workload whose Pod template matched (Deployment, CronJob...)."},"namespace":{"$ref":"#/definitions/Text"},"name":{"$ref":"#/definitions/Text"}}},"Exclusion":{"type":"object","additionalProperties":false,"required":["rule","pattern"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"e.g. spec.target.excludeNamespaces[0]: the first entry naming or matching the namespace."},"pattern":{"$ref":"#/definitions/Text","description":"The name or glob."}}},"Refusal":{"type":"object","additionalProperties":false,"required":["source","reason"],"properties":{"source":{"$ref":"#/definitions/Text","description":"<namespace>.<name> of the source Secret."},"reason":{"$ref":"#/definitions/Text","description":"Which consent annotation (or --require-source-consent) refuses the namespace."}}},"Mismatch":{"type":"object","additionalProperties":false,"required":["rule","reason"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"A rule's field path; spec.target.namespaces.names for the whole list, spec.target.namespacesWithPods for the Pod rules."},"reason":{"$ref":"#/definitions/Text"}}}}};
+const schema64 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"explanation.schema.json","title":"Explanation","description":"`imps-krm explain -o json` and the controller's /explain: for each ImagePullSecret, which namespaces receive its Secret and why, which rule or exclusion decided, which source consent annotation refused. Field names are stable; `reason` texts are for people and may change. Names only: never a credential.","type":"object","additionalProperties":false,"required":["apiVersion","kind","mode","cluster","imagePullSecrets"],"properties":{"apiVersion":{"const":"imps-krm.io/v1alpha1"},"kind":{"const":"Explanation"},"mode":{"enum":["input","live","controller-cache"],"description":"Where the namespaces, Pods and source Secrets came from: the input manifests, the live cluster, or the running controller's caches."},"cluster":{"$ref":"#/definitions/Text","description":"The cluster described, e.g. `input manifests` or `cluster https://10.0.0.1:6443`."},"imagePullSecrets":{"type":"array","items":{"$ref":"#/definitions/ImagePullSecretExplanation"}}},"definitions":{"Text":{"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"One line of printable text."},"ImagePullSecretExplanation":{"type":"object","additionalProperties":false,"required":["name","secret","namespaces","unlisted","problems"],"properties":{"name":{"$ref":"#/definitions/Text","description":"The ImagePullSecret."},"secret":{"$ref":"#/definitions/Text","description":"spec.target.secret.name: the Secret it writes ('' when its spec is invalid)."},"namespaces":{"type":"array","items":{"$ref":"#/definitions/NamespaceExplanation"},"description":"Sorted by namespace. By default every namespace some rule matches or names; with --namespace, those namespaces; with --all, every namespace."},"unlisted":{"type":"integer","minimum":0,"description":"How many namespaces of the cluster are not in `namespaces`: by default those no rule matches (ask with --namespace NAME or --all); with --namespace, all the others."},"problems":{"type":"array","items":{"$ref":"#/definitions/Text"},"description":"What stops a render whatever the namespaces: an invalid spec, a source Secret that is missing or unreadable."},"repositoryCredentials":{"type":"array","items":{"$ref":"#/definitions/RepositoryCredentialsExplanation"},"description":"Extension (spec.target.repositoryCredentials): where its Argo CD and Kargo credential Secrets go, sorted by namespace; absent when the spec asks for none."}}},"RepositoryCredentialsExplanation":{"type":"object","additionalProperties":false,"required":["namespace","verdict","reason","entries","refusals"],"properties":{"namespace":{"$ref":"#/definitions/Text"},"verdict":{"enum":["written","refused","missing"],"description":"written: one Secret per registry login and entry goes there. refused: a source Secret's consent annotations do not allow the namespace. missing: the namespace does not exist (live cluster): skipped."},"reason":{"$ref":"#/definitions/Text","description":"One line for people."},"entries":{"type":"array","items":{"$ref":"#/definitions/Text"},"description":"Field paths of the entries writing there, e.g. spec.target.repositoryCredentials.argocd[0]."},"refusals":{"type":"array","items":{"$ref":"#/definitions/Refusal"}}}},"NamespaceExplanation":{"type":"object","additionalProperties":false,"required":["namespace","verdict","reason","matches","refusals","mismatches"],"properties":{"namespace":{"$ref":"#/definitions/Text"},"verdict":{"enum":["selected","excluded","refused","unmatched","missing"],"description":"selected: gets the Secret. excluded: an excludeNamespaces entry removes it (whatever matches). refused: selected, but a source Secret's consent annotations do not allow it. unmatched: no rule matches. missing: the namespace does not exist (listed by names, or asked for)."},"reason":{"$ref":"#/definitions/Text","description":"One line for people."},"matches":{"type":"array","items":{"$ref":"#/definitions/RuleMatch"},"description":"Every rule on the namespace that matches, in spec order (names, labels, annotations), then the namespacesWithPods selector its first matching Pod matches."},"exclusion":{"$ref":"#/definitions/Exclusion"},"refusals":{"type":"array","items":{"$ref":"#/definitions/Refusal"}},"mismatches":{"type":"array","items":{"$ref":"#/definitions/Mismatch"},"description":"When no rule matches: why each one does not."}}},"RuleMatch":{"type":"object","additionalProperties":false,"required":["rule"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"Field path of the rule, e.g. spec.target.namespaces.labels[0] or spec.target.namespacesWithPods.annotations[1]."},"pod":{"$ref":"#/definitions/PodRef"}}},"PodRef":{"type":"object","description":"For a namespacesWithPods rule: the first Pod seen that matches it (one per namespace: the others are not kept).","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"$ref":"#/definitions/Text","description":"Pod; in input mode the workload whose Pod template matched (Deployment, CronJob...)."},"namespace":{"$ref":"#/definitions/Text"},"name":{"$ref":"#/definitions/Text"}}},"Exclusion":{"type":"object","additionalProperties":false,"required":["rule","pattern"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"e.g. spec.target.excludeNamespaces[0]: the first entry naming or matching the namespace."},"pattern":{"$ref":"#/definitions/Text","description":"The name or glob."}}},"Refusal":{"type":"object","additionalProperties":false,"required":["source","reason"],"properties":{"source":{"$ref":"#/definitions/Text","description":"<namespace>.<name> of the source Secret."},"reason":{"$ref":"#/definitions/Text","description":"Which consent annotation (or --require-source-consent) refuses the namespace."}}},"Mismatch":{"type":"object","additionalProperties":false,"required":["rule","reason"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"A rule's field path; spec.target.namespaces.names for the whole list, spec.target.namespacesWithPods for the Pod rules."},"reason":{"$ref":"#/definitions/Text"}}}}};
 const schema65 = {"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"One line of printable text."};
 const pattern24 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
-const schema66 = {"type":"object","additionalProperties":false,"required":["name","secret","namespaces","unlisted","problems"],"properties":{"name":{"$ref":"#/definitions/Text","description":"The ImagePullSecret."},"secret":{"$ref":"#/definitions/Text","description":"spec.target.secret.name: the Secret it writes ('' when its spec is invalid)."},"namespaces":{"type":"array","items":{"$ref":"#/definitions/NamespaceExplanation"},"description":"Sorted by namespace. By default every namespace some rule matches or names; with --namespace, those namespaces; with --all, every namespace."},"unlisted":{"type":"integer","minimum":0,"description":"How many namespaces of the cluster are not in `namespaces`: by default those no rule matches (ask with --namespace NAME or --all); with --namespace, all the others."},"problems":{"type":"array","items":{"$ref":"#/definitions/Text"},"description":"What stops a render whatever the namespaces: an invalid spec, a source Secret that is missing or unreadable."}}};
+const schema66 = {"type":"object","additionalProperties":false,"required":["name","secret","namespaces","unlisted","problems"],"properties":{"name":{"$ref":"#/definitions/Text","description":"The ImagePullSecret."},"secret":{"$ref":"#/definitions/Text","description":"spec.target.secret.name: the Secret it writes ('' when its spec is invalid)."},"namespaces":{"type":"array","items":{"$ref":"#/definitions/NamespaceExplanation"},"description":"Sorted by namespace. By default every namespace some rule matches or names; with --namespace, those namespaces; with --all, every namespace."},"unlisted":{"type":"integer","minimum":0,"description":"How many namespaces of the cluster are not in `namespaces`: by default those no rule matches (ask with --namespace NAME or --all); with --namespace, all the others."},"problems":{"type":"array","items":{"$ref":"#/definitions/Text"},"description":"What stops a render whatever the namespaces: an invalid spec, a source Secret that is missing or unreadable."},"repositoryCredentials":{"type":"array","items":{"$ref":"#/definitions/RepositoryCredentialsExplanation"},"description":"Extension (spec.target.repositoryCredentials): where its Argo CD and Kargo credential Secrets go, sorted by namespace; absent when the spec asks for none."}}};
 const schema69 = {"type":"object","additionalProperties":false,"required":["namespace","verdict","reason","matches","refusals","mismatches"],"properties":{"namespace":{"$ref":"#/definitions/Text"},"verdict":{"enum":["selected","excluded","refused","unmatched","missing"],"description":"selected: gets the Secret. excluded: an excludeNamespaces entry removes it (whatever matches). refused: selected, but a source Secret's consent annotations do not allow it. unmatched: no rule matches. missing: the namespace does not exist (listed by names, or asked for)."},"reason":{"$ref":"#/definitions/Text","description":"One line for people."},"matches":{"type":"array","items":{"$ref":"#/definitions/RuleMatch"},"description":"Every rule on the namespace that matches, in spec order (names, labels, annotations), then the namespacesWithPods selector its first matching Pod matches."},"exclusion":{"$ref":"#/definitions/Exclusion"},"refusals":{"type":"array","items":{"$ref":"#/definitions/Refusal"}},"mismatches":{"type":"array","items":{"$ref":"#/definitions/Mismatch"},"description":"When no rule matches: why each one does not."}}};
 const schema72 = {"type":"object","additionalProperties":false,"required":["rule"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"Field path of the rule, e.g. spec.target.namespaces.labels[0] or spec.target.namespacesWithPods.annotations[1]."},"pod":{"$ref":"#/definitions/PodRef"}}};
 const schema74 = {"type":"object","description":"For a namespacesWithPods rule: the first Pod seen that matches it (one per namespace: the others are not kept).","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"$ref":"#/definitions/Text","description":"Pod; in input mode the workload whose Pod template matched (Deployment, CronJob...)."},"namespace":{"$ref":"#/definitions/Text"},"name":{"$ref":"#/definitions/Text"}}};
@@ -5207,6 +5207,245 @@ validate65.errors = vErrors;
 return errors === 0;
 }
 
+const schema88 = {"type":"object","additionalProperties":false,"required":["namespace","verdict","reason","entries","refusals"],"properties":{"namespace":{"$ref":"#/definitions/Text"},"verdict":{"enum":["written","refused","missing"],"description":"written: one Secret per registry login and entry goes there. refused: a source Secret's consent annotations do not allow the namespace. missing: the namespace does not exist (live cluster): skipped."},"reason":{"$ref":"#/definitions/Text","description":"One line for people."},"entries":{"type":"array","items":{"$ref":"#/definitions/Text"},"description":"Field paths of the entries writing there, e.g. spec.target.repositoryCredentials.argocd[0]."},"refusals":{"type":"array","items":{"$ref":"#/definitions/Refusal"}}}};
+
+function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.namespace === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "namespace"},message:"must have required property '"+"namespace"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.verdict === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.reason === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.entries === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "entries"},message:"must have required property '"+"entries"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.refusals === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "refusals"},message:"must have required property '"+"refusals"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((key0 === "namespace") || (key0 === "verdict")) || (key0 === "reason")) || (key0 === "entries")) || (key0 === "refusals"))){
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.namespace !== undefined){
+let data0 = data.namespace;
+if(typeof data0 === "string"){
+if(data0.length > 4096){
+const err6 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Text/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(!pattern24.test(data0)){
+const err7 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.verdict !== undefined){
+let data1 = data.verdict;
+if(!(((data1 === "written") || (data1 === "refused")) || (data1 === "missing"))){
+const err9 = {instancePath:instancePath+"/verdict",schemaPath:"#/properties/verdict/enum",keyword:"enum",params:{allowedValues: schema88.properties.verdict.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.reason !== undefined){
+let data2 = data.reason;
+if(typeof data2 === "string"){
+if(data2.length > 4096){
+const err10 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/Text/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(!pattern24.test(data2)){
+const err11 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/Text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.entries !== undefined){
+let data3 = data.entries;
+if(Array.isArray(data3)){
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+let data4 = data3[i0];
+if(typeof data4 === "string"){
+if(data4.length > 4096){
+const err13 = {instancePath:instancePath+"/entries/" + i0,schemaPath:"#/definitions/Text/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(!pattern24.test(data4)){
+const err14 = {instancePath:instancePath+"/entries/" + i0,schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/entries/" + i0,schemaPath:"#/definitions/Text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.refusals !== undefined){
+let data5 = data.refusals;
+if(Array.isArray(data5)){
+const len1 = data5.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate72(data5[i1], {instancePath:instancePath+"/refusals/" + i1,parentData:data5,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/refusals",schemaPath:"#/properties/refusals/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate77.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -5263,7 +5502,7 @@ vErrors.push(err4);
 errors++;
 }
 for(const key0 in data){
-if(!(((((key0 === "name") || (key0 === "secret")) || (key0 === "namespaces")) || (key0 === "unlisted")) || (key0 === "problems"))){
+if(!((((((key0 === "name") || (key0 === "secret")) || (key0 === "namespaces")) || (key0 === "unlisted")) || (key0 === "problems")) || (key0 === "repositoryCredentials"))){
 const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err5];
@@ -5442,14 +5681,36 @@ vErrors.push(err18);
 errors++;
 }
 }
+if(data.repositoryCredentials !== undefined){
+let data7 = data.repositoryCredentials;
+if(Array.isArray(data7)){
+const len2 = data7.length;
+for(let i2=0; i2<len2; i2++){
+if(!(validate77(data7[i2], {instancePath:instancePath+"/repositoryCredentials/" + i2,parentData:data7,parentDataProperty:i2,rootData}))){
+vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
+errors = vErrors.length;
+}
+}
 }
 else {
-const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err19 = {instancePath:instancePath+"/repositoryCredentials",schemaPath:"#/properties/repositoryCredentials/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err19];
 }
 else {
 vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
 }
 errors++;
 }
