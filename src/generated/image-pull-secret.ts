@@ -318,7 +318,7 @@ export interface RepositoryCredentials {
   kargo?: [KargoRepositoryCredentials, ...KargoRepositoryCredentials[]];
 }
 /**
- * One Argo CD repository Secret per registry login. `repo-creds` (default) is a credential template Argo CD applies to every repository URL it prefixes; its url ends with `/`, so it never prefixes another host. `repository` is one repository, matched exactly, and may be scoped to an Argo CD project.
+ * One Argo CD repository Secret per registry login. `repo-creds` (default) is a credential template Argo CD applies to every repository URL it prefixes; its url is `<host>/` or `<host>/<path>`, so it never prefixes another host. `repository` is one repository, matched exactly, and may be scoped to an Argo CD project.
  *
  * This interface was referenced by `ImagePullSecret`'s JSON-Schema
  * via the `definition` "ArgoCDRepositoryCredentials".
