@@ -35,7 +35,7 @@ export async function resolve(specs: readonly ImagePullSecret[], ports: ResolveP
     scanPods(ports.cluster, matchers),
     readsCredentials(ports.output) ? resolveCredentials(specs, ports) : { sources: new Map(), tokens: new Map() },
   ]);
-  return { namespaces, podNamespaces, ...credentials };
+  return { namespaces, podNamespaces, ...credentials, live: ports.cluster.isInput !== true };
 }
 
 /** One pass over the Pods for all ImagePullSecrets; skipped when no rule looks at Pods. */

@@ -117,13 +117,21 @@ export class ClusterCache {
 
   /**
    * The Secrets that may concern an ImagePullSecret: ours (owner reference to its uid or its owner label), the shells
-   * naming it, whatever sits at its target name, and the IMPS controller's Secrets for it.
+   * naming it, whatever sits at its target name, and the IMPS controller's Secrets for it. `also`: `<namespace>/<name>`
+   * of other Secrets it writes (repository credentials), found among the labelled ones (another ImagePullSecret's, a
+   * GitOps render's); an unlabelled Secret there is not watched, and a create meets it as a conflict.
    */
-  secretsConcerning(owner: { name: string; uid: string; target: string }): SecretFacts[] {
+  secretsConcerning(owner: { name: string; uid: string; target: string; also?: ReadonlySet<string> }): SecretFacts[] {
     const label = ownerLabelValue(owner.name);
     const found: SecretFacts[] = [];
-    for (const secret of this.#labelled.items.values()) {
-      if (secret.name === owner.target || secret.labels[OWNER_LABEL] === label || shellOwner(secret.annotations) === owner.name || (owner.uid && impsOwnerUids(secret).includes(owner.uid))) {
+    for (const [key, secret] of this.#labelled.items) {
+      if (
+        secret.name === owner.target ||
+        secret.labels[OWNER_LABEL] === label ||
+        shellOwner(secret.annotations) === owner.name ||
+        (owner.uid && impsOwnerUids(secret).includes(owner.uid)) ||
+        owner.also?.has(key)
+      ) {
         found.push(secret);
       }
     }

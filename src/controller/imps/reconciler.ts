@@ -105,9 +105,16 @@ export function planInput(imps: ImagePullSecret, uid: string, outcome: ImpsOutco
     selected: outcome.namespaces,
     denied: outcome.deniedNamespaces,
     desired: outcome.secrets.map((manifest) => ({ manifest, dataHash: hashData(manifest.data) })),
+    repositoryCredentials: outcome.repositoryCredentials.map((manifest) => ({ manifest, dataHash: hashData(manifest.data) })),
+    deniedRepositoryNamespaces: outcome.deniedRepositoryNamespaces,
     shellPayload: payload,
     shellDenials: outcome.namespaceDenials,
-    secrets: deps.cache.secretsConcerning({ name: imps.metadata.name, uid, target }),
+    secrets: deps.cache.secretsConcerning({
+      name: imps.metadata.name,
+      uid,
+      target,
+      also: new Set(outcome.repositoryCredentials.map(({ metadata }) => `${metadata.namespace}/${metadata.name}`)),
+    }),
     serviceAccountFacts: deps.cache.serviceAccountsFor(serviceAccounts),
   };
 }
