@@ -3,8 +3,8 @@ import { dns1123LabelErrors, dns1123SubdomainErrors } from '../../core/names.js'
 import { keySegment } from '../../validation/field-path.js';
 import type { Problem, ResourceRef } from '../../core/problems.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
-import { isRecord } from '../../io/documents.js';
-import { annotationsOf, metadataOf, stringsOf } from './items.js';
+import { isRecord, stringMap } from '../../core/records.js';
+import { annotationsOf, metadataOf } from './items.js';
 import { isSettingName, operatorSetting, parseSettings, unknownSetting, type RawSetting, type Settings, type SettingsResult } from './settings.js';
 
 export interface FunctionConfig {
@@ -87,7 +87,7 @@ function fieldOf(base: string, key: string): string {
  * secret included: said by a placeholder, never repeated (an invalid name was: found by test/fuzz/apps.test.ts).
  */
 function refOf(value: Record<string, unknown>): ResourceRef {
-  const metadata = stringsOf(metadataOf(value));
+  const metadata = stringMap(metadataOf(value));
   const apiVersion = typeof value['apiVersion'] === 'string' && /^[a-z0-9.-]{0,253}\/?[a-z0-9]{1,63}$/.test(value['apiVersion']) ? value['apiVersion'] : '';
   const kind = typeof value['kind'] === 'string' && /^[A-Za-z][A-Za-z0-9]{0,62}$/.test(value['kind']) ? value['kind'] : '<invalid kind>';
   const name = metadata['name'] === undefined ? '' : dns1123SubdomainErrors(metadata['name']).length > 0 ? '<invalid name>' : metadata['name'];
