@@ -42,7 +42,7 @@ describe.runIf(HAS_TIME)('a large multi-document app', () => {
 
   it('render prints the Secret', async () => {
     const result = await runBuilt(['render', '-f', '.', '--cluster', 'input'], { cwd: dir });
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toBe('rendered 1 Secret for ImagePullSecret pull: namespace shop\n');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^apiVersion: v1\nkind: Secret\n[^]*name: regcred\n/);
     expect(result.peakMiB).toBeLessThan(CEILING_MIB);

@@ -9,7 +9,7 @@ import { FuzzStats, fuzz, testTimeout } from './fuzz-run.js';
 import { fuzzInProcess, type FuzzInput } from './run-face.js';
 import { asItems } from './valid-app.js';
 
-const RUNS = 150;
+const RUNS = 100;
 
 const FACES: Readonly<Record<string, (app: FuzzedApp) => FuzzInput>> = {
   render: (app) => ({ args: ['render', '-f', '.', '--cluster', 'input'], files: { 'app.yaml': app.yaml }, secrets: app.secrets }),

@@ -11,7 +11,7 @@ import { fuzzInProcess } from './run-face.js';
 import { APP_PASSWORD, resourceList, VALID_APP } from './valid-app.js';
 import { yamlText } from './yaml-text.js';
 
-const RUNS = 150;
+const RUNS = 120;
 const lists = seedCorpus(['test/fixtures/fn']).filter((seed) => seed.path.endsWith('resource-list.yaml'));
 // The same ResourceLists as JSON (kpt and kustomize may send either).
 const jsonLists = lists.map((seed) => ({ path: `${seed.path}.json`, bytes: Buffer.from(toJson(seed.bytes.toString())) }));

@@ -14,7 +14,7 @@ import { configMapData, paramVariables, parameterJson, validParameterJson } from
 import { APP_PASSWORD, resourceList, VALID_APP } from './valid-app.js';
 import { plantCanaries } from './yaml-text.js';
 
-const RUNS = 150;
+const RUNS = 100;
 const EXTRA = stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } });
 const OUTSIDE_PASSWORD = 'CANARY-fz-outside-password';
 
