@@ -149,8 +149,9 @@ describe('fuzz: kubeconfig files', () => {
         }
       },
       RUNS,
+      2,
     );
-  }, testTimeout(RUNS, 100));
+  }, testTimeout(RUNS, 100, 2));
 
   it('render --cluster live --kubeconfig FILE', async () => {
     const stats = new FuzzStats('kubeconfig/render-live');
