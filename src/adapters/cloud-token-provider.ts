@@ -1,10 +1,21 @@
+import type { ServiceAccountTokens } from '../ports/service-account-tokens.js';
 import type { TokenProvider } from '../ports/tokens.js';
+
+/** What the controller adds to the render faces' provider; every field is the operator's. */
+export interface CloudTokenOptions {
+  /** The API server, for AcrPullBindings with workload identity (ServiceAccount tokens). Absent: refused. */
+  readonly serviceAccounts?: ServiceAccountTokens | undefined;
+  /** `--allowed-acr-server-suffixes` (msi-acrpull's flag): replaces IMPS_KRM_ACR_ALLOWED_SUFFIXES; [] checks nothing. */
+  readonly acrAllowedSuffixes?: readonly string[] | undefined;
+  /** Learns secrets met on the way (a ServiceAccount token), for the caller's redactor. */
+  readonly remember?: ((secret: string) => void) | undefined;
+}
 
 /**
  * Dispatches token requests to the cloud SDK that serves them. Each SDK is imported on first use: a render with
  * only docker-config sources never loads one (cold start matters, kustomize and Argo CD start a process per render).
  */
-export function cloudTokenProvider(): TokenProvider {
+export function cloudTokenProvider(options: CloudTokenOptions = {}): TokenProvider {
   return {
     async fetchToken(request) {
       switch (request.provider) {
@@ -19,8 +30,10 @@ export function cloudTokenProvider(): TokenProvider {
           return fetchEcrPublicToken(request);
         }
         case 'acr': {
-          const { fetchAcrToken } = await import('./azure/acr-token-provider.js');
-          return fetchAcrToken(request);
+          const { acrSettingsFromEnv, fetchAcrToken } = await import('./azure/acr-token-provider.js');
+          const settings = acrSettingsFromEnv();
+          const allowedSuffixes = options.acrAllowedSuffixes ?? settings.allowedSuffixes;
+          return fetchAcrToken(request, { ...settings, allowedSuffixes }, options.serviceAccounts, options.remember);
         }
         case 'gar': {
           const { fetchGarToken } = await import('./google/gar-token-provider.js');

@@ -1,3 +1,5 @@
+import type { ResourceRef } from '../core/problems.js';
+import type { SourcePlan } from '../core/source-plan.js';
 import type { ImagePullSecret } from '../generated/image-pull-secret.js';
 import type { Redactor } from '../core/redaction.js';
 import type { ClusterReader } from '../ports/cluster.js';
@@ -11,8 +13,21 @@ export interface FileOrigin {
 }
 
 export interface ImpsInput {
+  /** The spec to render; for an AcrPullBinding, its ImagePullSecret-shaped translation (core/acr-pull-binding.ts). */
   readonly imps: ImagePullSecret;
   readonly origin?: FileOrigin | undefined;
+  /** Set when the input is an AcrPullBinding: what problems name, and its one source (no Secret, nothing inline). */
+  readonly binding?: BindingInput | undefined;
+}
+
+/** An AcrPullBinding as the pipeline takes it. */
+export interface BindingInput {
+  /** The binding itself (apiVersion, kind, namespace, name): what messages, results and Events are about. */
+  readonly resource: ResourceRef;
+  /** The ACR token to mint, built from the binding's own fields (never a Secret, never an inline entry). */
+  readonly source: SourcePlan;
+  /** What the binding's translation found worth saying. */
+  readonly warnings: readonly { readonly path: string; readonly message: string }[];
 }
 
 /** Who the render is for, and what the operator allows it (docs/security.md, "Tenant isolation"). */

@@ -54,6 +54,9 @@ export const impsRef = (imps: ImagePullSecret): ResourceRef => ({
   name: imps.metadata.name,
 });
 
+/** What problems about an input name: the ImagePullSecret, or the AcrPullBinding it was translated from. */
+export const inputRef = (input: ImpsInput): ResourceRef => input.binding?.resource ?? impsRef(input.imps);
+
 /**
  * Resolves every ImagePullSecret against a cluster and token providers, then renders with the pure core.
  * Reads cost: one namespace list, one pod scan (only when a rule needs Pods), one read per distinct source
@@ -87,8 +90,8 @@ export async function runRenderPipeline(inputs: readonly ImpsInput[], ports: Ren
 
 function uniqueSources(inputs: readonly ImpsInput[]): SourceRef[] {
   const byKey = new Map<string, SourceRef>();
-  for (const { imps } of inputs) {
-    for (const ref of sourcesOf(imps)) byKey.set(ref.key, ref);
+  for (const input of inputs) {
+    for (const ref of sourcesOf(input)) byKey.set(ref.key, ref);
   }
   return [...byKey.values()];
 }
@@ -116,8 +119,8 @@ function renderOne(
   consent: RenderConsent | undefined,
 ): ImpsOutcome {
   const { imps, origin } = input;
-  const resource = impsRef(imps);
-  const problems: Problem[] = [];
+  const resource = inputRef(input);
+  const problems: Problem[] = (input.binding?.warnings ?? []).map((warning) => ({ severity: 'warning', resource, file: origin, field: warning.path, message: warning.message }));
   const sourceStatus: Record<string, string> = {};
   const contributions: SourceCredentials[] = [];
   const selected = selectNamespaces(matcher, namespaces, withMatchingPods);
@@ -125,7 +128,7 @@ function renderOne(
   const consented: ReadSource[] = [];
   const refusals: string[] = [];
   let failed = false;
-  for (const { key, id } of sourcesOf(imps)) {
+  for (const { key, id } of sourcesOf(input)) {
     const result = resolved.sources.get(key)!;
     const read = resolved.reads.get(key)!;
     const refused = resolved.refusals.get(useKey(imps, key));
@@ -198,19 +201,21 @@ function duplicateTargets(outcomes: readonly ImpsOutcome[]): Problem[] {
   const problems: Problem[] = [];
   for (const outcome of outcomes) {
     const { imps, origin } = outcome.input;
+    const resource = inputRef(outcome.input);
+    const who = `${resource.kind} ${resource.namespace ? `${resource.namespace}/` : ''}${resource.name}`;
     for (const namespace of outcome.namespaces) {
       const key = `${namespace}/${imps.spec.target.secret.name}`;
       const owner = owners.get(key);
-      if (owner !== undefined && owner !== imps.metadata.name) {
+      if (owner !== undefined && owner !== who) {
         problems.push({
           severity: 'error',
-          resource: impsRef(imps),
+          resource,
           file: origin,
-          field: 'spec.target.secret.name',
-          message: `Secret ${key} is also rendered by ImagePullSecret ${owner}`,
+          field: outcome.input.binding ? 'metadata.name' : 'spec.target.secret.name',
+          message: `Secret ${key} is also rendered by ${owner}`,
         });
       } else {
-        owners.set(key, imps.metadata.name);
+        owners.set(key, who);
       }
     }
   }

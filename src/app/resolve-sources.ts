@@ -33,15 +33,23 @@ export interface Resolved {
 export interface SourceRef {
   readonly key: string;
   readonly id: string;
-  readonly from: { readonly secret: NamespacedName } | { readonly inline: InlineSource };
+  readonly from: { readonly secret: NamespacedName } | { readonly inline: InlineSource } | { readonly plan: SourcePlan };
 }
 
 const TOKEN_CONCURRENCY = 8;
 
 export const sourceId = (ref: NamespacedName): string => `${ref.namespace}.${ref.name}`;
 
-/** Source Secrets first, then inline entries, in spec order: the order of sourceStatus and of messages. */
-export function sourcesOf(imps: ImagePullSecret): SourceRef[] {
+/** How an AcrPullBinding's one source is named in messages and status: its `acr` fields. */
+export const BINDING_SOURCE_ID = 'acr';
+
+/**
+ * Source Secrets first, then inline entries, in spec order: the order of sourceStatus and of messages. An
+ * AcrPullBinding has exactly one source, built from its own fields.
+ */
+export function sourcesOf(input: ImpsInput): SourceRef[] {
+  const { imps, binding } = input;
+  if (binding) return [{ key: `${imps.metadata.name}.${BINDING_SOURCE_ID}`, id: BINDING_SOURCE_ID, from: { plan: binding.source } }];
   const { credentials = [], inline = [] } = imps.spec.registry;
   return [
     ...credentials.map((ref) => ({ key: sourceId(ref), id: sourceId(ref), from: { secret: ref } })),
@@ -71,8 +79,9 @@ export async function resolveSources(
   const consent = consentOf(ports);
   const refusals = new Map<string, string>();
   const requests = new Map<string, TokenRequest>();
-  for (const { imps } of inputs) {
-    for (const { key } of sourcesOf(imps)) {
+  for (const input of inputs) {
+    const { imps } = input;
+    for (const { key } of sourcesOf(input)) {
       const read = reads.get(key)!;
       // Consent first, even for a source that does not parse: a tenant the owner did not name learns nothing of it.
       const refused = consent === undefined ? undefined : useRefusal(imps, read, consent);
@@ -110,6 +119,12 @@ async function readSources(refs: readonly SourceRef[], ports: RenderPorts, redac
     refs.map(async (ref) => {
       let parsed;
       let consentOfSecret: ReadSource['consentOf'];
+      if ('plan' in ref.from) {
+        // An AcrPullBinding's own fields: nothing to read, nothing to consent to but the operator's word on the
+        // process's identity (checked with every token request).
+        reads.set(ref.key, { plan: ports.withoutCredentials ? { kind: 'static', credentials: [] } : ref.from.plan });
+        return;
+      }
       if ('inline' in ref.from) {
         if (ports.withoutCredentials) {
           reads.set(ref.key, { plan: { kind: 'static', credentials: [] } });

@@ -7,6 +7,7 @@
  *     GET  /<tenant>/v2.0/.well-known/openid-configuration      authority metadata
  *     POST /<tenant>/oauth2/v2.0/token                            client credentials: client_secret or
  *                                                                 client_assertion (workload identity)
+ *   (the https server also answers the registry's /oauth2 routes, for registries reached by name: host-redirect.mjs)
  *   http server (IMDS shape and the registry):
  *     AZURE_POD_IDENTITY_AUTHORITY_HOST=http://127.0.0.1:PORT
  *     GET  /metadata/identity/oauth2/token[/]?resource=&client_id=|msi_res_id=|mi_res_id=   (header Metadata: true)
@@ -94,6 +95,8 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
 
   const handleEntra = async (req: http.IncomingMessage, res: http.ServerResponse, origin: string): Promise<void> => {
     const url = new URL(req.url ?? '/', origin);
+    // A registry reached by its real name over https (test/fakes/host-redirect.mjs): the token service answers here too.
+    if (req.method === 'POST' && (url.pathname === '/oauth2/exchange' || url.pathname === '/oauth2/token')) return handleHttp(req, res, origin);
     const discovery = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
     if (req.method === 'GET' && discovery) {
       const tenant = discovery[1]!;
@@ -165,8 +168,9 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
       const endpoint = url.pathname === '/oauth2/exchange' ? 'acr-exchange' : 'acr-token';
       if (record(res, endpoint, redactForm(params))) return;
       const service = params['service'];
-      if (service !== url.host) {
-        acrError(res, 400, 'UNSUPPORTED', `service ${String(service)} does not match the registry ${url.host}`);
+      const registry = req.headers.host ?? url.host;
+      if (service !== registry) {
+        acrError(res, 400, 'UNSUPPORTED', `service ${String(service)} does not match the registry ${registry}`);
         return;
       }
       const nowSeconds = Math.floor(now().getTime() / 1000);
