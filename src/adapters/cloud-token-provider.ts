@@ -11,27 +11,32 @@ export interface CloudTokenOptions {
   readonly remember?: ((secret: string) => void) | undefined;
 }
 
+/** The operator's settings a provider reads: the faces pass `process.env`, tests pass what they mean. */
+export type ProviderEnv = Readonly<Record<string, string | undefined>>;
+
 /**
  * Dispatches token requests to the cloud SDK that serves them. Each SDK is imported on first use: a render with
  * only docker-config sources never loads one (cold start matters, kustomize and Argo CD start a process per render).
+ * Our own settings (ACR allow-lists, air-gapped endpoints) and the AWS endpoint overrides are read from `env`; what
+ * the SDKs read on their own (credential chains, metadata servers) still comes from the process environment.
  */
-export function cloudTokenProvider(options: CloudTokenOptions = {}): TokenProvider {
+export function cloudTokenProvider(env: ProviderEnv = process.env, options: CloudTokenOptions = {}): TokenProvider {
   return {
     async fetchToken(request) {
       switch (request.provider) {
         case 'ecr': {
           quietAwsSdk();
           const { fetchEcrToken } = await import('./aws/ecr-token-provider.js');
-          return fetchEcrToken(request);
+          return fetchEcrToken(request, env);
         }
         case 'ecr-public': {
           quietAwsSdk();
           const { fetchEcrPublicToken } = await import('./aws/ecr-public-token-provider.js');
-          return fetchEcrPublicToken(request);
+          return fetchEcrPublicToken(request, env);
         }
         case 'acr': {
           const { acrSettingsFromEnv, fetchAcrToken } = await import('./azure/acr-token-provider.js');
-          const settings = acrSettingsFromEnv();
+          const settings = acrSettingsFromEnv(env);
           const allowedSuffixes = options.acrAllowedSuffixes ?? settings.allowedSuffixes;
           return fetchAcrToken(request, { ...settings, allowedSuffixes }, options.serviceAccounts, options.remember);
         }

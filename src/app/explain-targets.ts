@@ -1,12 +1,14 @@
 import { sourceConsent } from '../core/consent.js';
 import { explainMissing, explainNamespace, oneLine, type PodMatch } from '../core/explain.js';
 import type { NamespaceFacts } from '../core/facts.js';
+import type { ImpsInput } from '../core/outcome.js';
+import { errorMessage } from '../core/problems.js';
+import { sourceId } from '../core/source-refs.js';
 import { compareStrings, compileTarget, selectionOf, type TargetMatcher } from '../core/targets.js';
 import type { ImagePullSecretExplanation, NamespaceExplanation, Refusal } from '../generated/explanation.js';
 import type { ImagePullSecret } from '../generated/image-pull-secret.js';
 import type { ClusterReader } from '../ports/cluster.js';
-import type { ImpsInput } from './pipeline-types.js';
-import { errorMessage, sourceId } from './resolve-sources.js';
+
 
 export interface ExplainOptions {
   /** `--namespace`: explain exactly these namespaces, whatever their verdict (one that does not exist is `missing`). */

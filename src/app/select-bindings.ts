@@ -12,7 +12,8 @@ import {
 import { dns1123LabelErrors, dns1123SubdomainErrors } from '../core/names.js';
 import type { Problem, ResourceRef } from '../core/problems.js';
 import { validateAcrPullBindingV1beta1, validateAcrPullBindingV1beta2 } from '../generated/validators.js';
-import { isRecord, type InputDocument } from '../io/documents.js';
+import { isRecord } from '../core/records.js';
+import type { InputDocument } from '../io/documents.js';
 import { describeAjvErrors } from '../validation/ajv-errors.js';
 import type { ImpsInput } from './pipeline-types.js';
 

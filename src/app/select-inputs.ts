@@ -1,11 +1,12 @@
 import { inlineSpecErrors } from '../core/inline-sources.js';
 import { dns1123SubdomainErrors } from '../core/names.js';
+import type { ImpsInput } from '../core/outcome.js';
 import type { Problem } from '../core/problems.js';
+import { isRecord } from '../core/records.js';
 import { targetNameErrors } from '../core/target-names.js';
 import { validateImagePullSecret } from '../generated/validators.js';
-import { isRecord, type InputDocument } from '../io/documents.js';
+import type { InputDocument } from '../io/documents.js';
 import { describeAjvErrors } from '../validation/ajv-errors.js';
-import type { ImpsInput } from './render-pipeline.js';
 
 export const IMPS_GROUP = 'images.banzaicloud.io';
 export const IMPS_API_VERSION = `${IMPS_GROUP}/v1alpha1`;

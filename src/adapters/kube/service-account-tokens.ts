@@ -1,3 +1,4 @@
+import { asRecord, stringMap } from '../../core/records.js';
 import type { ServiceAccountTokens } from '../../ports/service-account-tokens.js';
 import { TokenError } from '../../ports/tokens.js';
 import { KubeApiError, type KubeHttp } from './kube-http.js';
@@ -6,8 +7,6 @@ import { KubeApiError, type KubeHttp } from './kube-http.js';
 const TOKEN_SECONDS = 600;
 
 const path = (namespace: string, name: string): string => `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(name)}`;
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * ServiceAccount tokens through the controller's own API client: a GET for the annotations, a TokenRequest
@@ -19,9 +18,7 @@ export function serviceAccountTokens(http: KubeHttp): ServiceAccountTokens {
     async annotations(namespace, name) {
       try {
         const object = await http.request('GET', path(namespace, name));
-        const metadata = isRecord(object) && isRecord(object['metadata']) ? object['metadata'] : {};
-        const annotations = isRecord(metadata['annotations']) ? metadata['annotations'] : {};
-        return Object.fromEntries(Object.entries(annotations).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+        return stringMap(asRecord(asRecord(object)['metadata'])['annotations']);
       } catch (error) {
         if (error instanceof KubeApiError && error.status === 404) return undefined;
         throw new TokenError(`ServiceAccount ${namespace}/${name}: ${error instanceof Error ? error.message : String(error)}`);
@@ -37,8 +34,7 @@ export function serviceAccountTokens(http: KubeHttp): ServiceAccountTokens {
         if (error instanceof KubeApiError && error.status === 404) throw new TokenError(`service account "${name}" not found in namespace ${namespace}`);
         throw new TokenError(`token of ServiceAccount ${namespace}/${name}: ${error instanceof Error ? error.message : String(error)}`);
       }
-      const status = isRecord(reply) && isRecord(reply['status']) ? reply['status'] : {};
-      const token = status['token'];
+      const token = asRecord(asRecord(reply)['status'])['token'];
       if (typeof token !== 'string' || token === '') throw new TokenError(`token of ServiceAccount ${namespace}/${name}: the API server's reply has no token`);
       return token;
     },

@@ -1,5 +1,6 @@
 import { KubeApiError, type KubeHttp, type WatchEvent } from '../../adapters/kube/kube-http.js';
 import { listPages } from '../../adapters/kube/list-pages.js';
+import { asRecord } from '../../core/records.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import type { Logger } from './logger.js';
 import { sleep, type Timers } from './timers.js';
@@ -203,10 +204,5 @@ function listAccept(accept: string | undefined): string | undefined {
   return accept?.replace(/PartialObjectMetadata(?!List)/, 'PartialObjectMetadataList');
 }
 
-export function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-export function stringMap(value: unknown): Record<string, string> {
-  return Object.fromEntries(Object.entries(asRecord(value)).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-}
+// Kept for the controller's importers; the helpers live in core/records.ts.
+export { asRecord, stringMap } from '../../core/records.js';

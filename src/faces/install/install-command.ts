@@ -8,6 +8,7 @@ import { EXIT, UsageError } from '../kit/exit.js';
 import { VERSION } from '../kit/version.js';
 import { parseFlags } from '../kit/flags.js';
 import type { Stdio } from '../../io/stdio.js';
+import { errorMessage } from '../../core/problems.js';
 
 const HELP = `Copy a self-contained, runnable imps-krm into DIR (for an init container sharing an emptyDir).
 
@@ -69,7 +70,7 @@ function describeFsError(error: unknown): string {
     case 'EROFS':
       return 'read-only file system';
     default:
-      return code ?? (error instanceof Error ? error.message : String(error));
+      return code ?? errorMessage(error);
   }
 }
 

@@ -5,7 +5,7 @@ import { isMap, isNode, isScalar, isSeq, type Document, type YAMLMap, type YAMLS
 import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_LABEL } from '../../core/contract.js';
 import type { PullSecretManifest } from '../../core/render.js';
 import { planImagePullSecrets } from '../../core/service-accounts.js';
-import { isRecord } from '../../io/documents.js';
+import { isRecord, stringMap } from '../../core/records.js';
 
 export const LOCAL_CONFIG = 'config.kubernetes.io/local-config';
 const PATH_KEYS = ['internal.config.kubernetes.io/path', 'config.kubernetes.io/path'] as const;
@@ -33,13 +33,8 @@ export function metadataOf(value: Record<string, unknown>): Record<string, unkno
   return isRecord(value['metadata']) ? value['metadata'] : {};
 }
 
-export function stringsOf(value: unknown): Record<string, string> {
-  if (!isRecord(value)) return {};
-  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-}
-
-export const annotationsOf = (value: Record<string, unknown>): Record<string, string> => stringsOf(metadataOf(value)['annotations']);
-const labelsOf = (value: Record<string, unknown>): Record<string, string> => stringsOf(metadataOf(value)['labels']);
+export const annotationsOf = (value: Record<string, unknown>): Record<string, string> => stringMap(metadataOf(value)['annotations']);
+const labelsOf = (value: Record<string, unknown>): Record<string, string> => stringMap(metadataOf(value)['labels']);
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** Any value but "false" means "not applied", as kustomize and kpt read it. */
