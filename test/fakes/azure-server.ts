@@ -40,6 +40,12 @@ export interface FakeAzure {
   readonly calls: AzureCall[];
   /** Workload identity: accept this federated token (the token file's content) for the client id. */
   allowFederatedToken(clientId: string, token: string): void;
+  /**
+   * Workload identity federated with a Kubernetes ServiceAccount (what an AcrPullBinding's controller presents): accept
+   * any assertion whose `sub` is this subject (`system:serviceaccount:<ns>:<name>`) and whose `aud` holds
+   * api://AzureCRTokenExchange, for the client id in the tenant, as an Entra federated identity credential does.
+   */
+  allowFederatedSubject(clientId: string, tenantId: string, subject: string): void;
   /** Service principal: accept this secret for the client id. */
   allowClientSecret(clientId: string, secret: string): void;
   /** Managed identity: the IMDS answers for these ids (client id or resource id); the system identity always works. */
@@ -55,6 +61,7 @@ export interface FakeAzure {
 export async function startFakeAzure(tls: { key: string; cert: string }): Promise<FakeAzure> {
   const calls: AzureCall[] = [];
   const federated = new Map<string, string>();
+  const subjects = new Map<string, { tenantId: string; subject: string }>();
   const secrets = new Map<string, string>();
   const managed = new Set<string>();
   const failures = new Map<AzureCall['endpoint'], FakeAzureFailure[]>();
@@ -64,6 +71,7 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
   const reset = (): void => {
     calls.length = 0;
     federated.clear();
+    subjects.clear();
     secrets.clear();
     managed.clear();
     failures.clear();
@@ -120,8 +128,12 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
       const scope = (params['scope'] ?? '').split(' ').find((s) => s.endsWith('/.default')) ?? '';
       const assertion = params['client_assertion'];
       const secret = params['client_secret'];
+      const claims = assertion !== undefined ? claimsOf(assertion) : undefined;
+      const bound = subjects.get(clientId);
+      const audiences = Array.isArray(claims?.['aud']) ? (claims['aud'] as unknown[]) : [claims?.['aud']];
       const ok =
         (assertion !== undefined && federated.get(clientId) === assertion) ||
+        (bound !== undefined && bound.tenantId === token[1] && claims?.['sub'] === bound.subject && audiences.includes('api://AzureCRTokenExchange')) ||
         (secret !== undefined && secrets.get(clientId) === secret);
       if (!ok) {
         const description =
@@ -219,6 +231,7 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
     httpUrl: httpOrigin,
     calls,
     allowFederatedToken: (clientId, token) => void federated.set(clientId, token),
+    allowFederatedSubject: (clientId, tenantId, subject) => void subjects.set(clientId, { tenantId, subject }),
     allowClientSecret: (clientId, secret) => void secrets.set(clientId, secret),
     allowManagedIdentity: (id) => void managed.add(id),
     setLifetimes(access, refresh) {
