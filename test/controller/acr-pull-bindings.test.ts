@@ -15,7 +15,7 @@ import { Redactor } from '../../src/core/redaction.js';
 import type { TokenRequest } from '../../src/core/tokens.js';
 import type { TokenProvider } from '../../src/ports/tokens.js';
 import { CONTROLLER } from '../admission/attempts.js';
-import { assertAdmitted, CONTROLLER_POLICIES, policyAdmission, type PolicyAdmission } from '../admission/fake-admission.js';
+import { ACRPULL_POLICIES, assertAdmitted, CONTROLLER_POLICIES, policyAdmission, type PolicyAdmission } from '../admission/fake-admission.js';
 import { startFakeAzure, type FakeAzure } from '../fakes/azure-server.js';
 import { fakeJwt } from '../fakes/fake-jwt.js';
 import { startFakeKubeApi, type FakeKubeApi, type KubeObject } from '../fakes/kube-api-server.js';
@@ -24,7 +24,6 @@ import { withEnv } from '../support/env.js';
 import { FakeTimers } from './fake-timers.js';
 import { dockerConfigOf, ns, START, waitFor } from './harness.js';
 
-export const ACRPULL_POLICIES = 'deploy/acrpull/admission-policy.yaml';
 const V1 = 'msi-acrpull.microsoft.com/v1beta1';
 const V2 = 'acrpull.microsoft.com/v1beta2';
 const CLIENT = '11111111-aaaa-bbbb-cccc-000000000001';
@@ -268,7 +267,7 @@ describe("msi-acrpull's Secrets and finalizer", () => {
     expect(adopted.metadata['ownerReferences']).toEqual(before.metadata['ownerReferences']);
     expect(adopted.metadata.annotations).toEqual({ 'imps-krm.io/expires-at': '2026-11-22T01:15:00Z' });
     expect(adopted.metadata.labels).toEqual({ 'acr.microsoft.com/binding': 'pull', 'app.kubernetes.io/managed-by': 'imps-krm', 'imps-krm.io/owner': 'acrpullbinding_v1beta2_app_pull' });
-    expect(logs()).toContain('Secret adopted');
+    await waitFor(() => logs().includes('"msg":"Secret adopted"'));
     expect(logs()).toContain('"from":"msi-acrpull"');
     const account = await waitFor(() => {
       const found = kube.get('v1', 'ServiceAccount', 'default', 'app');
