@@ -128,8 +128,8 @@ describe('AcrPullBinding in the controller', () => {
     expect(azure.calls.find((call) => call.endpoint === 'imds')?.params['msi_res_id'] ?? azure.calls.find((call) => call.endpoint === 'imds')?.params['mi_res_id']).toBe(RESOURCE_ID);
     await waitFor(() => JSON.stringify(pullSecretsOf(kube, 'app')) === JSON.stringify([{ name: 'acrpulltest-msi-acrpull-secret' }]));
     const status = await waitFor(() => statusOf(kube, V1, 'app', 'acrpulltest')?.['tokenExpirationTime'] && statusOf(kube, V1, 'app', 'acrpulltest'));
-    expect(status).toEqual({ lastTokenRefreshTime: '2026-11-22T00:00:00Z', tokenExpirationTime: '2026-11-22T03:00:00Z' });
-    expect(written.metadata.annotations).toEqual({ 'imps-krm.io/expires-at': '2026-11-22T03:00:00Z' });
+    expect(status).toEqual({ lastTokenRefreshTime: expect.stringMatching(/^2026-11-22T00:00:0\dZ$/), tokenExpirationTime: expect.stringMatching(/^2026-11-22T03:00:0\dZ$/) });
+    expect(written.metadata.annotations).toEqual({ 'imps-krm.io/expires-at': status['tokenExpirationTime'] });
   });
 
   it('v1beta1 defaults from the operator (ACR_SERVER, MANAGED_IDENTITY_CLIENT_ID), serviceAccountName honoured; a client id wins over a resource id', async () => {
@@ -160,6 +160,25 @@ describe('AcrPullBinding in the controller', () => {
     expect(account['imagePullSecrets']).toEqual([{ name: 'handmade' }, { name: 'acr-pull-pull-app' }]);
     expect(account.metadata.annotations).toEqual({ 'imps-krm.io/added-pull-secrets': 'acrpullbinding_v1beta2_team_pull-app/acr-pull-pull-app' });
     await waitFor(() => statusOf(kube, V2, 'team', 'pull-app')?.['tokenExpirationTime'] === '2026-11-22T01:15:00Z');
+  });
+
+  it('renews at the TTL fraction (--ttl-rotation-fraction, default 0.5) and rewrites the status times', async () => {
+    azure.allowManagedIdentity(CLIENT);
+    const { kube, timers } = await start([
+      ns('team'),
+      sa('team'),
+      bindingV2('team', 'pull', { acr: { server: azure.httpUrl, scope: 'repository:team/app:pull' }, auth: { managedIdentity: { clientID: CLIENT } }, serviceAccountName: 'default' }),
+    ]);
+    await waitFor(() => statusOf(kube, V2, 'team', 'pull')?.['tokenExpirationTime'] === '2026-11-22T01:15:00Z');
+    const first = secret(kube, 'team', 'acr-pull-pull')!;
+    timers.advance(37 * 60_000); // before half of the 75-minute token
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(secret(kube, 'team', 'acr-pull-pull')!.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
+    timers.advance(60_000); // 38 min: past 37.5
+    // The fake clock runs on from START in real time too: seconds may tick while the test runs.
+    const status = await waitFor(() => (/^2026-11-22T01:53:0\dZ$/.test(String(statusOf(kube, V2, 'team', 'pull')?.['tokenExpirationTime'])) ? statusOf(kube, V2, 'team', 'pull') : undefined));
+    expect(status).toEqual({ lastTokenRefreshTime: expect.stringMatching(/^2026-11-22T00:38:0\dZ$/), tokenExpirationTime: expect.stringMatching(/^2026-11-22T01:53:0\dZ$/) });
+    expect(secret(kube, 'team', 'acr-pull-pull')!.metadata.annotations?.['imps-krm.io/expires-at']).toBe(status['tokenExpirationTime']);
   });
 
   it('workload identity: the token is requested for the binding\'s own ServiceAccount (audience api://AzureCRTokenExchange), never the controller\'s identity', async () => {
