@@ -123,11 +123,11 @@ describe('AcrPullBinding in the controller', () => {
     expect(written['type']).toBe('kubernetes.io/dockerconfigjson');
     expect(written.metadata.labels).toEqual({ 'acr.microsoft.com/binding': 'acrpulltest', 'app.kubernetes.io/managed-by': 'imps-krm', 'imps-krm.io/owner': 'acrpullbinding_v1beta1_app_acrpulltest' });
     expect(written.metadata['ownerReferences']).toEqual([{ apiVersion: V1, kind: 'AcrPullBinding', name: 'acrpulltest', uid: binding.metadata.uid, controller: true, blockOwnerDeletion: true }]);
-    const auth = dockerConfigOf(written)!.auths[registry.replace('http://', 'http://')]!;
+    const auth = dockerConfigOf(written)!.auths[registry]!;
     expect(auth).toMatchObject({ username: '00000000-0000-0000-0000-000000000000' });
     expect(azure.calls.find((call) => call.endpoint === 'imds')?.params['msi_res_id'] ?? azure.calls.find((call) => call.endpoint === 'imds')?.params['mi_res_id']).toBe(RESOURCE_ID);
     await waitFor(() => JSON.stringify(pullSecretsOf(kube, 'app')) === JSON.stringify([{ name: 'acrpulltest-msi-acrpull-secret' }]));
-    const status = await waitFor(() => statusOf(kube, V1, 'app', 'acrpulltest')?.['tokenExpirationTime'] && statusOf(kube, V1, 'app', 'acrpulltest'));
+    const status = await waitFor(() => (statusOf(kube, V1, 'app', 'acrpulltest')?.['tokenExpirationTime'] ? statusOf(kube, V1, 'app', 'acrpulltest') : undefined));
     expect(status).toEqual({ lastTokenRefreshTime: expect.stringMatching(/^2026-11-22T00:00:0\dZ$/), tokenExpirationTime: expect.stringMatching(/^2026-11-22T03:00:0\dZ$/) });
     expect(written.metadata.annotations).toEqual({ 'imps-krm.io/expires-at': status['tokenExpirationTime'] });
   });
