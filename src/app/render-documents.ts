@@ -4,7 +4,7 @@ import { AMBIENT_IDENTITY_PROJECTS_ENV, ARGOCD_PROJECT_ENV, parseNameList } from
 import type { ImpsInput, ImpsOutcome, RenderConsent } from '../core/outcome.js';
 import type { Problem } from '../core/problems.js';
 import type { Redactor } from '../core/redaction.js';
-import type { PullSecretManifest } from '../core/render.js';
+import type { RenderedSecret } from '../core/repository-credentials.js';
 import type { RenderSettings } from '../generated/function-config.js';
 import type { InputDocument } from '../io/documents.js';
 import type { ClusterReader } from '../ports/cluster.js';
@@ -38,8 +38,11 @@ export interface RenderDependencies {
 export interface DocumentsRender {
   readonly inputs: readonly ImpsInput[];
   readonly outcomes: readonly ImpsOutcome[];
-  /** Every rendered Secret, ImagePullSecrets in input order, namespaces sorted within each. */
-  readonly secrets: readonly PullSecretManifest[];
+  /**
+   * Every rendered Secret, ImagePullSecrets in input order; within each, its pull Secrets (namespaces sorted), then
+   * its repository credentials (extension; sorted by namespace and name; none in shells: the controller writes them).
+   */
+  readonly secrets: readonly RenderedSecret[];
   readonly problems: readonly Problem[];
   readonly cluster: 'live' | 'input';
 }
@@ -83,7 +86,7 @@ export async function renderDocuments(
   return {
     inputs,
     outcomes: result.outcomes,
-    secrets: result.outcomes.flatMap((outcome) => outcome.secrets),
+    secrets: result.outcomes.flatMap((outcome): RenderedSecret[] => [...outcome.secrets, ...outcome.repositoryCredentials]),
     problems: result.problems,
     cluster: mode,
   };

@@ -7,10 +7,7 @@ import { resolve } from './resolve.js';
 
 export type { FileOrigin, ImpsInput, RenderConsent, RenderPorts } from './pipeline-types.js';
 export type { ImpsOutcome, SourceOutcome, SourceState } from '../core/outcome.js';
-export { impsRef, inputName, inputRef } from '../core/outcome.js';
 // Named in core/ now; re-exported for the importers that know them from here.
-export { errorMessage } from '../core/problems.js';
-export { sourceId } from '../core/source-refs.js';
 
 export interface PipelineResult {
   readonly outcomes: readonly ImpsOutcome[];

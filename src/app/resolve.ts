@@ -34,7 +34,7 @@ export async function resolve(inputs: readonly ImpsInput[], ports: ResolvePorts)
     scanPods(ports.cluster, matchers),
     readsCredentials(ports.output) ? resolveCredentials(inputs, ports) : { sources: new Map(), tokens: new Map() },
   ]);
-  return { namespaces, podNamespaces, ...credentials };
+  return { namespaces, podNamespaces, ...credentials, live: ports.cluster.isInput !== true };
 }
 
 /** One pass over the Pods for all ImagePullSecrets; skipped when no rule looks at Pods. */

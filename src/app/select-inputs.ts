@@ -3,6 +3,7 @@ import { dns1123SubdomainErrors } from '../core/names.js';
 import type { ImpsInput } from '../core/outcome.js';
 import type { Problem } from '../core/problems.js';
 import { isRecord } from '../core/records.js';
+import { repositoryCredentialSpecErrors } from '../core/repository-credentials.js';
 import { targetNameErrors } from '../core/target-names.js';
 import { validateImagePullSecret } from '../generated/validators.js';
 import type { InputDocument } from '../io/documents.js';
@@ -27,7 +28,11 @@ export function validateImps(value: Record<string, unknown>, origin?: InputDocum
   // parse, is a fault of the spec that needs no cluster to find, and the controller reports it as InvalidSpec.
   // Key rules a schema cannot state (label key prefix length, annotation keys) are checked once the schema holds.
   const errors = valid
-    ? [...inlineSpecErrors(value.spec.registry.inline), ...targetNameErrors(value.spec.target)]
+    ? [
+        ...inlineSpecErrors(value.spec.registry.inline),
+        ...targetNameErrors(value.spec.target),
+        ...repositoryCredentialSpecErrors(value).map((error) => ({ path: error.field, message: error.message })),
+      ]
     : describeAjvErrors(validateImagePullSecret.errors);
   if (valid && errors.length === 0) return { imps: value, origin };
   const metadata: Record<string, unknown> = isRecord(value['metadata']) ? value['metadata'] : {};

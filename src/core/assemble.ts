@@ -4,6 +4,7 @@ import type { NamespaceFacts } from './facts.js';
 import { inputName, inputRef, type ImpsInput, type ImpsOutcome, type RenderConsent, type SourceOutcome } from './outcome.js';
 import type { Problem } from './problems.js';
 import { renderPullSecrets, type RenderOutput } from './render.js';
+import { renderRepositoryCredentials, repositoryCredentialNamespaces } from './repository-credentials.js';
 import { sourcesOf, type SourceRef } from './source-refs.js';
 import { sourceDecision, useRefusal, type SourceFacts, type TokenResult } from './source-facts.js';
 import { compileTarget, partitionNamespaces, type TargetMatcher } from './targets.js';
@@ -21,6 +22,11 @@ export interface RenderFacts {
   readonly sources: ReadonlyMap<string, SourceFacts>;
   /** By tokenRequestKey: every token request some allowed use asked for. */
   readonly tokens: ReadonlyMap<string, TokenResult>;
+  /**
+   * The namespaces are a live cluster's, not the input manifests' (which only know the namespaces they mention): a
+   * namespace of spec.target.repositoryCredentials must then be among them.
+   */
+  readonly live?: boolean | undefined;
 }
 
 export interface AssembleOptions {
@@ -67,13 +73,16 @@ function assembleOne(
   const resource = inputRef(input);
   const { selected, excluded } = partitionNamespaces(matcher, facts.namespaces, withMatchingPods);
   const shells = !readsCredentials(options.output);
-  const uses = sourcesOf(input).map((ref) => (shells ? notRead(ref) : useOf(input, ref, facts, options.consent, selected)));
+  // The extension's namespaces are target namespaces too: the sources must allow them.
+  const repositoryNamespaces = repositoryCredentialNamespaces(imps);
+  const targets = [...new Set([...selected, ...repositoryNamespaces])];
+  const uses = sourcesOf(input).map((ref) => (shells ? notRead(ref) : useOf(input, ref, facts, options.consent, targets, repositoryNamespaces, selected)));
   const warnings = (input.binding?.warnings ?? []).map((warning): Problem => ({ severity: 'warning', resource, file: origin, field: warning.path, message: warning.message }));
   const problems: Problem[] = [...warnings, ...uses.flatMap((use) => use.problems)];
   const denied = new Set(uses.flatMap((use) => use.denied));
   let failed = uses.some((use) => use.outcome.state === 'failed');
 
-  const { config, conflicts } = mergeCredentials(uses.flatMap((use) => (use.credentials ? [use.credentials] : [])));
+  const { config, conflicts, logins } = mergeCredentials(uses.flatMap((use) => (use.credentials ? [use.credentials] : [])));
   for (const conflict of conflicts) {
     failed = true;
     problems.push({
@@ -91,6 +100,21 @@ function assembleOne(
       problems.push({ severity: 'warning', resource, file: origin, field: 'spec.target.namespaces.names', message: `namespace ${name} does not exist; skipped` });
     }
   }
+  // On a live cluster a namespace of the extension that does not exist is skipped with a warning, as a missing
+  // `names` entry is; the input manifests know only the namespaces they mention, Argo CD's seldom among them.
+  const missing = facts.live && !shells ? repositoryNamespaces.filter((namespace) => !known.has(namespace)) : [];
+  for (const namespace of missing) {
+    problems.push({ severity: 'warning', resource, file: origin, field: 'spec.target.repositoryCredentials', message: `namespace ${namespace} does not exist; its repository credentials are skipped` });
+  }
+  const repository =
+    failed || shells
+      ? { secrets: [], errors: [] }
+      : renderRepositoryCredentials(imps, logins, (namespace) => !denied.has(namespace) && !missing.includes(namespace));
+  for (const error of repository.errors) {
+    // Never a part of the logins: a login that cannot be written fails the ImagePullSecret, as a failed source does.
+    failed = true;
+    problems.push({ severity: 'error', resource, file: origin, field: error.field, message: error.message });
+  }
   const allowed = selected.filter((namespace) => !denied.has(namespace));
   const refusals = uses.filter((use) => use.outcome.state === 'refused').map((use) => use.outcome.status);
   const consented = uses.flatMap((use) => (use.consentOf ? [use.consentOf] : []));
@@ -101,6 +125,8 @@ function assembleOne(
     excludedNamespaces: excluded,
     failed,
     secrets: failed ? [] : renderPullSecrets(imps, allowed, config, options.output),
+    repositoryCredentials: failed ? [] : repository.secrets,
+    deniedRepositoryNamespaces: repositoryNamespaces.filter((namespace) => denied.has(namespace)),
     namespaceDenials: (namespace) => [
       ...refusals,
       ...consented.flatMap((consentOf) => namespaceDenial(consentOf.annotations, namespace, options.consent.requireConsent).map((denial) => denial.reason)),
@@ -119,7 +145,19 @@ function notRead(ref: SourceRef): SourceUse {
   return { outcome, problems: [], denied: [] };
 }
 
-function useOf(input: ImpsInput, ref: SourceRef, facts: RenderFacts, consent: RenderConsent, selected: readonly string[]): SourceUse {
+/**
+ * `targets`: the selected namespaces and the extension's (`repository`), which the source's consent must allow alike;
+ * `selected` only words the problems.
+ */
+function useOf(
+  input: ImpsInput,
+  ref: SourceRef,
+  facts: RenderFacts,
+  consent: RenderConsent,
+  targets: readonly string[],
+  repository: readonly string[],
+  selected: readonly string[],
+): SourceUse {
   const { imps, origin } = input;
   const source = facts.sources.get(ref.key) ?? { plan: { error: 'not read' } };
   const { plan } = source;
@@ -135,13 +173,19 @@ function useOf(input: ImpsInput, ref: SourceRef, facts: RenderFacts, consent: Re
   const refused = useRefusal(imps, source, consent);
   if (refused !== undefined) {
     // A decision, not a failure: like a namespace the source does not allow, but every namespace.
-    return { outcome: { ...base, state: 'refused', status: refused }, problems: [problem(refused)], denied: selected };
+    return { outcome: { ...base, state: 'refused', status: refused }, problems: [problem(refused)], denied: targets };
   }
   const credentials = contributionOf(ref.id, plan, facts.tokens);
   if ('error' in credentials) {
     return { outcome: { ...base, state: 'failed', status: credentials.error }, problems: [problem(credentials.error)], denied: [] };
   }
-  const deniedHere = sourceDecision(imps, source, consent, selected).deniedNamespaces;
+  const deniedHere = sourceDecision(imps, source, consent, targets).deniedNamespaces;
+  const what = (namespace: string): string =>
+    !repository.includes(namespace)
+      ? "this ImagePullSecret's Secret is"
+      : selected.includes(namespace)
+        ? "this ImagePullSecret's Secret and repository credentials are"
+        : "this ImagePullSecret's repository credentials are";
   return {
     outcome: {
       ...base,
@@ -151,7 +195,7 @@ function useOf(input: ImpsInput, ref: SourceRef, facts: RenderFacts, consent: Re
     },
     credentials,
     consentOf: source.consentOf,
-    problems: deniedHere.map(({ reason }) => problem(`${reason}: this ImagePullSecret's Secret is not rendered there`)),
+    problems: deniedHere.map(({ namespace, reason }) => problem(`${reason}: ${what(namespace)} not rendered there`)),
     denied: deniedHere.map((denial) => denial.namespace),
   };
 }
@@ -173,16 +217,18 @@ function duplicateTargets(outcomes: readonly ImpsOutcome[]): Problem[] {
   for (const outcome of outcomes) {
     const { imps, origin, binding } = outcome.input;
     const who = inputName(outcome.input);
-    for (const namespace of outcome.namespaces) {
-      const key = `${namespace}/${imps.spec.target.secret.name}`;
+    const written = [
+      ...outcome.namespaces.map((namespace) => ({ key: `${namespace}/${imps.spec.target.secret.name}`, field: binding ? 'metadata.name' : 'spec.target.secret.name' })),
+      ...outcome.repositoryCredentials.map(({ metadata }) => ({ key: `${metadata.namespace}/${metadata.name}`, field: 'spec.target.repositoryCredentials' })),
+    ];
+    for (const { key, field } of written) {
       const owner = owners.get(key);
       if (owner !== undefined && owner !== who) {
         problems.push({
           severity: 'error',
           resource: inputRef(outcome.input),
           file: origin,
-          // A binding's Secret is named after the binding.
-          field: binding ? 'metadata.name' : 'spec.target.secret.name',
+          field,
           message: `Secret ${key} is also rendered by ${owner}`,
         });
       } else {

@@ -46,7 +46,6 @@ const CREDENTIAL_KEYS: readonly string[] = [
 const NOT_INLINE = 'not allowed inline (a credential belongs in a Secret)';
 
 // Named in core/source-refs.ts with every other source; re-exported for the importers that know them from here.
-export { inlineSourceId, inlineSourceKey } from './source-refs.js';
 
 /** The inline-only rules: a keyless type, no credential key, no identity that needs a secret. */
 export function inlineSourceProblems(source: InlineSourceSpec): InlineFieldError[] {

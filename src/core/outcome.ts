@@ -2,6 +2,7 @@ import type { ImagePullSecret } from '../generated/image-pull-secret.js';
 import type { Problem, ResourceRef } from './problems.js';
 import type { PullSecretManifest } from './render.js';
 import type { SourcePlan } from './source-plan.js';
+import type { RepositoryCredentialManifest } from './repository-credentials.js';
 import type { TokenRequest } from './tokens.js';
 
 // What a render takes (the ImagePullSecrets, who the render is for) and what it gives back per ImagePullSecret.
@@ -89,6 +90,13 @@ export interface ImpsOutcome {
   readonly failed: boolean;
   /** One Secret per namespace in `namespaces` (shells when the render is for shells); empty when `failed`. */
   readonly secrets: readonly PullSecretManifest[];
+  /**
+   * `spec.target.repositoryCredentials` (extension): one Secret per registry login and entry, in the entries'
+   * namespaces that every source allows (and, on a live cluster, that exist); empty when `failed` and for shells.
+   */
+  readonly repositoryCredentials: readonly RepositoryCredentialManifest[];
+  /** Namespaces of the extension some source does not allow: no repository credential there; each is a problem. */
+  readonly deniedRepositoryNamespaces: readonly string[];
   /**
    * Why a namespace outside the selection may not receive this ImagePullSecret's logins (the controller's shells);
    * empty when every source allows it.

@@ -28,7 +28,8 @@ export const SECRET_REFUSAL_REASONS = [
   'flux',
   // An owner reference to another kind of object (an ExternalSecret, a SealedSecret...): its controller writes it.
   'other-owner',
-  // Not a kubernetes.io/dockerconfigjson Secret: a Secret's type cannot change in place.
+  // Not of the type we write there (kubernetes.io/dockerconfigjson; Opaque for a repository credential): a Secret's
+  // type cannot change in place.
   'wrong-type',
 ] as const;
 export type SecretRefusalReason = (typeof SECRET_REFUSAL_REASONS)[number];
@@ -129,7 +130,7 @@ export function isImpsSecretOf(secret: SecretFacts, uid: string): boolean {
  * Who holds `existing`, as seen by the ImagePullSecret `owner`. `ours` is what the owner's render puts on the Secret
  * (its own labels and annotations are no other tool's marks).
  */
-export function holderOf(existing: SecretFacts, owner: PlanOwner, ours: { labels?: StringMap; annotations?: StringMap } = {}): Holder {
+export function holderOf(existing: SecretFacts, owner: PlanOwner, ours: { labels?: StringMap; annotations?: StringMap; type?: string } = {}): Holder {
   const shell = shellOwner(existing.annotations);
   // Shells are applied by a GitOps tool for us to fill: ours by design, whatever tool applied them.
   if (shell !== undefined) return { kind: 'shell', of: shell };
@@ -158,7 +159,7 @@ export function holderOf(existing: SecretFacts, owner: PlanOwner, ours: { labels
   const adopted = owner.binding ? isMsiAcrPullSecretOf(existing, owner.uid) && ['msi-acrpull'] : isImpsSecretOf(existing, owner.uid) && ['IMPS'];
   const from = adopted ? [...adopted, ...managers] : managers;
   if (from.length === 0) return refused('not-managed', 'a Secret with this name exists and is not managed by imps-krm; not overwriting it');
-  if (existing.type !== 'kubernetes.io/dockerconfigjson') {
+  if (existing.type !== (ours.type ?? 'kubernetes.io/dockerconfigjson')) {
     return refused('wrong-type', `of type ${existing.type}, which cannot change in place; not overwriting it`);
   }
   return { kind: 'adoptable', from: from.join('+') };

@@ -1,6 +1,6 @@
 import { EXPIRES_AT_ANNOTATION, OWNER_LABEL, shellOwner } from './contract.js';
 import type { SecretFacts, ServiceAccountFacts } from './facts.js';
-import type { PullSecretManifest } from './render.js';
+import { isRepositoryCredential, type RenderedSecret } from './repository-credentials.js';
 import {
   holderOf,
   IMPS_LAST_APPLIED_ANNOTATION,
@@ -22,9 +22,9 @@ import { parseAddedPullSecrets, serviceAccountPatch, type OwnerEntries } from '.
 
 export type { PlanOwner } from './secret-ownership.js';
 
-/** A rendered target Secret and the digest of its data (computed by the caller, who has a hash function). */
+/** A rendered Secret and the digest of its data (computed by the caller, who has a hash function). */
 export interface DesiredSecret {
-  readonly manifest: PullSecretManifest;
+  readonly manifest: RenderedSecret;
   readonly dataHash: string;
 }
 
@@ -50,6 +50,13 @@ export interface SecretPlanInput {
   readonly denied: readonly string[];
   /** One per namespace of `selected`, unless `failed`. */
   readonly desired: readonly DesiredSecret[];
+  /**
+   * The repository credential Secrets (spec.target.repositoryCredentials), each at its own namespace and name; empty
+   * when `failed`. Undefined: the caller does not plan them, and none is created or deleted.
+   */
+  readonly repositoryCredentials?: readonly DesiredSecret[] | undefined;
+  /** Namespaces of the extension some source does not allow: their repository credentials go (`not-allowed`). */
+  readonly deniedRepositoryNamespaces?: readonly string[] | undefined;
   /** What shells naming this ImagePullSecret are filled with; undefined when there is nothing to fill them with. */
   readonly shellPayload?: ShellPayload | undefined;
   /** Why a shell's namespace may not receive this ImagePullSecret's logins (consent); empty when allowed. */
@@ -66,21 +73,34 @@ export type MergePatch = Readonly<Record<string, unknown>>;
 export interface SecretObject {
   readonly apiVersion: 'v1';
   readonly kind: 'Secret';
-  readonly metadata: PullSecretManifest['metadata'] & { readonly ownerReferences?: readonly Record<string, unknown>[] };
+  readonly metadata: RenderedSecret['metadata'] & { readonly ownerReferences?: readonly Record<string, unknown>[] };
   readonly type: string;
   readonly data?: Readonly<Record<string, string>>;
 }
 
 /** Why a Secret is deleted: said in the log line. */
-export type DeletionCause = 'deselected' | 'renamed' | 'not-allowed' | 'orphaned';
+export type DeletionCause = 'deselected' | 'renamed' | 'not-allowed' | 'orphaned' | 'dropped';
+
+/**
+ * What a Secret action is about: the target pull Secret (absent) or a repository credential. Only the former counts
+ * for the status's managedNamespaces and holds back ServiceAccount patches when it cannot be written.
+ */
+export type SecretRole = 'repository-credential';
 
 /** Refusals of the controller's own: something else holds the Secret, or a source does not allow a shell's namespace. */
 export type RefusalReason = SecretRefusalReason | 'source-consent';
 
 export type SecretAction =
-  | { readonly kind: 'create'; readonly namespace: string; readonly name: string; readonly object: SecretObject }
-  | { readonly kind: 'patch'; readonly namespace: string; readonly name: string; readonly patch: MergePatch; readonly changed: readonly string[] }
-  | { readonly kind: 'adopt'; readonly namespace: string; readonly name: string; readonly patch: MergePatch; readonly from: string }
+  | { readonly kind: 'create'; readonly namespace: string; readonly name: string; readonly object: SecretObject; readonly role?: SecretRole | undefined }
+  | {
+      readonly kind: 'patch';
+      readonly namespace: string;
+      readonly name: string;
+      readonly patch: MergePatch;
+      readonly changed: readonly string[];
+      readonly role?: SecretRole | undefined;
+    }
+  | { readonly kind: 'adopt'; readonly namespace: string; readonly name: string; readonly patch: MergePatch; readonly from: string; readonly role?: SecretRole | undefined }
   | { readonly kind: 'fill-shell'; readonly namespace: string; readonly name: string; readonly patch: MergePatch }
   | {
       readonly kind: 'refuse';
@@ -90,6 +110,7 @@ export type SecretAction =
       readonly message: string;
       /** What was refused: writing the target (default), or deleting a Secret IMPS would have deleted. */
       readonly operation?: 'delete' | undefined;
+      readonly role?: SecretRole | undefined;
     }
   | {
       readonly kind: 'delete';
@@ -103,6 +124,7 @@ export type SecretAction =
        * write of the pass succeeded (banzaicloud/imps controllers/imagepullsecret_reconciler.go): skipped otherwise.
        */
       readonly imps?: boolean | undefined;
+      readonly role?: SecretRole | undefined;
     }
   | {
       readonly kind: 'patch-service-account';
@@ -118,9 +140,9 @@ export type SecretAction =
 export type SecretActionKind = SecretAction['kind'];
 
 export interface SecretPlan {
-  /** In the order to apply: target Secrets, shells, ServiceAccounts, deletions. */
+  /** In the order to apply: target Secrets, repository credentials, shells, ServiceAccounts, deletions. */
   readonly actions: readonly SecretAction[];
-  /** Target Secrets and shells that already hold what they should: nothing to write. */
+  /** Target Secrets and shells that already hold what they should: nothing to write (repository credentials not listed). */
   readonly current: readonly { readonly namespace: string; readonly name: string }[];
 }
 
@@ -172,6 +194,8 @@ export function planSecrets(input: SecretPlanInput): SecretPlan {
     }
   }
 
+  const repository = planRepositoryCredentials(input, index);
+
   const shells: SecretAction[] = [];
   const payload = input.shellPayload;
   if (!input.failed) {
@@ -205,9 +229,19 @@ export function planSecrets(input: SecretPlanInput): SecretPlan {
   const unwanted = (secret: SecretFacts): boolean => !(selected.has(secret.namespace) && secret.name === input.target);
   const cause = (secret: SecretFacts): DeletionCause => (secret.name !== input.target ? 'renamed' : denied.has(secret.namespace) ? 'not-allowed' : 'deselected');
   const deletions: SecretAction[] = [];
+  const repositoryKeys = new Set((input.repositoryCredentials ?? []).map(({ manifest }) => keyOf(manifest.metadata.namespace, manifest.metadata.name)));
+  const deniedRepository = new Set(input.deniedRepositoryNamespaces ?? []);
   for (const secret of [...input.secrets].sort(byKey)) {
     const at = { namespace: secret.namespace, name: secret.name };
-    if (isOursFor(secret, owner.uid, owner) && unwanted(secret)) {
+    // Where a repository credential belongs, its own plan decided (written or refused): never deleted here.
+    if (repositoryKeys.has(keyOf(secret.namespace, secret.name))) continue;
+    if (isOursFor(secret, owner.uid, owner) && isOurRepositoryCredential(secret)) {
+      // Gone from the render: dropped from the spec, its registry gone from the sources, its namespace no longer
+      // allowed. Unknown when the render failed or the caller plans none: kept.
+      if (input.failed || input.repositoryCredentials === undefined) continue;
+      const why = deniedRepository.has(secret.namespace) ? 'not-allowed' : 'dropped';
+      deletions.push({ kind: 'delete', ...at, uid: secret.uid, resourceVersion: secret.resourceVersion, cause: why, role: 'repository-credential' });
+    } else if (isOursFor(secret, owner.uid, owner) && unwanted(secret)) {
       deletions.push({ kind: 'delete', ...at, uid: secret.uid, resourceVersion: secret.resourceVersion, cause: cause(secret) });
     } else if (!input.failed && secret.labels[OWNER_LABEL] === undefined && isImpsSecretOf(secret, owner.uid) && unwanted(secret)) {
       // What IMPS itself would delete: its Secret of this ImagePullSecret under an old name or where the namespace
@@ -223,7 +257,41 @@ export function planSecrets(input: SecretPlanInput): SecretPlan {
     }
   }
 
-  return { actions: [...targets, ...shells, ...accounts, ...deletions], current };
+  return { actions: [...targets, ...repository, ...shells, ...accounts, ...deletions], current };
+}
+
+/** Ours, and not a pull Secret: the Opaque Secrets of the extension (a pull Secret is never Opaque). */
+const isOurRepositoryCredential = (secret: SecretFacts): boolean => secret.type !== 'kubernetes.io/dockerconfigjson' && isRepositoryCredential(secret.labels);
+
+/**
+ * Each repository credential is written like a target Secret, at its own namespace and name: created, patched when
+ * it differs, refused when something else holds that name. A shell there (a pull Secret's) is not one to fill.
+ */
+function planRepositoryCredentials(input: SecretPlanInput, index: ReadonlyMap<string, SecretFacts>): SecretAction[] {
+  const { owner } = input;
+  const role = 'repository-credential' as const;
+  const actions: SecretAction[] = [];
+  for (const desired of input.failed ? [] : (input.repositoryCredentials ?? [])) {
+    const { namespace, name } = desired.manifest.metadata;
+    const existing = index.get(keyOf(namespace, name));
+    if (!existing) {
+      actions.push({ kind: 'create', namespace, name, object: created(desired, owner), role });
+      continue;
+    }
+    const holder = holderOf(existing, owner, { ...desired.manifest.metadata, type: desired.manifest.type });
+    if (holder.kind === 'shell') {
+      actions.push({ kind: 'refuse', namespace, name, reason: 'wrong-type', message: `a pull Secret shell of ImagePullSecret ${holder.of}, where a repository credential belongs; not overwriting it`, role });
+    } else if (holder.kind === 'refused') {
+      actions.push({ kind: 'refuse', namespace, name, reason: holder.reason, message: holder.message, role });
+    } else if (existing.type !== desired.manifest.type) {
+      actions.push({ kind: 'refuse', namespace, name, reason: 'wrong-type', message: `of type ${existing.type}, which cannot change in place; not overwriting it`, role });
+    } else {
+      const { patch, changed } = contentPatch(existing, desired, owner);
+      if (holder.kind === 'adoptable') actions.push({ kind: 'adopt', namespace, name, patch, from: holder.from, role });
+      else if (changed.length > 0) actions.push({ kind: 'patch', namespace, name, patch, changed, role });
+    }
+  }
+  return actions;
 }
 
 /** Adds the target to the named ServiceAccounts of selected namespaces, and removes this CR's entries elsewhere. */

@@ -144,3 +144,32 @@ export const recorded = (record: string, labels: Json = {}, annotations: Json = 
   labels: { ...labels, [PULL_SECRETS_PATCHED_LABEL]: 'true' },
   annotations: { ...annotations, [ADDED_PULL_SECRETS_ANNOTATION]: record },
 });
+
+/**
+ * A repository credential as the controller creates it (src/core/repository-credentials.ts): Opaque, our labels and
+ * Argo CD's or Kargo's, one registry login, owned by its ImagePullSecret.
+ */
+export function repositoryCredential(
+  tool: 'argocd' | 'kargo',
+  overrides: { labels?: Json; data?: Record<string, string>; ownerReferences?: Json[]; type?: string; password?: string } = {},
+): Json {
+  const toolLabel = tool === 'argocd' ? { 'argocd.argoproj.io/secret-type': 'repo-creds' } : { 'kargo.akuity.io/cred-type': 'image' };
+  const plain =
+    tool === 'argocd'
+      ? { url: 'r.example/', type: 'helm', enableOCI: 'true', username: 'AWS', password: overrides.password ?? 'one' }
+      : { repoURL: '^r\\.example/', repoURLIsRegex: 'true', username: 'AWS', password: overrides.password ?? 'one' };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: `regcred-${tool}-helm-r.example`,
+      namespace: tool === 'argocd' ? 'argocd' : 'kargo-demo',
+      ...stored,
+      labels: overrides.labels ?? { [MANAGED_BY_LABEL]: MANAGED_BY, [OWNER_LABEL]: 'web', ...toolLabel },
+      annotations: { [EXPIRES_AT_ANNOTATION]: '2026-11-22T12:00:00Z' },
+      ownerReferences: overrides.ownerReferences ?? [impsOwnerRef()],
+    },
+    type: overrides.type ?? 'Opaque',
+    data: Object.fromEntries(Object.entries(overrides.data ?? plain).map(([key, value]) => [key, Buffer.from(value).toString('base64')])),
+  };
+}

@@ -2,7 +2,7 @@
 // against allowed and forbidden requests built as the API server builds them. No API server is involved.
 import { describe, expect, it } from 'vitest';
 import { EXPIRES_AT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, OWNER_LABEL, REFRESHER_ANNOTATION } from '../../src/core/contract.js';
-import { adopted, CONTROLLER, create, foreignSecret, impsOwnerRef, impsSecret, recorded, remove, serviceAccount, shell, target, update, withMeta } from './attempts.js';
+import { adopted, CONTROLLER, create, foreignSecret, impsOwnerRef, impsSecret, recorded, remove, repositoryCredential, serviceAccount, shell, target, update, withMeta } from './attempts.js';
 import { loadPolicies, type Attempt } from './cel-policy.js';
 
 const policies = loadPolicies('deploy/controller/admission-policy.yaml');
@@ -10,7 +10,11 @@ const secrets = policies.get('imps-krm-controller-secrets')!;
 const accounts = policies.get('imps-krm-controller-service-accounts')!;
 
 const S = {
-  type: 'imps-krm-controller writes only Secrets of type kubernetes.io/dockerconfigjson',
+  type: 'imps-krm-controller writes only Secrets of type kubernetes.io/dockerconfigjson, and Opaque repository credentials labelled argocd.argoproj.io/secret-type (repo-creds or repository) or kargo.akuity.io/cred-type (image or helm)',
+  toolLabels: 'imps-krm-controller puts the argocd.argoproj.io/secret-type and kargo.akuity.io/cred-type labels only on repository credentials',
+  repoKeys:
+    'imps-krm-controller writes in a repository credential only the keys of a registry login (Argo CD url, type, enableOCI, username, password, name, project; Kargo repoURL, repoURLIsRegex, username, password)',
+  toolLabelKept: 'imps-krm-controller never changes the argocd.argoproj.io/secret-type or kargo.akuity.io/cred-type label of a Secret',
   label: 'imps-krm-controller writes only Secrets labelled imps-krm.io/owner',
   typeChange: 'imps-krm-controller never changes the type of a Secret',
   labelKept: 'imps-krm-controller never removes or changes the imps-krm.io/owner label of a Secret',
@@ -69,6 +73,15 @@ describe('Secrets written by imps-krm-controller', () => {
     ['delete a target it created (deselected namespace, orphan sweep)', remove(target())],
     ['delete a target adopted from IMPS (owner reference not controller)', remove(withMeta(target(), { ownerReferences: [impsOwnerRef('web', 'uid-web', false)] }))],
     ['delete the IMPS Secret where IMPS itself would have (not selected any more, old name)', remove(impsSecret())],
+    ['create an Argo CD repo-creds template (repositoryCredentials)', create(withMeta(repositoryCredential('argocd'), { uid: undefined, resourceVersion: undefined }))],
+    [
+      'create an Argo CD repository of a project',
+      create(repositoryCredential('argocd', { labels: { ...ours, 'argocd.argoproj.io/secret-type': 'repository' }, data: { url: 'oci://r.example/charts', type: 'oci', name: 'x', project: 'team-a', username: 'AWS', password: 'p' } })),
+    ],
+    ['create a Kargo image credential', create(repositoryCredential('kargo'))],
+    ['create a Kargo helm credential', create(repositoryCredential('kargo', { labels: { ...ours, 'kargo.akuity.io/cred-type': 'helm' } }))],
+    ['renew a repository credential (password and expiry)', update(repositoryCredential('argocd'), repositoryCredential('argocd', { password: 'two' }))],
+    ['delete a repository credential it created (dropped from the spec)', remove(repositoryCredential('kargo'))],
   ];
   it.each(allowed)('allows: %s', (_name, attempt) => {
     expect(judge(secrets, attempt)).toEqual([]);
@@ -109,6 +122,27 @@ describe('Secrets written by imps-krm-controller', () => {
     ["delete an IMPS-labelled Secret whose owner reference names another ImagePullSecret", remove(withMeta(impsSecret(), { ownerReferences: [impsOwnerRef('other', 'uid-other', false)] })), [S.deletes]],
     ['delete a Secret with only the IMPS label (its owner reference gone)', remove(withMeta(impsSecret(), { ownerReferences: undefined })), [S.deletes]],
     ['delete a labelled Secret applied by GitOps (no owner reference)', remove(withMeta(target(), { ownerReferences: undefined })), [S.deletes]],
+    ['create an Opaque Secret with only our labels', create(repositoryCredential('argocd', { labels: ours })), [S.type]],
+    [
+      'create an Argo CD cluster Secret (Argo CD would connect to the server it names)',
+      create(repositoryCredential('argocd', { labels: { ...ours, 'argocd.argoproj.io/secret-type': 'cluster' }, data: { name: 'c', server: 'https://x', config: '{}' } })),
+      [S.type],
+    ],
+    ['create an Argo CD write credential (repository-write)', create(repositoryCredential('argocd', { labels: { ...ours, 'argocd.argoproj.io/secret-type': 'repository-write' } })), [S.type]],
+    ['create a Kargo git credential', create(repositoryCredential('kargo', { labels: { ...ours, 'kargo.akuity.io/cred-type': 'git' } })), [S.type]],
+    ['create a Kargo generic Secret', create(repositoryCredential('kargo', { labels: { ...ours, 'kargo.akuity.io/cred-type': 'generic' } })), [S.type]],
+    ['create a Secret labelled for both Argo CD and Kargo', create(repositoryCredential('argocd', { labels: { ...ours, 'argocd.argoproj.io/secret-type': 'repo-creds', 'kargo.akuity.io/cred-type': 'image' } })), [S.type]],
+    ['create an Argo CD credential with an SSH key', create(repositoryCredential('argocd', { data: { url: 'r.example/', sshPrivateKey: 'k' } })), [S.repoKeys]],
+    ['create an Argo CD credential with a proxy', create(repositoryCredential('argocd', { data: { url: 'r.example/', username: 'u', password: 'p', proxy: 'http://evil' } })), [S.repoKeys]],
+    ['create a Kargo credential with an Argo CD key', create(repositoryCredential('kargo', { data: { repoURL: '^r/', url: 'r/' } })), [S.repoKeys]],
+    ['create a repository credential without the owner label', create(repositoryCredential('kargo', { labels: { 'kargo.akuity.io/cred-type': 'image' } })), [S.label]],
+    ['create a repository credential with no ImagePullSecret owner reference', create(withMeta(repositoryCredential('argocd'), { ownerReferences: undefined })), [S.ownerRef]],
+    ['turn a repo-creds template into a repository', update(repositoryCredential('argocd'), repositoryCredential('argocd', { labels: { ...ours, 'argocd.argoproj.io/secret-type': 'repository' } })), [S.toolLabelKept]],
+    ['turn a Kargo credential into an Argo CD one', update(repositoryCredential('kargo'), repositoryCredential('argocd')), [S.toolLabelKept, S.keepMeta]],
+    ['change a repository credential into a docker config Secret', update(repositoryCredential('argocd'), repositoryCredential('argocd', { type: DOCKER })), [S.toolLabels, S.typeChange]],
+    ['label a pull Secret as an Argo CD cluster Secret', create(target({ labels: { ...ours, 'argocd.argoproj.io/secret-type': 'cluster' } })), [S.toolLabels]],
+    ['label a pull Secret as a Kargo credential', update(target(), target({ labels: { ...ours, 'kargo.akuity.io/cred-type': 'image' } })), [S.toolLabels]],
+    ['delete an Argo CD credential it did not create', remove(repositoryCredential('argocd', { labels: { 'argocd.argoproj.io/secret-type': 'repo-creds' }, ownerReferences: [] })), [S.deletes]],
   ];
   it.each(forbidden)('denies: %s', (_name, attempt, messages) => {
     expect(judge(secrets, attempt)).toEqual(messages);

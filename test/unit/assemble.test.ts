@@ -168,3 +168,76 @@ describe('assemble', () => {
     expect(JSON.stringify(assemble([{ imps }], given, secrets))).toBe(JSON.stringify(assemble([{ imps }], given, secrets)));
   });
 });
+
+describe('assemble: spec.target.repositoryCredentials', () => {
+  const withExtension = (namespaces: string[], extension: Record<string, unknown>) => {
+    const imps = imagePullSecret('p', { credentials: ['creds/hub', 'creds/ecr'], namespaces });
+    return { ...imps, spec: { ...imps.spec, target: { ...imps.spec.target, repositoryCredentials: extension } } } as typeof imps;
+  };
+  const given = (sources: Record<string, SourceFacts>, options: { live?: boolean; namespaces?: string[] } = {}): RenderFacts => ({
+    ...facts({ namespaces: options.namespaces ?? ['a', 'argocd', 'kargo'], sources, tokens: [[ECR, { username: 'AWS', password: 'minted', expiresAt: EXPIRY }]] }),
+    live: options.live ?? false,
+  });
+  const extension = { argocd: [{}], kargo: [{ namespace: 'kargo', credType: 'image' }] };
+  const names = (outcome: { repositoryCredentials: readonly { metadata: { namespace: string; name: string } }[] }): string[] =>
+    outcome.repositoryCredentials.map(({ metadata }) => `${metadata.namespace}/${metadata.name}`);
+
+  it('renders one credential per login and entry beside the pull Secrets, each with its login\'s expiry', () => {
+    const { outcome, problems } = one({ imps: withExtension(['a'], extension) }, given({ 'creds.hub': login('hub.example'), 'creds.ecr': token(ECR) }));
+    expect(problems).toEqual([]);
+    expect(names(outcome)).toEqual([`argocd/pull-argocd-helm-${ECR_HOST}`, 'argocd/pull-argocd-helm-hub.example', `kargo/pull-kargo-image-${ECR_HOST}`, 'kargo/pull-kargo-image-hub.example']);
+    expect(outcome.repositoryCredentials.map((secret) => secret.metadata.annotations?.[EXPIRES_AT_ANNOTATION])).toEqual(['2026-11-22T12:00:00Z', undefined, '2026-11-22T12:00:00Z', undefined]);
+    expect(outcome.secrets.map((secret) => secret.metadata.namespace)).toEqual(['a']);
+  });
+
+  it('holds every source to its consent in the extension\'s namespaces: no credential at all where one source does not allow it', () => {
+    const hub = fromCluster(login('hub.example'), { 'imps-krm.io/allowed-namespaces': 'a, kargo' });
+    const { outcome, problems } = one({ imps: withExtension(['a'], extension) }, given({ 'creds.hub': hub, 'creds.ecr': token(ECR) }));
+    expect(names(outcome)).toEqual([`kargo/pull-kargo-image-${ECR_HOST}`, 'kargo/pull-kargo-image-hub.example']);
+    expect(outcome.deniedRepositoryNamespaces).toEqual(['argocd']);
+    expect(outcome.namespaces).toEqual(['a']);
+    expect(problems.map((problem) => problem.message)).toEqual([
+      "namespace argocd is not in the source Secret's imps-krm.io/allowed-namespaces annotation: this ImagePullSecret's repository credentials are not rendered there",
+    ]);
+    // A refusal of the whole ImagePullSecret denies the extension's namespaces too.
+    const refusing = fromCluster(login('hub.example'), { 'imps-krm.io/allowed-image-pull-secrets': 'other' });
+    const refused = one({ imps: withExtension(['a'], extension) }, given({ 'creds.hub': refusing, 'creds.ecr': token(ECR) })).outcome;
+    expect(refused.repositoryCredentials).toEqual([]);
+    expect(refused.deniedRepositoryNamespaces).toEqual(['argocd', 'kargo']);
+  });
+
+  it('skips a namespace missing from a live cluster with a warning, never one the input does not mention', () => {
+    const sources = { 'creds.hub': login('hub.example'), 'creds.ecr': token(ECR) };
+    const live = one({ imps: withExtension(['a'], extension) }, given(sources, { live: true, namespaces: ['a', 'kargo'] }));
+    expect(names(live.outcome)).toEqual([`kargo/pull-kargo-image-${ECR_HOST}`, 'kargo/pull-kargo-image-hub.example']);
+    expect(live.problems).toEqual([expect.objectContaining({ severity: 'warning', message: 'namespace argocd does not exist; its repository credentials are skipped' })]);
+    const input = one({ imps: withExtension(['a'], extension) }, given(sources, { live: false, namespaces: ['a'] }));
+    expect(input.outcome.repositoryCredentials).toHaveLength(4);
+    expect(input.problems).toEqual([]);
+  });
+
+  it('renders none for shells or when a source fails, and fails on a login no URL can name', () => {
+    const shells = one({ imps: withExtension(['a'], extension) }, given({}), { output: 'shells', consent: {} }).outcome;
+    expect(shells.repositoryCredentials).toEqual([]);
+    expect(readsCredentials('shells')).toBe(false);
+    const failing = one({ imps: withExtension(['a'], extension) }, given({ 'creds.hub': login('hub.example'), 'creds.ecr': { plan: { error: 'Secret creds/ecr not found' } } })).outcome;
+    expect(failing.failed).toBe(true);
+    expect(failing.repositoryCredentials).toEqual([]);
+    const odd = one({ imps: withExtension(['a'], extension) }, given({ 'creds.hub': login('not a registry'), 'creds.ecr': token(ECR) }));
+    expect(odd.outcome.failed).toBe(true);
+    expect(odd.outcome.secrets).toEqual([]);
+    expect(odd.outcome.repositoryCredentials).toEqual([]);
+    expect(odd.problems.map((problem) => problem.field)).toEqual(['spec.target.repositoryCredentials']);
+  });
+
+  it('says when two ImagePullSecrets would write the same credential', () => {
+    const first = withExtension(['a'], { argocd: [{}] });
+    const second = { ...first, metadata: { name: 'q' } };
+    const result = assemble([{ imps: first }, { imps: second }], given({ 'creds.hub': login('hub.example'), 'creds.ecr': token(ECR) }), secrets);
+    expect(result.problems.map((problem) => `${problem.field}: ${problem.message}`)).toEqual([
+      'spec.target.secret.name: Secret a/pull is also rendered by ImagePullSecret p',
+      `spec.target.repositoryCredentials: Secret argocd/pull-argocd-helm-${ECR_HOST} is also rendered by ImagePullSecret p`,
+      'spec.target.repositoryCredentials: Secret argocd/pull-argocd-helm-hub.example is also rendered by ImagePullSecret p',
+    ]);
+  });
+});

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runRenderPipeline } from '../../src/app/render-pipeline.js';
 import { validateImps } from '../../src/app/select-inputs.js';
-import {
-  inlineSourceKey,
-  inlineSourceProblems,
-  inlineSpecErrors,
-  parseInlineSource,
-} from '../../src/core/inline-sources.js';
+import { inlineSourceProblems, inlineSpecErrors, parseInlineSource } from '../../src/core/inline-sources.js';
+import { inlineSourceKey } from '../../src/core/source-refs.js';
 import { parseSource, type SourceSecret } from '../../src/core/sources.js';
 import { tokenRequestKey } from '../../src/core/tokens.js';
 import type { ImagePullSecret } from '../../src/generated/image-pull-secret.js';

@@ -3,6 +3,7 @@
 import { ADDED_PULL_SECRETS_ANNOTATION, EXPIRES_AT_ANNOTATION, IMAGE_PULL_SECRET_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, OWNER_LABEL, PULL_SECRETS_PATCHED_LABEL, REFRESHER_ANNOTATION } from '../../src/core/contract.js';
 import type { OwnerReferenceFacts, SecretFacts, ServiceAccountFacts } from '../../src/core/facts.js';
 import type { PullSecretManifest } from '../../src/core/render.js';
+import type { RepositoryCredentialManifest } from '../../src/core/repository-credentials.js';
 import type { SecretAction, SecretPlan, SecretPlanInput } from '../../src/core/secret-plan.js';
 
 export const OWNER = { apiVersion: 'images.banzaicloud.io/v1alpha1', name: 'web', uid: 'uid-web' } as const;
@@ -116,7 +117,7 @@ export function describe(action: SecretAction): string {
     case 'refuse':
       return `refuse ${action.operation === 'delete' ? 'to delete ' : ''}${at}: ${action.reason}`;
     case 'delete':
-      return `delete ${at}: ${action.cause}${action.imps ? ' (IMPS)' : ''}`;
+      return `delete ${at}: ${action.cause}${action.imps ? ' (IMPS)' : ''}${action.role ? ` (${action.role})` : ''}`;
     case 'patch-service-account':
       return `patch-service-account ${at}${action.added.map((name) => ` +${name}`).join('')}${action.removed.map((name) => ` -${name}`).join('')}`;
   }
@@ -124,3 +125,33 @@ export function describe(action: SecretAction): string {
 
 export const recordOf = (pairs: string): Record<string, string> => ({ [ADDED_PULL_SECRETS_ANNOTATION]: pairs });
 export const MARK = { [PULL_SECRETS_PATCHED_LABEL]: 'true' };
+
+/** Repository credentials (spec.target.repositoryCredentials): an Argo CD template of `web` in `argocd`. */
+export const REPO_NAME = 'regcred-argocd-helm-r.example';
+export const ARGO_LABEL = { 'argocd.argoproj.io/secret-type': 'repo-creds' };
+
+export function repositoryManifest(namespace = 'argocd', name = REPO_NAME): RepositoryCredentialManifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [OWNER_LABEL]: OWNER.name, ...ARGO_LABEL }, annotations: { [EXPIRES_AT_ANNOTATION]: EXPIRY } },
+    type: 'Opaque',
+    data: { url: 'ci5leGFtcGxlLw==', type: 'aGVsbQ==', enableOCI: 'dHJ1ZQ==', username: 'QVdT', password: 'cA==' },
+  };
+}
+
+/** The cached facts of a repository credential we wrote; current by default. */
+export function repositorySecret(namespace = 'argocd', overrides: Partial<SecretFacts> = {}): SecretFacts {
+  return secret(namespace, {
+    name: REPO_NAME,
+    type: 'Opaque',
+    labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [OWNER_LABEL]: OWNER.name, ...ARGO_LABEL },
+    dataKeys: ['enableOCI', 'password', 'type', 'url', 'username'],
+    ...overrides,
+  });
+}
+
+export const desiredRepository = (namespace = 'argocd', name = REPO_NAME): { manifest: RepositoryCredentialManifest; dataHash: string } => ({
+  manifest: repositoryManifest(namespace, name),
+  dataHash: CURRENT,
+});

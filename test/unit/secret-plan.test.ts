@@ -4,7 +4,26 @@
 import { describe, expect, it } from 'vitest';
 import { EXPIRES_AT_ANNOTATION, OWNER_LABEL } from '../../src/core/contract.js';
 import { planOrphanSweep, planSecrets, planServiceAccountSweep, type SecretPlanInput } from '../../src/core/secret-plan.js';
-import { CURRENT, IMPS_UID_LABEL, MARK, OUR_REF, OWNER, impsSecret, input, manifest, recordOf, ref, secret, serviceAccount, shell, summary } from './plan-builders.js';
+import {
+  ARGO_LABEL,
+  CURRENT,
+  desiredRepository,
+  IMPS_UID_LABEL,
+  MARK,
+  OUR_REF,
+  OWNER,
+  impsSecret,
+  input,
+  manifest,
+  recordOf,
+  ref,
+  REPO_NAME,
+  repositorySecret,
+  secret,
+  serviceAccount,
+  shell,
+  summary,
+} from './plan-builders.js';
 
 interface Row {
   readonly name: string;
@@ -243,8 +262,82 @@ const ownershipRows: Row[] = [
   },
 ];
 
+// spec.target.repositoryCredentials: each credential is written like a target, at its own name, and goes when the
+// render no longer has it, unless the render failed (then nothing is known) or the caller plans none.
+const repositoryRows: Row[] = [
+  {
+    name: 'repository credential: nothing there, created after the pull Secrets',
+    input: input(['a'], { repositoryCredentials: [desiredRepository()] }),
+    actions: ['create a/regcred', `create argocd/${REPO_NAME}`],
+  },
+  {
+    name: 'repository credential: ours and current, no write (and not counted as a pull Secret)',
+    input: input(['a'], { secrets: [secret('a'), repositorySecret()], repositoryCredentials: [desiredRepository()] }),
+    actions: [],
+    current: ['a'],
+  },
+  {
+    name: 'repository credential: a renewed token, patched',
+    input: input(['a'], { secrets: [secret('a'), repositorySecret('argocd', { dataHash: 'old' })], repositoryCredentials: [desiredRepository()] }),
+    actions: [`patch argocd/${REPO_NAME} (data)`],
+    current: ['a'],
+  },
+  {
+    name: 'repository credential: dropped from the spec, deleted; the pull Secret stays',
+    input: input(['a'], { secrets: [secret('a'), repositorySecret()], repositoryCredentials: [] }),
+    actions: [`delete argocd/${REPO_NAME}: dropped (repository-credential)`],
+    current: ['a'],
+  },
+  {
+    name: 'repository credential: its namespace no longer allowed by a source, deleted as such',
+    input: input(['a'], { secrets: [secret('a'), repositorySecret()], repositoryCredentials: [], deniedRepositoryNamespaces: ['argocd'] }),
+    actions: [`delete argocd/${REPO_NAME}: not-allowed (repository-credential)`],
+    current: ['a'],
+  },
+  {
+    name: 'repository credential: a failed render keeps it (nothing is known of the logins)',
+    input: input(['a'], { failed: true, secrets: [secret('a'), repositorySecret()], repositoryCredentials: [] }),
+    actions: [],
+  },
+  {
+    name: 'repository credential: a caller that plans none (migrate) neither creates nor deletes one',
+    input: input(['a'], { secrets: [secret('a'), repositorySecret()] }),
+    actions: [],
+    current: ['a'],
+  },
+  {
+    name: "repository credential: another ImagePullSecret's at that name, refused",
+    input: input([], { secrets: [repositorySecret('argocd', { labels: { [OWNER_LABEL]: 'other', ...ARGO_LABEL }, ownerReferences: [ref('ImagePullSecret', 'uid-other')] })], repositoryCredentials: [desiredRepository()] }),
+    actions: [`refuse argocd/${REPO_NAME}: other-imagepullsecret`],
+  },
+  {
+    name: 'repository credential: a pull Secret shell of this ImagePullSecret at that name, refused (not filled as a credential)',
+    input: input([], { shellPayload: undefined, secrets: [shell('argocd', 'web', { name: REPO_NAME })], repositoryCredentials: [desiredRepository()] }),
+    actions: [`refuse argocd/${REPO_NAME}: wrong-type`],
+  },
+  {
+    name: 'repository credential: ours but of another type, refused (a type cannot change)',
+    input: input([], { secrets: [repositorySecret('argocd', { type: 'kubernetes.io/dockerconfigjson' })], repositoryCredentials: [desiredRepository()] }),
+    actions: [`refuse argocd/${REPO_NAME}: wrong-type`],
+  },
+  {
+    name: "repository credential: Argo CD tracks a Secret at that name, refused without adoptFrom",
+    input: input([], { secrets: [repositorySecret('argocd', { labels: { ...ARGO_LABEL }, ownerReferences: [], annotations: { 'argocd.argoproj.io/tracking-id': 'x' } })], repositoryCredentials: [desiredRepository()] }),
+    actions: [`refuse argocd/${REPO_NAME}: argocd`],
+  },
+  {
+    name: 'repository credential: Argo CD tracks an Opaque Secret at that name, adopted with adoptFrom',
+    input: input([], {
+      owner: { ...OWNER, adoptFrom: ['ArgoCD'] },
+      secrets: [repositorySecret('argocd', { labels: { ...ARGO_LABEL }, ownerReferences: [], annotations: { 'argocd.argoproj.io/tracking-id': 'x' } })],
+      repositoryCredentials: [desiredRepository()],
+    }),
+    actions: [`adopt argocd/${REPO_NAME} from ArgoCD`],
+  },
+];
+
 describe('planSecrets', () => {
-  it.each([...rows, ...ownershipRows])('$name', ({ input: state, actions, current }) => {
+  it.each([...rows, ...ownershipRows, ...repositoryRows])('$name', ({ input: state, actions, current }) => {
     const plan = planSecrets(state);
     expect(summary(plan)).toEqual(actions);
     expect(plan.current.map((entry) => entry.namespace)).toEqual(current ?? []);

@@ -7,7 +7,8 @@ import { IMPS_PATH } from '../../adapters/kube/writes.js';
 import type { ClusterReader } from '../../ports/cluster.js';
 import type { BackoffPolicy } from '../runtime/backoff.js';
 import type { Logger } from '../runtime/logger.js';
-import { asRecord, Reflector, stringMap, type ChangeType } from '../runtime/reflector.js';
+import { asRecord, stringMap } from '../../core/records.js';
+import { Reflector, type ChangeType } from '../runtime/reflector.js';
 import type { Timers } from '../runtime/timers.js';
 import { impsEntry, secretFacts, serviceAccountFacts, type ImpsEntry } from './facts.js';
 import { bindingEntry, BINDING_PATHS, type BindingEntry } from '../acrpull/binding-facts.js';
@@ -167,13 +168,21 @@ export class ClusterCache {
 
   /**
    * The Secrets that may concern an ImagePullSecret: ours (owner reference to its uid or its owner label), the shells
-   * naming it, whatever sits at its target name, and the IMPS controller's Secrets for it.
+   * naming it, whatever sits at its target name, and the IMPS controller's Secrets for it. `also`: `<namespace>/<name>`
+   * of other Secrets it writes (repository credentials), found among the labelled ones (another ImagePullSecret's, a
+   * GitOps render's); an unlabelled Secret there is not watched, and a create meets it as a conflict.
    */
-  secretsConcerning(owner: { name: string; uid: string; target: string; binding?: { name: string } | undefined }): SecretFacts[] {
+  secretsConcerning(owner: { name: string; uid: string; target: string; also?: ReadonlySet<string>; binding?: { name: string } | undefined }): SecretFacts[] {
     const label = ownerLabelValue(owner.name);
     const found: SecretFacts[] = [];
-    for (const secret of this.#labelled.items.values()) {
-      if (secret.name === owner.target || secret.labels[OWNER_LABEL] === label || shellOwner(secret.annotations) === owner.name || (owner.uid && ownerUidsFor(secret, owner).includes(owner.uid))) {
+    for (const [key, secret] of this.#labelled.items) {
+      if (
+        secret.name === owner.target ||
+        secret.labels[OWNER_LABEL] === label ||
+        shellOwner(secret.annotations) === owner.name ||
+        (owner.uid && ownerUidsFor(secret, owner).includes(owner.uid)) ||
+        owner.also?.has(key)
+      ) {
         found.push(secret);
       }
     }

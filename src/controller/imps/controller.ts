@@ -1,4 +1,4 @@
-import { sourceId } from '../../app/render-pipeline.js';
+import { sourceId } from '../../core/source-refs.js';
 import { ownerLabelValue, OWNER_LABEL, shellOwner } from '../../core/contract.js';
 import { parseAddedPullSecrets } from '../../core/service-accounts.js';
 import { IMPS_OWNER_UID_LABEL, impsOwnerUids } from '../../core/secret-ownership.js';

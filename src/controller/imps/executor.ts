@@ -70,10 +70,11 @@ export async function execute(
   let wrote = false;
   let writeFailed = false;
   let retryAfterSeconds: number | undefined;
-  const about = (action: { namespace: string; name: string }): Record<string, string> => ({
+  const about = (action: { namespace: string; name: string; role?: string | undefined }): Record<string, string> => ({
     ...(subject ?? (imagePullSecret ? { imagePullSecret } : {})),
     namespace: action.namespace,
     secret: action.name,
+    ...(action.role ? { role: action.role } : {}),
   });
   const failed = (reason: Failure['reason'], subject: string, error: unknown): void => {
     if (error instanceof KubeApiError && error.retryAfterSeconds !== undefined) retryAfterSeconds = Math.max(retryAfterSeconds ?? 0, error.retryAfterSeconds);
@@ -86,7 +87,7 @@ export async function execute(
       case 'refuse': {
         if (isManagerRefusal(action.reason)) {
           deps.metrics.secretsRefused.inc({ reason: action.reason });
-          if (action.operation !== 'delete') held.add(action.namespace);
+          if (action.operation !== 'delete' && !action.role) held.add(action.namespace);
         }
         refusals.push({ namespace: action.namespace, name: action.name, reason: action.reason, message: action.message });
         failures.push(
@@ -110,13 +111,24 @@ export async function execute(
           const facts = secretFacts(response);
           if (facts) deps.cache.rememberSecret(facts);
           wrote = true;
-          holding.add(action.namespace);
+          // A repository credential is not the pull Secret: the status's namespaces are where the pull Secret is.
+          if (!('role' in action && action.role)) holding.add(action.namespace);
           logWrite(action, about(action), deps);
         } catch (error) {
           writeFailed = true;
-          if (action.kind !== 'fill-shell') held.add(action.namespace);
+          const pull = !('role' in action && action.role);
+          if (action.kind === 'create' && !pull && error instanceof KubeApiError && error.status === 409) {
+            // A repository credential's name is not watched when the Secret there lacks our label (only target names
+            // are): the create finds it. Refused like one seen in the cache, but retried: no event would say it left.
+            const message = 'a Secret with this name exists and is not managed by imps-krm; not overwriting it';
+            deps.metrics.secretsRefused.inc({ reason: 'not-managed' });
+            refusals.push({ namespace: action.namespace, name: action.name, reason: 'not-managed', message });
+            failures.push({ reason: 'SecretReconciliationError', message: `Secret ${action.namespace}/${action.name}: ${message}` });
+            break;
+          }
+          if (action.kind !== 'fill-shell' && pull) held.add(action.namespace);
           // A Secret of ours that could not be updated still holds its earlier (valid) logins.
-          if (action.kind === 'patch') holding.add(action.namespace);
+          if (action.kind === 'patch' && pull) holding.add(action.namespace);
           failed('SecretReconciliationError', action.kind === 'fill-shell' ? `shell ${action.namespace}/${action.name}` : `Secret ${action.namespace}/${action.name}`, error);
         }
         break;
@@ -154,6 +166,7 @@ const DELETION_REASONS = {
   renamed: 'target Secret renamed',
   'not-allowed': 'a source no longer allows the namespace',
   orphaned: 'its ImagePullSecret was deleted',
+  dropped: 'repository credential no longer asked for',
 } as const;
 
 function logWrite(action: Extract<SecretAction, { kind: 'create' | 'patch' | 'adopt' | 'fill-shell' }>, fields: Record<string, string>, deps: ExecutorDeps): void {

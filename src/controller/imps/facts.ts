@@ -3,7 +3,7 @@ import { validateImps } from '../../app/select-inputs.js';
 import { ADDED_PULL_SECRETS_ANNOTATION } from '../../core/contract.js';
 import type { OwnerReferenceFacts, SecretFacts, ServiceAccountFacts } from '../../core/facts.js';
 import type { ImagePullSecret, ImagePullSecretStatus } from '../../generated/image-pull-secret.js';
-import { asRecord, stringMap } from '../runtime/reflector.js';
+import { asRecord, stringMap } from '../../core/records.js';
 
 // API objects reduced to what the controller keeps (the core's facts), with no payload: checked, never trusted.
 

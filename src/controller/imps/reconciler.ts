@@ -1,12 +1,11 @@
 import type { Gauge } from 'prom-client';
-import { runRenderPipeline, sourceId, type ImpsOutcome } from '../../app/render-pipeline.js';
+import { runRenderPipeline, type ImpsOutcome } from '../../app/render-pipeline.js';
 import { KubeApiError } from '../../adapters/kube/kube-http.js';
 import { patchImpsStatus } from '../../adapters/kube/writes.js';
 import { EXPIRES_AT_ANNOTATION, shellOwner } from '../../core/contract.js';
-import { inlineSourceKey, parseInlineSource } from '../../core/inline-sources.js';
+import { inlineSourceKey } from '../../core/source-refs.js';
 import { planOrphanSweep, planSecrets, planServiceAccountSweep, type SecretPlanInput, type ShellPayload } from '../../core/secret-plan.js';
 import { parseAddedPullSecrets } from '../../core/service-accounts.js';
-import { parseSource, type SourceParse } from '../../core/sources.js';
 import type { ImagePullSecret } from '../../generated/image-pull-secret.js';
 import { execute } from './executor.js';
 import { hashData, impsEntry, type ImpsEntry } from './facts.js';
@@ -60,7 +59,7 @@ export async function reconcileImps(name: string, deps: ReconcileDeps): Promise<
   }
 
   // Before the writes, so that a line saying a token was renewed comes before the lines of the Secrets it updates.
-  const nextRenewal = await recordExpiries(entry, deps);
+  const nextRenewal = await recordExpiries(entry, outcome, deps);
   let wrote = false;
   let holding: readonly string[] = [];
   if (entry.imps && outcome) {
@@ -107,9 +106,16 @@ export function planInput(imps: ImagePullSecret, uid: string, outcome: ImpsOutco
     selected: outcome.namespaces,
     denied: outcome.deniedNamespaces,
     desired: outcome.secrets.map((manifest) => ({ manifest, dataHash: hashData(manifest.data) })),
+    repositoryCredentials: outcome.repositoryCredentials.map((manifest) => ({ manifest, dataHash: hashData(manifest.data) })),
+    deniedRepositoryNamespaces: outcome.deniedRepositoryNamespaces,
     shellPayload: payload,
     shellDenials: outcome.namespaceDenials,
-    secrets: deps.cache.secretsConcerning({ name: imps.metadata.name, uid, target }),
+    secrets: deps.cache.secretsConcerning({
+      name: imps.metadata.name,
+      uid,
+      target,
+      also: new Set(outcome.repositoryCredentials.map(({ metadata }) => `${metadata.namespace}/${metadata.name}`)),
+    }),
     serviceAccountFacts: deps.cache.serviceAccountsFor(serviceAccounts),
   };
 }
@@ -175,10 +181,11 @@ async function writeStatus(entry: ImpsEntry, report: ReconcileReport, deps: Reco
  * labelled `<ImagePullSecret>.inline[<index>]`: unlike a Secret, an inline entry belongs to one CR. A token not
  * seen before gets one info line (source, expiry, next renewal). Returns the earliest renewal of the CR's tokens.
  */
-async function recordExpiries(entry: ImpsEntry, deps: ReconcileDeps): Promise<Date | undefined> {
+async function recordExpiries(entry: ImpsEntry, outcome: ImpsOutcome | undefined, deps: ReconcileDeps): Promise<Date | undefined> {
   let next: Date | undefined;
-  const record = (id: string, parsed: SourceParse | undefined): void => {
-    const request = parsed?.ok && parsed.plan.kind === 'token' ? parsed.plan.request : undefined;
+  for (const source of outcome?.sources ?? []) {
+    const id = source.key;
+    const request = source.tokenRequest?.();
     const expiresAt = request ? deps.tokens.expiryOf(request) : undefined;
     const renewAt = request ? deps.tokens.renewalOf(request) : undefined;
     setTimestamp(deps.metrics.tokenExpiry, id, expiresAt);
@@ -189,16 +196,8 @@ async function recordExpiries(entry: ImpsEntry, deps: ReconcileDeps): Promise<Da
       deps.tokenExpiries.set(id, expiresAt.getTime());
       deps.log.info(first ? 'token obtained' : 'token renewed', { source: id, expiresAt: expiresAt.toISOString(), nextRenewal: renewAt?.toISOString() });
     }
-  };
-  for (const ref of entry.imps?.spec.registry.credentials ?? []) {
-    const secret = await deps.cache.reader().readSecret(ref.namespace, ref.name);
-    record(sourceId(ref), secret ? parseSource(secret) : undefined);
   }
-  const inline = entry.imps?.spec.registry.inline ?? [];
-  for (const [index, source] of inline.entries()) {
-    record(inlineSourceKey(entry.name, index), parseInlineSource(source));
-  }
-  await dropInlineExpiries(entry.name, inline.length, deps);
+  await dropInlineExpiries(entry.name, entry.imps?.spec.registry.inline?.length ?? 0, deps);
   return next;
 }
 

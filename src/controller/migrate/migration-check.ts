@@ -16,7 +16,7 @@ import type { SourceSecret } from '../../core/sources.js';
 import type { ClusterReader } from '../../ports/cluster.js';
 import type { TokenProvider } from '../../ports/tokens.js';
 import { hashData, impsEntry, secretFacts, type ImpsEntry } from '../imps/facts.js';
-import { asRecord, stringMap } from '../runtime/reflector.js';
+import { asRecord, stringMap } from '../../core/records.js';
 
 // `imps-krm migrate`: reads the cluster (never writes), renders every ImagePullSecret with the controller's own
 // pipeline and plans with the controller's own planner, so what it reports is what the controller will do.

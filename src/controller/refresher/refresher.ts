@@ -9,7 +9,8 @@ import type { ClusterReader } from '../../ports/cluster.js';
 import { ExpiringRedactor } from '../runtime/expiring-redactor.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../runtime/backoff.js';
 import { hashData } from '../imps/facts.js';
-import { asRecord, Reflector, stringMap } from '../runtime/reflector.js';
+import { asRecord, stringMap } from '../../core/records.js';
+import { Reflector } from '../runtime/reflector.js';
 import { DEFAULT_RENEWAL, TokenCache } from '../runtime/token-cache.js';
 import type { ProcessDeps } from '../process/process-deps.js';
 

@@ -205,4 +205,3 @@ function listAccept(accept: string | undefined): string | undefined {
 }
 
 // Kept for the controller's importers; the helpers live in core/records.ts.
-export { asRecord, stringMap } from '../../core/records.js';
