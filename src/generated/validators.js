@@ -3576,7 +3576,7 @@ return errors === 0;
 }
 
 export const validateEcrPublicLoginConfig = validate59;
-const schema60 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"ecr-public-login-config.schema.json","title":"EcrPublicLoginConfig","description":"Keys of an imps-krm.io/ecr-public-login-config Secret (from data, base64-decoded, or stringData): an ECR Public token for public.ecr.aws, username AWS, from GetAuthorizationToken in us-east-1 (the only region where it works). Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile). The principal needs ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken. The Secret may have no keys at all.","type":"object","additionalProperties":false,"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Session token for temporary keys."},"roleArn":{"type":"string","maxLength":2048,"pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$","description":"Role to assume (STS AssumeRole in us-east-1) before asking ECR Public for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
+const schema60 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"ecr-public-login-config.schema.json","title":"EcrPublicLoginConfig","description":"Keys of an imps-krm.io/ecr-public-login-config Secret (from data, base64-decoded, or stringData): an ECR Public token for public.ecr.aws, username AWS, from GetAuthorizationToken in us-east-1 (the only region where it works). Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile). The principal needs ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken. The Secret may have no keys at all.","type":"object","additionalProperties":false,"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Session token for temporary keys."},"roleArn":{"type":"string","maxLength":2048,"pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$","description":"Role to assume (STS AssumeRole in us-east-1) before asking ECR Public for a token."},"registry":{"type":"string","enum":["public.ecr.aws","https://public.ecr.aws"],"description":"The key of the login in the docker config. Default public.ecr.aws; https://public.ecr.aws is what `kubectl create secret docker-registry --docker-server=https://public.ecr.aws` writes, as the Amazon ECR Public credentials helper did (the kubelet matches both). Never an address: the token always comes from ECR Public's API in us-east-1."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
 
 function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="ecr-public-login-config.schema.json" */;
@@ -3584,7 +3584,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((((key0 === "accessKeyID") || (key0 === "secretKey")) || (key0 === "sessionToken")) || (key0 === "roleArn"))){
+if(!(((((key0 === "accessKeyID") || (key0 === "secretKey")) || (key0 === "sessionToken")) || (key0 === "roleArn")) || (key0 === "registry"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -3763,14 +3763,37 @@ vErrors.push(err13);
 errors++;
 }
 }
-}
-else {
-const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.registry !== undefined){
+let data4 = data.registry;
+if(typeof data4 !== "string"){
+const err14 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
 else {
 vErrors.push(err14);
+}
+errors++;
+}
+if(!((data4 === "public.ecr.aws") || (data4 === "https://public.ecr.aws"))){
+const err15 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/enum",keyword:"enum",params:{allowedValues: schema60.properties.registry.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
 }
 errors++;
 }
