@@ -33,6 +33,11 @@ export interface RenderDependencies {
    * which no source names, rather than "not Argo CD", which would skip the project check.
    */
   readonly argoCd?: boolean;
+  /**
+   * The namespace of AcrPullBindings that name none: where they will be applied (`render --namespace`; for Argo CD the
+   * Application's destination, ARGOCD_APP_NAMESPACE). Default `default`, as kubectl with a context naming none.
+   */
+  readonly bindingNamespace?: string | undefined;
 }
 
 export interface DocumentsRender {
@@ -58,7 +63,10 @@ export async function renderDocuments(
 ): Promise<DocumentsRender> {
   const imps = selectImagePullSecrets(documents);
   // AcrPullBindings take the operator's defaults (ACR_SERVER, MANAGED_IDENTITY_*) from the process environment.
-  const bindings = selectAcrPullBindings(documents, bindingDefaultsFrom(dependencies.env ?? process.env));
+  const env = dependencies.env ?? process.env;
+  // Argo CD applies a namespace-less object into the Application's destination namespace (its build environment).
+  const argoNamespace = dependencies.argoCd ? env['ARGOCD_APP_NAMESPACE'] || undefined : undefined;
+  const bindings = selectAcrPullBindings(documents, bindingDefaultsFrom(env), dependencies.bindingNamespace ?? argoNamespace ?? 'default');
   const inputs = [...imps.inputs, ...bindings.inputs];
   const problems = [...imps.problems, ...bindings.problems];
   const target: LiveTarget = dependencies.target ?? {};

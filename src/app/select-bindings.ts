@@ -80,13 +80,18 @@ export function validateBinding(
 }
 
 /** Every AcrPullBinding among the documents; the same binding twice (version, namespace, name) is an error. */
-export function selectAcrPullBindings(documents: readonly InputDocument[], defaults: BindingDefaults): { inputs: ImpsInput[]; problems: Problem[] } {
+export function selectAcrPullBindings(
+  documents: readonly InputDocument[],
+  defaults: BindingDefaults,
+  /** Where a binding that names no namespace lives: `default`, Argo CD's destination namespace, or the person's choice. */
+  defaultNamespace = 'default',
+): { inputs: ImpsInput[]; problems: Problem[] } {
   const inputs: ImpsInput[] = [];
   const problems: Problem[] = [];
   const seen = new Map<string, ImpsInput>();
   for (const document of documents) {
     if (!isAcrPullBindingLike(document.value)) continue;
-    const result = validateBinding(document.value, defaults, { origin: document.origin });
+    const result = validateBinding(document.value, defaults, { origin: document.origin, defaultNamespace });
     if (Array.isArray(result)) {
       problems.push(...result);
       continue;
