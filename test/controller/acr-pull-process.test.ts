@@ -2,12 +2,15 @@
 // identity end to end: the binding's own ServiceAccount token from the API server (TokenRequest, judged by
 // deploy/acrpull's admission policy), exchanged at the Entra fake (https, as MSAL requires) for an ACR token.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROLLER } from '../admission/attempts.js';
 import { ACRPULL_POLICIES, assertAdmitted, CONTROLLER_POLICIES, policyAdmission } from '../admission/fake-admission.js';
 import { startFakeAzure, type FakeAzure } from '../fakes/azure-server.js';
-import { startFakeKubeApi, type FakeKubeApi } from '../fakes/kube-api-server.js';
+import { startFakeKubeApi, type FakeKubeApi, type KubeObject } from '../fakes/kube-api-server.js';
 import { guardedEnv } from '../guard/child-env.js';
 import { cloudTls } from '../providers/cloud-tls.js';
 import { waitFor } from '../support/wait-for.js';
@@ -27,7 +30,7 @@ afterAll(async () => {
 });
 
 /** Runs the built controller until `until` holds, then SIGTERM; returns its exit code and stderr. */
-async function runController(kube: FakeKubeApi, args: string[], until: () => unknown): Promise<{ code: number | null; stderr: string }> {
+async function runController(kube: FakeKubeApi, args: string[], until: () => unknown, extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [CLI, 'controller', '--kubeconfig', kube.kubeconfigPath, '--metrics-addr', '', '--health-addr', '', '--explain-addr', '', ...args], {
     env: guardedEnv({
       ...process.env,
@@ -35,6 +38,7 @@ async function runController(kube: FakeKubeApi, args: string[], until: () => unk
       AZURE_AUTHORITY_HOST: azure.authorityHost,
       AZURE_POD_IDENTITY_AUTHORITY_HOST: azure.httpUrl,
       IMPS_KRM_INSECURE_REGISTRY_HOSTS: '127.0.0.1',
+      ...extraEnv,
     }),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -52,6 +56,34 @@ async function runController(kube: FakeKubeApi, args: string[], until: () => unk
 }
 
 describe('imps-krm controller --acr-pull-bindings (built CLI)', () => {
+  it("msi-acrpull's README sample, unchanged (as `kubectl apply -f` stores it, in namespace default): its Secret from veryimportantcr.azurecr.io, reached by name", async () => {
+    const admission = policyAdmission(CONTROLLER_POLICIES, ACRPULL_POLICIES);
+    azure.reset();
+    const resourceId = '/subscriptions/712288dc-f816-4242-b73f-a0a87265dcc8/resourceGroups/my-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/my-acr-puller';
+    azure.allowManagedIdentity(resourceId);
+    const sample = parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'render-providers', 'msi-acrpull-readme-sample', 'input', 'acrpullbinding.yaml'), 'utf8')) as KubeObject;
+    const kube = await startFakeKubeApi({
+      users: { 'fake-token': CONTROLLER },
+      admission: admission.hook,
+      objects: [ns('default'), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } }, { ...sample, metadata: { ...sample.metadata, namespace: 'default' } }],
+    });
+    try {
+      const redirect = pathToFileURL(join(import.meta.dirname, '..', 'fakes', 'host-redirect.mjs')).href;
+      const secret = (): KubeObject | undefined => kube.get('v1', 'Secret', 'acrpulltest-msi-acrpull-secret', 'default');
+      const run = await runController(kube, ['--acr-pull-bindings'], () => kube.get('msi-acrpull.microsoft.com/v1beta1', 'AcrPullBinding', 'acrpulltest', 'default')?.['status'], {
+        NODE_OPTIONS: `--import=${redirect} ${process.env['NODE_OPTIONS'] ?? ''}`,
+        IMPS_KRM_TEST_HOST_REDIRECT: `veryimportantcr.azurecr.io=${azure.authorityHost}`,
+      });
+      expect(run.code).toBe(0);
+      expect(Object.keys(dockerConfigOf(secret())?.auths ?? {})).toEqual(['veryimportantcr.azurecr.io']);
+      expect(kube.get('v1', 'ServiceAccount', 'default', 'default')?.['imagePullSecrets']).toEqual([{ name: 'acrpulltest-msi-acrpull-secret' }]);
+      expect(kube.get('msi-acrpull.microsoft.com/v1beta1', 'AcrPullBinding', 'acrpulltest', 'default')?.['status']).toEqual({ lastTokenRefreshTime: expect.any(String), tokenExpirationTime: expect.any(String) });
+    } finally {
+      await kube.close();
+    }
+    assertAdmitted(admission);
+  });
+
   it("workload identity: the binding's ServiceAccount token (audience api://AzureCRTokenExchange) is exchanged at Entra ID for that namespace's own identity", async () => {
     const admission = policyAdmission(CONTROLLER_POLICIES, ACRPULL_POLICIES);
     azure.reset();
