@@ -55,6 +55,7 @@ interface BindingRig {
   controller: Controller;
   admission: PolicyAdmission;
   requests: TokenRequest[];
+  metrics: ReturnType<typeof createMetrics>;
   logs: () => string;
   close: () => Promise<void>;
 }
@@ -75,6 +76,7 @@ async function start(objects: KubeObject[], options: { env?: Record<string, stri
   const lines: string[] = [];
   const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => (lines.push(chunk.toString()), cb()) });
   const redactor = new Redactor();
+  const metrics = createMetrics({ processMetrics: false });
   const http = kubeHttp(loadKubeAccess({ kubeconfig: kube.kubeconfigPath })!);
   const env = { IMPS_KRM_INSECURE_REGISTRY_HOSTS: '127.0.0.1', ...options.env };
   const real = cloudTokenProvider(env, { serviceAccounts: serviceAccountTokens(http), remember: (secret) => redactor.remember(secret) });
@@ -85,7 +87,7 @@ async function start(objects: KubeObject[], options: { env?: Record<string, stri
     tokens: { fetchToken: (request) => (requests.push(request), provider.fetchToken(request)) },
     timers,
     log: jsonLogger(sink, redactor, timers, 'debug'),
-    metrics: createMetrics({ processMetrics: false }),
+    metrics,
     redactor,
     backoff: { baseMs: 50, maxMs: 500 },
     acrPullBindings: { labelSelector: options.labelSelector, defaults: bindingDefaultsFrom(env) },
@@ -97,6 +99,7 @@ async function start(objects: KubeObject[], options: { env?: Record<string, stri
     controller,
     admission,
     requests,
+    metrics,
     logs: () => lines.join(''),
     close: async () => {
       await controller.stop();
@@ -130,6 +133,10 @@ describe('AcrPullBinding in the controller', () => {
     const status = await waitFor(() => (statusOf(kube, V1, 'app', 'acrpulltest')?.['tokenExpirationTime'] ? statusOf(kube, V1, 'app', 'acrpulltest') : undefined));
     expect(status).toEqual({ lastTokenRefreshTime: expect.stringMatching(/^2026-11-22T00:00:0\dZ$/), tokenExpirationTime: expect.stringMatching(/^2026-11-22T03:00:0\dZ$/) });
     expect(written.metadata.annotations).toEqual({ 'imps-krm.io/expires-at': status['tokenExpirationTime'] });
+    // The token in the gauges the alerts read, under the binding's source key; one line when it was obtained.
+    const expiry = (await rig!.metrics.registry.metrics()).split('\n').find((line) => line.startsWith('imps_krm_token_expiry_timestamp_seconds{source="acrpullbinding_v1beta1_app_acrpulltest.acr"}'));
+    expect(expiry).toBeDefined();
+    await waitFor(() => rig!.logs().includes('"msg":"token obtained","acrPullBinding":"app/acrpulltest"'));
   });
 
   it('v1beta1 defaults from the operator (ACR_SERVER, MANAGED_IDENTITY_CLIENT_ID), serviceAccountName honoured; a client id wins over a resource id', async () => {

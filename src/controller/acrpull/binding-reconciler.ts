@@ -7,6 +7,8 @@ import type { SecretFacts } from '../../core/facts.js';
 import { errorMessage } from '../../core/problems.js';
 import { planSecrets, type PlanOwner, type SecretPlanInput } from '../../core/secret-plan.js';
 import { serviceAccountPatch } from '../../core/service-accounts.js';
+import { BINDING_SOURCE_ID } from '../../core/source-refs.js';
+import type { TokenRequest } from '../../core/tokens.js';
 import { execute } from '../imps/executor.js';
 import { hashData, secretFacts } from '../imps/facts.js';
 import type { ReconcileDeps } from '../imps/reconcile-deps.js';
@@ -31,6 +33,7 @@ export async function reconcileBinding(key: string, deps: ReconcileDeps): Promis
   // swept with those of deleted ImagePullSecrets (imps/reconciler.ts sweep).
   if (!entry) {
     deps.refusals.forget(key);
+    forgetToken(key, deps);
     return sweep(deps);
   }
   const subject = { acrPullBinding: `${entry.namespace}/${entry.name}` };
@@ -161,6 +164,7 @@ async function finalize(entry: BindingEntry, deps: ReconcileDeps, subject: Recor
 async function report(entry: BindingEntry, failures: readonly Failure[], outcome: ImpsOutcome | undefined, deps: ReconcileDeps): Promise<ReconcileResult> {
   const subject = { acrPullBinding: `${entry.namespace}/${entry.name}` };
   const request = outcome?.sources[0]?.tokenRequest?.();
+  if (request) recordToken(entry.key, request, subject, deps);
   const ok = failures.length === 0;
   const status = bindingStatus(
     {
@@ -187,4 +191,31 @@ async function report(entry: BindingEntry, failures: readonly Failure[], outcome
   if (all.length > 0) deps.log.warn('reconcile failed', { ...subject, failures: all.map((failure) => failure.message) });
   else deps.log.debug('reconciled', subject);
   return { ok: all.length === 0, retry: all.some((failure) => !failure.terminal), retryAfterSeconds: retryAfter };
+}
+
+/** The metric series of a binding's token: `<ownerName>.acr`, its source key (core/source-refs.ts). */
+const tokenSeries = (key: string): string => `${key}.${BINDING_SOURCE_ID}`;
+
+/**
+ * The binding's token in the expiry and renewal gauges (the alerts of deploy/monitoring read them), and one info line
+ * when a token is obtained or renewed, as for an ImagePullSecret's sources.
+ */
+function recordToken(key: string, request: TokenRequest, subject: Record<string, string>, deps: ReconcileDeps): void {
+  const source = tokenSeries(key);
+  const expiresAt = deps.tokens.expiryOf(request);
+  const renewAt = deps.tokens.renewalOf(request);
+  if (!expiresAt) return;
+  deps.metrics.tokenExpiry.set({ source }, Math.floor(expiresAt.getTime() / 1000));
+  if (renewAt) deps.metrics.tokenRenewal.set({ source }, Math.floor(renewAt.getTime() / 1000));
+  if (deps.tokenExpiries.get(source) === expiresAt.getTime()) return;
+  const first = !deps.tokenExpiries.has(source);
+  deps.tokenExpiries.set(source, expiresAt.getTime());
+  deps.log.info(first ? 'token obtained' : 'token renewed', { ...subject, source, expiresAt: expiresAt.toISOString(), nextRenewal: renewAt?.toISOString() });
+}
+
+function forgetToken(key: string, deps: ReconcileDeps): void {
+  const source = tokenSeries(key);
+  deps.metrics.tokenExpiry.remove({ source });
+  deps.metrics.tokenRenewal.remove({ source });
+  deps.tokenExpiries.delete(source);
 }
