@@ -145,6 +145,24 @@ describe('imps-krm controller --acr-pull-bindings (built CLI)', () => {
     assertAdmitted(admission);
   });
 
+  it('without the CRDs (the flag but not deploy/acrpull): it says which list fails, and does not start', async () => {
+    const kube = await startFakeKubeApi({ users: { 'fake-token': CONTROLLER }, objects: [ns('team')] });
+    kube.inject({ match: (request) => request.path.includes('/acrpullbindings'), status: 404, times: Infinity });
+    try {
+      const since = Date.now();
+      // Long enough for the process to be up (its SIGTERM handler installed) and to have retried.
+      const run = await runController(kube, ['--acr-pull-bindings'], () => Date.now() - since > 1500 && kube.requests.some((request) => request.path.includes('/acrpullbindings')));
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain('"msg":"list/watch failed, retrying","path":"/apis/');
+      expect(run.stderr).toContain('/acrpullbindings');
+      // Nothing started while the lists failed (the caches' waits end with the shutdown, after it).
+      const started = run.stderr.indexOf('"msg":"controller started"');
+      expect(started < 0 || started > run.stderr.indexOf('"msg":"shutting down"')).toBe(true);
+    } finally {
+      await kube.close();
+    }
+  });
+
   it('bad msi-acrpull flags are usage errors (exit 2) before anything starts', async () => {
     const usage = (args: string[]): Promise<{ code: number | null; stderr: string }> =>
       new Promise((resolve) => {
