@@ -122,6 +122,9 @@ describe("the ECR Public helper's CronJob, drop-in (deploy/ecr-public-helper)", 
 
   it("the README's three namespaces: ecr-public-token in each (key https://public.ecr.aws, username AWS), minted once with the IRSA role; the helper's own Secret patched in place", async () => {
     aws.allowWebIdentity(ROLE, 'projected-sa-token');
+    // One instant for both runs: the second mints a token with the same expiry, so it finds every Secret current.
+    const now = new Date();
+    aws.setNow(() => now);
     const api = await startCluster([ns('default'), ns('prometheus'), ns('my-app'), helperSecret('default')]);
     const before = api.get('v1', 'Secret', 'ecr-public-token', 'default')!.metadata.uid;
     const run = await runJob(api, README_NAMESPACES);

@@ -180,8 +180,9 @@ async function report(entry: BindingEntry, failures: readonly Failure[], outcome
   if (patch) {
     try {
       const redacted = JSON.parse(deps.redactor.redact(JSON.stringify(patch))) as Record<string, unknown>;
+      // No write-through: the entry read before this reconcile may be stale by now (the binding deleted meanwhile), and
+      // writing it back would hide that. The watch brings the new status; our own status writes trigger nothing.
       await deps.http.request('PATCH', `${bindingPath(entry.apiVersion, entry.namespace, entry.name)}/status`, { body: { status: redacted }, contentType: 'application/merge-patch+json' });
-      deps.cache.rememberBinding({ ...entry, status });
     } catch (error) {
       if (error instanceof KubeApiError && error.retryAfterSeconds !== undefined) retryAfter = error.retryAfterSeconds;
       all.push({ reason: 'ReconciliationFailed', message: `status: ${deps.redactor.redact(errorMessage(error))}` });

@@ -137,10 +137,6 @@ export class ClusterCache {
     return undefined;
   }
 
-  /** Our own write of a binding (status, finalizer), remembered at once. */
-  rememberBinding(entry: BindingEntry): void {
-    for (const reflector of this.#bindings) if (reflector.items.has(entry.key)) reflector.writeThrough(entry.key, entry);
-  }
 
   /** `labelled`: keep only Secrets carrying the owner label (true) or only those without it (false). */
   #secretReflector(selector: { labelSelector?: string; fieldSelector?: string }, labelled: boolean): Reflector<SecretFacts> {
