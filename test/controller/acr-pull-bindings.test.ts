@@ -226,9 +226,11 @@ describe('AcrPullBinding in the controller', () => {
   it('--label-selector: only the bindings it selects are kept', async () => {
     azure.allowManagedIdentity(CLIENT);
     const spec = { acrServer: azure.httpUrl, managedIdentityClientID: CLIENT };
-    const { kube } = await start([ns('a'), sa('a'), bindingV1('a', 'mine', spec, { labels: { shard: 'one' } }), bindingV1('a', 'theirs', spec, { labels: { shard: 'two' } })], { labelSelector: 'shard=one' });
+    const { kube, logs } = await start([ns('a'), sa('a'), bindingV1('a', 'mine', spec, { labels: { shard: 'one' } }), bindingV1('a', 'theirs', spec, { labels: { shard: 'two' } })], { labelSelector: 'shard=one' });
     await waitFor(() => secret(kube, 'a', 'mine-msi-acrpull-secret'));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The other shard's binding is not even listed: the controller starts with one.
+    expect(logs()).toContain('"msg":"controller started","imagePullSecrets":0,"acrPullBindings":1');
+    expect(kube.requests.filter((request) => request.path.endsWith('/acrpullbindings')).every((request) => request.query['labelSelector'] === 'shard=one')).toBe(true);
     expect(secret(kube, 'a', 'theirs-msi-acrpull-secret')).toBeUndefined();
     expect(statusOf(kube, V1, 'a', 'theirs')).toBeUndefined();
   });
