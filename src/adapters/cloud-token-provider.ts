@@ -1,4 +1,15 @@
+import type { ServiceAccountTokens } from '../ports/service-account-tokens.js';
 import type { TokenProvider } from '../ports/tokens.js';
+
+/** What the controller adds to the render faces' provider; every field is the operator's. */
+export interface CloudTokenOptions {
+  /** The API server, for AcrPullBindings with workload identity (ServiceAccount tokens). Absent: refused. */
+  readonly serviceAccounts?: ServiceAccountTokens | undefined;
+  /** `--allowed-acr-server-suffixes` (msi-acrpull's flag): replaces IMPS_KRM_ACR_ALLOWED_SUFFIXES; [] checks nothing. */
+  readonly acrAllowedSuffixes?: readonly string[] | undefined;
+  /** Learns secrets met on the way (a ServiceAccount token), for the caller's redactor. */
+  readonly remember?: ((secret: string) => void) | undefined;
+}
 
 /** The operator's settings a provider reads: the faces pass `process.env`, tests pass what they mean. */
 export type ProviderEnv = Readonly<Record<string, string | undefined>>;
@@ -9,7 +20,7 @@ export type ProviderEnv = Readonly<Record<string, string | undefined>>;
  * Our own settings (ACR allow-lists, air-gapped endpoints) and the AWS endpoint overrides are read from `env`; what
  * the SDKs read on their own (credential chains, metadata servers) still comes from the process environment.
  */
-export function cloudTokenProvider(env: ProviderEnv = process.env): TokenProvider {
+export function cloudTokenProvider(env: ProviderEnv = process.env, options: CloudTokenOptions = {}): TokenProvider {
   return {
     async fetchToken(request) {
       switch (request.provider) {
@@ -25,7 +36,9 @@ export function cloudTokenProvider(env: ProviderEnv = process.env): TokenProvide
         }
         case 'acr': {
           const { acrSettingsFromEnv, fetchAcrToken } = await import('./azure/acr-token-provider.js');
-          return fetchAcrToken(request, acrSettingsFromEnv(env));
+          const settings = acrSettingsFromEnv(env);
+          const allowedSuffixes = options.acrAllowedSuffixes ?? settings.allowedSuffixes;
+          return fetchAcrToken(request, { ...settings, allowedSuffixes }, options.serviceAccounts, options.remember);
         }
         case 'gar': {
           const { fetchGarToken } = await import('./google/gar-token-provider.js');

@@ -13,8 +13,9 @@ import { errorMessage } from '../core/problems.js';
 export async function runCli(argv: readonly string[], stdio: Stdio, invokedAs: string | undefined = process.argv[1]): Promise<number> {
   const [name, ...args] = argv;
   try {
-    // kustomize finds a legacy exec plugin by file name: a link named ImagePullSecret needs no wrapper script.
-    if (invokedAs !== undefined && basename(invokedAs) === LEGACY_PLUGIN_NAME) return await runCommand('kustomize-plugin', argv, stdio);
+    // kustomize finds a legacy exec plugin by file name: a link named ImagePullSecret (or AcrPullBinding, for
+    // msi-acrpull manifests listed under generators:) needs no wrapper script.
+    if (invokedAs !== undefined && LEGACY_PLUGIN_NAMES.includes(basename(invokedAs))) return await runCommand('kustomize-plugin', argv, stdio);
     if (name === undefined) {
       // kustomize exec functions and container functions start us with no arguments and a ResourceList on stdin.
       if (!stdio.stdin.isTTY) return await runCommand('fn', [], stdio);
@@ -48,7 +49,7 @@ export async function runCli(argv: readonly string[], stdio: Stdio, invokedAs: s
   }
 }
 
-const LEGACY_PLUGIN_NAME = 'ImagePullSecret';
+const LEGACY_PLUGIN_NAMES = ['ImagePullSecret', 'AcrPullBinding'];
 
 async function runCommand(name: string, args: readonly string[], stdio: Stdio): Promise<number> {
   const command = findCommand(name);

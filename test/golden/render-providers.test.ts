@@ -7,7 +7,7 @@ import { cloudTls } from '../providers/cloud-tls.js';
 import { GOOGLE_ISOLATION } from '../providers/google-env.js';
 import { canaries, configureAws, expectedOf, loadCases } from './harness.js';
 import { parse } from 'yaml';
-import { appDirectoryOf, configureAzure, configureGoogle, materialize, normalizeProviderOutput, resourceListOf, type ProviderCaseConfig } from './providers-harness.js';
+import { appDirectoryOf, configureAzure, hostRedirectEnv, configureGoogle, materialize, normalizeProviderOutput, resourceListOf, type ProviderCaseConfig } from './providers-harness.js';
 
 let aws: FakeAws;
 let azure: FakeAzure;
@@ -42,6 +42,7 @@ describe('render golden folders: cloud providers (CLI in a child process)', () =
           NODE_EXTRA_CA_CERTS: cloudTls().caFile,
           IMPS_KRM_INSECURE_REGISTRY_HOSTS: '127.0.0.1',
           GCE_METADATA_HOST: google.metadataHost,
+          ...hostRedirectEnv(config, azure),
           ...(face === 'cmp' ? CMP_ENV : {}),
           ...Object.fromEntries(Object.entries(config.env ?? {}).map(([key, value]) => [key, work.fill(value)])),
         };

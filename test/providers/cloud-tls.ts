@@ -15,7 +15,8 @@ let cached: CloudTls | undefined;
 
 export function cloudTls(): CloudTls {
   if (cached) return cached;
-  const generated = generateCert('/CN=imps-krm test fakes', 'IP:127.0.0.1,DNS:localhost,DNS:oauth2.googleapis.com');
+  // *.azurecr.io: registries named in manifests as users write them (test/fakes/host-redirect.mjs sends them here).
+  const generated = generateCert('/CN=imps-krm test fakes', 'IP:127.0.0.1,DNS:localhost,DNS:oauth2.googleapis.com,DNS:*.azurecr.io');
   if (!generated) throw new Error('openssl is needed to make the cloud fakes\' certificate');
   cached = { key: generated.key, cert: generated.cert, caFile: generated.certFile };
   return cached;

@@ -6,6 +6,7 @@ import {
   type AirgappedCloudSettings,
 } from '../../core/azure-clouds.js';
 import { ACR_USERNAME, type AcrTokenRequest, type RegistryToken } from '../../core/tokens.js';
+import type { ServiceAccountTokens } from '../../ports/service-account-tokens.js';
 import { TokenError } from '../../ports/tokens.js';
 import { exchangeForAccessToken, exchangeForRefreshToken, jwtExpiry, type AcrEndpoint } from './acr-exchange.js';
 import { fetchEntraToken } from './entra-token.js';
@@ -34,9 +35,14 @@ export function acrSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AcrSet
  * msi-acrpull's exchange: Entra ID token -> ACR refresh token -> (with a scope) repository access token.
  * The registry is checked before any identity is asked for a token, so a disallowed registry never sees one.
  */
-export async function fetchAcrToken(request: AcrTokenRequest, settings = acrSettingsFromEnv()): Promise<RegistryToken> {
+export async function fetchAcrToken(
+  request: AcrTokenRequest,
+  settings = acrSettingsFromEnv(),
+  serviceAccounts?: ServiceAccountTokens,
+  remember?: (secret: string) => void,
+): Promise<RegistryToken> {
   const endpoint = acrEndpoint(request.registry, settings);
-  const entraToken = await fetchEntraToken(request, settings.airgapped);
+  const entraToken = await fetchEntraToken(request, settings.airgapped, serviceAccounts, remember);
   const refreshToken = await exchangeForRefreshToken(endpoint, entraToken);
   const password = request.scope ? await exchangeForAccessToken(endpoint, refreshToken, request.scope) : refreshToken;
   // ACR tokens have lived 75 minutes where 3 hours were documented: only the token itself knows.
