@@ -1,0 +1,35 @@
+// The process entry of the built CLI (dist/cli.js, CommonJS): compiles the bundle (dist/imps-krm.cjs, a function
+// expression) with V8's code cache and runs it. A warm start deserialises the bytecode of what the previous run of
+// the same command executed instead of parsing and compiling it: this is what takes the KRM function below the cost
+// of parsing YAML in a bare bundle (issue 12). See code-cache.ts for where the cache may come from.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
+import { commandWord, flagsOf, openCodeCache, saveCodeCache, type BundleIdentity } from './code-cache.js';
+
+declare const __IMPS_KRM_BUNDLE__: BundleIdentity;
+
+type BundleMain = (require: NodeJS.Require, importChunk: (specifier: string) => Promise<unknown>, bundleUrl: string) => void;
+
+const bundlePath = join(__dirname, 'imps-krm.cjs');
+// ASCII (checked by the build): latin1 skips UTF-8 decoding.
+const source = readFileSync(bundlePath, 'latin1');
+const cache = openCodeCache({
+  installDir: __dirname,
+  key: { bundle: __IMPS_KRM_BUNDLE__, nodeVersion: process.version, arch: process.arch, flags: flagsOf(process.execArgv, process.env), command: commandWord(process.argv) },
+  sourceLength: source.length,
+  env: process.env,
+  uid: process.getuid?.(),
+});
+const script = new Script(source, { filename: bundlePath, ...(cache.data ? { cachedData: cache.data } : {}) });
+const rejected = script.cachedDataRejected === true;
+process.once('exit', (code) => {
+  const saved = saveCodeCache(cache, rejected, code, () => script.createCachedData());
+  if (process.env['IMPS_KRM_DEBUG'] === '1') {
+    process.stderr.write(`imps-krm: code cache ${cache.name}: read ${cache.from}${rejected ? ' (rejected by V8)' : ''}; ${saved}\n`);
+  }
+});
+// The bundle's lazy chunks are ES modules next to it; import() lives here, outside the cached script.
+const importChunk = (specifier: string): Promise<unknown> => import(pathToFileURL(join(__dirname, specifier)).href);
+(script.runInThisContext() as BundleMain)(require, importChunk, pathToFileURL(bundlePath).href);
