@@ -1,5 +1,7 @@
 import { runCli } from './main.js';
+import { installWarningPolicy } from './warning-policy.js';
 
+installWarningPolicy();
 // No top-level await: the bundle of this entry is CommonJS (see scripts/build.mjs and src/cli/launcher/).
 void runCli(process.argv.slice(2), {
   stdin: process.stdin,
