@@ -6,6 +6,8 @@
 // - `imps-krm render` in input mode and in live mode against a tiny fake cluster holding the same objects.
 // Targets: warm fn <= 1.0x the floor; live render <= 1.3x input render.
 // Run on a given Node line: scripts/with-node.sh 26 npm run bench -- startup
+// BENCH_INSTRUCTIONS=1 also counts the instructions each subject executes (valgrind's cachegrind, one run each after
+// the timed ones): slower, but the same on a busy machine, where wall times of 2-core neighbours swing by 2x.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,10 +53,14 @@ interface Subject {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-function timed(subject: Subject, env: NodeJS.ProcessEnv): Promise<number> {
+/** The first stderr line of a subject that wrote any (printed after the figures: it may cost time). */
+const stderrNotes = new Map<string, string>();
+
+function timed(subject: Subject, env: NodeJS.ProcessEnv, wrapper: readonly string[] = []): Promise<number> {
   subject.before?.();
   const started = performance.now();
-  const child = spawn(process.execPath, [...subject.args], { cwd: repoRoot, env: { ...env, ...subject.env }, stdio: ['pipe', 'ignore', 'pipe'] });
+  const [command, ...args] = [...wrapper, process.execPath, ...subject.args];
+  const child = spawn(command!, args, { cwd: repoRoot, env: { ...env, ...subject.env }, stdio: ['pipe', 'ignore', 'pipe'] });
   const err: Buffer[] = [];
   child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
   child.stdin.end(subject.stdin ?? '');
@@ -63,8 +69,12 @@ function timed(subject: Subject, env: NodeJS.ProcessEnv): Promise<number> {
       const elapsed = performance.now() - started;
       const stderr = Buffer.concat(err).toString();
       if (code !== 0) reject(new Error(`${subject.label} exited ${String(code)}: ${stderr}`));
-      else if (stderr !== '') reject(new Error(`${subject.label} wrote to stderr: ${stderr}`));
-      else resolve(elapsed);
+      const instructions = /I\s+refs:\s+([\d,]+)/.exec(stderr);
+      if (instructions) resolve(Number(instructions[1]!.replaceAll(',', '')));
+      else {
+        if (stderr !== '') stderrNotes.set(subject.label, stderr.split('\n')[0]!);
+        resolve(elapsed);
+      }
     }),
   );
 }
@@ -103,6 +113,21 @@ try {
   console.log(`  fn warm                        ${fmt(fnWarm)}   ${ratio(fnWarm, yamlFloor)} floor   (target <= 1.00x)`);
   console.log(`  render --cluster input         ${fmt(input)}   ${ratio(input, bare)} node -e 0`);
   console.log(`  render --cluster live (tiny)   ${fmt(live)}   ${ratio(live, input)} input   (target <= 1.30x)`);
+  for (const [label, line] of stderrNotes) console.log(`  note: ${label} wrote to stderr: ${line}`);
+  if (process.env['BENCH_INSTRUCTIONS'] === '1') {
+    const cachegrind = ['valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null'];
+    const counts: number[] = [];
+    for (const subject of subjects) counts.push(await timed(subject, env, cachegrind));
+    const [iBare, iFloor, iCold, iWarm, iInput, iLive] = counts as [number, number, number, number, number, number];
+    const m = (n: number): string => `${(n / 1e6).toFixed(0)} M`;
+    console.log('instructions executed (valgrind cachegrind, one run each)');
+    console.log(`  node -e 0                      ${m(iBare)}`);
+    console.log(`  yaml-only floor                ${m(iFloor)}   ${ratio(iFloor, iBare)} node -e 0`);
+    console.log(`  fn cold (empty code cache)     ${m(iCold)}   ${ratio(iCold, iFloor)} floor`);
+    console.log(`  fn warm                        ${m(iWarm)}   ${ratio(iWarm, iFloor)} floor   (target <= 1.00x)`);
+    console.log(`  render --cluster input         ${m(iInput)}   ${ratio(iInput, iBare)} node -e 0`);
+    console.log(`  render --cluster live (tiny)   ${m(iLive)}   ${ratio(iLive, iInput)} input   (target <= 1.30x)`);
+  }
 } finally {
   await kube.close();
   rmSync(scratch, { recursive: true, force: true });
