@@ -3,10 +3,10 @@
 //   Argo CD plugin start from it alone), wrapped as a function expression that only the launcher runs;
 // - dist/cli.js is that launcher (src/cli/launcher/): it compiles the bundle with V8's code cache, so a warm start
 //   skips parsing and compiling what the previous run executed;
-// - dist/chunks/*.mjs hold the heavy parts as ES modules, loaded only when a command needs them: client-node, the
-//   cloud SDKs, the controller. The bundle reaches them through the launcher's importer (`importChunk`), not
-//   `import()`: a dynamic import inside a vm.Script needs a host callback that Node 20/22 do not give a script
-//   compiled from cached data.
+// - dist/chunks/*.mjs hold the heavy parts as ES modules, loaded only when a command needs them: the cloud SDKs,
+//   the controller. The bundle reaches them, and the Node built-ins it loads lazily, through the launcher's importer
+//   (`importChunk`), not `import()`: a dynamic import inside a vm.Script needs a host callback that Node 20/22 do
+//   not give a script compiled from cached data.
 // - dist/package.json marks dist/cli.js (and the extensionless copy `install` makes) as CommonJS: a CommonJS entry
 //   starts faster than an ES module one.
 import { createHash } from 'node:crypto';
@@ -16,7 +16,6 @@ import { build } from 'esbuild';
 
 /** Modules that pull in a heavy dependency: each becomes its own lazily imported bundle in dist/chunks/. */
 const lazy = {
-  'live-cluster': 'src/adapters/kube/live-cluster.ts',
   'ecr-token-provider': 'src/adapters/aws/ecr-token-provider.ts',
   'ecr-public-token-provider': 'src/adapters/aws/ecr-public-token-provider.ts',
   'acr-token-provider': 'src/adapters/azure/acr-token-provider.ts',
@@ -66,7 +65,7 @@ const [main] = await Promise.all([
     banner: { js: `(function (${BUNDLE_PARAMS}) {` },
     footer: { js: '})' },
   }),
-  // The lazy bundles share their own chunks (client-node once for the controller and refresh commands). They carry
+  // The lazy bundles share their own chunks (the Kubernetes client once for every command that uses it). They carry
   // their own copy of the core modules they use: nothing crosses bundles but plain data and Errors.
   build({
     ...common,
@@ -77,7 +76,7 @@ const [main] = await Promise.all([
     splitting: true,
     entryNames: '[name]',
     chunkNames: 'shared-[hash]',
-    // Some dependencies (client-node's) still call require(); give ES modules one.
+    // Some dependencies (the cloud SDKs' CommonJS parts) still call require(); give ES modules one.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   }),
 ]);
@@ -89,11 +88,11 @@ for (const file of main.outputFiles) {
     continue;
   }
   let lazyImports = 0;
-  bundle = file.text.replace(/\bimport\("(\.\/chunks\/[a-z-]+\.mjs)"\)/g, (_, path) => {
+  // Lazy chunks and lazily loaded Node built-ins (the Kubernetes client loads https, tls, child_process on use).
+  bundle = file.text.replace(/\bimport\("((?:\.\/chunks\/[a-z-]+\.mjs)|(?:node:[a-z_/]+))"\)/g, (_, specifier) => {
     lazyImports++;
-    return `importChunk(${JSON.stringify(path)})`;
+    return `importChunk(${JSON.stringify(specifier)})`;
   });
-  if (lazyImports === 0) throw new Error('build: no lazy chunk import found in the main bundle (did esbuild change its output?)');
   // Any other import() would fail at run time inside the vm.Script: fail the build instead.
   const stray = /\bimport\(/.exec(bundle);
   if (stray) throw new Error(`build: a dynamic import() the launcher cannot serve is left in the main bundle: ${bundle.slice(stray.index, stray.index + 80)}`);

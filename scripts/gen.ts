@@ -88,7 +88,8 @@ function toStructural(node: Json, resolveRef: (ref: string) => Json): Json {
   }
   const out: { [key: string]: Json } = {};
   for (const [key, value] of Object.entries(node)) {
-    if (['$schema', '$id', 'title', 'definitions', 'if', 'then', 'else', 'dependencies', 'anyOf'].includes(key)) continue;
+    // CRD schemas have no propertyNames: map keys (label and annotation keys) are checked by the tool's own validation.
+    if (['$schema', '$id', 'title', 'definitions', 'if', 'then', 'else', 'dependencies', 'anyOf', 'propertyNames'].includes(key)) continue;
     if (key === 'additionalProperties' && value === false) continue;
     if (key === 'const') {
       out['enum'] = [value];

@@ -1,7 +1,9 @@
 import type { NamespaceFacts, PodFacts } from '../core/facts.js';
+import { dns1123LabelErrors } from '../core/names.js';
+import type { Problem, ResourceRef } from '../core/problems.js';
 import type { StringMap } from '../core/selectors.js';
 import type { SourceSecret } from '../core/sources.js';
-import { isRecord } from '../io/documents.js';
+import { isRecord, type InputDocument } from '../io/documents.js';
 import type { ClusterReader } from '../ports/cluster.js';
 
 /** Kinds whose Pod template stands for the Pods they will create: in manifests there are no Pods yet. */
@@ -64,10 +66,47 @@ export function inputCluster(objects: readonly unknown[], extraNamespaces: reado
 
   return {
     description: 'input manifests',
+    isInput: true,
     listNamespaces: async () => [...namespaces.values()],
     scanPods: async (visit) => pods.forEach(visit),
     readSecret: async (namespace, name) => secrets.get(`${namespace}/${name}`),
   };
+}
+
+/**
+ * The namespaces `inputCluster` would make from these documents, checked as the API server checks them (a DNS-1123
+ * label): a Namespace named `Bad_NS`, or an object in namespace `../etc`, could never exist in a cluster, and a Secret
+ * rendered for it would be refused when applied, or worse, pruned and recreated by every sync. One problem per rule
+ * broken, naming the file, the document and the field; the name itself is not repeated.
+ */
+export function inputNamespaceProblems(documents: readonly InputDocument[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const { value, origin } of documents) {
+    if (!isRecord(value) || !isRecord(value['metadata'])) continue;
+    const metadata = value['metadata'];
+    const checks: Array<[string, unknown]> = [];
+    if (value['kind'] === 'Namespace' && value['apiVersion'] === 'v1') checks.push(['metadata.name', metadata['name']]);
+    // Only strings become namespaces here; `inputCluster` ignores anything else.
+    else checks.push(['metadata.namespace', metadata['namespace']]);
+    for (const [field, name] of checks) {
+      if (typeof name !== 'string' || name === '') continue;
+      for (const message of dns1123LabelErrors(name)) {
+        problems.push({ severity: 'error', resource: shownResource(value), file: origin, field, message: `invalid namespace name: ${message}` });
+      }
+    }
+  }
+  return problems;
+}
+
+/** The object as a problem names it, when its kind and name are short and printable; else the file says where. */
+function shownResource(value: Record<string, unknown>): ResourceRef | undefined {
+  const metadata = value['metadata'] as Record<string, unknown>;
+  const { apiVersion, kind } = value;
+  const name = metadata['name'];
+  const printable = (text: unknown, max: number): text is string => typeof text === 'string' && text.length <= max && /^[\x21-\x7e]+$/.test(text);
+  if (!printable(apiVersion, 253) || !printable(kind, 63) || !printable(name, 253)) return undefined;
+  if (kind === 'Namespace' && dns1123LabelErrors(name).length > 0) return undefined;
+  return { apiVersion, kind, name };
 }
 
 function dig(value: unknown, path: readonly string[]): unknown {

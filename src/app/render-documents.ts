@@ -1,6 +1,7 @@
-import { inputCluster } from '../adapters/input-cluster.js';
+import { inputCluster, inputNamespaceProblems } from '../adapters/input-cluster.js';
 import { cloudTokenProvider } from '../adapters/cloud-token-provider.js';
 import { liveClusterConfigured, type LiveTarget } from '../adapters/kube/detect.js';
+import { AMBIENT_IDENTITY_PROJECTS_ENV, ARGOCD_PROJECT_ENV, parseNameList } from '../core/consent.js';
 import type { Problem } from '../core/problems.js';
 import type { Redactor } from '../core/redaction.js';
 import { renderPullSecrets, type PullSecretManifest } from '../core/render.js';
@@ -8,7 +9,7 @@ import type { RenderSettings } from '../generated/function-config.js';
 import type { InputDocument } from '../io/documents.js';
 import type { ClusterReader } from '../ports/cluster.js';
 import type { TokenProvider } from '../ports/tokens.js';
-import { runRenderPipeline, type ImpsInput, type ImpsOutcome } from './render-pipeline.js';
+import { runRenderPipeline, type ImpsInput, type ImpsOutcome, type RenderConsent } from './render-pipeline.js';
 import { selectImagePullSecrets } from './select-inputs.js';
 
 export type ClusterMode = NonNullable<RenderSettings['cluster']>;
@@ -16,9 +17,19 @@ export type ClusterMode = NonNullable<RenderSettings['cluster']>;
 /** Seams for tests and for the faces; the defaults are the real adapters. */
 export interface RenderDependencies {
   readonly tokens?: TokenProvider;
-  readonly openLiveCluster?: (target: LiveTarget) => Promise<ClusterReader>;
+  /**
+   * The operator's kubeconfig and context (process flags; KUBECONFIG and IMPS_KRM_CONTEXT are read from `env`).
+   * Never from a repository: a kubeconfig can run programs (exec plugins).
+   */
+  readonly target?: LiveTarget;
+  readonly openLiveCluster?: (target: LiveTarget, env: NodeJS.ProcessEnv) => Promise<ClusterReader>;
   readonly env?: NodeJS.ProcessEnv;
   readonly redactor?: Redactor;
+  /**
+   * The render is for an Argo CD Application (the plugin): without ARGOCD_APP_PROJECT_NAME the project is unknown,
+   * which no source names, rather than "not Argo CD", which would skip the project check.
+   */
+  readonly argoCd?: boolean;
 }
 
 export interface DocumentsRender {
@@ -40,7 +51,7 @@ export async function renderDocuments(
   dependencies: RenderDependencies = {},
 ): Promise<DocumentsRender> {
   const { inputs, problems } = selectImagePullSecrets(documents);
-  const target: LiveTarget = { kubeconfig: settings.kubeconfig, context: settings.context };
+  const target: LiveTarget = dependencies.target ?? {};
   const mode = chooseCluster(settings.cluster ?? 'auto', target, dependencies.env);
   const empty = { inputs, outcomes: [], secrets: [], cluster: mode };
   if (problems.length > 0) return { ...empty, problems };
@@ -48,18 +59,23 @@ export async function renderDocuments(
     return { ...empty, problems: [{ severity: 'error', message: 'no ImagePullSecret (images.banzaicloud.io/v1alpha1) found in the input' }] };
   }
 
+  if (mode === 'input') {
+    const invalid = inputNamespaceProblems(documents);
+    if (invalid.length > 0) return { ...empty, problems: invalid };
+  }
   let cluster: ClusterReader;
   try {
     cluster =
       mode === 'input'
         ? inputCluster(documents.map((document) => document.value), inputs.flatMap(({ imps }) => imps.spec.target.namespaces?.names ?? []))
-        : await (dependencies.openLiveCluster ?? openLiveCluster)(target);
+        : await (dependencies.openLiveCluster ?? openLiveCluster)(target, dependencies.env ?? process.env);
   } catch (error) {
     return { ...empty, problems: [{ severity: 'error', message: `cannot use the cluster: ${error instanceof Error ? error.message : String(error)}` }] };
   }
   const shells = settings.output === 'shells';
   const result = await runRenderPipeline(inputs, {
     cluster: shells ? withoutSources(cluster) : cluster,
+    consent: renderConsent(dependencies.env ?? process.env, dependencies.argoCd ?? false),
     tokens: shells ? NO_TOKENS : (dependencies.tokens ?? cloudTokenProvider()),
     ...(dependencies.redactor ? { redactor: dependencies.redactor } : {}),
     withoutCredentials: shells,
@@ -89,6 +105,7 @@ const EMPTY_SOURCE = {
 function withoutSources(cluster: ClusterReader): ClusterReader {
   return {
     description: cluster.description,
+    isInput: cluster.isInput,
     listNamespaces: () => cluster.listNamespaces(),
     scanPods: (visit) => cluster.scanPods(visit),
     readSecret: async () => EMPTY_SOURCE,
@@ -99,13 +116,26 @@ const NO_TOKENS: TokenProvider = {
   fetchToken: () => Promise.reject(new Error('shells need no token')),
 };
 
+/**
+ * The consent context from the process environment, which only the operator and Argo CD's repo-server write: an
+ * Application's own variables arrive as ARGOCD_ENV_* and its parameters as PARAM_*, so it can set neither the
+ * project nor the list of projects allowed the renderer's identity.
+ */
+export function renderConsent(env: NodeJS.ProcessEnv, argoCd: boolean): RenderConsent {
+  const project = env[ARGOCD_PROJECT_ENV];
+  return {
+    project: project !== undefined && project !== '' ? project : argoCd ? '' : undefined,
+    ambientProjects: parseNameList(env[AMBIENT_IDENTITY_PROJECTS_ENV] ?? ''),
+  };
+}
+
 export function chooseCluster(mode: ClusterMode, target: LiveTarget, env: NodeJS.ProcessEnv = process.env): 'live' | 'input' {
   if (mode !== 'auto') return mode;
   return liveClusterConfigured(target, env) ? 'live' : 'input';
 }
 
-/** client-node costs ~0.5 s to load: only live renders pay for it. */
-async function openLiveCluster(target: LiveTarget): Promise<ClusterReader> {
+/** The Kubernetes client is small and bundled with the CLI; it imports the network modules only when it connects. */
+async function openLiveCluster(target: LiveTarget, env: NodeJS.ProcessEnv): Promise<ClusterReader> {
   const { liveCluster } = await import('../adapters/kube/live-cluster.js');
-  return liveCluster(target);
+  return liveCluster(target, env);
 }

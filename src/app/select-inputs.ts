@@ -1,5 +1,7 @@
 import { inlineSpecErrors } from '../core/inline-sources.js';
+import { dns1123SubdomainErrors } from '../core/names.js';
 import type { Problem } from '../core/problems.js';
+import { targetNameErrors } from '../core/target-names.js';
 import { validateImagePullSecret } from '../generated/validators.js';
 import { isRecord, type InputDocument } from '../io/documents.js';
 import { describeAjvErrors } from '../validation/ajv-errors.js';
@@ -22,10 +24,15 @@ export function validateImps(value: Record<string, unknown>, origin?: InputDocum
   const valid = validateImagePullSecret(value);
   // Inline sources are checked here, not when rendering: a credential written into a CR, or a config that cannot
   // parse, is a fault of the spec that needs no cluster to find, and the controller reports it as InvalidSpec.
-  const errors = valid ? inlineSpecErrors(value.spec.registry.inline) : describeAjvErrors(validateImagePullSecret.errors);
+  // Key rules a schema cannot state (label key prefix length, annotation keys) are checked once the schema holds.
+  const errors = valid
+    ? [...inlineSpecErrors(value.spec.registry.inline), ...targetNameErrors(value.spec.target)]
+    : describeAjvErrors(validateImagePullSecret.errors);
   if (valid && errors.length === 0) return { imps: value, origin };
   const metadata: Record<string, unknown> = isRecord(value['metadata']) ? value['metadata'] : {};
-  const name = typeof metadata['name'] === 'string' ? metadata['name'] : '<unnamed>';
+  // An invalid name is input that may be anything (long, a pasted secret): it is named by its rule, not repeated.
+  const raw = metadata['name'];
+  const name = typeof raw !== 'string' ? '<unnamed>' : dns1123SubdomainErrors(raw).length > 0 ? '<invalid name>' : raw;
   const resource = { apiVersion: String(value['apiVersion']), kind: 'ImagePullSecret', name };
   return errors.map((error) => ({
     severity: 'error' as const,

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { Stdio } from '../io/stdio.js';
 import { findCommand } from './registry.js';
-import { EXIT, UsageError } from '../faces/kit/exit.js';
+import { EXIT, isUsageError, UsageError } from '../faces/kit/exit.js';
 import { VERSION } from '../faces/kit/version.js';
 import { mainHelp } from './help.js';
 import { LEGACY_PLUGIN_NAME } from './legacy-plugin-name.js';
@@ -22,6 +22,13 @@ export async function runCli(argv: readonly string[], stdio: Stdio, invokedAs: s
       return EXIT.usage;
     }
     if (name === '--help' || name === '-h' || name === 'help') {
+      // `imps-krm help render` is `imps-krm render --help`, as in kubectl and git.
+      const [topic, ...extra] = args;
+      if (name === 'help' && topic !== undefined) {
+        if (extra.length > 0) throw new UsageError('help takes one command name');
+        if (!findCommand(topic)) throw new UsageError(`unknown command ${JSON.stringify(topic)}`);
+        return await runCommand(topic, ['--help'], stdio);
+      }
       stdio.stdout.write(mainHelp());
       return EXIT.ok;
     }
@@ -31,7 +38,7 @@ export async function runCli(argv: readonly string[], stdio: Stdio, invokedAs: s
     }
     return await runCommand(name, args, stdio);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (isUsageError(error)) {
       stdio.stderr.write(`imps-krm: ${error.message}\nRun \`imps-krm ${findCommand(name ?? '') ? `${name} ` : ''}--help\` for usage.\n`);
       return EXIT.usage;
     }

@@ -8,13 +8,12 @@ import {
   validateGarLoginConfig,
 } from '../generated/validators.js';
 import { describeAjvErrors } from '../validation/ajv-errors.js';
-import { AZURE_CLOUDS, defaultScopeOf } from './azure-clouds.js';
+import { AIRGAPPED_AUDIENCE_ENV, AIRGAPPED_AUTHORITY_HOST_ENV } from './azure-clouds.js';
+import { REGISTRY_ANNOTATION } from './contract.js';
 import { basicAuth } from './docker-config.js';
+import { trimTrailing } from './text.js';
 import type { FormatResult } from './source-plan.js';
 import { ECR_PUBLIC_REGISTRY, type AzureIdentity } from './tokens.js';
-
-/** The annotation naming the registry of a `kubernetes.io/basic-auth` source. */
-export const REGISTRY_ANNOTATION = 'imps-krm.io/registry';
 
 const ajvErrors = (errors: Parameters<typeof describeAjvErrors>[0]): { errors: string[] } => ({
   errors: describeAjvErrors(errors).map((e) => `${e.path}: ${e.message}`),
@@ -35,21 +34,33 @@ export function parseEcrPublicLogin(values: Record<string, string>): FormatResul
   };
 }
 
+/**
+ * Keys a source may not set: each reaches a file or a host, which only the operator chooses (docs/security.md).
+ * Checked before the schema, which does not list them, so the error says where the setting lives instead of
+ * `unknown field`.
+ */
+const ACR_OPERATOR_ONLY: Readonly<Record<string, string>> = {
+  federatedTokenFile: 'not accepted from a source: the token file is an operator setting (AZURE_FEDERATED_TOKEN_FILE in the environment of imps-krm)',
+  authorityHost: `not accepted from a source: choose a known cloud with environment; the Entra authority is an operator setting (AZURE_AUTHORITY_HOST, or ${AIRGAPPED_AUTHORITY_HOST_ENV} for AirgappedCloud)`,
+  resourceManagerAudience: `not accepted from a source: choose a known cloud with environment; an air-gapped cloud's audience is an operator setting (${AIRGAPPED_AUDIENCE_ENV})`,
+};
+
 export function parseAcrLogin(values: Record<string, string>): FormatResult {
+  const operatorOnly = Object.keys(values).filter((key) => Object.hasOwn(ACR_OPERATOR_ONLY, key));
+  if (operatorOnly.length > 0) {
+    const rest = Object.fromEntries(Object.entries(values).filter(([key]) => !operatorOnly.includes(key)));
+    const others = validateAcrLoginConfig(rest) ? [] : ajvErrors(validateAcrLoginConfig.errors).errors;
+    return { errors: [...operatorOnly.map((key) => `${key}: ${ACR_OPERATOR_ONLY[key]}`), ...others] };
+  }
   if (!validateAcrLoginConfig(values)) return ajvErrors(validateAcrLoginConfig.errors);
   const config: AcrLoginConfig = values;
   const identity = acrIdentity(config);
   if ('errors' in identity) return identity;
-  const environment = config.environment ?? 'PublicCloud';
-  const cloud = environment === 'AirgappedCloud' ? undefined : AZURE_CLOUDS[environment];
-  // Public cloud without an explicit host: leave it to the SDK, which honours AZURE_AUTHORITY_HOST.
-  const authorityHost = config.authorityHost ?? (environment === 'PublicCloud' ? undefined : cloud?.authorityHost);
-  const audience = config.resourceManagerAudience ?? cloud?.resourceManagerAudience ?? AZURE_CLOUDS.PublicCloud.resourceManagerAudience;
-  const registry = config.registry.replace(/\/+$/, '');
+  const registry = trimTrailing(config.registry, '/');
   return {
     plan: {
       kind: 'token',
-      request: { provider: 'acr', registry, scope: config.scope, identity: identity.identity, authorityHost, tokenScope: defaultScopeOf(audience) },
+      request: { provider: 'acr', registry, scope: config.scope, identity: identity.identity, cloud: config.environment ?? 'PublicCloud' },
       registry,
     },
     secrets: definedOnly([config.clientSecret]),
@@ -59,7 +70,7 @@ export function parseAcrLogin(values: Record<string, string>): FormatResult {
 /** Each identity kind takes only its own fields: a stray field is more likely a mistake than a wish. */
 function acrIdentity(config: AcrLoginConfig): { identity: AzureIdentity } | { errors: string[] } {
   const stray = (allowed: ReadonlyArray<keyof AcrLoginConfig>): string[] =>
-    (['clientID', 'resourceID', 'tenantID', 'clientSecret', 'federatedTokenFile'] as const)
+    (['clientID', 'resourceID', 'tenantID', 'clientSecret'] as const)
       .filter((field) => config[field] !== undefined && !allowed.includes(field))
       .map((field) => `${field}: not used with identity ${config.identity}`);
   switch (config.identity) {
@@ -69,10 +80,8 @@ function acrIdentity(config: AcrLoginConfig): { identity: AzureIdentity } | { er
       return errors.length > 0 ? { errors } : { identity: { kind: 'ManagedIdentity', clientId: config.clientID, resourceId: config.resourceID } };
     }
     case 'WorkloadIdentity': {
-      const errors = stray(['clientID', 'tenantID', 'federatedTokenFile']);
-      return errors.length > 0
-        ? { errors }
-        : { identity: { kind: 'WorkloadIdentity', clientId: config.clientID, tenantId: config.tenantID, tokenFile: config.federatedTokenFile } };
+      const errors = stray(['clientID', 'tenantID']);
+      return errors.length > 0 ? { errors } : { identity: { kind: 'WorkloadIdentity', clientId: config.clientID, tenantId: config.tenantID } };
     }
     case 'ServicePrincipal': {
       const errors = stray(['clientID', 'tenantID', 'clientSecret']);

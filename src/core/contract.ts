@@ -55,3 +55,28 @@ export const ADDED_PULL_SECRETS_ANNOTATION = `${DOMAIN}/added-pull-secrets`;
  * CR (or its `serviceAccounts` entry) is gone, without watching every ServiceAccount of the cluster.
  */
 export const PULL_SECRETS_PATCHED_LABEL = `${DOMAIN}/pull-secrets-patched`;
+
+/** The registry of a `kubernetes.io/basic-auth` source Secret. */
+export const REGISTRY_ANNOTATION = `${DOMAIN}/registry`;
+
+/** Source consent (docs/security.md "Tenant isolation"): who may use a source Secret; see core/consent.ts. */
+export const ALLOWED_PROJECTS_ANNOTATION = `${DOMAIN}/allowed-projects`;
+export const ALLOWED_IMAGE_PULL_SECRETS_ANNOTATION = `${DOMAIN}/allowed-image-pull-secrets`;
+export const ALLOWED_NAMESPACES_ANNOTATION = `${DOMAIN}/allowed-namespaces`;
+
+/**
+ * Every `imps-krm.io/*` label and annotation key of this contract that is not a render setting. A key of our domain
+ * that is neither a setting nor one of these is a typo (`imps-krm.io/clustr`) and must fail, not be ignored.
+ */
+export const CONTRACT_KEYS: ReadonlySet<string> = new Set([
+  OWNER_LABEL,
+  EXPIRES_AT_ANNOTATION,
+  REFRESHER_ANNOTATION,
+  IMAGE_PULL_SECRET_ANNOTATION,
+  ADDED_PULL_SECRETS_ANNOTATION,
+  PULL_SECRETS_PATCHED_LABEL,
+  REGISTRY_ANNOTATION,
+  ALLOWED_PROJECTS_ANNOTATION,
+  ALLOWED_IMAGE_PULL_SECRETS_ANNOTATION,
+  ALLOWED_NAMESPACES_ANNOTATION,
+]);

@@ -1,4 +1,5 @@
 import { compareStrings } from './targets.js';
+import { trimTrailing } from './text.js';
 
 /** One registry login, as the kubelet reads it from `auths`. */
 export interface RegistryCredential {
@@ -36,7 +37,7 @@ export interface MergeConflict {
  * `index.docker.io/v1` are the same registry to the kubelet.
  */
 export function registryIdentity(registry: string): string {
-  return registry.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '').toLowerCase();
+  return trimTrailing(registry.replace(/^[a-z]+:\/\//i, ''), '/').toLowerCase();
 }
 
 export const basicAuth = (username: string, password: string): string =>

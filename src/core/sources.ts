@@ -1,9 +1,10 @@
 import type { AwsEcrLoginConfig } from '../generated/aws-ecr-login-config.js';
 import type { DockerAuthEntry, DockerAuths } from '../generated/docker-config.js';
 import { validateAwsEcrLoginConfig, validateDockerCfg, validateDockerConfigJson } from '../generated/validators.js';
-import { describeAjvErrors } from '../validation/ajv-errors.js';
+import { ACCOUNT_ID_TYPE_HINT, describeAjvErrors } from '../validation/ajv-errors.js';
 import { parseAcrLogin, parseBasicAuth, parseEcrPublicLogin, parseGarLogin } from './cloud-sources.js';
 import { basicAuth, type RegistryCredential } from './docker-config.js';
+import { decodeUtf8 } from './utf8.js';
 import type { SourcePlan } from './source-plan.js';
 
 export type { SourcePlan } from './source-plan.js';
@@ -61,8 +62,33 @@ export function parseSource(secret: SourceSecret): SourceParse {
     case SOURCE_TYPES.basicAuth:
       return withCredentials(parseBasicAuth(keys.values, secret.annotations ?? {}), [keys.values['password']]);
     default:
-      return fail(`unknown secret type ${JSON.stringify(secret.type ?? 'Opaque')}: expected one of ${KNOWN_TYPES.join(', ')}`);
+      return fail(`unknown secret type ${JSON.stringify(secret.type ?? 'Opaque')}: ${typeHint(Object.keys(keys.values))}`);
   }
+}
+
+/**
+ * What to set when the type is missing or wrong. IMPS's refresher README shows its ECR source Secret without a type
+ * (so it is Opaque); and the API server refuses to change a Secret's type in place (ValidateSecretUpdate: "field is
+ * immutable"), so `kubectl apply` with the type added fails until the Secret is deleted and re-created.
+ */
+function typeHint(keys: readonly string[]): string {
+  const has = (key: string): boolean => keys.includes(key);
+  const likely = has('.dockerconfigjson')
+    ? SOURCE_TYPES.dockerConfigJson
+    : has('.dockercfg')
+      ? SOURCE_TYPES.dockerCfg
+      : has('accountID') || has('region')
+        ? SOURCE_TYPES.ecrLogin
+        : has('serviceAccountKey')
+          ? SOURCE_TYPES.garLogin
+          : has('identity') || has('tenantID') || has('clientID')
+            ? SOURCE_TYPES.acrLogin
+            : has('username') && has('password')
+              ? SOURCE_TYPES.basicAuth
+              : undefined;
+  const immutable = "a Secret's type cannot be changed in place: delete the Secret and create it again with the type";
+  if (likely) return `its keys are those of a ${likely} source: set \`type: ${likely}\` (${immutable})`;
+  return `set \`type:\` to one of ${KNOWN_TYPES.join(', ')} (${immutable})`;
 }
 
 /** On failure every value that might be secret is remembered; on success only what the format says is secret. */
@@ -84,11 +110,18 @@ function decodeKeys(secret: SourceSecret): { values: Record<string, string>; err
       errors.push(`data[${JSON.stringify(key)}]: not valid base64`);
       continue;
     }
-    values[key] = Buffer.from(encoded, 'base64').toString('utf8');
+    // Strict: a stray byte would otherwise become U+FFFD, and a login that can never work would be rendered.
+    const text = decodeUtf8(Buffer.from(encoded, 'base64'));
+    if ('offset' in text) {
+      errors.push(`data[${JSON.stringify(key)}]: not UTF-8 text (invalid byte at offset ${text.offset} of the decoded value)`);
+      continue;
+    }
+    values[key] = text.text;
   }
   for (const [key, value] of Object.entries(secret.stringData ?? {})) {
     if (typeof value !== 'string') {
-      errors.push(`stringData[${JSON.stringify(key)}]: must be a string (quote numbers such as accountID)`);
+      const hint = key === 'accountID' ? ACCOUNT_ID_TYPE_HINT : 'must be a string (quote numbers such as accountID)';
+      errors.push(`stringData[${JSON.stringify(key)}]: ${hint}`);
       continue;
     }
     values[key] = value;
@@ -116,8 +149,8 @@ function parseDockerJson(
   const errors: string[] = [];
   for (const [registry, entry] of Object.entries(auths.auths)) {
     const login = loginOf(entry);
-    if (!login) {
-      errors.push(`${key}: registry ${registry}: \`auth\` is not base64 of username:password`);
+    if ('error' in login) {
+      errors.push(`${key}: registry ${registry}: ${login.error}`);
       continue;
     }
     credentials.push({ registry, ...login });
@@ -137,12 +170,13 @@ function readAuths(parsed: unknown, key: string, wrapped: boolean): { auths: Doc
 }
 
 /** The kubelet's rule: a decodable `auth` wins over `username`/`password`. */
-function loginOf(entry: DockerAuthEntry): { username: string; password: string } | undefined {
+function loginOf(entry: DockerAuthEntry): { username: string; password: string } | { error: string } {
   if (entry.auth !== undefined) {
-    const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return undefined;
-    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    const decoded = decodeUtf8(Buffer.from(entry.auth, 'base64'));
+    if ('offset' in decoded) return { error: `\`auth\` is not UTF-8 text (invalid byte at offset ${decoded.offset} of the decoded value)` };
+    const colon = decoded.text.indexOf(':');
+    if (colon < 0) return { error: '`auth` is not base64 of username:password' };
+    return { username: decoded.text.slice(0, colon), password: decoded.text.slice(colon + 1) };
   }
   return { username: entry.username ?? '', password: entry.password ?? '' };
 }

@@ -1,3 +1,5 @@
+import type { AzureEnvironment } from './azure-clouds.js';
+
 /** Static AWS keys read from a source Secret. */
 export interface AwsKeys {
   readonly accessKeyId: string;
@@ -25,13 +27,11 @@ export interface EcrPublicTokenRequest {
 export type AzureIdentity =
   /** Neither id: the system-assigned identity. */
   | { readonly kind: 'ManagedIdentity'; readonly clientId?: string | undefined; readonly resourceId?: string | undefined }
-  /** Unset fields come from the webhook-injected AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE. */
-  | {
-      readonly kind: 'WorkloadIdentity';
-      readonly clientId?: string | undefined;
-      readonly tenantId?: string | undefined;
-      readonly tokenFile?: string | undefined;
-    }
+  /**
+   * Unset ids come from the webhook-injected AZURE_CLIENT_ID, AZURE_TENANT_ID. The token file is always the
+   * operator's AZURE_FEDERATED_TOKEN_FILE: a path from a source would let it send any file to Entra ID.
+   */
+  | { readonly kind: 'WorkloadIdentity'; readonly clientId?: string | undefined; readonly tenantId?: string | undefined }
   | { readonly kind: 'ServicePrincipal'; readonly clientId: string; readonly tenantId: string; readonly clientSecret: string };
 
 /** An ACR login minted from an Entra ID token (what msi-acrpull does). The token is valid for one registry only. */
@@ -42,10 +42,11 @@ export interface AcrTokenRequest {
   /** Space-separated `repository:<repo>:pull` scopes: absent, the ACR refresh token itself is the password. */
   readonly scope?: string | undefined;
   readonly identity: AzureIdentity;
-  /** Entra ID authority (sovereign clouds); absent, the SDK's default or AZURE_AUTHORITY_HOST. */
-  readonly authorityHost?: string | undefined;
-  /** OAuth scope of the Entra token, e.g. `https://management.azure.com/.default`. */
-  readonly tokenScope: string;
+  /**
+   * Which cloud: picks the Entra authority and the token's audience from the built-in table, or, air-gapped, from
+   * the operator's settings (`azureCloudEndpoints`). Never a host: a spec cannot choose where a token goes.
+   */
+  readonly cloud: AzureEnvironment;
 }
 
 /** A Google OAuth access token for Artifact Registry / Container Registry: one serves every Google registry. */
@@ -81,13 +82,11 @@ export function tokenRequestKey(request: TokenRequest): string {
         request.provider,
         request.registry,
         request.scope ?? null,
-        request.authorityHost ?? null,
-        request.tokenScope,
+        request.cloud,
         identity.kind,
         identity.clientId ?? null,
         identity.kind === 'ManagedIdentity' ? (identity.resourceId ?? null) : null,
         identity.kind === 'ManagedIdentity' ? null : (identity.tenantId ?? null),
-        identity.kind === 'WorkloadIdentity' ? (identity.tokenFile ?? null) : null,
         identity.kind === 'ServicePrincipal' ? identity.clientSecret : null,
       ]);
     }
@@ -106,6 +105,25 @@ export function tokenRequestSecrets(request: TokenRequest): string[] {
       return request.identity.kind === 'ServicePrincipal' ? [request.identity.clientSecret] : [];
     case 'gar':
       return request.serviceAccountKey === undefined ? [] : [request.serviceAccountKey];
+  }
+}
+
+/**
+ * What identity a request mints with, when it is the process's own (IRSA, EKS Pod Identity, instance roles, Azure
+ * managed or workload identity, GKE metadata server): no key of the source is involved, so whoever can write the
+ * request borrows the renderer's identity. A role assumed without keys is assumed BY the process's identity.
+ * Undefined when the source brings its own credential.
+ */
+export function ambientIdentityOf(request: TokenRequest): string | undefined {
+  switch (request.provider) {
+    case 'ecr':
+    case 'ecr-public':
+      if (request.keys !== undefined) return undefined;
+      return `the process's AWS identity${request.roleArn === undefined ? '' : ' (to assume roleArn)'}`;
+    case 'acr':
+      return request.identity.kind === 'ServicePrincipal' ? undefined : `the process's Azure ${request.identity.kind === 'ManagedIdentity' ? 'managed' : 'workload'} identity`;
+    case 'gar':
+      return request.serviceAccountKey === undefined ? "the process's Google application default credentials" : undefined;
   }
 }
 

@@ -21,7 +21,7 @@ export interface AwsEcrLoginConfig {
    */
   region: string;
   /**
-   * Account id of the ECR registry, as a string.
+   * Account id of the ECR registry: 12 digits, as a string (quote it in YAML: an unquoted number loses leading zeros).
    */
   accountID: string;
   /**

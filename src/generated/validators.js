@@ -2,10 +2,11 @@
 // @ts-nocheck
 "use strict";
 export const validateImagePullSecret = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"image-pull-secret.schema.json","title":"ImagePullSecret","description":"images.banzaicloud.io/v1alpha1 ImagePullSecret: which source credentials to merge into one kubernetes.io/dockerconfigjson Secret, and which namespaces receive it. A superset of IMPS v1alpha1: every field IMPS defines means the same here; fields marked 'Extension' are imps-krm additions and optional.","type":"object","required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"type":"string","const":"images.banzaicloud.io/v1alpha1"},"kind":{"type":"string","const":"ImagePullSecret"},"metadata":{"$ref":"#/definitions/ObjectMeta"},"spec":{"$ref":"#/definitions/ImagePullSecretSpec"},"status":{"$ref":"#/definitions/ImagePullSecretStatus"}},"definitions":{"ObjectMeta":{"title":"ObjectMeta","description":"Standard object metadata. ImagePullSecret is cluster-scoped: metadata.namespace is ignored.","type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"namespace":{"type":"string"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"}}},"StringMap":{"title":"StringMap","type":"object","additionalProperties":{"type":"string"}},"ImagePullSecretSpec":{"title":"ImagePullSecretSpec","type":"object","required":["registry","target"],"additionalProperties":false,"properties":{"registry":{"$ref":"#/definitions/RegistryConfig"},"target":{"$ref":"#/definitions/TargetConfig"}}},"RegistryConfig":{"title":"RegistryConfig","description":"Where the registry credentials come from: source Secrets (`credentials`), inline keyless sources (`inline`, Extension), or both. At least one of the two is required; each one given must not be empty.","type":"object","additionalProperties":false,"properties":{"credentials":{"description":"Source Secrets, merged into one docker config. A registry given by two sources is an error naming both. Optional when `inline` is given (IMPS requires it).","type":"array","minItems":1,"items":{"$ref":"#/definitions/NamespacedName"}},"inline":{"description":"Extension: keyless cloud sources that need no Secret. The token is minted with the identity of the process that renders or refreshes (IRSA, EKS Pod Identity, Azure managed or workload identity, GKE workload identity). `config` holds the keys of the source Secret type minus every credential: accessKeyID, secretKey, sessionToken, clientSecret, serviceAccountKey and password are rejected, and ACR takes ManagedIdentity or WorkloadIdentity only. Reported as `inline[<index>]`.","type":"array","minItems":1,"items":{"$ref":"#/definitions/InlineSource"}}},"if":{"not":{"required":["inline"]}},"then":{"required":["credentials"]}},"InlineSource":{"title":"InlineSource","description":"Extension: one keyless source, read exactly like a source Secret of `type` whose stringData is `config`.","type":"object","required":["type"],"additionalProperties":false,"properties":{"type":{"type":"string","enum":["banzaicloud.io/aws-ecr-login-config","imps-krm.io/ecr-public-login-config","imps-krm.io/acr-login-config","imps-krm.io/gar-login-config"],"description":"A keyless source type. Static types (kubernetes.io/dockerconfigjson, kubernetes.io/dockercfg, kubernetes.io/basic-auth) are a credential, so they belong in a Secret."},"config":{"$ref":"#/definitions/StringMap","description":"The keys of that source type, as strings (quote numbers such as accountID). Absent: no keys (ECR Public with the process's identity)."}}},"NamespacedName":{"title":"NamespacedName","type":"object","required":["name","namespace"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","minLength":1,"maxLength":63}}},"TargetConfig":{"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches.","type":"array","items":{"type":"string","minLength":1}},"serviceAccounts":{"description":"Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.","type":"array","items":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"}}}},"TargetSecretConfig":{"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/StringMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/StringMap","description":"Extra annotations on the Secret."}}},"NamespaceSelectorConfiguration":{"title":"NamespaceSelectorConfiguration","type":"object","additionalProperties":false,"properties":{"names":{"type":"array","items":{"type":"string","minLength":1},"description":"Exact namespace names."},"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"},"description":"Label selectors on the namespace; any one matching selects it."},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"},"description":"Annotation selectors on the namespace; any one matching selects it."}}},"ObjectSelectorConfiguration":{"title":"ObjectSelectorConfiguration","description":"Selectors on Pods: a namespace is selected when at least one of its Pods matches any selector.","type":"object","additionalProperties":false,"properties":{"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"}},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"}}}},"LabelSelector":{"title":"LabelSelector","description":"Kubernetes label selector: every matchLabels entry and every expression must hold. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchLabels":{"$ref":"#/definitions/StringMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}},"AnnotationSelector":{"title":"AnnotationSelector","description":"Like a label selector, over annotations. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchAnnotations":{"$ref":"#/definitions/StringMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}},"SelectorRequirement":{"title":"SelectorRequirement","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"type":"string","minLength":1},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"type":"string"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}},"ImagePullSecretStatus":{"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer"},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source Secret and `inline[<index>]` of each inline source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}},"Condition":{"title":"Condition","type":"object","required":["type","status"],"properties":{"type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string"},"message":{"type":"string"},"lastTransitionTime":{"type":"string","format":"date-time"},"observedGeneration":{"type":"integer"}}}}};
-const schema12 = {"title":"ObjectMeta","description":"Standard object metadata. ImagePullSecret is cluster-scoped: metadata.namespace is ignored.","type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"namespace":{"type":"string"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"}}};
-const schema13 = {"title":"StringMap","type":"object","additionalProperties":{"type":"string"}};
-const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", "u");
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"image-pull-secret.schema.json","title":"ImagePullSecret","description":"images.banzaicloud.io/v1alpha1 ImagePullSecret: which source credentials to merge into one kubernetes.io/dockerconfigjson Secret, and which namespaces receive it. A superset of IMPS v1alpha1: every field IMPS defines means the same here; fields marked 'Extension' are imps-krm additions and optional.","type":"object","required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"type":"string","const":"images.banzaicloud.io/v1alpha1"},"kind":{"type":"string","const":"ImagePullSecret"},"metadata":{"$ref":"#/definitions/ObjectMeta"},"spec":{"$ref":"#/definitions/ImagePullSecretSpec"},"status":{"$ref":"#/definitions/ImagePullSecretStatus"}},"definitions":{"ObjectMeta":{"title":"ObjectMeta","description":"Standard object metadata. ImagePullSecret is cluster-scoped: metadata.namespace is ignored.","type":"object","required":["name"],"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain"},"namespace":{"type":"string"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"}}},"StringMap":{"title":"StringMap","type":"object","additionalProperties":{"type":"string"}},"Dns1123Label":{"title":"Dns1123Label","description":"A namespace name: a DNS-1123 label (Kubernetes IsDNS1123Label).","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"Dns1123Subdomain":{"title":"Dns1123Subdomain","description":"A Secret, ServiceAccount or ImagePullSecret name: a DNS-1123 subdomain (Kubernetes IsDNS1123Subdomain).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"LabelKey":{"title":"LabelKey","description":"A label key (Kubernetes IsQualifiedName): an optional DNS subdomain prefix of at most 253 characters and '/', then a name of at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character. The prefix length is checked in code.","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},"LabelValue":{"title":"LabelValue","description":"A label value (Kubernetes IsValidLabelValue): empty, or at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character.","type":"string","maxLength":63,"pattern":"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"},"AnnotationKey":{"title":"AnnotationKey","description":"An annotation key: a label key once lower-cased, so its prefix may have capitals (Kubernetes ValidateAnnotations). Checked in code: the case folding is not a pattern.","type":"string","maxLength":317},"LabelMap":{"title":"LabelMap","description":"Labels: label keys to label values.","type":"object","propertyNames":{"$ref":"#/definitions/LabelKey"},"additionalProperties":{"$ref":"#/definitions/LabelValue"}},"AnnotationMap":{"title":"AnnotationMap","description":"Annotations: annotation keys to any strings.","type":"object","propertyNames":{"$ref":"#/definitions/AnnotationKey"},"additionalProperties":{"type":"string"}},"ImagePullSecretSpec":{"title":"ImagePullSecretSpec","type":"object","required":["registry","target"],"additionalProperties":false,"properties":{"registry":{"$ref":"#/definitions/RegistryConfig"},"target":{"$ref":"#/definitions/TargetConfig"}}},"RegistryConfig":{"title":"RegistryConfig","description":"Where the registry credentials come from: source Secrets (`credentials`), inline keyless sources (`inline`, Extension), or both. At least one of the two is required; each one given must not be empty.","type":"object","additionalProperties":false,"properties":{"credentials":{"description":"Source Secrets, merged into one docker config. A registry given by two sources is an error naming both. Optional when `inline` is given (IMPS requires it).","type":"array","minItems":1,"items":{"$ref":"#/definitions/NamespacedName"}},"inline":{"description":"Extension: keyless cloud sources that need no Secret. The token is minted with the identity of the process that renders or refreshes (IRSA, EKS Pod Identity, Azure managed or workload identity, GKE workload identity). `config` holds the keys of the source Secret type minus every credential: accessKeyID, secretKey, sessionToken, clientSecret, serviceAccountKey and password are rejected, and ACR takes ManagedIdentity or WorkloadIdentity only. Reported as `inline[<index>]`.","type":"array","minItems":1,"items":{"$ref":"#/definitions/InlineSource"}}},"if":{"not":{"required":["inline"]}},"then":{"required":["credentials"]}},"InlineSource":{"title":"InlineSource","description":"Extension: one keyless source, read exactly like a source Secret of `type` whose stringData is `config`.","type":"object","required":["type"],"additionalProperties":false,"properties":{"type":{"type":"string","enum":["banzaicloud.io/aws-ecr-login-config","imps-krm.io/ecr-public-login-config","imps-krm.io/acr-login-config","imps-krm.io/gar-login-config"],"description":"A keyless source type. Static types (kubernetes.io/dockerconfigjson, kubernetes.io/dockercfg, kubernetes.io/basic-auth) are a credential, so they belong in a Secret."},"config":{"$ref":"#/definitions/StringMap","description":"The keys of that source type, as strings (quote numbers such as accountID). Absent: no keys (ECR Public with the process's identity)."}}},"NamespacedName":{"title":"NamespacedName","type":"object","required":["name","namespace"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain"},"namespace":{"$ref":"#/definitions/Dns1123Label"}}},"TargetConfig":{"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches. A glob is made of lower case alphanumeric characters, '-', '*' and '?', at most 63 characters; globs match in linear time.","type":"array","items":{"type":"string","maxLength":63,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?|[-a-z0-9]*[*?][-a-z0-9*?]*)$"}},"serviceAccounts":{"description":"Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.","type":"array","items":{"$ref":"#/definitions/Dns1123Subdomain"}}}},"TargetSecretConfig":{"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/LabelMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/AnnotationMap","description":"Extra annotations on the Secret."}}},"NamespaceSelectorConfiguration":{"title":"NamespaceSelectorConfiguration","type":"object","additionalProperties":false,"properties":{"names":{"type":"array","items":{"$ref":"#/definitions/Dns1123Label"},"description":"Exact namespace names."},"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"},"description":"Label selectors on the namespace; any one matching selects it."},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"},"description":"Annotation selectors on the namespace; any one matching selects it."}}},"ObjectSelectorConfiguration":{"title":"ObjectSelectorConfiguration","description":"Selectors on Pods: a namespace is selected when at least one of its Pods matches any selector.","type":"object","additionalProperties":false,"properties":{"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"}},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"}}}},"LabelSelector":{"title":"LabelSelector","description":"Kubernetes label selector: every matchLabels entry and every expression must hold. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchLabels":{"$ref":"#/definitions/LabelMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}},"AnnotationSelector":{"title":"AnnotationSelector","description":"Like a label selector, over annotations. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchAnnotations":{"$ref":"#/definitions/AnnotationMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelectorRequirement"}}}},"SelectorRequirement":{"title":"SelectorRequirement","description":"A label selector requirement, as Kubernetes ValidateLabelSelectorRequirement checks it: a label key, label values.","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"$ref":"#/definitions/LabelKey"},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"$ref":"#/definitions/LabelValue"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}},"AnnotationSelectorRequirement":{"title":"AnnotationSelectorRequirement","description":"Like a label selector requirement, over annotations: the key is an annotation key, values are any strings.","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"$ref":"#/definitions/AnnotationKey"},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"type":"string"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}},"ImagePullSecretStatus":{"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer"},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source Secret and `inline[<index>]` of each inline source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}},"Condition":{"title":"Condition","type":"object","required":["type","status"],"properties":{"type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string"},"message":{"type":"string"},"lastTransitionTime":{"type":"string","format":"date-time"},"observedGeneration":{"type":"integer"}}}}};
+const schema12 = {"title":"ObjectMeta","description":"Standard object metadata. ImagePullSecret is cluster-scoped: metadata.namespace is ignored.","type":"object","required":["name"],"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain"},"namespace":{"type":"string"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"}}};
+const schema13 = {"title":"Dns1123Subdomain","description":"A Secret, ServiceAccount or ImagePullSecret name: a DNS-1123 subdomain (Kubernetes IsDNS1123Subdomain).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"};
+const schema14 = {"title":"StringMap","type":"object","additionalProperties":{"type":"string"}};
+const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -25,7 +26,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(data0.length > 253){
-const err1 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+const err1 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/Dns1123Subdomain/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -34,8 +35,8 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(data0.length < 1){
-const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!pattern0.test(data0)){
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/Dns1123Subdomain/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -44,8 +45,9 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!pattern0.test(data0)){
-const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\""};
+}
+else {
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/Dns1123Subdomain/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -55,8 +57,9 @@ vErrors.push(err3);
 errors++;
 }
 }
-else {
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.namespace !== undefined){
+if(typeof data.namespace !== "string"){
+const err4 = {instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -66,9 +69,12 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.namespace !== undefined){
-if(typeof data.namespace !== "string"){
-const err5 = {instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.labels !== undefined){
+let data2 = data.labels;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key0 in data2){
+if(typeof data2[key0] !== "string"){
+const err5 = {instancePath:instancePath+"/labels/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -78,12 +84,9 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.labels !== undefined){
-let data2 = data.labels;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-for(const key0 in data2){
-if(typeof data2[key0] !== "string"){
-const err6 = {instancePath:instancePath+"/labels/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err6 = {instancePath:instancePath+"/labels",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -93,9 +96,12 @@ vErrors.push(err6);
 errors++;
 }
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/labels",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.annotations !== undefined){
+let data4 = data.annotations;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+for(const key1 in data4){
+if(typeof data4[key1] !== "string"){
+const err7 = {instancePath:instancePath+"/annotations/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -105,12 +111,173 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.annotations !== undefined){
-let data4 = data.annotations;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-for(const key1 in data4){
-if(typeof data4[key1] !== "string"){
-const err8 = {instancePath:instancePath+"/annotations/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err8 = {instancePath:instancePath+"/annotations",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.uid !== undefined){
+if(typeof data.uid !== "string"){
+const err9 = {instancePath:instancePath+"/uid",schemaPath:"#/properties/uid/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.generation !== undefined){
+let data7 = data.generation;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err10 = {instancePath:instancePath+"/generation",schemaPath:"#/properties/generation/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.resourceVersion !== undefined){
+if(typeof data.resourceVersion !== "string"){
+const err11 = {instancePath:instancePath+"/resourceVersion",schemaPath:"#/properties/resourceVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+validate11.errors = vErrors;
+return errors === 0;
+}
+
+const schema16 = {"title":"ImagePullSecretSpec","type":"object","required":["registry","target"],"additionalProperties":false,"properties":{"registry":{"$ref":"#/definitions/RegistryConfig"},"target":{"$ref":"#/definitions/TargetConfig"}}};
+const schema17 = {"title":"RegistryConfig","description":"Where the registry credentials come from: source Secrets (`credentials`), inline keyless sources (`inline`, Extension), or both. At least one of the two is required; each one given must not be empty.","type":"object","additionalProperties":false,"properties":{"credentials":{"description":"Source Secrets, merged into one docker config. A registry given by two sources is an error naming both. Optional when `inline` is given (IMPS requires it).","type":"array","minItems":1,"items":{"$ref":"#/definitions/NamespacedName"}},"inline":{"description":"Extension: keyless cloud sources that need no Secret. The token is minted with the identity of the process that renders or refreshes (IRSA, EKS Pod Identity, Azure managed or workload identity, GKE workload identity). `config` holds the keys of the source Secret type minus every credential: accessKeyID, secretKey, sessionToken, clientSecret, serviceAccountKey and password are rejected, and ACR takes ManagedIdentity or WorkloadIdentity only. Reported as `inline[<index>]`.","type":"array","minItems":1,"items":{"$ref":"#/definitions/InlineSource"}}},"if":{"not":{"required":["inline"]}},"then":{"required":["credentials"]}};
+const schema18 = {"title":"NamespacedName","type":"object","required":["name","namespace"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain"},"namespace":{"$ref":"#/definitions/Dns1123Label"}}};
+const schema20 = {"title":"Dns1123Label","description":"A namespace name: a DNS-1123 label (Kubernetes IsDNS1123Label).","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"};
+const pattern2 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
+
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.namespace === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "namespace"},message:"must have required property '"+"namespace"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "name") || (key0 === "namespace"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 === "string"){
+if(data0.length > 253){
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/Dns1123Subdomain/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(!pattern0.test(data0)){
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/Dns1123Subdomain/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/Dns1123Subdomain/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.namespace !== undefined){
+let data1 = data.namespace;
+if(typeof data1 === "string"){
+if(data1.length > 63){
+const err6 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Dns1123Label/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(!pattern2.test(data1)){
+const err7 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Dns1123Label/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Dns1123Label/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -122,7 +289,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/annotations",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -131,65 +298,13 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-if(data.uid !== undefined){
-if(typeof data.uid !== "string"){
-const err10 = {instancePath:instancePath+"/uid",schemaPath:"#/properties/uid/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data.generation !== undefined){
-let data7 = data.generation;
-if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err11 = {instancePath:instancePath+"/generation",schemaPath:"#/properties/generation/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.resourceVersion !== undefined){
-if(typeof data.resourceVersion !== "string"){
-const err12 = {instancePath:instancePath+"/resourceVersion",schemaPath:"#/properties/resourceVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-}
-else {
-const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-validate11.errors = vErrors;
+validate15.errors = vErrors;
 return errors === 0;
 }
 
-const schema15 = {"title":"ImagePullSecretSpec","type":"object","required":["registry","target"],"additionalProperties":false,"properties":{"registry":{"$ref":"#/definitions/RegistryConfig"},"target":{"$ref":"#/definitions/TargetConfig"}}};
-const schema16 = {"title":"RegistryConfig","description":"Where the registry credentials come from: source Secrets (`credentials`), inline keyless sources (`inline`, Extension), or both. At least one of the two is required; each one given must not be empty.","type":"object","additionalProperties":false,"properties":{"credentials":{"description":"Source Secrets, merged into one docker config. A registry given by two sources is an error naming both. Optional when `inline` is given (IMPS requires it).","type":"array","minItems":1,"items":{"$ref":"#/definitions/NamespacedName"}},"inline":{"description":"Extension: keyless cloud sources that need no Secret. The token is minted with the identity of the process that renders or refreshes (IRSA, EKS Pod Identity, Azure managed or workload identity, GKE workload identity). `config` holds the keys of the source Secret type minus every credential: accessKeyID, secretKey, sessionToken, clientSecret, serviceAccountKey and password are rejected, and ACR takes ManagedIdentity or WorkloadIdentity only. Reported as `inline[<index>]`.","type":"array","minItems":1,"items":{"$ref":"#/definitions/InlineSource"}}},"if":{"not":{"required":["inline"]}},"then":{"required":["credentials"]}};
-const schema17 = {"title":"NamespacedName","type":"object","required":["name","namespace"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"namespace":{"type":"string","minLength":1,"maxLength":63}}};
-const schema18 = {"title":"InlineSource","description":"Extension: one keyless source, read exactly like a source Secret of `type` whose stringData is `config`.","type":"object","required":["type"],"additionalProperties":false,"properties":{"type":{"type":"string","enum":["banzaicloud.io/aws-ecr-login-config","imps-krm.io/ecr-public-login-config","imps-krm.io/acr-login-config","imps-krm.io/gar-login-config"],"description":"A keyless source type. Static types (kubernetes.io/dockerconfigjson, kubernetes.io/dockercfg, kubernetes.io/basic-auth) are a credential, so they belong in a Secret."},"config":{"$ref":"#/definitions/StringMap","description":"The keys of that source type, as strings (quote numbers such as accountID). Absent: no keys (ECR Public with the process's identity)."}}};
+const schema21 = {"title":"InlineSource","description":"Extension: one keyless source, read exactly like a source Secret of `type` whose stringData is `config`.","type":"object","required":["type"],"additionalProperties":false,"properties":{"type":{"type":"string","enum":["banzaicloud.io/aws-ecr-login-config","imps-krm.io/ecr-public-login-config","imps-krm.io/acr-login-config","imps-krm.io/gar-login-config"],"description":"A keyless source type. Static types (kubernetes.io/dockerconfigjson, kubernetes.io/dockercfg, kubernetes.io/basic-auth) are a credential, so they belong in a Secret."},"config":{"$ref":"#/definitions/StringMap","description":"The keys of that source type, as strings (quote numbers such as accountID). Absent: no keys (ECR Public with the process's identity)."}}};
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -228,7 +343,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((((data0 === "banzaicloud.io/aws-ecr-login-config") || (data0 === "imps-krm.io/ecr-public-login-config")) || (data0 === "imps-krm.io/acr-login-config")) || (data0 === "imps-krm.io/gar-login-config"))){
-const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema18.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema21.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -276,7 +391,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate17.errors = vErrors;
 return errors === 0;
 }
 
@@ -389,10 +504,14 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-let data1 = data0[i0];
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.name === undefined){
-const err6 = {instancePath:instancePath+"/credentials/" + i0,schemaPath:"#/definitions/NamespacedName/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(!(validate15(data0[i0], {instancePath:instancePath+"/credentials/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/credentials",schemaPath:"#/properties/credentials/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -401,8 +520,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(data1.namespace === undefined){
-const err7 = {instancePath:instancePath+"/credentials/" + i0,schemaPath:"#/definitions/NamespacedName/required",keyword:"required",params:{missingProperty: "namespace"},message:"must have required property '"+"namespace"+"'"};
+}
+if(data.inline !== undefined){
+let data2 = data.inline;
+if(Array.isArray(data2)){
+if(data2.length < 1){
+const err7 = {instancePath:instancePath+"/inline",schemaPath:"#/properties/inline/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -411,9 +534,16 @@ vErrors.push(err7);
 }
 errors++;
 }
-for(const key1 in data1){
-if(!((key1 === "name") || (key1 === "namespace"))){
-const err8 = {instancePath:instancePath+"/credentials/" + i0,schemaPath:"#/definitions/NamespacedName/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate17(data2[i1], {instancePath:instancePath+"/inline/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/inline",schemaPath:"#/properties/inline/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -423,11 +553,9 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data1.name !== undefined){
-let data2 = data1.name;
-if(typeof data2 === "string"){
-if(data2.length > 253){
-const err9 = {instancePath:instancePath+"/credentials/" + i0+"/name",schemaPath:"#/definitions/NamespacedName/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -436,138 +564,190 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data2.length < 1){
-const err10 = {instancePath:instancePath+"/credentials/" + i0+"/name",schemaPath:"#/definitions/NamespacedName/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/credentials/" + i0+"/name",schemaPath:"#/definitions/NamespacedName/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data1.namespace !== undefined){
-let data3 = data1.namespace;
-if(typeof data3 === "string"){
-if(data3.length > 63){
-const err12 = {instancePath:instancePath+"/credentials/" + i0+"/namespace",schemaPath:"#/definitions/NamespacedName/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-if(data3.length < 1){
-const err13 = {instancePath:instancePath+"/credentials/" + i0+"/namespace",schemaPath:"#/definitions/NamespacedName/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/credentials/" + i0+"/namespace",schemaPath:"#/definitions/NamespacedName/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/credentials/" + i0,schemaPath:"#/definitions/NamespacedName/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/credentials",schemaPath:"#/properties/credentials/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data.inline !== undefined){
-let data4 = data.inline;
-if(Array.isArray(data4)){
-if(data4.length < 1){
-const err17 = {instancePath:instancePath+"/inline",schemaPath:"#/properties/inline/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-const len1 = data4.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate15(data4[i1], {instancePath:instancePath+"/inline/" + i1,parentData:data4,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err18 = {instancePath:instancePath+"/inline",schemaPath:"#/properties/inline/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-}
-else {
-const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
 validate14.errors = vErrors;
 return errors === 0;
 }
 
-const schema20 = {"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches.","type":"array","items":{"type":"string","minLength":1}},"serviceAccounts":{"description":"Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.","type":"array","items":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"}}}};
-const schema21 = {"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/StringMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/StringMap","description":"Extra annotations on the Secret."}}};
+const schema23 = {"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches. A glob is made of lower case alphanumeric characters, '-', '*' and '?', at most 63 characters; globs match in linear time.","type":"array","items":{"type":"string","maxLength":63,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?|[-a-z0-9]*[*?][-a-z0-9*?]*)$"}},"serviceAccounts":{"description":"Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.","type":"array","items":{"$ref":"#/definitions/Dns1123Subdomain"}}}};
+const schema24 = {"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/LabelMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/AnnotationMap","description":"Extra annotations on the Secret."}}};
+const schema26 = {"title":"LabelMap","description":"Labels: label keys to label values.","type":"object","propertyNames":{"$ref":"#/definitions/LabelKey"},"additionalProperties":{"$ref":"#/definitions/LabelValue"}};
+const schema27 = {"title":"LabelKey","description":"A label key (Kubernetes IsQualifiedName): an optional DNS subdomain prefix of at most 253 characters and '/', then a name of at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character. The prefix length is checked in code.","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"};
+const schema28 = {"title":"LabelValue","description":"A label value (Kubernetes IsValidLabelValue): empty, or at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character.","type":"string","maxLength":63,"pattern":"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"};
+const pattern4 = new RegExp("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$", "u");
+const pattern5 = new RegExp("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", "u");
 
-function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+const _errs1 = errors;
+if(typeof key0 === "string"){
+if(key0.length > 317){
+const err0 = {instancePath,schemaPath:"#/definitions/LabelKey/maxLength",keyword:"maxLength",params:{limit: 317},message:"must NOT have more than 317 characters",propertyName:key0};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(!pattern4.test(key0)){
+const err1 = {instancePath,schemaPath:"#/definitions/LabelKey/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"+"\"",propertyName:key0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+else {
+const err2 = {instancePath,schemaPath:"#/definitions/LabelKey/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var valid0 = _errs1 === errors;
+if(!valid0){
+const err3 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+for(const key1 in data){
+let data0 = data[key1];
+if(typeof data0 === "string"){
+if(data0.length > 63){
+const err4 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/LabelValue/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!pattern5.test(data0)){
+const err5 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/LabelValue/pattern",keyword:"pattern",params:{pattern: "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"},message:"must match pattern \""+"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/LabelValue/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate22.errors = vErrors;
+return errors === 0;
+}
+
+const schema29 = {"title":"AnnotationMap","description":"Annotations: annotation keys to any strings.","type":"object","propertyNames":{"$ref":"#/definitions/AnnotationKey"},"additionalProperties":{"type":"string"}};
+const schema30 = {"title":"AnnotationKey","description":"An annotation key: a label key once lower-cased, so its prefix may have capitals (Kubernetes ValidateAnnotations). Checked in code: the case folding is not a pattern.","type":"string","maxLength":317};
+
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+const _errs1 = errors;
+if(typeof key0 === "string"){
+if(key0.length > 317){
+const err0 = {instancePath,schemaPath:"#/definitions/AnnotationKey/maxLength",keyword:"maxLength",params:{limit: 317},message:"must NOT have more than 317 characters",propertyName:key0};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/definitions/AnnotationKey/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+var valid0 = _errs1 === errors;
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+for(const key1 in data){
+if(typeof data[key1] !== "string"){
+const err3 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate24.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -597,7 +777,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(data0.length > 253){
-const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/Dns1123Subdomain/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -606,8 +786,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(data0.length < 1){
-const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!pattern0.test(data0)){
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/Dns1123Subdomain/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -616,8 +796,9 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern0.test(data0)){
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\""};
+}
+else {
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/Dns1123Subdomain/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -627,8 +808,21 @@ vErrors.push(err4);
 errors++;
 }
 }
+if(data.labels !== undefined){
+if(!(validate22(data.labels, {instancePath:instancePath+"/labels",parentData:data,parentDataProperty:"labels",rootData}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+errors = vErrors.length;
+}
+}
+if(data.annotations !== undefined){
+if(!(validate24(data.annotations, {instancePath:instancePath+"/annotations",parentData:data,parentDataProperty:"annotations",rootData}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
+}
 else {
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -637,13 +831,125 @@ vErrors.push(err5);
 }
 errors++;
 }
+validate21.errors = vErrors;
+return errors === 0;
 }
-if(data.labels !== undefined){
-let data1 = data.labels;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-for(const key1 in data1){
-if(typeof data1[key1] !== "string"){
-const err6 = {instancePath:instancePath+"/labels/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+
+const schema31 = {"title":"NamespaceSelectorConfiguration","type":"object","additionalProperties":false,"properties":{"names":{"type":"array","items":{"$ref":"#/definitions/Dns1123Label"},"description":"Exact namespace names."},"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"},"description":"Label selectors on the namespace; any one matching selects it."},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"},"description":"Annotation selectors on the namespace; any one matching selects it."}}};
+const schema33 = {"title":"LabelSelector","description":"Kubernetes label selector: every matchLabels entry and every expression must hold. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchLabels":{"$ref":"#/definitions/LabelMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}};
+const schema34 = {"title":"SelectorRequirement","description":"A label selector requirement, as Kubernetes ValidateLabelSelectorRequirement checks it: a label key, label values.","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"$ref":"#/definitions/LabelKey"},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"$ref":"#/definitions/LabelValue"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}};
+
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.operator !== undefined){
+let data0 = data.operator;
+if(!((data0 === "In") || (data0 === "NotIn"))){
+const err0 = {};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+let ifClause0;
+if(_valid0){
+const _errs4 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.values === undefined){
+const err1 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "values"},message:"must have required property '"+"values"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.values !== undefined){
+let data1 = data.values;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err2 = {instancePath:instancePath+"/values",schemaPath:"#/then/properties/values/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+}
+var _valid0 = _errs4 === errors;
+valid0 = _valid0;
+ifClause0 = "then";
+}
+else {
+const _errs6 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.values !== undefined){
+let data2 = data.values;
+if(Array.isArray(data2)){
+if(data2.length > 0){
+const err3 = {instancePath:instancePath+"/values",schemaPath:"#/else/properties/values/maxItems",keyword:"maxItems",params:{limit: 0},message:"must NOT have more than 0 items"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+}
+var _valid0 = _errs6 === errors;
+valid0 = _valid0;
+ifClause0 = "else";
+}
+if(!valid0){
+const err4 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.key === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data.operator === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -652,10 +958,9 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/labels",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key0 in data){
+if(!(((key0 === "key") || (key0 === "operator")) || (key0 === "values"))){
+const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -665,12 +970,11 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.annotations !== undefined){
-let data3 = data.annotations;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-for(const key2 in data3){
-if(typeof data3[key2] !== "string"){
-const err8 = {instancePath:instancePath+"/annotations/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.key !== undefined){
+let data3 = data.key;
+if(typeof data3 === "string"){
+if(data3.length > 317){
+const err8 = {instancePath:instancePath+"/key",schemaPath:"#/definitions/LabelKey/maxLength",keyword:"maxLength",params:{limit: 317},message:"must NOT have more than 317 characters"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -679,10 +983,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/annotations",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!pattern4.test(data3)){
+const err9 = {instancePath:instancePath+"/key",schemaPath:"#/definitions/LabelKey/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -692,9 +994,8 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err10 = {instancePath:instancePath+"/key",schemaPath:"#/definitions/LabelKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -703,15 +1004,98 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate19.errors = vErrors;
+}
+if(data.operator !== undefined){
+let data4 = data.operator;
+if(typeof data4 !== "string"){
+const err11 = {instancePath:instancePath+"/operator",schemaPath:"#/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(!((((data4 === "In") || (data4 === "NotIn")) || (data4 === "Exists")) || (data4 === "DoesNotExist"))){
+const err12 = {instancePath:instancePath+"/operator",schemaPath:"#/properties/operator/enum",keyword:"enum",params:{allowedValues: schema34.properties.operator.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.values !== undefined){
+let data5 = data.values;
+if(Array.isArray(data5)){
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+let data6 = data5[i0];
+if(typeof data6 === "string"){
+if(data6.length > 63){
+const err13 = {instancePath:instancePath+"/values/" + i0,schemaPath:"#/definitions/LabelValue/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(!pattern5.test(data6)){
+const err14 = {instancePath:instancePath+"/values/" + i0,schemaPath:"#/definitions/LabelValue/pattern",keyword:"pattern",params:{pattern: "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"},message:"must match pattern \""+"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/values/" + i0,schemaPath:"#/definitions/LabelValue/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/values",schemaPath:"#/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate30.errors = vErrors;
 return errors === 0;
 }
 
-const schema24 = {"title":"NamespaceSelectorConfiguration","type":"object","additionalProperties":false,"properties":{"names":{"type":"array","items":{"type":"string","minLength":1},"description":"Exact namespace names."},"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"},"description":"Label selectors on the namespace; any one matching selects it."},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"},"description":"Annotation selectors on the namespace; any one matching selects it."}}};
-const schema25 = {"title":"LabelSelector","description":"Kubernetes label selector: every matchLabels entry and every expression must hold. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchLabels":{"$ref":"#/definitions/StringMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}};
-const schema27 = {"title":"SelectorRequirement","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"type":"string","minLength":1},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"type":"string"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}};
 
-function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -728,11 +1112,24 @@ errors++;
 }
 }
 if(data.matchLabels !== undefined){
-let data0 = data.matchLabels;
-if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
-for(const key1 in data0){
-if(typeof data0[key1] !== "string"){
-const err1 = {instancePath:instancePath+"/matchLabels/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!(validate22(data.matchLabels, {instancePath:instancePath+"/matchLabels",parentData:data,parentDataProperty:"matchLabels",rootData}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+errors = vErrors.length;
+}
+}
+if(data.matchExpressions !== undefined){
+let data1 = data.matchExpressions;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate30(data1[i0], {instancePath:instancePath+"/matchExpressions/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err1 = {instancePath:instancePath+"/matchExpressions",schemaPath:"#/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -744,7 +1141,72 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/matchLabels",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+validate28.errors = vErrors;
+return errors === 0;
+}
+
+const schema37 = {"title":"AnnotationSelector","description":"Like a label selector, over annotations. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchAnnotations":{"$ref":"#/definitions/AnnotationMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelectorRequirement"}}}};
+const schema38 = {"title":"AnnotationSelectorRequirement","description":"Like a label selector requirement, over annotations: the key is an annotation key, values are any strings.","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"$ref":"#/definitions/AnnotationKey"},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"type":"string"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}};
+
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.operator !== undefined){
+let data0 = data.operator;
+if(!((data0 === "In") || (data0 === "NotIn"))){
+const err0 = {};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+let ifClause0;
+if(_valid0){
+const _errs4 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.values === undefined){
+const err1 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "values"},message:"must have required property '"+"values"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.values !== undefined){
+let data1 = data.values;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err2 = {instancePath:instancePath+"/values",schemaPath:"#/then/properties/values/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -754,20 +1216,20 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data.matchExpressions !== undefined){
-let data2 = data.matchExpressions;
+}
+}
+var _valid0 = _errs4 === errors;
+valid0 = _valid0;
+ifClause0 = "then";
+}
+else {
+const _errs6 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.values !== undefined){
+let data2 = data.values;
 if(Array.isArray(data2)){
-const len0 = data2.length;
-for(let i0=0; i0<len0; i0++){
-let data3 = data2[i0];
-const _errs13 = errors;
-let valid6 = true;
-const _errs14 = errors;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.operator !== undefined){
-let data4 = data3.operator;
-if(!((data4 === "In") || (data4 === "NotIn"))){
-const err3 = {};
+if(data2.length > 0){
+const err3 = {instancePath:instancePath+"/values",schemaPath:"#/else/properties/values/maxItems",keyword:"maxItems",params:{limit: 0},message:"must NOT have more than 0 items"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -778,22 +1240,13 @@ errors++;
 }
 }
 }
-var _valid0 = _errs14 === errors;
-errors = _errs13;
-if(vErrors !== null){
-if(_errs13){
-vErrors.length = _errs13;
 }
-else {
-vErrors = null;
+var _valid0 = _errs6 === errors;
+valid0 = _valid0;
+ifClause0 = "else";
 }
-}
-let ifClause0;
-if(_valid0){
-const _errs16 = errors;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.values === undefined){
-const err4 = {instancePath:instancePath+"/matchExpressions/" + i0,schemaPath:"#/definitions/SelectorRequirement/then/required",keyword:"required",params:{missingProperty: "values"},message:"must have required property '"+"values"+"'"};
+if(!valid0){
+const err4 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -802,11 +1255,9 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(data3.values !== undefined){
-let data5 = data3.values;
-if(Array.isArray(data5)){
-if(data5.length < 1){
-const err5 = {instancePath:instancePath+"/matchExpressions/" + i0+"/values",schemaPath:"#/definitions/SelectorRequirement/then/properties/values/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.key === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -815,21 +1266,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-}
-}
-var _valid0 = _errs16 === errors;
-valid6 = _valid0;
-ifClause0 = "then";
-}
-else {
-const _errs18 = errors;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.values !== undefined){
-let data6 = data3.values;
-if(Array.isArray(data6)){
-if(data6.length > 0){
-const err6 = {instancePath:instancePath+"/matchExpressions/" + i0+"/values",schemaPath:"#/definitions/SelectorRequirement/else/properties/values/maxItems",keyword:"maxItems",params:{limit: 0},message:"must NOT have more than 0 items"};
+if(data.operator === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -838,15 +1276,9 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-}
-}
-var _valid0 = _errs18 === errors;
-valid6 = _valid0;
-ifClause0 = "else";
-}
-if(!valid6){
-const err7 = {instancePath:instancePath+"/matchExpressions/" + i0,schemaPath:"#/definitions/SelectorRequirement/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema"};
+for(const key0 in data){
+if(!(((key0 === "key") || (key0 === "operator")) || (key0 === "values"))){
+const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -855,9 +1287,12 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.key === undefined){
-const err8 = {instancePath:instancePath+"/matchExpressions/" + i0,schemaPath:"#/definitions/SelectorRequirement/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+}
+if(data.key !== undefined){
+let data3 = data.key;
+if(typeof data3 === "string"){
+if(data3.length > 317){
+const err8 = {instancePath:instancePath+"/key",schemaPath:"#/definitions/AnnotationKey/maxLength",keyword:"maxLength",params:{limit: 317},message:"must NOT have more than 317 characters"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -866,8 +1301,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data3.operator === undefined){
-const err9 = {instancePath:instancePath+"/matchExpressions/" + i0,schemaPath:"#/definitions/SelectorRequirement/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
+}
+else {
+const err9 = {instancePath:instancePath+"/key",schemaPath:"#/definitions/AnnotationKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -876,9 +1312,11 @@ vErrors.push(err9);
 }
 errors++;
 }
-for(const key2 in data3){
-if(!(((key2 === "key") || (key2 === "operator")) || (key2 === "values"))){
-const err10 = {instancePath:instancePath+"/matchExpressions/" + i0,schemaPath:"#/definitions/SelectorRequirement/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+}
+if(data.operator !== undefined){
+let data4 = data.operator;
+if(typeof data4 !== "string"){
+const err10 = {instancePath:instancePath+"/operator",schemaPath:"#/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -887,12 +1325,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-if(data3.key !== undefined){
-let data7 = data3.key;
-if(typeof data7 === "string"){
-if(data7.length < 1){
-const err11 = {instancePath:instancePath+"/matchExpressions/" + i0+"/key",schemaPath:"#/definitions/SelectorRequirement/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!((((data4 === "In") || (data4 === "NotIn")) || (data4 === "Exists")) || (data4 === "DoesNotExist"))){
+const err11 = {instancePath:instancePath+"/operator",schemaPath:"#/properties/operator/enum",keyword:"enum",params:{allowedValues: schema38.properties.operator.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -902,8 +1336,13 @@ vErrors.push(err11);
 errors++;
 }
 }
-else {
-const err12 = {instancePath:instancePath+"/matchExpressions/" + i0+"/key",schemaPath:"#/definitions/SelectorRequirement/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.values !== undefined){
+let data5 = data.values;
+if(Array.isArray(data5)){
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data5[i0] !== "string"){
+const err12 = {instancePath:instancePath+"/values/" + i0,schemaPath:"#/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -913,10 +1352,9 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data3.operator !== undefined){
-let data8 = data3.operator;
-if(typeof data8 !== "string"){
-const err13 = {instancePath:instancePath+"/matchExpressions/" + i0+"/operator",schemaPath:"#/definitions/SelectorRequirement/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err13 = {instancePath:instancePath+"/values",schemaPath:"#/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -925,8 +1363,10 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(!((((data8 === "In") || (data8 === "NotIn")) || (data8 === "Exists")) || (data8 === "DoesNotExist"))){
-const err14 = {instancePath:instancePath+"/matchExpressions/" + i0+"/operator",schemaPath:"#/definitions/SelectorRequirement/properties/operator/enum",keyword:"enum",params:{allowedValues: schema27.properties.operator.enum},message:"must be equal to one of the allowed values"};
+}
+}
+else {
+const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -935,77 +1375,12 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data3.values !== undefined){
-let data9 = data3.values;
-if(Array.isArray(data9)){
-const len1 = data9.length;
-for(let i1=0; i1<len1; i1++){
-if(typeof data9[i1] !== "string"){
-const err15 = {instancePath:instancePath+"/matchExpressions/" + i0+"/values/" + i1,schemaPath:"#/definitions/SelectorRequirement/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/matchExpressions/" + i0+"/values",schemaPath:"#/definitions/SelectorRequirement/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath:instancePath+"/matchExpressions/" + i0,schemaPath:"#/definitions/SelectorRequirement/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-}
-else {
-const err18 = {instancePath:instancePath+"/matchExpressions",schemaPath:"#/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-}
-else {
-const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-validate22.errors = vErrors;
+validate35.errors = vErrors;
 return errors === 0;
 }
 
-const schema28 = {"title":"AnnotationSelector","description":"Like a label selector, over annotations. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchAnnotations":{"$ref":"#/definitions/StringMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}};
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1022,11 +1397,24 @@ errors++;
 }
 }
 if(data.matchAnnotations !== undefined){
-let data0 = data.matchAnnotations;
-if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
-for(const key1 in data0){
-if(typeof data0[key1] !== "string"){
-const err1 = {instancePath:instancePath+"/matchAnnotations/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!(validate24(data.matchAnnotations, {instancePath:instancePath+"/matchAnnotations",parentData:data,parentDataProperty:"matchAnnotations",rootData}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
+if(data.matchExpressions !== undefined){
+let data1 = data.matchExpressions;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate35(data1[i0], {instancePath:instancePath+"/matchExpressions/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err1 = {instancePath:instancePath+"/matchExpressions",schemaPath:"#/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1038,7 +1426,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/matchAnnotations",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1047,258 +1435,12 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-if(data.matchExpressions !== undefined){
-let data2 = data.matchExpressions;
-if(Array.isArray(data2)){
-const len0 = data2.length;
-for(let i0=0; i0<len0; i0++){
-let data3 = data2[i0];
-const _errs13 = errors;
-let valid6 = true;
-const _errs14 = errors;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.operator !== undefined){
-let data4 = data3.operator;
-if(!((data4 === "In") || (data4 === "NotIn"))){
-const err3 = {};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-var _valid0 = _errs14 === errors;
-errors = _errs13;
-if(vErrors !== null){
-if(_errs13){
-vErrors.length = _errs13;
-}
-else {
-vErrors = null;
-}
-}
-let ifClause0;
-if(_valid0){
-const _errs16 = errors;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.values === undefined){
-const err4 = {instancePath:instancePath+"/matchExpressions/" + i0,schemaPath:"#/definitions/SelectorRequirement/then/required",keyword:"required",params:{missingProperty: "values"},message:"must have required property '"+"values"+"'"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(data3.values !== undefined){
-let data5 = data3.values;
-if(Array.isArray(data5)){
-if(data5.length < 1){
-const err5 = {instancePath:instancePath+"/matchExpressions/" + i0+"/values",schemaPath:"#/definitions/SelectorRequirement/then/properties/values/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-}
-}
-var _valid0 = _errs16 === errors;
-valid6 = _valid0;
-ifClause0 = "then";
-}
-else {
-const _errs18 = errors;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.values !== undefined){
-let data6 = data3.values;
-if(Array.isArray(data6)){
-if(data6.length > 0){
-const err6 = {instancePath:instancePath+"/matchExpressions/" + i0+"/values",schemaPath:"#/definitions/SelectorRequirement/else/properties/values/maxItems",keyword:"maxItems",params:{limit: 0},message:"must NOT have more than 0 items"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-}
-}
-var _valid0 = _errs18 === errors;
-valid6 = _valid0;
-ifClause0 = "else";
-}
-if(!valid6){
-const err7 = {instancePath:instancePath+"/matchExpressions/" + i0,schemaPath:"#/definitions/SelectorRequirement/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.key === undefined){
-const err8 = {instancePath:instancePath+"/matchExpressions/" + i0,schemaPath:"#/definitions/SelectorRequirement/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(data3.operator === undefined){
-const err9 = {instancePath:instancePath+"/matchExpressions/" + i0,schemaPath:"#/definitions/SelectorRequirement/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-for(const key2 in data3){
-if(!(((key2 === "key") || (key2 === "operator")) || (key2 === "values"))){
-const err10 = {instancePath:instancePath+"/matchExpressions/" + i0,schemaPath:"#/definitions/SelectorRequirement/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data3.key !== undefined){
-let data7 = data3.key;
-if(typeof data7 === "string"){
-if(data7.length < 1){
-const err11 = {instancePath:instancePath+"/matchExpressions/" + i0+"/key",schemaPath:"#/definitions/SelectorRequirement/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/matchExpressions/" + i0+"/key",schemaPath:"#/definitions/SelectorRequirement/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data3.operator !== undefined){
-let data8 = data3.operator;
-if(typeof data8 !== "string"){
-const err13 = {instancePath:instancePath+"/matchExpressions/" + i0+"/operator",schemaPath:"#/definitions/SelectorRequirement/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-if(!((((data8 === "In") || (data8 === "NotIn")) || (data8 === "Exists")) || (data8 === "DoesNotExist"))){
-const err14 = {instancePath:instancePath+"/matchExpressions/" + i0+"/operator",schemaPath:"#/definitions/SelectorRequirement/properties/operator/enum",keyword:"enum",params:{allowedValues: schema27.properties.operator.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data3.values !== undefined){
-let data9 = data3.values;
-if(Array.isArray(data9)){
-const len1 = data9.length;
-for(let i1=0; i1<len1; i1++){
-if(typeof data9[i1] !== "string"){
-const err15 = {instancePath:instancePath+"/matchExpressions/" + i0+"/values/" + i1,schemaPath:"#/definitions/SelectorRequirement/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/matchExpressions/" + i0+"/values",schemaPath:"#/definitions/SelectorRequirement/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath:instancePath+"/matchExpressions/" + i0,schemaPath:"#/definitions/SelectorRequirement/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-}
-else {
-const err18 = {instancePath:instancePath+"/matchExpressions",schemaPath:"#/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-}
-else {
-const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-validate24.errors = vErrors;
+validate33.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1321,8 +1463,8 @@ const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
 if(typeof data1 === "string"){
-if(data1.length < 1){
-const err1 = {instancePath:instancePath+"/names/" + i0,schemaPath:"#/properties/names/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data1.length > 63){
+const err1 = {instancePath:instancePath+"/names/" + i0,schemaPath:"#/definitions/Dns1123Label/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1331,9 +1473,8 @@ vErrors.push(err1);
 }
 errors++;
 }
-}
-else {
-const err2 = {instancePath:instancePath+"/names/" + i0,schemaPath:"#/properties/names/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern2.test(data1)){
+const err2 = {instancePath:instancePath+"/names/" + i0,schemaPath:"#/definitions/Dns1123Label/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1343,9 +1484,8 @@ vErrors.push(err2);
 errors++;
 }
 }
-}
 else {
-const err3 = {instancePath:instancePath+"/names",schemaPath:"#/properties/names/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err3 = {instancePath:instancePath+"/names/" + i0,schemaPath:"#/definitions/Dns1123Label/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1355,19 +1495,9 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.labels !== undefined){
-let data2 = data.labels;
-if(Array.isArray(data2)){
-const len1 = data2.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate22(data2[i1], {instancePath:instancePath+"/labels/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
-errors = vErrors.length;
-}
-}
 }
 else {
-const err4 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err4 = {instancePath:instancePath+"/names",schemaPath:"#/properties/names/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1377,19 +1507,19 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.annotations !== undefined){
-let data4 = data.annotations;
-if(Array.isArray(data4)){
-const len2 = data4.length;
-for(let i2=0; i2<len2; i2++){
-if(!(validate24(data4[i2], {instancePath:instancePath+"/annotations/" + i2,parentData:data4,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+if(data.labels !== undefined){
+let data2 = data.labels;
+if(Array.isArray(data2)){
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate28(data2[i1], {instancePath:instancePath+"/labels/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/annotations",schemaPath:"#/properties/annotations/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err5 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1399,9 +1529,19 @@ vErrors.push(err5);
 errors++;
 }
 }
+if(data.annotations !== undefined){
+let data4 = data.annotations;
+if(Array.isArray(data4)){
+const len2 = data4.length;
+for(let i2=0; i2<len2; i2++){
+if(!(validate33(data4[i2], {instancePath:instancePath+"/annotations/" + i2,parentData:data4,parentDataProperty:i2,rootData}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+errors = vErrors.length;
+}
+}
 }
 else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err6 = {instancePath:instancePath+"/annotations",schemaPath:"#/properties/annotations/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1410,13 +1550,25 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate21.errors = vErrors;
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate27.errors = vErrors;
 return errors === 0;
 }
 
-const schema31 = {"title":"ObjectSelectorConfiguration","description":"Selectors on Pods: a namespace is selected when at least one of its Pods matches any selector.","type":"object","additionalProperties":false,"properties":{"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"}},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"}}}};
+const schema40 = {"title":"ObjectSelectorConfiguration","description":"Selectors on Pods: a namespace is selected when at least one of its Pods matches any selector.","type":"object","additionalProperties":false,"properties":{"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"}},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"}}}};
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1437,8 +1589,8 @@ let data0 = data.labels;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate22(data0[i0], {instancePath:instancePath+"/labels/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+if(!(validate28(data0[i0], {instancePath:instancePath+"/labels/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
 errors = vErrors.length;
 }
 }
@@ -1459,8 +1611,8 @@ let data2 = data.annotations;
 if(Array.isArray(data2)){
 const len1 = data2.length;
 for(let i1=0; i1<len1; i1++){
-if(!(validate24(data2[i1], {instancePath:instancePath+"/annotations/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+if(!(validate33(data2[i1], {instancePath:instancePath+"/annotations/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
 errors = vErrors.length;
 }
 }
@@ -1487,12 +1639,13 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate27.errors = vErrors;
+validate39.errors = vErrors;
 return errors === 0;
 }
 
+const pattern9 = new RegExp("^([a-z0-9]([-a-z0-9]*[a-z0-9])?|[-a-z0-9]*[*?][-a-z0-9*?]*)$", "u");
 
-function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1519,20 +1672,20 @@ errors++;
 }
 }
 if(data.secret !== undefined){
-if(!(validate19(data.secret, {instancePath:instancePath+"/secret",parentData:data,parentDataProperty:"secret",rootData}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
-errors = vErrors.length;
-}
-}
-if(data.namespaces !== undefined){
-if(!(validate21(data.namespaces, {instancePath:instancePath+"/namespaces",parentData:data,parentDataProperty:"namespaces",rootData}))){
+if(!(validate21(data.secret, {instancePath:instancePath+"/secret",parentData:data,parentDataProperty:"secret",rootData}))){
 vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
 errors = vErrors.length;
 }
 }
-if(data.namespacesWithPods !== undefined){
-if(!(validate27(data.namespacesWithPods, {instancePath:instancePath+"/namespacesWithPods",parentData:data,parentDataProperty:"namespacesWithPods",rootData}))){
+if(data.namespaces !== undefined){
+if(!(validate27(data.namespaces, {instancePath:instancePath+"/namespaces",parentData:data,parentDataProperty:"namespaces",rootData}))){
 vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+if(data.namespacesWithPods !== undefined){
+if(!(validate39(data.namespacesWithPods, {instancePath:instancePath+"/namespacesWithPods",parentData:data,parentDataProperty:"namespacesWithPods",rootData}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
 errors = vErrors.length;
 }
 }
@@ -1543,8 +1696,8 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(typeof data4 === "string"){
-if(data4.length < 1){
-const err2 = {instancePath:instancePath+"/excludeNamespaces/" + i0,schemaPath:"#/properties/excludeNamespaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data4.length > 63){
+const err2 = {instancePath:instancePath+"/excludeNamespaces/" + i0,schemaPath:"#/properties/excludeNamespaces/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1553,9 +1706,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath:instancePath+"/excludeNamespaces/" + i0,schemaPath:"#/properties/excludeNamespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern9.test(data4)){
+const err3 = {instancePath:instancePath+"/excludeNamespaces/" + i0,schemaPath:"#/properties/excludeNamespaces/items/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?|[-a-z0-9]*[*?][-a-z0-9*?]*)$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?|[-a-z0-9]*[*?][-a-z0-9*?]*)$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1565,14 +1717,25 @@ vErrors.push(err3);
 errors++;
 }
 }
-}
 else {
-const err4 = {instancePath:instancePath+"/excludeNamespaces",schemaPath:"#/properties/excludeNamespaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err4 = {instancePath:instancePath+"/excludeNamespaces/" + i0,schemaPath:"#/properties/excludeNamespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
 else {
 vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/excludeNamespaces",schemaPath:"#/properties/excludeNamespaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
 }
 errors++;
 }
@@ -1585,17 +1748,7 @@ for(let i1=0; i1<len1; i1++){
 let data6 = data5[i1];
 if(typeof data6 === "string"){
 if(data6.length > 253){
-const err5 = {instancePath:instancePath+"/serviceAccounts/" + i1,schemaPath:"#/properties/serviceAccounts/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if(data6.length < 1){
-const err6 = {instancePath:instancePath+"/serviceAccounts/" + i1,schemaPath:"#/properties/serviceAccounts/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err6 = {instancePath:instancePath+"/serviceAccounts/" + i1,schemaPath:"#/definitions/Dns1123Subdomain/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1605,7 +1758,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!pattern0.test(data6)){
-const err7 = {instancePath:instancePath+"/serviceAccounts/" + i1,schemaPath:"#/properties/serviceAccounts/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\""};
+const err7 = {instancePath:instancePath+"/serviceAccounts/" + i1,schemaPath:"#/definitions/Dns1123Subdomain/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1616,7 +1769,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/serviceAccounts/" + i1,schemaPath:"#/properties/serviceAccounts/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err8 = {instancePath:instancePath+"/serviceAccounts/" + i1,schemaPath:"#/definitions/Dns1123Subdomain/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1649,7 +1802,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate18.errors = vErrors;
+validate20.errors = vErrors;
 return errors === 0;
 }
 
@@ -1697,8 +1850,8 @@ errors = vErrors.length;
 }
 }
 if(data.target !== undefined){
-if(!(validate18(data.target, {instancePath:instancePath+"/target",parentData:data,parentDataProperty:"target",rootData}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+if(!(validate20(data.target, {instancePath:instancePath+"/target",parentData:data,parentDataProperty:"target",rootData}))){
+vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
 errors = vErrors.length;
 }
 }
@@ -1717,10 +1870,10 @@ validate13.errors = vErrors;
 return errors === 0;
 }
 
-const schema32 = {"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer"},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source Secret and `inline[<index>]` of each inline source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}};
-const schema34 = {"title":"Condition","type":"object","required":["type","status"],"properties":{"type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string"},"message":{"type":"string"},"lastTransitionTime":{"type":"string","format":"date-time"},"observedGeneration":{"type":"integer"}}};
+const schema42 = {"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer"},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source Secret and `inline[<index>]` of each inline source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}};
+const schema44 = {"title":"Condition","type":"object","required":["type","status"],"properties":{"type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string"},"message":{"type":"string"},"lastTransitionTime":{"type":"string","format":"date-time"},"observedGeneration":{"type":"integer"}}};
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1737,7 +1890,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!((data0 === "Ready") || (data0 === "Failed"))){
-const err1 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema32.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema42.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1904,7 +2057,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!(((data12 === "True") || (data12 === "False")) || (data12 === "Unknown"))){
-const err14 = {instancePath:instancePath+"/conditions/" + i1+"/status",schemaPath:"#/definitions/Condition/properties/status/enum",keyword:"enum",params:{allowedValues: schema34.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/conditions/" + i1+"/status",schemaPath:"#/definitions/Condition/properties/status/enum",keyword:"enum",params:{allowedValues: schema44.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1998,7 +2151,7 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate33.errors = vErrors;
+validate45.errors = vErrors;
 return errors === 0;
 }
 
@@ -2107,8 +2260,8 @@ errors = vErrors.length;
 }
 }
 if(data.status !== undefined){
-if(!(validate33(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+if(!(validate45(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData}))){
+vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
 errors = vErrors.length;
 }
 }
@@ -2127,12 +2280,12 @@ validate10.errors = vErrors;
 return errors === 0;
 }
 
-export const validateDockerConfigJson = validate35;
-const schema35 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"docker-config.schema.json","title":"DockerConfigJson","description":"Decoded content of the two docker Secret formats: data[\".dockerconfigjson\"] of a kubernetes.io/dockerconfigjson Secret (the ~/.docker/config.json format, root of this schema; only `auths` is read) and data[\".dockercfg\"] of a kubernetes.io/dockercfg Secret (definition DockerCfg).","type":"object","required":["auths"],"properties":{"auths":{"$ref":"#/definitions/DockerAuths"}},"definitions":{"DockerAuths":{"title":"DockerAuths","description":"Registry host (optionally with scheme and path) to its credentials.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}},"DockerAuthEntry":{"title":"DockerAuthEntry","description":"Either `auth` (base64 of `username:password`) or `username` and `password`.","type":"object","properties":{"username":{"type":"string"},"password":{"type":"string"},"auth":{"type":"string"},"email":{"type":"string"},"identitytoken":{"type":"string"}},"anyOf":[{"required":["auth"]},{"required":["username","password"]}]},"DockerCfg":{"title":"DockerCfg","description":"The legacy ~/.dockercfg format: registry to credentials, without the `auths` wrapper.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}}}};
-const schema36 = {"title":"DockerAuths","description":"Registry host (optionally with scheme and path) to its credentials.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}};
-const schema37 = {"title":"DockerAuthEntry","description":"Either `auth` (base64 of `username:password`) or `username` and `password`.","type":"object","properties":{"username":{"type":"string"},"password":{"type":"string"},"auth":{"type":"string"},"email":{"type":"string"},"identitytoken":{"type":"string"}},"anyOf":[{"required":["auth"]},{"required":["username","password"]}]};
+export const validateDockerConfigJson = validate47;
+const schema45 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"docker-config.schema.json","title":"DockerConfigJson","description":"Decoded content of the two docker Secret formats: data[\".dockerconfigjson\"] of a kubernetes.io/dockerconfigjson Secret (the ~/.docker/config.json format, root of this schema; only `auths` is read) and data[\".dockercfg\"] of a kubernetes.io/dockercfg Secret (definition DockerCfg).","type":"object","required":["auths"],"properties":{"auths":{"$ref":"#/definitions/DockerAuths"}},"definitions":{"DockerAuths":{"title":"DockerAuths","description":"Registry host (optionally with scheme and path) to its credentials.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}},"DockerAuthEntry":{"title":"DockerAuthEntry","description":"Either `auth` (base64 of `username:password`) or `username` and `password`.","type":"object","properties":{"username":{"type":"string"},"password":{"type":"string"},"auth":{"type":"string"},"email":{"type":"string"},"identitytoken":{"type":"string"}},"anyOf":[{"required":["auth"]},{"required":["username","password"]}]},"DockerCfg":{"title":"DockerCfg","description":"The legacy ~/.dockercfg format: registry to credentials, without the `auths` wrapper.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}}}};
+const schema46 = {"title":"DockerAuths","description":"Registry host (optionally with scheme and path) to its credentials.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}};
+const schema47 = {"title":"DockerAuthEntry","description":"Either `auth` (base64 of `username:password`) or `username` and `password`.","type":"object","properties":{"username":{"type":"string"},"password":{"type":"string"},"auth":{"type":"string"},"email":{"type":"string"},"identitytoken":{"type":"string"}},"anyOf":[{"required":["auth"]},{"required":["username","password"]}]};
 
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2287,12 +2440,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate36.errors = vErrors;
+validate48.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="docker-config.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -2308,8 +2461,8 @@ vErrors.push(err0);
 errors++;
 }
 if(data.auths !== undefined){
-if(!(validate36(data.auths, {instancePath:instancePath+"/auths",parentData:data,parentDataProperty:"auths",rootData}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+if(!(validate48(data.auths, {instancePath:instancePath+"/auths",parentData:data,parentDataProperty:"auths",rootData}))){
+vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
 errors = vErrors.length;
 }
 }
@@ -2324,14 +2477,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate35.errors = vErrors;
+validate47.errors = vErrors;
 return errors === 0;
 }
 
-export const validateDockerCfg = validate38;
-const schema38 = {"title":"DockerCfg","description":"The legacy ~/.dockercfg format: registry to credentials, without the `auths` wrapper.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}};
+export const validateDockerCfg = validate50;
+const schema48 = {"title":"DockerCfg","description":"The legacy ~/.dockercfg format: registry to credentials, without the `auths` wrapper.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}};
 
-function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2486,17 +2639,17 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate38.errors = vErrors;
+validate50.errors = vErrors;
 return errors === 0;
 }
 
-export const validateAwsEcrLoginConfig = validate39;
-const schema40 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"aws-ecr-login-config.schema.json","title":"AwsEcrLoginConfig","description":"Keys of a banzaicloud.io/aws-ecr-login-config Secret (from data, base64-decoded, or stringData). Turned into an ECR token for <accountID>.dkr.ecr.<region>.amazonaws.com, username AWS. Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile): an imps-krm extension.","type":"object","required":["region","accountID"],"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Extension: session token for temporary keys."},"region":{"type":"string","pattern":"^[a-z]{2}(-[a-z]+)+-[0-9]+$","description":"Region of the ECR registry, e.g. eu-central-1."},"accountID":{"type":"string","pattern":"^[0-9]+$","description":"Account id of the ECR registry, as a string."},"roleArn":{"type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]+:role/.+$","description":"Role to assume (STS AssumeRole) before asking ECR for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
-const pattern3 = new RegExp("^[a-z]{2}(-[a-z]+)+-[0-9]+$", "u");
-const pattern4 = new RegExp("^[0-9]+$", "u");
-const pattern5 = new RegExp("^arn:aws[a-z-]*:iam::[0-9]+:role/.+$", "u");
+export const validateAwsEcrLoginConfig = validate51;
+const schema50 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"aws-ecr-login-config.schema.json","title":"AwsEcrLoginConfig","description":"Keys of a banzaicloud.io/aws-ecr-login-config Secret (from data, base64-decoded, or stringData). Turned into an ECR token for <accountID>.dkr.ecr.<region>.amazonaws.com, username AWS. Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile): an imps-krm extension.","type":"object","required":["region","accountID"],"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Extension: session token for temporary keys."},"region":{"type":"string","pattern":"^[a-z]{2}(-[a-z]+)+-[0-9]+$","description":"Region of the ECR registry, e.g. eu-central-1."},"accountID":{"type":"string","pattern":"^[0-9]{12}$","description":"Account id of the ECR registry: 12 digits, as a string (quote it in YAML: an unquoted number loses leading zeros)."},"roleArn":{"type":"string","maxLength":2048,"pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$","description":"Role to assume (STS AssumeRole) before asking ECR for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
+const pattern11 = new RegExp("^[a-z]{2}(-[a-z]+)+-[0-9]+$", "u");
+const pattern12 = new RegExp("^[0-9]{12}$", "u");
+const pattern13 = new RegExp("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", "u");
 
-function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="aws-ecr-login-config.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -2657,7 +2810,7 @@ errors++;
 if(data.region !== undefined){
 let data3 = data.region;
 if(typeof data3 === "string"){
-if(!pattern3.test(data3)){
+if(!pattern11.test(data3)){
 const err12 = {instancePath:instancePath+"/region",schemaPath:"#/properties/region/pattern",keyword:"pattern",params:{pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]+$"},message:"must match pattern \""+"^[a-z]{2}(-[a-z]+)+-[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -2682,8 +2835,8 @@ errors++;
 if(data.accountID !== undefined){
 let data4 = data.accountID;
 if(typeof data4 === "string"){
-if(!pattern4.test(data4)){
-const err14 = {instancePath:instancePath+"/accountID",schemaPath:"#/properties/accountID/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(!pattern12.test(data4)){
+const err14 = {instancePath:instancePath+"/accountID",schemaPath:"#/properties/accountID/pattern",keyword:"pattern",params:{pattern: "^[0-9]{12}$"},message:"must match pattern \""+"^[0-9]{12}$"+"\""};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2707,8 +2860,8 @@ errors++;
 if(data.roleArn !== undefined){
 let data5 = data.roleArn;
 if(typeof data5 === "string"){
-if(!pattern5.test(data5)){
-const err16 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:iam::[0-9]+:role/.+$"},message:"must match pattern \""+"^arn:aws[a-z-]*:iam::[0-9]+:role/.+$"+"\""};
+if(data5.length > 2048){
+const err16 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2717,9 +2870,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-else {
-const err17 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern13.test(data5)){
+const err17 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"},message:"must match pattern \""+"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"+"\""};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2729,9 +2881,8 @@ vErrors.push(err17);
 errors++;
 }
 }
-}
 else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2740,20 +2891,32 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate39.errors = vErrors;
+}
+}
+else {
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+validate51.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFunctionConfig = validate40;
-const schema41 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"function-config.schema.json","title":"RenderSettings","description":"How a render runs, shared by every face: `render` flags, KRM function settings (ConfigMap data or `imps-krm.io/<setting>` annotations on the functionConfig) and Argo CD plugin parameters.","type":"object","additionalProperties":false,"properties":{"cluster":{"type":"string","enum":["auto","live","input"],"description":"Where namespaces, pods and source Secrets come from: the live cluster, the input manifests, or `auto` (live when a kubeconfig or in-cluster config exists, else input)."},"kubeconfig":{"type":"string","description":"Path of the kubeconfig for live mode (default: KUBECONFIG, ~/.kube/config, in-cluster)."},"context":{"type":"string","description":"kubeconfig context for live mode."},"output":{"type":"string","enum":["secrets","shells"],"description":"`secrets` renders token material; `shells` renders refresher-managed Secrets with no credential, for the in-cluster controller to fill."},"patchServiceAccounts":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of ServiceAccounts among the items in targeted namespaces."},"patchWorkloads":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of Pod templates among the items in targeted namespaces."},"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra manifest files or folders read as input, relative to the working directory (the kustomization root under kustomize, the app directory under Argo CD): Namespaces, Pods, workloads and source Secrets for input mode. Comma-separated where settings are strings (annotations, ConfigMap data, Argo CD env)."}}};
+export const validateFunctionConfig = validate52;
+const schema51 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"function-config.schema.json","title":"RenderSettings","description":"How a render runs, shared by every face: `render` flags, KRM function settings (ConfigMap data or `imps-krm.io/<setting>` annotations on the functionConfig) and Argo CD plugin parameters. The kubeconfig and context are not here: they are operator settings (process flags, KUBECONFIG, IMPS_KRM_CONTEXT), never read from a repository.","type":"object","additionalProperties":false,"properties":{"cluster":{"type":"string","enum":["auto","live","input"],"description":"Where namespaces, pods and source Secrets come from: the live cluster, the input manifests, or `auto` (live when a kubeconfig or in-cluster config exists, else input)."},"output":{"type":"string","enum":["secrets","shells"],"description":"`secrets` renders token material; `shells` renders refresher-managed Secrets with no credential, for the in-cluster controller to fill."},"patchServiceAccounts":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of ServiceAccounts among the items in targeted namespaces."},"patchWorkloads":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of Pod templates among the items in targeted namespaces."},"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra manifest files or folders read as input, relative to the working directory (the kustomization root under kustomize, the app directory under Argo CD): Namespaces, Pods, workloads and source Secrets for input mode. Comma-separated where settings are strings (annotations, ConfigMap data, Argo CD env)."}}};
 
-function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="function-config.schema.json" */;
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((((key0 === "cluster") || (key0 === "kubeconfig")) || (key0 === "context")) || (key0 === "output")) || (key0 === "patchServiceAccounts")) || (key0 === "patchWorkloads")) || (key0 === "files"))){
+if(!(((((key0 === "cluster") || (key0 === "output")) || (key0 === "patchServiceAccounts")) || (key0 === "patchWorkloads")) || (key0 === "files"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -2777,7 +2940,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "auto") || (data0 === "live")) || (data0 === "input"))){
-const err2 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/enum",keyword:"enum",params:{allowedValues: schema41.properties.cluster.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/enum",keyword:"enum",params:{allowedValues: schema51.properties.cluster.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2787,9 +2950,10 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data.kubeconfig !== undefined){
-if(typeof data.kubeconfig !== "string"){
-const err3 = {instancePath:instancePath+"/kubeconfig",schemaPath:"#/properties/kubeconfig/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.output !== undefined){
+let data1 = data.output;
+if(typeof data1 !== "string"){
+const err3 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2798,10 +2962,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-if(data.context !== undefined){
-if(typeof data.context !== "string"){
-const err4 = {instancePath:instancePath+"/context",schemaPath:"#/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data1 === "secrets") || (data1 === "shells"))){
+const err4 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/enum",keyword:"enum",params:{allowedValues: schema51.properties.output.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2811,10 +2973,9 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.output !== undefined){
-let data3 = data.output;
-if(typeof data3 !== "string"){
-const err5 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.patchServiceAccounts !== undefined){
+if(typeof data.patchServiceAccounts !== "boolean"){
+const err5 = {instancePath:instancePath+"/patchServiceAccounts",schemaPath:"#/properties/patchServiceAccounts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2823,8 +2984,10 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!((data3 === "secrets") || (data3 === "shells"))){
-const err6 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/enum",keyword:"enum",params:{allowedValues: schema41.properties.output.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.patchWorkloads !== undefined){
+if(typeof data.patchWorkloads !== "boolean"){
+const err6 = {instancePath:instancePath+"/patchWorkloads",schemaPath:"#/properties/patchWorkloads/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2834,9 +2997,15 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.patchServiceAccounts !== undefined){
-if(typeof data.patchServiceAccounts !== "boolean"){
-const err7 = {instancePath:instancePath+"/patchServiceAccounts",schemaPath:"#/properties/patchServiceAccounts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.files !== undefined){
+let data4 = data.files;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+let data5 = data4[i0];
+if(typeof data5 === "string"){
+if(data5.length < 1){
+const err7 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2846,9 +3015,8 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.patchWorkloads !== undefined){
-if(typeof data.patchWorkloads !== "boolean"){
-const err8 = {instancePath:instancePath+"/patchWorkloads",schemaPath:"#/properties/patchWorkloads/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err8 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2858,15 +3026,9 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.files !== undefined){
-let data6 = data.files;
-if(Array.isArray(data6)){
-const len0 = data6.length;
-for(let i0=0; i0<len0; i0++){
-let data7 = data6[i0];
-if(typeof data7 === "string"){
-if(data7.length < 1){
-const err9 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err9 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2876,8 +3038,9 @@ vErrors.push(err9);
 errors++;
 }
 }
+}
 else {
-const err10 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2886,38 +3049,14 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-validate40.errors = vErrors;
+validate52.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEcrPublicLoginConfig = validate41;
-const schema42 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"ecr-public-login-config.schema.json","title":"EcrPublicLoginConfig","description":"Keys of an imps-krm.io/ecr-public-login-config Secret (from data, base64-decoded, or stringData): an ECR Public token for public.ecr.aws, username AWS, from GetAuthorizationToken in us-east-1 (the only region where it works). Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile). The principal needs ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken. The Secret may have no keys at all.","type":"object","additionalProperties":false,"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Session token for temporary keys."},"roleArn":{"type":"string","pattern":"^arn:aws[a-z-]*:iam::[0-9]+:role/.+$","description":"Role to assume (STS AssumeRole in us-east-1) before asking ECR Public for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
+export const validateEcrPublicLoginConfig = validate53;
+const schema52 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"ecr-public-login-config.schema.json","title":"EcrPublicLoginConfig","description":"Keys of an imps-krm.io/ecr-public-login-config Secret (from data, base64-decoded, or stringData): an ECR Public token for public.ecr.aws, username AWS, from GetAuthorizationToken in us-east-1 (the only region where it works). Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile). The principal needs ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken. The Secret may have no keys at all.","type":"object","additionalProperties":false,"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Session token for temporary keys."},"roleArn":{"type":"string","maxLength":2048,"pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$","description":"Role to assume (STS AssumeRole in us-east-1) before asking ECR Public for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
 
-function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="ecr-public-login-config.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -3070,8 +3209,8 @@ errors++;
 if(data.roleArn !== undefined){
 let data3 = data.roleArn;
 if(typeof data3 === "string"){
-if(!pattern5.test(data3)){
-const err11 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:iam::[0-9]+:role/.+$"},message:"must match pattern \""+"^arn:aws[a-z-]*:iam::[0-9]+:role/.+$"+"\""};
+if(data3.length > 2048){
+const err11 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3080,9 +3219,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-else {
-const err12 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern13.test(data3)){
+const err12 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"},message:"must match pattern \""+"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3092,9 +3230,8 @@ vErrors.push(err12);
 errors++;
 }
 }
-}
 else {
-const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err13 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3103,20 +3240,29 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate41.errors = vErrors;
+}
+}
+else {
+const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+validate53.errors = vErrors;
 return errors === 0;
 }
 
-export const validateAcrLoginConfig = validate42;
-const schema43 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"acr-login-config.schema.json","title":"AcrLoginConfig","description":"Keys of an imps-krm.io/acr-login-config Secret (from data, base64-decoded, or stringData): an Azure Container Registry login minted from an Entra ID token, as msi-acrpull does. The Entra token is exchanged at https://<registry>/oauth2/exchange for an ACR refresh token; with a scope, that is exchanged at /oauth2/token for a repository-scoped access token. Username 00000000-0000-0000-0000-000000000000; expiry from the token's exp claim.","type":"object","required":["registry","identity"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$","description":"Registry host, e.g. myregistry.azurecr.io. Its suffix must be allowed (IMPS_KRM_ACR_ALLOWED_SUFFIXES, default azurecr.io, azurecr.us, azurecr.cn). Test only: http://127.0.0.1:PORT when IMPS_KRM_INSECURE_REGISTRY_HOSTS lists 127.0.0.1."},"scope":{"type":"string","pattern":"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$","description":"Space-separated scopes such as repository:team/app:pull. Absent: the unscoped ACR refresh token is the password (every repository the identity may pull). No wildcards."},"identity":{"type":"string","enum":["ManagedIdentity","WorkloadIdentity","ServicePrincipal"],"description":"ManagedIdentity: the managed identity of the node or pod running imps-krm (IMDS), chosen by clientID or resourceID, else system-assigned. WorkloadIdentity: a federated service account token file (AKS workload identity; unset fields come from AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE). ServicePrincipal: clientID, tenantID and clientSecret."},"clientID":{"type":"string","minLength":1,"description":"Client (application) id of the managed identity, app registration or service principal."},"resourceID":{"type":"string","pattern":"^/subscriptions/.+","description":"ManagedIdentity only: ARM resource id of a user-assigned identity (instead of clientID)."},"tenantID":{"type":"string","minLength":1,"description":"WorkloadIdentity and ServicePrincipal: directory (tenant) id."},"clientSecret":{"type":"string","minLength":1,"description":"ServicePrincipal only: the client secret."},"federatedTokenFile":{"type":"string","minLength":1,"description":"WorkloadIdentity only: path of the projected service account token (default AZURE_FEDERATED_TOKEN_FILE)."},"environment":{"type":"string","enum":["PublicCloud","USGovernmentCloud","ChinaCloud","AirgappedCloud"],"description":"Azure cloud: sets the Entra authority host and the Resource Manager audience. Default PublicCloud (then AZURE_AUTHORITY_HOST is honoured). AirgappedCloud needs authorityHost and resourceManagerAudience."},"authorityHost":{"type":"string","pattern":"^https://[^\\s/]+/?$","description":"Entra ID authority host, overriding the environment's, e.g. https://login.microsoftonline.us."},"resourceManagerAudience":{"type":"string","pattern":"^https://[^\\s]+$","description":"Resource Manager audience, overriding the environment's, e.g. https://management.usgovcloudapi.net/. The Entra token is requested for <audience>/.default."}},"allOf":[{"if":{"properties":{"identity":{"const":"ServicePrincipal"}},"required":["identity"]},"then":{"required":["clientID","tenantID","clientSecret"]}},{"if":{"properties":{"environment":{"const":"AirgappedCloud"}},"required":["environment"]},"then":{"required":["authorityHost","resourceManagerAudience"]}}]};
-const func2 = Object.prototype.hasOwnProperty;
-const pattern7 = new RegExp("^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$", "u");
-const pattern8 = new RegExp("^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$", "u");
-const pattern9 = new RegExp("^/subscriptions/.+", "u");
-const pattern10 = new RegExp("^https://[^\\s/]+/?$", "u");
-const pattern11 = new RegExp("^https://[^\\s]+$", "u");
+export const validateAcrLoginConfig = validate54;
+const schema53 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"acr-login-config.schema.json","title":"AcrLoginConfig","description":"Keys of an imps-krm.io/acr-login-config Secret (from data, base64-decoded, or stringData): an Azure Container Registry login minted from an Entra ID token, as msi-acrpull does. The Entra token is exchanged at https://<registry>/oauth2/exchange for an ACR refresh token; with a scope, that is exchanged at /oauth2/token for a repository-scoped access token. Username 00000000-0000-0000-0000-000000000000; expiry from the token's exp claim. Where Entra ID lives, the token file workload identity presents and the audience of an air-gapped cloud are operator settings (AZURE_AUTHORITY_HOST, AZURE_FEDERATED_TOKEN_FILE, IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST, IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE): a source that sets federatedTokenFile, authorityHost or resourceManagerAudience is refused with an error naming the variable (docs/security.md).","type":"object","required":["registry","identity"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$","description":"Registry host, e.g. myregistry.azurecr.io. Its suffix must be allowed (IMPS_KRM_ACR_ALLOWED_SUFFIXES, default azurecr.io, azurecr.us, azurecr.cn). Test only: http://127.0.0.1:PORT when IMPS_KRM_INSECURE_REGISTRY_HOSTS lists 127.0.0.1."},"scope":{"type":"string","pattern":"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$","description":"Space-separated scopes such as repository:team/app:pull. Absent: the unscoped ACR refresh token is the password (every repository the identity may pull). No wildcards."},"identity":{"type":"string","enum":["ManagedIdentity","WorkloadIdentity","ServicePrincipal"],"description":"ManagedIdentity: the managed identity of the node or pod running imps-krm (IMDS), chosen by clientID or resourceID, else system-assigned. WorkloadIdentity: the federated service account token of the process (AKS workload identity): the token file is AZURE_FEDERATED_TOKEN_FILE, an operator setting; unset clientID and tenantID come from AZURE_CLIENT_ID and AZURE_TENANT_ID. ServicePrincipal: clientID, tenantID and clientSecret."},"clientID":{"type":"string","minLength":1,"description":"Client (application) id of the managed identity, app registration or service principal."},"resourceID":{"type":"string","pattern":"^/subscriptions/.+","description":"ManagedIdentity only: ARM resource id of a user-assigned identity (instead of clientID)."},"tenantID":{"type":"string","minLength":1,"description":"WorkloadIdentity and ServicePrincipal: directory (tenant) id."},"clientSecret":{"type":"string","minLength":1,"description":"ServicePrincipal only: the client secret."},"environment":{"type":"string","enum":["PublicCloud","USGovernmentCloud","ChinaCloud","AirgappedCloud"],"description":"Azure cloud: sets the Entra authority host and the Resource Manager audience. Default PublicCloud (then AZURE_AUTHORITY_HOST, the operator's, is honoured). AirgappedCloud takes both from the operator's IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST and IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE and fails while they are unset."}},"allOf":[{"if":{"properties":{"identity":{"const":"ServicePrincipal"}},"required":["identity"]},"then":{"required":["clientID","tenantID","clientSecret"]}}]};
+const pattern15 = new RegExp("^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$", "u");
+const pattern16 = new RegExp("^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$", "u");
+const pattern17 = new RegExp("^/subscriptions/.+", "u");
 
-function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="acr-login-config.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -3207,13 +3353,9 @@ vErrors.push(err5);
 }
 errors++;
 }
-const _errs7 = errors;
-let valid3 = true;
-const _errs8 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing1;
-if((data.environment === undefined) && (missing1 = "environment")){
-const err6 = {};
+if(data.registry === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "registry"},message:"must have required property '"+"registry"+"'"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3222,10 +3364,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-else {
-if(data.environment !== undefined){
-if("AirgappedCloud" !== data.environment){
-const err7 = {};
+if(data.identity === undefined){
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "identity"},message:"must have required property '"+"identity"+"'"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3234,24 +3374,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-}
-var _valid1 = _errs8 === errors;
-errors = _errs7;
-if(vErrors !== null){
-if(_errs7){
-vErrors.length = _errs7;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid1){
-const _errs10 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.authorityHost === undefined){
-const err8 = {instancePath,schemaPath:"#/allOf/1/then/required",keyword:"required",params:{missingProperty: "authorityHost"},message:"must have required property '"+"authorityHost"+"'"};
+for(const key0 in data){
+if(!((((((((key0 === "registry") || (key0 === "scope")) || (key0 === "identity")) || (key0 === "clientID")) || (key0 === "resourceID")) || (key0 === "tenantID")) || (key0 === "clientSecret")) || (key0 === "environment"))){
+const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3260,8 +3385,12 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data.resourceManagerAudience === undefined){
-const err9 = {instancePath,schemaPath:"#/allOf/1/then/required",keyword:"required",params:{missingProperty: "resourceManagerAudience"},message:"must have required property '"+"resourceManagerAudience"+"'"};
+}
+if(data.registry !== undefined){
+let data1 = data.registry;
+if(typeof data1 === "string"){
+if(!pattern15.test(data1)){
+const err9 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/pattern",keyword:"pattern",params:{pattern: "^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$"},message:"must match pattern \""+"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3271,11 +3400,8 @@ vErrors.push(err9);
 errors++;
 }
 }
-var _valid1 = _errs10 === errors;
-valid3 = _valid1;
-}
-if(!valid3){
-const err10 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+else {
+const err10 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3284,9 +3410,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.registry === undefined){
-const err11 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "registry"},message:"must have required property '"+"registry"+"'"};
+}
+if(data.scope !== undefined){
+let data2 = data.scope;
+if(typeof data2 === "string"){
+if(!pattern16.test(data2)){
+const err11 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/pattern",keyword:"pattern",params:{pattern: "^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$"},message:"must match pattern \""+"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3295,8 +3424,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data.identity === undefined){
-const err12 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "identity"},message:"must have required property '"+"identity"+"'"};
+}
+else {
+const err12 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3305,9 +3435,11 @@ vErrors.push(err12);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(func2.call(schema43.properties, key0))){
-const err13 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+}
+if(data.identity !== undefined){
+let data3 = data.identity;
+if(typeof data3 !== "string"){
+const err13 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3316,12 +3448,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-if(data.registry !== undefined){
-let data2 = data.registry;
-if(typeof data2 === "string"){
-if(!pattern7.test(data2)){
-const err14 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/pattern",keyword:"pattern",params:{pattern: "^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$"},message:"must match pattern \""+"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$"+"\""};
+if(!(((data3 === "ManagedIdentity") || (data3 === "WorkloadIdentity")) || (data3 === "ServicePrincipal"))){
+const err14 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/enum",keyword:"enum",params:{allowedValues: schema53.properties.identity.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3331,8 +3459,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.clientID !== undefined){
+let data4 = data.clientID;
+if(typeof data4 === "string"){
+if(data4.length < 1){
+const err15 = {instancePath:instancePath+"/clientID",schemaPath:"#/properties/clientID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3342,11 +3473,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.scope !== undefined){
-let data3 = data.scope;
-if(typeof data3 === "string"){
-if(!pattern8.test(data3)){
-const err16 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/pattern",keyword:"pattern",params:{pattern: "^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$"},message:"must match pattern \""+"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$"+"\""};
+else {
+const err16 = {instancePath:instancePath+"/clientID",schemaPath:"#/properties/clientID/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3356,8 +3484,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-else {
-const err17 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.resourceID !== undefined){
+let data5 = data.resourceID;
+if(typeof data5 === "string"){
+if(!pattern17.test(data5)){
+const err17 = {instancePath:instancePath+"/resourceID",schemaPath:"#/properties/resourceID/pattern",keyword:"pattern",params:{pattern: "^/subscriptions/.+"},message:"must match pattern \""+"^/subscriptions/.+"+"\""};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3367,10 +3498,8 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.identity !== undefined){
-let data4 = data.identity;
-if(typeof data4 !== "string"){
-const err18 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err18 = {instancePath:instancePath+"/resourceID",schemaPath:"#/properties/resourceID/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3379,8 +3508,12 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!(((data4 === "ManagedIdentity") || (data4 === "WorkloadIdentity")) || (data4 === "ServicePrincipal"))){
-const err19 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/enum",keyword:"enum",params:{allowedValues: schema43.properties.identity.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.tenantID !== undefined){
+let data6 = data.tenantID;
+if(typeof data6 === "string"){
+if(data6.length < 1){
+const err19 = {instancePath:instancePath+"/tenantID",schemaPath:"#/properties/tenantID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3390,11 +3523,8 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.clientID !== undefined){
-let data5 = data.clientID;
-if(typeof data5 === "string"){
-if(data5.length < 1){
-const err20 = {instancePath:instancePath+"/clientID",schemaPath:"#/properties/clientID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err20 = {instancePath:instancePath+"/tenantID",schemaPath:"#/properties/tenantID/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3404,8 +3534,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-else {
-const err21 = {instancePath:instancePath+"/clientID",schemaPath:"#/properties/clientID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.clientSecret !== undefined){
+let data7 = data.clientSecret;
+if(typeof data7 === "string"){
+if(data7.length < 1){
+const err21 = {instancePath:instancePath+"/clientSecret",schemaPath:"#/properties/clientSecret/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3415,11 +3548,8 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.resourceID !== undefined){
-let data6 = data.resourceID;
-if(typeof data6 === "string"){
-if(!pattern9.test(data6)){
-const err22 = {instancePath:instancePath+"/resourceID",schemaPath:"#/properties/resourceID/pattern",keyword:"pattern",params:{pattern: "^/subscriptions/.+"},message:"must match pattern \""+"^/subscriptions/.+"+"\""};
+else {
+const err22 = {instancePath:instancePath+"/clientSecret",schemaPath:"#/properties/clientSecret/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3429,8 +3559,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-else {
-const err23 = {instancePath:instancePath+"/resourceID",schemaPath:"#/properties/resourceID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.environment !== undefined){
+let data8 = data.environment;
+if(typeof data8 !== "string"){
+const err23 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3439,12 +3571,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-if(data.tenantID !== undefined){
-let data7 = data.tenantID;
-if(typeof data7 === "string"){
-if(data7.length < 1){
-const err24 = {instancePath:instancePath+"/tenantID",schemaPath:"#/properties/tenantID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!((((data8 === "PublicCloud") || (data8 === "USGovernmentCloud")) || (data8 === "ChinaCloud")) || (data8 === "AirgappedCloud"))){
+const err24 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/enum",keyword:"enum",params:{allowedValues: schema53.properties.environment.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3454,8 +3582,9 @@ vErrors.push(err24);
 errors++;
 }
 }
+}
 else {
-const err25 = {instancePath:instancePath+"/tenantID",schemaPath:"#/properties/tenantID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3464,150 +3593,15 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-if(data.clientSecret !== undefined){
-let data8 = data.clientSecret;
-if(typeof data8 === "string"){
-if(data8.length < 1){
-const err26 = {instancePath:instancePath+"/clientSecret",schemaPath:"#/properties/clientSecret/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-else {
-const err27 = {instancePath:instancePath+"/clientSecret",schemaPath:"#/properties/clientSecret/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data.federatedTokenFile !== undefined){
-let data9 = data.federatedTokenFile;
-if(typeof data9 === "string"){
-if(data9.length < 1){
-const err28 = {instancePath:instancePath+"/federatedTokenFile",schemaPath:"#/properties/federatedTokenFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-else {
-const err29 = {instancePath:instancePath+"/federatedTokenFile",schemaPath:"#/properties/federatedTokenFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data.environment !== undefined){
-let data10 = data.environment;
-if(typeof data10 !== "string"){
-const err30 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(!((((data10 === "PublicCloud") || (data10 === "USGovernmentCloud")) || (data10 === "ChinaCloud")) || (data10 === "AirgappedCloud"))){
-const err31 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/enum",keyword:"enum",params:{allowedValues: schema43.properties.environment.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data.authorityHost !== undefined){
-let data11 = data.authorityHost;
-if(typeof data11 === "string"){
-if(!pattern10.test(data11)){
-const err32 = {instancePath:instancePath+"/authorityHost",schemaPath:"#/properties/authorityHost/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s/]+/?$"},message:"must match pattern \""+"^https://[^\\s/]+/?$"+"\""};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-else {
-const err33 = {instancePath:instancePath+"/authorityHost",schemaPath:"#/properties/authorityHost/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data.resourceManagerAudience !== undefined){
-let data12 = data.resourceManagerAudience;
-if(typeof data12 === "string"){
-if(!pattern11.test(data12)){
-const err34 = {instancePath:instancePath+"/resourceManagerAudience",schemaPath:"#/properties/resourceManagerAudience/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s]+$"},message:"must match pattern \""+"^https://[^\\s]+$"+"\""};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-else {
-const err35 = {instancePath:instancePath+"/resourceManagerAudience",schemaPath:"#/properties/resourceManagerAudience/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-}
-else {
-const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-validate42.errors = vErrors;
+validate54.errors = vErrors;
 return errors === 0;
 }
 
-export const validateGarLoginConfig = validate43;
-const schema44 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"gar-login-config.schema.json","title":"GarLoginConfig","description":"Keys of an imps-krm.io/gar-login-config Secret (from data, base64-decoded, or stringData): a Google OAuth access token (scope cloud-platform) for Artifact Registry or Container Registry, username oauth2accesstoken, expiry from the token. Without serviceAccountKey, Application Default Credentials of the process are used (GKE workload identity / the metadata server, GOOGLE_APPLICATION_CREDENTIALS).","type":"object","required":["registry"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$","description":"Registry host: <location>-docker.pkg.dev (Artifact Registry) or gcr.io, us.gcr.io, eu.gcr.io, asia.gcr.io (Container Registry). One token serves them all: list one source per host."},"serviceAccountKey":{"type":"string","minLength":1,"description":"A service-account key file (JSON, type service_account)."}}};
-const pattern12 = new RegExp("^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$", "u");
+export const validateGarLoginConfig = validate55;
+const schema54 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"gar-login-config.schema.json","title":"GarLoginConfig","description":"Keys of an imps-krm.io/gar-login-config Secret (from data, base64-decoded, or stringData): a Google OAuth access token (scope cloud-platform) for Artifact Registry or Container Registry, username oauth2accesstoken, expiry from the token. Without serviceAccountKey, Application Default Credentials of the process are used (GKE workload identity / the metadata server, GOOGLE_APPLICATION_CREDENTIALS).","type":"object","required":["registry"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$","description":"Registry host: <location>-docker.pkg.dev (Artifact Registry) or gcr.io, us.gcr.io, eu.gcr.io, asia.gcr.io (Container Registry). One token serves them all: list one source per host."},"serviceAccountKey":{"type":"string","minLength":1,"description":"A service-account key file (JSON, type service_account)."}}};
+const pattern18 = new RegExp("^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$", "u");
 
-function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="gar-login-config.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -3637,7 +3631,7 @@ errors++;
 if(data.registry !== undefined){
 let data0 = data.registry;
 if(typeof data0 === "string"){
-if(!pattern12.test(data0)){
+if(!pattern18.test(data0)){
 const err2 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$"},message:"must match pattern \""+"^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$"+"\""};
 if(vErrors === null){
 vErrors = [err2];
@@ -3695,14 +3689,14 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate43.errors = vErrors;
+validate55.errors = vErrors;
 return errors === 0;
 }
 
-export const validateBasicAuthSource = validate44;
-const schema45 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"basic-auth.schema.json","title":"BasicAuthSource","description":"Keys of a kubernetes.io/basic-auth Secret used as a source: one registry login. The registry comes from the Secret's imps-krm.io/registry annotation or, when the reader gives no annotations, its registry key.","type":"object","required":["username","password"],"properties":{"username":{"type":"string","minLength":1,"description":"Registry username."},"password":{"type":"string","minLength":1,"description":"Registry password or token."},"registry":{"type":"string","minLength":1,"description":"Registry host (e.g. registry.example.com or registry.example.com:5000), when not given by the annotation."}}};
+export const validateBasicAuthSource = validate56;
+const schema55 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"basic-auth.schema.json","title":"BasicAuthSource","description":"Keys of a kubernetes.io/basic-auth Secret used as a source: one registry login. The registry comes from the Secret's imps-krm.io/registry annotation or, when the reader gives no annotations, its registry key.","type":"object","required":["username","password"],"properties":{"username":{"type":"string","minLength":1,"description":"Registry username."},"password":{"type":"string","minLength":1,"description":"Registry password or token."},"registry":{"type":"string","minLength":1,"description":"Registry host (e.g. registry.example.com or registry.example.com:5000), when not given by the annotation."}}};
 
-function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="basic-auth.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -3813,6 +3807,6 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate44.errors = vErrors;
+validate56.errors = vErrors;
 return errors === 0;
 }

@@ -1,5 +1,30 @@
 import type { ErrorObject } from 'ajv';
-import { joinPath, pointerToPath } from './field-path.js';
+import {
+  DNS1123_LABEL_PATTERN,
+  DNS1123_LABEL_RULE,
+  DNS1123_SUBDOMAIN_PATTERN,
+  DNS1123_SUBDOMAIN_RULE,
+  LABEL_KEY_PATTERN,
+  LABEL_KEY_RULE,
+  LABEL_VALUE_PATTERN,
+  LABEL_VALUE_RULE,
+  NAME_OR_GLOB_PATTERN,
+} from './name-patterns.js';
+import { joinPath, keySegment, pointerToPath } from './field-path.js';
+
+/** Known patterns, said as the rule they stand for: a regular expression is no message for people. */
+const PATTERN_RULES: ReadonlyMap<string, string> = new Map([
+  [DNS1123_LABEL_PATTERN, `invalid DNS-1123 label: ${DNS1123_LABEL_RULE}`],
+  [DNS1123_SUBDOMAIN_PATTERN, `invalid DNS-1123 subdomain: ${DNS1123_SUBDOMAIN_RULE}`],
+  [LABEL_KEY_PATTERN, `invalid label key: ${LABEL_KEY_RULE}`],
+  [LABEL_VALUE_PATTERN, `invalid label value: ${LABEL_VALUE_RULE}`],
+  [NAME_OR_GLOB_PATTERN, `invalid namespace name or glob: a name ${DNS1123_LABEL_RULE}; a glob may also have '*' and '?'`],
+  ['^[0-9]{12}$', 'must be 12 digits'],
+]);
+
+/** Keys whose wrong type has a known cause: YAML reads an unquoted account id as a number (and drops leading zeros). */
+export const ACCOUNT_ID_TYPE_HINT = 'must be a string of 12 digits (quote it: "123456789012")';
+const TYPE_HINTS: ReadonlyMap<string, string> = new Map([['accountID', ACCOUNT_ID_TYPE_HINT]]);
 
 export interface FieldError {
   /** Dotted field path, e.g. `spec.target.secret.name`. */
@@ -16,6 +41,13 @@ export function describeAjvErrors(errors: readonly ErrorObject[] | null | undefi
   const anyOfBranches = new Map<string, Map<string, string[]>>();
   for (const error of errors ?? []) {
     const at = joinPath(base, pointerToPath(error.instancePath));
+    // propertyNames: the inner error (pattern, maxLength) names the key; the wrapper says nothing more.
+    if (error.keyword === 'propertyNames') continue;
+    if (error.propertyName !== undefined) {
+      const line = describe(error, joinPath(at, keySegment(error.propertyName)));
+      if (line) out.push(line);
+      continue;
+    }
     const branch = /\/anyOf\/(\d+)\//.exec(error.schemaPath);
     if (branch && error.keyword === 'required') {
       const branches = anyOfBranches.get(at) ?? new Map<string, string[]>();
@@ -44,7 +76,7 @@ function describe(error: ErrorObject, at: string): FieldError | undefined {
     case 'required':
       return { path: joinPath(at, String(params['missingProperty'])), message: 'required' };
     case 'additionalProperties':
-      return { path: joinPath(at, String(params['additionalProperty'])), message: 'unknown field' };
+      return { path: joinPath(at, keySegment(String(params['additionalProperty']))), message: 'unknown field' };
     case 'dependencies':
       return { path: joinPath(at, String(params['missingProperty'])), message: `required when \`${String(params['property'])}\` is set` };
     case 'enum':
@@ -52,9 +84,9 @@ function describe(error: ErrorObject, at: string): FieldError | undefined {
     case 'const':
       return { path: at, message: `must be ${String(params['allowedValue'])}` };
     case 'type':
-      return { path: at, message: `must be ${String(params['type'])}` };
+      return { path: at, message: TYPE_HINTS.get(lastKey(error.instancePath)) ?? `must be ${String(params['type'])}` };
     case 'pattern':
-      return { path: at, message: `invalid value (must match ${String(params['pattern'])})` };
+      return { path: at, message: PATTERN_RULES.get(String(params['pattern'])) ?? `invalid value (must match ${String(params['pattern'])})` };
     case 'minItems':
       return { path: at, message: Number(params['limit']) === 1 ? 'must not be empty' : `must have at least ${String(params['limit'])} items` };
     case 'maxItems':
@@ -67,6 +99,8 @@ function describe(error: ErrorObject, at: string): FieldError | undefined {
       return { path: at, message: error.message ?? error.keyword };
   }
 }
+
+const lastKey = (pointer: string): string => pointer.slice(pointer.lastIndexOf('/') + 1);
 
 function dedupe(errors: FieldError[]): FieldError[] {
   const seen = new Set<string>();

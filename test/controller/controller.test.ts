@@ -243,6 +243,34 @@ describe('credential canary', () => {
   });
 });
 
+describe('controller and hostile specs', () => {
+  it('serves a spec whose exclusion glob froze the old matcher, and refuses a selector with an invalid key as InvalidSpec', async () => {
+    const long = 'a'.repeat(63);
+    const objects = [
+      ...baseObjects(),
+      ns(long, { team: 'a' }),
+      imps('glob', {
+        registry: { credentials: [{ namespace: 'creds', name: 'hub' }] },
+        // Against a 63-character name this glob took minutes as a backtracking regular expression.
+        target: { secret: { name: 'glob-cred' }, namespaces: { labels: [{ matchLabels: { team: 'a' } }] }, excludeNamespaces: ['a*a*a*a*a*a*a*a*a*b'] },
+      }),
+      imps('bad-key', {
+        registry: { credentials: [{ namespace: 'creds', name: 'hub' }] },
+        target: { secret: { name: 'bad-cred' }, namespaces: { labels: [{ matchLabels: { 'team/': 'a' } }] } },
+      }),
+    ];
+    rig = await startRig(objects);
+    const { kube } = rig;
+    const started = Date.now();
+    await waitFor(() => secretOf(kube, long, 'glob-cred') && statusOf(kube, 'glob') && statusOf(kube, 'bad-key'), 5_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(statusOf(kube, 'glob')).toMatchObject({ status: 'Ready', managedNamespaces: [long, 'team-a'] });
+    expect(statusOf(kube, 'bad-key')).toMatchObject({ status: 'Failed', conditions: [{ type: 'Ready', status: 'False', reason: 'InvalidSpec' }] });
+    expect(String(statusOf(kube, 'bad-key')?.['reason'])).toContain('invalid label key');
+    expect(secretOf(kube, 'team-a', 'bad-cred')).toBeUndefined();
+  });
+});
+
 describe('controller and what it does not own', () => {
   it('reports an invalid spec and a foreign Secret in the way, touches neither, and exports per-source expiry', async () => {
     const foreign = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'regcred', namespace: 'team-b' }, type: 'Opaque', data: { mine: 'eA==' } };

@@ -10,6 +10,8 @@ import type { TokenProvider } from '../../src/ports/tokens.js';
 import { startFakeAws, type FakeAws } from '../fakes/aws-server.js';
 import { startFakeKubeApi, type FakeKubeApi, type KubeObject } from '../fakes/kube-api-server.js';
 import { withEnv } from '../golden/harness.js';
+import { CONTROLLER } from '../admission/attempts.js';
+import { assertAdmitted, CONTROLLER_POLICIES, policyAdmission, type PolicyAdmission } from '../admission/fake-admission.js';
 import { FakeTimers } from './fake-timers.js';
 
 export const START = new Date('2026-11-22T00:00:00Z');
@@ -46,12 +48,15 @@ export interface Rig {
   timers: FakeTimers;
   controller: Controller;
   metrics: ControllerMetrics;
+  /** The shipped admission policies judge every write the controller makes; `close` fails on a denial. */
+  admission: PolicyAdmission;
   logs: () => string;
   close: () => Promise<void>;
 }
 
-export async function startRig(objects: KubeObject[], options: { tokens?: TokenProvider; start?: boolean } = {}): Promise<Rig> {
-  const kube = await startFakeKubeApi({ objects, bookmarkIntervalMs: 200 });
+export async function startRig(objects: KubeObject[], options: { tokens?: TokenProvider; start?: boolean; requireSourceConsent?: boolean } = {}): Promise<Rig> {
+  const admission = policyAdmission(CONTROLLER_POLICIES);
+  const kube = await startFakeKubeApi({ objects, bookmarkIntervalMs: 200, users: { 'fake-token': CONTROLLER }, admission: admission.hook });
   const aws = await startFakeAws();
   const timers = new FakeTimers(START);
   aws.setNow(() => timers.now());
@@ -69,6 +74,7 @@ export async function startRig(objects: KubeObject[], options: { tokens?: TokenP
     metrics,
     redactor,
     backoff: { baseMs: 50, maxMs: 500 },
+    ...(options.requireSourceConsent ? { requireSourceConsent: true } : {}),
   });
   if (options.start ?? true) await controller.start();
   return {
@@ -77,11 +83,13 @@ export async function startRig(objects: KubeObject[], options: { tokens?: TokenP
     timers,
     controller,
     metrics,
+    admission,
     logs: () => lines.join(''),
     close: async () => {
       await controller.stop();
       restore();
       await Promise.all([kube.close(), aws.close()]);
+      assertAdmitted(admission);
     },
   };
 }

@@ -9,14 +9,21 @@ import { runController, type RunningController } from '../../src/controller/proc
 import { systemTimers } from '../../src/controller/runtime/timers.js';
 import { Redactor } from '../../src/core/redaction.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../fakes/kube-api-server.js';
+import { CONTROLLER } from '../admission/attempts.js';
+import { assertAdmitted, CONTROLLER_POLICIES, policyAdmission } from '../admission/fake-admission.js';
 import { dockerSource, imps, ns, secretOf, waitFor } from './harness.js';
 
 let kube: FakeKubeApi | undefined;
+let admission = policyAdmission(CONTROLLER_POLICIES);
 const replicas: RunningController[] = [];
 afterEach(async () => {
   await Promise.all(replicas.splice(0).map((replica) => replica.stop()));
   await kube?.close();
+  assertAdmitted(admission);
+  admission = policyAdmission(CONTROLLER_POLICIES);
 });
+/** The controller's identity and the shipped admission policies in front of every write. */
+const asController = () => ({ users: { 'fake-token': CONTROLLER }, admission: admission.hook });
 
 const timings = { leaseDurationMs: 600, renewDeadlineMs: 400, retryPeriodMs: 100 };
 
@@ -30,7 +37,7 @@ async function replica(api: FakeKubeApi, identity: string): Promise<RunningContr
     log: jsonLogger(quiet, redactor, systemTimers),
     metrics: createMetrics({ processMetrics: false }),
     redactor,
-    opsAddress: '127.0.0.1:0',
+    opsAddresses: { metrics: '127.0.0.1:0', health: '127.0.0.1:0' },
     leaseNamespace: 'imps-system',
     leaseTimings: timings,
     identity,
@@ -42,6 +49,7 @@ async function replica(api: FakeKubeApi, identity: string): Promise<RunningContr
 describe('two replicas with leader election', () => {
   it('only the Lease holder reconciles; the standby takes over when the leader stops', async () => {
     kube = await startFakeKubeApi({
+      ...asController(),
       objects: [
         ns('imps-system'),
         ns('creds'),
@@ -60,9 +68,9 @@ describe('two replicas with leader election', () => {
     expect(api.get('coordination.k8s.io/v1', 'Lease', 'imps-krm-controller', 'imps-system')?.['spec']).toMatchObject({ holderIdentity: 'replica-a' });
 
     // Standby is ready (it can take over), and serves metrics.
-    const ready = await fetch(`http://127.0.0.1:${b.ops!.port}/readyz`);
+    const ready = await fetch(`http://127.0.0.1:${b.ops!.health!.port}/readyz`);
     expect(ready.status).toBe(200);
-    const metrics = await (await fetch(`http://127.0.0.1:${a.ops!.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${a.ops!.metrics!.port}/metrics`)).text();
     expect(metrics).toContain('imps_krm_leader 1');
 
     await a.stop();
@@ -74,7 +82,7 @@ describe('two replicas with leader election', () => {
   });
 
   it('a leader that cannot renew steps down (exit 1) before another replica may take over', async () => {
-    kube = await startFakeKubeApi({ objects: [ns('imps-system')] });
+    kube = await startFakeKubeApi({ ...asController(), objects: [ns('imps-system')] });
     const api = kube;
     const a = await replica(api, 'replica-a');
     await waitFor(() => a.controller());

@@ -22,6 +22,8 @@ import { startFakeAzure, type FakeAzure } from '../fakes/azure-server.js';
 import { startFakeGoogle, type FakeGoogle } from '../fakes/google-server.js';
 import { startFakeKubeApi, type FakeKubeApi, type KubeObject } from '../fakes/kube-api-server.js';
 import { withEnv } from '../golden/harness.js';
+import { CONTROLLER, REFRESHER } from '../admission/attempts.js';
+import { assertAdmitted, CONTROLLER_POLICIES, policyAdmission, REFRESH_POLICIES, type PolicyAdmission } from '../admission/fake-admission.js';
 import { cloudTls } from '../providers/cloud-tls.js';
 import { GOOGLE_ISOLATION } from '../providers/google-env.js';
 import type { ProcessDeps } from '../../src/controller/process/process-deps.js';
@@ -118,6 +120,8 @@ interface RigBase {
   readonly kube: FakeKubeApi;
   readonly clock: ProcessClock;
   readonly metrics: ControllerMetrics;
+  /** The shipped admission policies judge every write; `close` fails on a denial. */
+  readonly admission: PolicyAdmission;
   readonly logs: () => string;
 }
 
@@ -132,8 +136,9 @@ export interface RefresherRig extends RigBase {
 }
 
 /** The fake cluster and everything both modes are built from, with the real cloud token providers. */
-async function startBase(objects: KubeObject[]): Promise<{ base: RigBase; deps: ProcessDeps }> {
-  const kube = await startFakeKubeApi({ objects, bookmarkIntervalMs: 200 });
+async function startBase(objects: KubeObject[], username: string, policies: string): Promise<{ base: RigBase; deps: ProcessDeps }> {
+  const admission = policyAdmission(policies);
+  const kube = await startFakeKubeApi({ objects, bookmarkIntervalMs: 200, users: { 'fake-token': username }, admission: admission.hook });
   const clock = new ProcessClock();
   const lines: string[] = [];
   const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => (lines.push(chunk.toString()), cb()) });
@@ -148,12 +153,12 @@ async function startBase(objects: KubeObject[]): Promise<{ base: RigBase; deps: 
     redactor,
     backoff: { baseMs: 50, maxMs: 500 },
   };
-  return { base: { kube, clock, metrics, logs: () => lines.join('') }, deps };
+  return { base: { kube, clock, metrics, admission, logs: () => lines.join('') }, deps };
 }
 
 /** The controller with the real cloud token providers (what `imps-krm controller` builds), on the process clock. */
 export async function startControllerRig(objects: KubeObject[]): Promise<ControllerRig> {
-  const { base, deps } = await startBase(objects);
+  const { base, deps } = await startBase(objects, CONTROLLER, CONTROLLER_POLICIES);
   const controller = new Controller(deps);
   await controller.start();
   return {
@@ -162,13 +167,14 @@ export async function startControllerRig(objects: KubeObject[]): Promise<Control
     close: async () => {
       await controller.stop();
       await base.kube.close();
+      assertAdmitted(base.admission);
     },
   };
 }
 
 /** `imps-krm refresh` (running, not --once) with the real cloud token providers, on the process clock. */
 export async function startRefresherRig(objects: KubeObject[], target: SecretRef, sources: readonly [SecretRef, ...SecretRef[]]): Promise<RefresherRig> {
-  const { base, deps } = await startBase(objects);
+  const { base, deps } = await startBase(objects, REFRESHER, REFRESH_POLICIES);
   const refresher = new Refresher({ ...deps, target, sources });
   const running = refresher.run();
   return {
@@ -178,6 +184,7 @@ export async function startRefresherRig(objects: KubeObject[], target: SecretRef
       refresher.stop();
       await running;
       await base.kube.close();
+      assertAdmitted(base.admission);
     },
   };
 }

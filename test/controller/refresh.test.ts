@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadKubeAccess } from '../../src/adapters/kube/kube-access.js';
 import { kubeHttp } from '../../src/adapters/kube/kube-http.js';
 import { cloudTokenProvider } from '../../src/adapters/cloud-token-provider.js';
@@ -12,6 +12,8 @@ import { startFakeAws, type FakeAws } from '../fakes/aws-server.js';
 import { startFakeKubeApi } from '../fakes/kube-api-server.js';
 import { captureStdio } from '../golden/capture.js';
 import { withEnv } from '../golden/harness.js';
+import { REFRESHER } from '../admission/attempts.js';
+import { assertAdmitted, policyAdmission, REFRESH_POLICIES } from '../admission/fake-admission.js';
 import { FakeTimers } from './fake-timers.js';
 import { CANARY_ECR, CANARY_PASSWORD, CANARY_SECRET_KEY, dockerConfigOf, dockerSource, ecrSource, ns, secretOf, START, waitFor } from './harness.js';
 
@@ -25,6 +27,15 @@ afterAll(async () => {
   restore();
   await aws.close();
 });
+
+/** The refresher's identity and its shipped admission policy in front of every write (checked in afterEach). */
+let admission = policyAdmission(REFRESH_POLICIES);
+afterEach(() => {
+  const judged = admission;
+  admission = policyAdmission(REFRESH_POLICIES);
+  assertAdmitted(judged);
+});
+const asRefresher = () => ({ users: { 'fake-token': REFRESHER }, admission: admission.hook });
 
 const objects = () => [ns('creds'), ns('apps'), dockerSource('creds', 'hub', 'https://index.docker.io/v1/', CANARY_PASSWORD), ecrSource('creds', 'ecr')];
 
@@ -40,7 +51,7 @@ describe('imps-krm refresh', () => {
     // A fixed registry clock: the second run gets the same token and expiry, so it must not write.
     aws.setNow(() => START);
     aws.setEcrPassword('AKIDCONTROLLER', CANARY_ECR);
-    const kube = await startFakeKubeApi({ objects: objects() });
+    const kube = await startFakeKubeApi({ ...asRefresher(), objects: objects() });
     try {
       const args = ['refresh', '--once', '--kubeconfig', kube.kubeconfigPath, '--target-secret', 'apps.regcred', '--source-secret', 'creds.hub', '--source-secret', 'creds.ecr', '--metrics-addr', ''];
       const first = captureStdio({ cwd: process.cwd() });
@@ -61,7 +72,7 @@ describe('imps-krm refresh', () => {
   it('--once keeps the existing target and exits 1 when ECR fails', async () => {
     aws.reset();
     const existing = { ...dockerSource('apps', 'regcred', 'old.example', 'old-password'), metadata: { name: 'regcred', namespace: 'apps' } };
-    const kube = await startFakeKubeApi({ objects: [...objects(), existing] });
+    const kube = await startFakeKubeApi({ ...asRefresher(), objects: [...objects(), existing] });
     try {
       aws.failNext('ecr', { status: 400, code: 'AccessDeniedException', message: 'denied' }, 10);
       const run = captureStdio({ cwd: process.cwd() });
@@ -86,7 +97,7 @@ describe('imps-krm refresh', () => {
     const timers = new FakeTimers(START);
     aws.setNow(() => timers.now());
     aws.setEcrPassword('AKIDCONTROLLER', CANARY_ECR);
-    const kube = await startFakeKubeApi({ objects: objects() });
+    const kube = await startFakeKubeApi({ ...asRefresher(), objects: objects() });
     const redactor = new Redactor();
     const refresher = new Refresher({
       http: kubeHttp(loadKubeAccess({ kubeconfig: kube.kubeconfigPath })!),

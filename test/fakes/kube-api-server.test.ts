@@ -40,7 +40,7 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeKubeApi, generatedCounts, type KubeObject, startFakeKubeApi } from './kube-api-server.js';
+import { type AdmissionReview, type FakeKubeApi, generatedCounts, type KubeObject, startFakeKubeApi } from './kube-api-server.js';
 
 const PARTIAL_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 
@@ -318,6 +318,8 @@ describe('fake kube-apiserver with @kubernetes/client-node', () => {
       // No watch is open until the informer reconnects: only a re-list can see this.
       fake.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after-compaction', namespace: 'ns-00002' } });
       await waitFor(() => seen.includes('add after-compaction'), 'relist after 410');
+      // The event comes from the re-list; the informer opens its new watch right after (slower on a busy machine).
+      await waitFor(() => fake.openWatches() === 1, 're-watch after the re-list');
       expect(fake.requests.map((r) => (r.query.watch ? `watch rv=${r.query.resourceVersion}` : 'list'))).toEqual([
         `watch rv=${fake.requests[0]?.query.resourceVersion}`,
         'list',
@@ -556,6 +558,44 @@ describe('fake kube-apiserver over raw HTTP', () => {
     await raw(fake, '/api/v1/namespaces/b', { method: 'DELETE' });
     expect(fake.list('v1', 'ConfigMap', 'b')).toEqual([]);
     expect(fake.get('v1', 'Namespace', 'b')).toBeUndefined();
+  });
+});
+
+describe('fake kube-apiserver admission hook', () => {
+  it('sees every HTTP write as admission does (object, oldObject, user), denies with 403, skips test-side writes', async () => {
+    const reviews: AdmissionReview[] = [];
+    const fake = await startFakeKubeApi({
+      objects: [ns('a')],
+      tokens: ['fake-token', 'other-token'],
+      users: { 'fake-token': 'system:serviceaccount:a:writer' },
+      admission: (review) => {
+        reviews.push(review);
+        return review.object?.metadata.labels?.['deny'] === 'yes' ? 'denied by the test' : undefined;
+      },
+    });
+    try {
+      const cm = (labels: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'a', labels }, data: { k: 'v' } });
+      const json = { 'Content-Type': 'application/json' };
+      expect((await raw(fake, '/api/v1/namespaces/a/configmaps', { method: 'POST', headers: json, body: JSON.stringify(cm({ v: '1' })) })).status).toBe(201);
+      const put = await raw(fake, '/api/v1/namespaces/a/configmaps/c', { method: 'PUT', headers: json, body: JSON.stringify(cm({ v: '1' })) });
+      expect(put.status).toBe(200); // a no-op update is admitted too
+      const denied = await raw(fake, '/api/v1/namespaces/a/configmaps/c', { method: 'PATCH', headers: { 'Content-Type': 'application/merge-patch+json' }, body: JSON.stringify({ metadata: { labels: { deny: 'yes' } } }) });
+      expect(denied.status).toBe(403);
+      expect(denied.json).toMatchObject({ reason: 'Forbidden', message: 'configmaps "c" is forbidden: denied by the test' });
+      expect(fake.get('v1', 'ConfigMap', 'c', 'a')?.metadata.labels).toEqual({ v: '1' });
+      fake.put({ ...cm({ v: '2' }) }); // test-side: not admitted
+      expect((await raw(fake, '/api/v1/namespaces/a/configmaps/c', { method: 'DELETE', headers: { Authorization: 'Bearer other-token' } })).status).toBe(200);
+      expect(reviews.map((review) => [review.operation, review.username, review.object?.metadata.labels ?? null, review.oldObject?.metadata.labels ?? null])).toEqual([
+        ['CREATE', 'system:serviceaccount:a:writer', { v: '1' }, null],
+        ['UPDATE', 'system:serviceaccount:a:writer', { v: '1' }, { v: '1' }],
+        ['UPDATE', 'system:serviceaccount:a:writer', { v: '1', deny: 'yes' }, { v: '1' }],
+        ['DELETE', 'fake-user', null, { v: '2' }],
+      ]);
+      expect(reviews[0]).toMatchObject({ group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespace: 'a', name: 'c', dryRun: false });
+      expect(reviews[0]?.object?.metadata.uid).toBeDefined(); // server-managed metadata is filled before admission
+    } finally {
+      await fake.close();
+    }
   });
 });
 

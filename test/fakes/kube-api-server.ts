@@ -4,7 +4,7 @@
 // in ./kube/; see ./kube/generate.ts for the bulk-data generation rule.
 
 export { startFakeKubeApi } from './kube/server.js';
-export type { Fault, FakeKubeApi, GenerateOptions, KubeconfigOptions, KubeObject, RecordedRequest, StartOptions } from './kube/types.js';
+export type { AdmissionHook, AdmissionReview, Fault, FakeKubeApi, GenerateOptions, KubeconfigOptions, KubeObject, RecordedRequest, StartOptions } from './kube/types.js';
 export {
   GENERATED_TEAMS,
   generatedCounts,

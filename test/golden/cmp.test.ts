@@ -2,12 +2,14 @@
 // argocd-cmp-server does (argv directly, no shell; cwd = the app directory; the sidecar env plus ARGOCD_APP_*,
 // ARGOCD_ENV_*, ARGOCD_APP_PARAMETERS and PARAM_*), against the BUILT CLI on PATH.
 //   test/fixtures/cmp/<case>/app/   the app directory      case.yaml: description, env, exitCode (default 0)
+//   cluster.yaml                     optional: objects of a fake API server, reached through the sidecar's KUBECONFIG
 //   expected.yaml / expected-stderr.txt as in the other golden folders (UPDATE_GOLDEN=1 rewrites them)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { REPO, run, sandbox, type Sandbox } from '../e2e/cli-on-path.js';
+import { startFakeKubeApi } from '../fakes/kube-api-server.js';
 import { canaries, expectedOf, loadCases } from './harness.js';
 
 interface PluginCommand {
@@ -81,7 +83,10 @@ describe('cmp generate golden folders', () => {
   for (const golden of loadCases('cmp')) {
     it(golden.name, async () => {
       const app = join(golden.dir, 'app');
-      const result = await exec(plugin.spec.generate, app, buildEnv(`apps/${golden.name}`, golden.config.env));
+      const kube = golden.hasCluster ? await startFakeKubeApi({ objects: golden.clusterObjects }) : undefined;
+      const env = { ...(kube ? { KUBECONFIG: kube.kubeconfigPath } : {}), ...golden.config.env };
+      // As argocd-cmp-server lays it out: the repository (here test/fixtures/cmp) holds the app at this path.
+      const result = await exec(plugin.spec.generate, app, buildEnv(`${golden.name}/app`, env)).finally(() => kube?.close());
       expect(result.stderr).toBe(expectedOf(golden.dir, 'expected-stderr.txt', result.stderr));
       expect(result.stdout).toBe(expectedOf(golden.dir, 'expected.yaml', result.stdout));
       expect(result.code).toBe(golden.config.exitCode ?? 0);

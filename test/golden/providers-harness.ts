@@ -7,10 +7,12 @@
 //             failNext: [{endpoint, status, body}] }
 //   google: { serviceAccounts: [email] }
 //   files:  { name: content }  written next to the copied case
+//   azureCalls: how many requests the Azure fakes (Entra, IMDS, ACR) must have seen, e.g. 0: nothing was asked
 //   faces:  [render, fn] by default; fn gets a ResourceList of input/ and cluster.yaml (functionConfig
 //           cluster: input) and is compared with expected-fn.yaml / expected-fn-stderr.txt
 // Placeholders in input/, cluster.yaml and env values:
 //   {{AZURE_HTTP}}   the fake registry / IMDS base (http://127.0.0.1:PORT)
+//   {{AZURE_HTTPS}}  the fake Entra ID (https://127.0.0.1:PORT), e.g. as a host a spec must not be able to name
 //   {{FILE:name}}    absolute path of a file from `files`
 //   {{GOOGLE_PROXY}} the CONNECT proxy fake, for HTTPS_PROXY
 //   {{SA_KEY:email}} a fresh service-account key for email, escaped for use inside a double-quoted YAML string
@@ -31,6 +33,7 @@ export interface ProviderCaseConfig extends CaseConfig {
     failNext?: Array<{ endpoint: 'entra-token' | 'imds' | 'acr-exchange' | 'acr-token' } & FakeAzureFailure>;
   };
   google?: { serviceAccounts?: string[] };
+  azureCalls?: number;
   files?: Record<string, string>;
   faces?: Array<'render' | 'fn'>;
 }
@@ -64,6 +67,7 @@ export function materialize(dir: string, config: ProviderCaseConfig, fakes: { az
   }
   const fill = (text: string): string =>
     text
+      .replaceAll('{{AZURE_HTTPS}}', fakes.azure.authorityHost)
       .replaceAll('{{AZURE_HTTP}}', fakes.azure.httpUrl)
       .replaceAll('{{GOOGLE_PROXY}}', fakes.google.proxyUrl)
       .replace(/\{\{FILE:([\w.-]+)\}\}/g, (_, name: string) => files.get(name) ?? `missing-file-${name}`)
@@ -92,10 +96,10 @@ export function normalizeProviderOutput(text: string, run: { startedAt: number; 
       const decoded = Buffer.from(b64, 'base64').toString('utf8');
       return `${key}${Buffer.from(ports(decoded), 'utf8').toString('base64')}`;
     })
-    .replace(/(imps-krm\.io\/expires-at: )(\S+)/g, (whole, key: string, value: string) => {
+    .replace(/(imps-krm\.io\/expires-at: )"([^"\s]+)"/g, (whole, key: string, value: string) => {
       const at = Date.parse(value);
       for (const seconds of [3599]) {
-        if (at >= run.startedAt + seconds * 1000 - 2000 && at <= run.endedAt + seconds * 1000 + 2000) return `${key}NOW+${seconds}s`;
+        if (at >= run.startedAt + seconds * 1000 - 2000 && at <= run.endedAt + seconds * 1000 + 2000) return `${key}"NOW+${seconds}s"`;
       }
       return whole;
     });

@@ -1,6 +1,8 @@
-// `render` finds its cluster the way kubectl does: KUBECONFIG (a list of files, merged), --kubeconfig, --context,
-// and `--cluster auto` goes live only when a kubeconfig exists.
-import { mkdtempSync } from 'node:fs';
+// `render` finds its cluster the way kubectl does: KUBECONFIG (a list of files, merged), --kubeconfig, --context
+// (or IMPS_KRM_CONTEXT), and `--cluster auto` goes live only when a kubeconfig exists.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,8 @@ import { withEnv } from './harness.js';
 const fixture = join(import.meta.dirname, '..', 'fixtures', 'render', 'seed-istio-annotations');
 let kube: FakeKubeApi;
 let kubeconfigs: string;
+let refusedPath: string;
+let goodPath: string;
 
 beforeAll(async () => {
   const { parseAllDocuments } = await import('yaml');
@@ -23,6 +27,8 @@ beforeAll(async () => {
   const refused = kube.writeKubeconfig(mkdtempSync(join(dir, 'a-')), { contextName: 'refused', token: 'not-a-token' });
   const good = kube.writeKubeconfig(mkdtempSync(join(dir, 'b-')), { contextName: 'good' });
   kubeconfigs = [refused, good].join(delimiter);
+  refusedPath = refused;
+  goodPath = good;
 });
 afterAll(async () => kube.close());
 
@@ -54,7 +60,67 @@ describe('render and kubeconfig', () => {
   it('names a context that does not exist', async () => {
     const result = await render(['--cluster', 'live', '--context', 'nope'], { KUBECONFIG: kubeconfigs });
     expect(result).toMatchObject({ code: 1, stdout: '' });
-    expect(result.stderr).toBe('error: cannot use the cluster: context nope not found in kubeconfig\n');
+    expect(result.stderr).toBe(`error: cannot use the cluster: kubeconfig ${refusedPath}, ${goodPath}: context "nope" (from --context or IMPS_KRM_CONTEXT) not found\n`);
+  });
+
+  it('takes the context from IMPS_KRM_CONTEXT, --context winning over it', async () => {
+    expect(await render(['--cluster', 'live'], { KUBECONFIG: kubeconfigs, IMPS_KRM_CONTEXT: 'good' })).toMatchObject({ code: 0, stderr: '' });
+    const flag = await render(['--cluster', 'live', '--context', 'refused'], { KUBECONFIG: kubeconfigs, IMPS_KRM_CONTEXT: 'good' });
+    expect(flag.stderr).toMatch(/list namespaces: HTTP 401/);
+  });
+
+  it('sends the token of a tokenFile (relative to the kubeconfig)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imps-tokenfile-'));
+    writeFileSync(join(dir, 'token'), 'fake-token\n');
+    writeFileSync(
+      join(dir, 'config'),
+      JSON.stringify({
+        'current-context': 'c',
+        contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
+        clusters: [{ name: 'k', cluster: { server: kube.url, 'insecure-skip-tls-verify': true } }], // http: older clients insist
+        users: [{ name: 'u', user: { tokenFile: 'token' } }],
+      }),
+    );
+    const result = await render(['--cluster', 'live', '--kubeconfig', join(dir, 'config')], {});
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('a --kubeconfig that does not exist is a usage error', async () => {
+    const missing = join(tmpdir(), 'imps-no-such-kubeconfig');
+    const result = await render(['--cluster', 'live', '--kubeconfig', missing], {});
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toBe(`imps-krm: --kubeconfig ${missing}: no such file\nRun \`imps-krm render --help\` for usage.\n`);
+  });
+
+  it('stops when the server repeats a continue token, instead of listing for ever', async () => {
+    let calls = 0;
+    const looping = http.createServer((_req, res) => {
+      calls++;
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'NamespaceList', metadata: { continue: 'same-token' }, items: [] }));
+    });
+    await new Promise<void>((resolve) => looping.listen(0, '127.0.0.1', resolve));
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'imps-looping-'));
+      const server = `http://127.0.0.1:${(looping.address() as AddressInfo).port}`;
+      writeFileSync(
+        join(dir, 'config'),
+        JSON.stringify({
+          'current-context': 'c',
+          contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
+          clusters: [{ name: 'k', cluster: { server, 'insecure-skip-tls-verify': true } }], // http: older clients insist
+          users: [{ name: 'u', user: { token: 't' } }],
+        }),
+      );
+      const result = await render(['--cluster', 'live', '--kubeconfig', join(dir, 'config')], {});
+      expect(result).toMatchObject({ code: 1, stdout: '' });
+      expect(result.stderr).toBe(
+        `error: cluster ${server}: list namespaces: the server sent a continue token it had already sent (after 1 pages); stopped rather than list for ever\n`,
+      );
+      expect(calls).toBeLessThanOrEqual(4); // namespaces and pods are listed side by side: two pages each
+    } finally {
+      await new Promise<void>((resolve) => looping.close(() => resolve()));
+    }
   });
 
   it('goes live in auto mode when a kubeconfig exists, and stays on the input otherwise', async () => {

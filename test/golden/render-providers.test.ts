@@ -52,6 +52,7 @@ describe('render golden folders: cloud providers (CLI in a child process)', () =
         expect(stderr).toBe(expectedOf(golden.dir, `expected${suffix}-stderr.txt`, stderr));
         expect(stdout).toBe(expectedOf(golden.dir, `expected${suffix}.yaml`, stdout));
         for (const canary of canaries(golden.dir)) expect(stderr).not.toContain(canary);
+        if (config.azureCalls !== undefined) expect(azure.calls).toHaveLength(config.azureCalls);
         if (face === 'render') {
           expect(run.code).toBe(config.exitCode ?? (stdout === '' ? 1 : 0));
           if (run.code !== 0) expect(stdout).toBe('');

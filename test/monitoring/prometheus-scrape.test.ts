@@ -80,7 +80,7 @@ describe('a real Prometheus scraping the controller', () => {
       const metricsPort = await freePort();
       const controller = started(
         process.execPath,
-        [CLI, 'controller', '--kubeconfig', kube.kubeconfigPath, '--metrics-addr', `127.0.0.1:${metricsPort}`, '--leader-elect', '--leader-election-namespace', 'default'],
+        [CLI, 'controller', '--kubeconfig', kube.kubeconfigPath, '--metrics-addr', `127.0.0.1:${metricsPort}`, '--health-addr', `127.0.0.1:${metricsPort}`, '--leader-elect', '--leader-election-namespace', 'default'],
         guardedEnv({ ...process.env, AWS_EC2_METADATA_DISABLED: 'true' }),
       );
       await until('controller /readyz', async () => ((await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).ok ? true : undefined), controller.output);

@@ -32,7 +32,7 @@ const request = (identity: AzureIdentity, extra: Partial<AcrTokenRequest> = {}):
   provider: 'acr',
   registry: azure.httpUrl,
   identity,
-  tokenScope: ARM,
+  cloud: 'PublicCloud',
   ...extra,
 });
 const fetchToken = (r: AcrTokenRequest) => cloudTokenProvider().fetchToken(r);
@@ -125,12 +125,16 @@ describe('ACR with a managed identity (IMDS via AZURE_POD_IDENTITY_AUTHORITY_HOS
 });
 
 describe('ACR with workload identity and a service principal (Entra over https, child process)', () => {
-  const child = async (r: AcrTokenRequest): Promise<{ token?: { username: string; password: string; expiresAt?: string }; error?: string }> => {
+  const child = async (
+    r: AcrTokenRequest,
+    env: Record<string, string | undefined> = {},
+  ): Promise<{ token?: { username: string; password: string; expiresAt?: string }; error?: string }> => {
     const run = await runTs('test/providers/run-token.ts', [], {
       IMPS_KRM_TEST_REQUEST: JSON.stringify(r),
       AZURE_AUTHORITY_HOST: azure.authorityHost,
       NODE_EXTRA_CA_CERTS: cloudTls().caFile,
       IMPS_KRM_INSECURE_REGISTRY_HOSTS: '127.0.0.1',
+      ...env,
     });
     expect(run.stderr).toBe('');
     return JSON.parse(run.stdout) as { token?: { username: string; password: string; expiresAt?: string }; error?: string };
@@ -143,9 +147,9 @@ describe('ACR with workload identity and a service principal (Entra over https, 
 
   it('mints a scoped token from a federated token file, with instance discovery off', async () => {
     azure.allowFederatedToken('wi-client', 'federated-sa-token');
-    const result = await child(
-      request({ kind: 'WorkloadIdentity', clientId: 'wi-client', tenantId: 'tenant-1', tokenFile: tokenFile('federated-sa-token') }, { scope: 'repository:app:pull' }),
-    );
+    const result = await child(request({ kind: 'WorkloadIdentity', clientId: 'wi-client', tenantId: 'tenant-1' }, { scope: 'repository:app:pull' }), {
+      AZURE_FEDERATED_TOKEN_FILE: tokenFile('federated-sa-token'),
+    });
     expect(result.error).toBeUndefined();
     expect(result.token).toMatchObject({ username: '00000000-0000-0000-0000-000000000000', expiresAt: '2026-11-22T01:15:00.000Z' });
     expect(azure.calls.find((c) => c.endpoint === 'entra-token')?.params).toMatchObject({
@@ -158,9 +162,30 @@ describe('ACR with workload identity and a service principal (Entra over https, 
 
   it('maps a rejected federated token to the Entra error code, without the token', async () => {
     azure.allowFederatedToken('wi-client', 'the-right-token');
-    const result = await child(request({ kind: 'WorkloadIdentity', clientId: 'wi-client', tenantId: 'tenant-1', tokenFile: tokenFile('CANARY-wrong-token') }));
+    const result = await child(request({ kind: 'WorkloadIdentity', clientId: 'wi-client', tenantId: 'tenant-1' }), {
+      AZURE_FEDERATED_TOKEN_FILE: tokenFile('CANARY-wrong-token'),
+    });
     expect(result.error).toMatch(/^Entra ID token \(WorkloadIdentity\): .*invalid_client.*AADSTS700213/);
     expect(result.error).not.toContain('CANARY');
+  });
+
+  it('takes an air-gapped cloud\'s authority and audience from the operator\'s settings only', async () => {
+    azure.allowClientSecret('sp-client', 'sp-secret-value');
+    const airgapped = request({ kind: 'ServicePrincipal', clientId: 'sp-client', tenantId: 'tenant-3', clientSecret: 'sp-secret-value' }, { cloud: 'AirgappedCloud' });
+    const result = await child(airgapped, {
+      AZURE_AUTHORITY_HOST: undefined,
+      IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST: azure.authorityHost,
+      IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE: 'https://management.airgap.example/',
+    });
+    expect(result.error).toBeUndefined();
+    expect(azure.calls.find((c) => c.endpoint === 'entra-token')?.params).toMatchObject({ tenant: 'tenant-3', scope: expect.stringContaining('https://management.airgap.example/.default') });
+
+    azure.reset();
+    const unset = await child(airgapped, { IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST: undefined, IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE: undefined });
+    expect(unset.error).toBe(
+      "environment AirgappedCloud: the operator has not set IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST and IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE (the air-gapped cloud's Entra authority and Resource Manager audience)",
+    );
+    expect(azure.calls).toEqual([]);
   });
 
   it('mints an unscoped token for a service principal', async () => {

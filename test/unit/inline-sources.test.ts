@@ -47,6 +47,22 @@ describe('inline sources: what is refused', () => {
     ]);
   });
 
+  it('ACR settings only the operator makes (token file, authority, audience), with their field paths', () => {
+    const config = { registry: 'r.azurecr.io', identity: 'WorkloadIdentity', federatedTokenFile: '/etc/passwd', authorityHost: 'https://127.0.0.1:9', resourceManagerAudience: 'https://a/' };
+    const errors = inlineSpecErrors([{ type: ACR, config }]);
+    expect(errors.map((error) => error.path)).toEqual([
+      'spec.registry.inline[0].config.federatedTokenFile',
+      'spec.registry.inline[0].config.authorityHost',
+      'spec.registry.inline[0].config.resourceManagerAudience',
+    ]);
+    expect(errors.map((error) => error.message)).toEqual([
+      expect.stringContaining('AZURE_FEDERATED_TOKEN_FILE'),
+      expect.stringContaining('AZURE_AUTHORITY_HOST'),
+      expect.stringContaining('IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE'),
+    ]);
+    expect(JSON.stringify(errors)).not.toContain('/etc/passwd');
+  });
+
   it('accepts the keyless forms', () => {
     for (const source of [
       { type: ECR, config: { region: 'eu-west-1', accountID: '123456789012', roleArn: 'arn:aws:iam::123456789012:role/pull' } },
@@ -70,7 +86,7 @@ describe('inline sources: what is refused', () => {
   });
 
   it('keeps the values of refused keys for the redactor', () => {
-    const parsed = parseInlineSource({ type: ECR, config: { region: 'eu-west-1', accountID: '1', secretKey: 'CANARY-k' } });
+    const parsed = parseInlineSource({ type: ECR, config: { region: 'eu-west-1', accountID: '111111111111', secretKey: 'CANARY-k' } });
     expect(parsed).toMatchObject({ ok: false });
     expect(parsed.credentials).toContain('CANARY-k');
     expect(parsed.ok ? '' : parsed.errors.join()).not.toContain('CANARY');
@@ -106,12 +122,12 @@ describe('validateImps with inline sources', () => {
   });
 
   it('refuses a credential inline with its path, a static type, and non-string values', () => {
-    expect(fields(validateImps(cr('a', { inline: [{ type: ECR, config: { region: 'eu-west-1', accountID: '1', secretKey: 'CANARY' } }] })))).toEqual([
+    expect(fields(validateImps(cr('a', { inline: [{ type: ECR, config: { region: 'eu-west-1', accountID: '111111111111', secretKey: 'CANARY' } }] })))).toEqual([
       'spec.registry.inline[0].config.secretKey: not allowed inline (a credential belongs in a Secret)',
     ]);
     expect(fields(validateImps(cr('b', { inline: [{ type: 'kubernetes.io/basic-auth', config: {} }] })))[0]).toMatch(/^spec\.registry\.inline\[0\]\.type: must be one of /);
     expect(fields(validateImps(cr('c', { inline: [{ type: ECR, config: { region: 'eu-west-1', accountID: 123 } }] })))).toEqual([
-      'spec.registry.inline[0].config.accountID: must be string',
+      'spec.registry.inline[0].config.accountID: must be a string of 12 digits (quote it: "123456789012")',
     ]);
   });
 });

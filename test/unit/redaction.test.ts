@@ -28,7 +28,7 @@ describe('render pipeline', () => {
           kind: 'Secret',
           metadata: { name: 'ecr', namespace: 'src' },
           type: 'banzaicloud.io/aws-ecr-login-config',
-          stringData: { accessKeyID: 'AKIACANARY', secretKey: 'CANARY-SECRET-KEY', sessionToken: 'CANARY-SESSION', region: 'eu-west-1', accountID: '1' },
+          stringData: { accessKeyID: 'AKIACANARY', secretKey: 'CANARY-SECRET-KEY', sessionToken: 'CANARY-SESSION', region: 'eu-west-1', accountID: '111111111111' },
         },
       ],
       ['app'],

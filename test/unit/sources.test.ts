@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSource } from '../../src/core/sources.js';
+import { azureCloudEndpoints } from '../../src/core/azure-clouds.js';
 import { ecrRegistryHost, tokenRequestKey, tokenRequestSecrets, type TokenRequest } from '../../src/core/tokens.js';
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
@@ -20,20 +21,20 @@ describe('parseSource', () => {
   it('turns an ECR login config into a token request for the account registry', () => {
     const parsed = parseSource({
       type: 'banzaicloud.io/aws-ecr-login-config',
-      stringData: { accessKeyID: 'AKIA1', secretKey: 'sk', region: 'cn-north-1', accountID: '123456789', roleArn: 'arn:aws-cn:iam::1:role/r' },
+      stringData: { accessKeyID: 'AKIA1', secretKey: 'sk', region: 'cn-north-1', accountID: '123456789012', roleArn: 'arn:aws-cn:iam::123456789012:role/r' },
     });
     expect(parsed).toMatchObject({
       ok: true,
       plan: {
         kind: 'token',
-        registry: '123456789.dkr.ecr.cn-north-1.amazonaws.com.cn',
-        request: { provider: 'ecr', region: 'cn-north-1', keys: { accessKeyId: 'AKIA1', secretAccessKey: 'sk' }, roleArn: 'arn:aws-cn:iam::1:role/r' },
+        registry: '123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn',
+        request: { provider: 'ecr', region: 'cn-north-1', keys: { accessKeyId: 'AKIA1', secretAccessKey: 'sk' }, roleArn: 'arn:aws-cn:iam::123456789012:role/r' },
       },
     });
   });
 
   it('uses the default credential chain when no keys are given', () => {
-    const parsed = parseSource({ type: 'banzaicloud.io/aws-ecr-login-config', stringData: { region: 'eu-west-1', accountID: '1' } });
+    const parsed = parseSource({ type: 'banzaicloud.io/aws-ecr-login-config', stringData: { region: 'eu-west-1', accountID: '111111111111' } });
     expect(parsed).toMatchObject({ ok: true, plan: { request: { keys: undefined } } });
   });
 
@@ -44,12 +45,32 @@ describe('parseSource', () => {
     [{ type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': '{"auths":{"x":{"email":"e"}}}' } }, /needs `auth` or `username` and `password`/],
     [{ type: 'banzaicloud.io/aws-ecr-login-config', stringData: { region: 'eu-west-1' } }, /accountID: required/],
     [{ type: 'banzaicloud.io/aws-ecr-login-config', stringData: { region: 'eu-west-1', accountID: 123 } }, /stringData\["accountID"\]: must be a string/],
-    [{ type: 'banzaicloud.io/aws-ecr-login-config', stringData: { region: 'eu-west-1', accountID: '1', accessKeyID: 'AKIA' } }, /secretKey: required when `accessKeyID` is set/],
+    [{ type: 'banzaicloud.io/aws-ecr-login-config', stringData: { region: 'eu-west-1', accountID: '111111111111', accessKeyID: 'AKIA' } }, /secretKey: required when `accessKeyID` is set/],
     [{ type: 'banzaicloud.io/aws-ecr-login-config', data: { region: '***' } }, /not valid base64/],
   ])('rejects %j with a clear message', (secret, message) => {
     const parsed = parseSource(secret);
     expect(parsed.ok).toBe(false);
     expect(parsed.ok ? '' : parsed.errors.join('\n')).toMatch(message);
+  });
+
+  it.each([
+    // The IMPS refresher README's source Secret: no type (Opaque), ECR keys.
+    [{ stringData: { accessKeyID: 'AKIA', secretKey: 'sk', region: 'us-east-1', accountID: '123456789' } }, 'banzaicloud.io/aws-ecr-login-config'],
+    [{ type: 'Opaque', data: { '.dockerconfigjson': 'e30=' } }, 'kubernetes.io/dockerconfigjson'],
+    [{ type: 'Opaque', data: { '.dockercfg': 'e30=' } }, 'kubernetes.io/dockercfg'],
+    [{ stringData: { registry: 'europe-docker.pkg.dev', serviceAccountKey: '{}' } }, 'imps-krm.io/gar-login-config'],
+    [{ stringData: { registry: 'x.azurecr.io', identity: 'ManagedIdentity' } }, 'imps-krm.io/acr-login-config'],
+    [{ type: 'Opaque', stringData: { username: 'u', password: 'p' } }, 'kubernetes.io/basic-auth'],
+  ])('an untyped source %j: says which type to set and that the type cannot be changed in place', (secret, type) => {
+    const parsed = parseSource(secret);
+    expect(parsed.ok ? [] : parsed.errors).toEqual([
+      `unknown secret type "Opaque": its keys are those of a ${type} source: set \`type: ${type}\` (a Secret's type cannot be changed in place: delete the Secret and create it again with the type)`,
+    ]);
+  });
+
+  it('a type it cannot guess: lists the types, and says the type cannot be changed in place', () => {
+    const parsed = parseSource({ type: 'kubernetes.io/tls', data: { 'tls.crt': 'e30=' } });
+    expect(parsed.ok ? '' : parsed.errors.join('\n')).toMatch(/^unknown secret type "kubernetes.io\/tls": set `type:` to one of kubernetes.io\/dockerconfigjson, .*kubernetes.io\/basic-auth \(a Secret's type cannot be changed in place: delete the Secret and create it again with the type\)$/);
   });
 
   it('never puts a secret value into an error', () => {
@@ -68,9 +89,9 @@ describe('parseSource', () => {
     });
     const parsed = parseSource({
       type: 'imps-krm.io/ecr-public-login-config',
-      stringData: { accessKeyID: 'AKIA1', secretKey: 'sk-public', roleArn: 'arn:aws:iam::1:role/pull' },
+      stringData: { accessKeyID: 'AKIA1', secretKey: 'sk-public', roleArn: 'arn:aws:iam::123456789012:role/pull' },
     });
-    expect(parsed).toMatchObject({ ok: true, plan: { request: { keys: { accessKeyId: 'AKIA1' }, roleArn: 'arn:aws:iam::1:role/pull' } } });
+    expect(parsed).toMatchObject({ ok: true, plan: { request: { keys: { accessKeyId: 'AKIA1' }, roleArn: 'arn:aws:iam::123456789012:role/pull' } } });
     expect(parsed.credentials).toEqual(['sk-public']);
   });
 
@@ -87,7 +108,7 @@ describe('parseSource', () => {
       plan: {
         kind: 'token',
         registry: 'myreg.azurecr.io',
-        request: { provider: 'acr', identity: { kind: 'ManagedIdentity', clientId: 'c1' }, tokenScope: 'https://management.azure.com/.default', authorityHost: undefined },
+        request: { provider: 'acr', identity: { kind: 'ManagedIdentity', clientId: 'c1' }, cloud: 'PublicCloud' },
       },
     });
     const wi = parseSource({
@@ -100,8 +121,7 @@ describe('parseSource', () => {
         request: {
           identity: { kind: 'WorkloadIdentity' },
           scope: 'repository:team/app:pull repository:base:pull',
-          authorityHost: 'https://login.microsoftonline.us',
-          tokenScope: 'https://management.usgovcloudapi.net/.default',
+          cloud: 'USGovernmentCloud',
         },
       },
     });
@@ -109,7 +129,7 @@ describe('parseSource', () => {
       type: 'imps-krm.io/acr-login-config',
       stringData: { registry: 'r.azurecr.cn', identity: 'ServicePrincipal', clientID: 'c', tenantID: 't', clientSecret: 'sp-secret', environment: 'ChinaCloud' },
     });
-    expect(sp).toMatchObject({ ok: true, plan: { request: { authorityHost: 'https://login.chinacloudapi.cn', identity: { clientSecret: 'sp-secret' } } } });
+    expect(sp).toMatchObject({ ok: true, plan: { request: { cloud: 'ChinaCloud', identity: { clientSecret: 'sp-secret' } } } });
     expect(sp.credentials).toEqual(['sp-secret']);
   });
 
@@ -119,7 +139,6 @@ describe('parseSource', () => {
     [{ registry: 'r.azurecr.io', identity: 'ManagedIdentity', clientID: 'c', resourceID: '/subscriptions/x' }, /give clientID or resourceID, not both/],
     [{ registry: 'r.azurecr.io', identity: 'ManagedIdentity', clientSecret: 'CANARY-stray' }, /clientSecret: not used with identity ManagedIdentity/],
     [{ registry: 'r.azurecr.io', identity: 'WorkloadIdentity', scope: 'repository:*:pull' }, /scope: invalid value/],
-    [{ registry: 'r.azurecr.io', identity: 'WorkloadIdentity', environment: 'AirgappedCloud' }, /authorityHost: required[\s\S]*resourceManagerAudience: required/],
     [{ registry: 'r.azurecr.io', identity: 'WorkloadIdentity', clientId: 'typo' }, /clientId: unknown field/],
   ])('rejects the ACR config %j with a clear message', (stringData, message) => {
     const parsed = parseSource({ type: 'imps-krm.io/acr-login-config', stringData });
@@ -127,6 +146,33 @@ describe('parseSource', () => {
     const errors = parsed.ok ? '' : parsed.errors.join('\n');
     expect(errors).toMatch(message);
     expect(errors).not.toContain('CANARY');
+  });
+
+  // docs/security.md, "The rule": a token file, an authority host or an audience reaches a file or a host, so only
+  // the operator sets them. A source that could name them sent the process's service-account token anywhere.
+  it.each([
+    ['federatedTokenFile', '/var/run/secrets/kubernetes.io/serviceaccount/token', /^federatedTokenFile: not accepted from a source: .*AZURE_FEDERATED_TOKEN_FILE/],
+    ['authorityHost', 'https://127.0.0.1:9', /^authorityHost: not accepted from a source: .*environment.*AZURE_AUTHORITY_HOST.*IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST/],
+    ['resourceManagerAudience', 'https://attacker.example/', /^resourceManagerAudience: not accepted from a source: .*IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE/],
+  ])('refuses the operator-only ACR setting %s, naming where the operator sets it', (key, value, message) => {
+    for (const identity of ['WorkloadIdentity', 'ManagedIdentity']) {
+      const parsed = parseSource({ type: 'imps-krm.io/acr-login-config', stringData: { registry: 'r.azurecr.io', identity, [key]: value } });
+      expect(parsed.ok).toBe(false);
+      const errors = parsed.ok ? [] : parsed.errors;
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(message);
+      expect(errors.join()).not.toContain(value);
+    }
+  });
+
+  it('reports an operator-only ACR setting together with the config\'s other faults', () => {
+    const parsed = parseSource({ type: 'imps-krm.io/acr-login-config', stringData: { registry: 'r.azurecr.io', identity: 'WorkloadIdentity', authorityHost: 'https://x', clientId: 'typo' } });
+    expect(parsed.ok ? [] : parsed.errors).toEqual([expect.stringMatching(/^authorityHost: not accepted from a source/), 'clientId: unknown field']);
+  });
+
+  it('keeps AirgappedCloud as a cloud name: its endpoints are the operator\'s, not the source\'s', () => {
+    const parsed = parseSource({ type: 'imps-krm.io/acr-login-config', stringData: { registry: 'r.azurecr.io', identity: 'ManagedIdentity', environment: 'AirgappedCloud' } });
+    expect(parsed).toMatchObject({ ok: true, plan: { request: { cloud: 'AirgappedCloud' } } });
   });
 
   it('reads a GAR login config, with or without a service-account key', () => {
@@ -144,6 +190,23 @@ describe('parseSource', () => {
     [{ registry: 'docker.io' }, /registry: invalid value/],
     [{ registry: 'gcr.io', serviceAccountKey: '{not json' }, /serviceAccountKey: not valid JSON/],
     [{ registry: 'gcr.io', serviceAccountKey: '{"type":"authorized_user"}' }, /type must be service_account/],
+    // An external_account key names files, URLs and programs (credential_source.executable runs a command): the
+    // library would run it with the renderer's privileges. Only service_account keys are read (docs/security.md).
+    [
+      {
+        registry: 'gcr.io',
+        serviceAccountKey: JSON.stringify({
+          type: 'external_account',
+          audience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/x',
+          subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+          token_url: 'https://sts.googleapis.com/v1/token',
+          credential_source: { executable: { command: '/bin/sh -c "touch /tmp/imps-krm-pwned"', timeout_millis: 5000 } },
+          client_email: 'x@p.iam.gserviceaccount.com',
+          private_key: 'PEM',
+        }),
+      },
+      /^serviceAccountKey: type must be service_account$/,
+    ],
   ])('rejects the GAR config %j with a clear message', (stringData, message) => {
     const parsed = parseSource({ type: 'imps-krm.io/gar-login-config', stringData });
     expect(parsed.ok ? '' : parsed.errors.join('\n')).toMatch(message);
@@ -166,19 +229,19 @@ describe('parseSource', () => {
       provider: 'acr',
       registry: 'r.azurecr.io',
       identity: { kind: 'ManagedIdentity' },
-      tokenScope: 'https://management.azure.com/.default',
+      cloud: 'PublicCloud',
       ...over,
     });
     const keys = [
       acr({}),
       acr({ scope: 'repository:a:pull' }),
       acr({ registry: 'q.azurecr.io' }),
-      acr({ authorityHost: 'https://login.microsoftonline.us' }),
-      acr({ tokenScope: 'https://management.usgovcloudapi.net/.default' }),
+      acr({ cloud: 'USGovernmentCloud' }),
+      acr({ cloud: 'AirgappedCloud' }),
       acr({ identity: { kind: 'ManagedIdentity', clientId: 'c' } }),
       acr({ identity: { kind: 'ManagedIdentity', resourceId: 'c' } }),
       acr({ identity: { kind: 'WorkloadIdentity', clientId: 'c' } }),
-      acr({ identity: { kind: 'WorkloadIdentity', clientId: 'c', tokenFile: '/f' } }),
+      acr({ identity: { kind: 'WorkloadIdentity', clientId: 'c', tenantId: 't' } }),
       acr({ identity: { kind: 'ServicePrincipal', clientId: 'c', tenantId: 't', clientSecret: 's1' } }),
       acr({ identity: { kind: 'ServicePrincipal', clientId: 'c', tenantId: 't', clientSecret: 's2' } }),
       { provider: 'ecr-public' },
@@ -195,3 +258,28 @@ describe('parseSource', () => {
 function parsed(result: ReturnType<typeof parseSource>): string | undefined {
   return result.ok && result.plan.kind === 'static' ? result.plan.credentials[0]?.registry : undefined;
 }
+
+describe('azureCloudEndpoints: a source picks a cloud, never a host', () => {
+  it('takes known clouds from the built-in table; public cloud leaves the authority to the SDK (AZURE_AUTHORITY_HOST)', () => {
+    expect(azureCloudEndpoints('PublicCloud', {})).toEqual({ authorityHost: undefined, tokenScope: 'https://management.azure.com/.default' });
+    expect(azureCloudEndpoints('USGovernmentCloud', {})).toEqual({ authorityHost: 'https://login.microsoftonline.us', tokenScope: 'https://management.usgovcloudapi.net/.default' });
+    expect(azureCloudEndpoints('ChinaCloud', {})).toEqual({ authorityHost: 'https://login.chinacloudapi.cn', tokenScope: 'https://management.chinacloudapi.cn/.default' });
+    // The operator's air-gapped settings never move a known cloud.
+    expect(azureCloudEndpoints('ChinaCloud', { authorityHost: 'https://x.example', audience: 'https://y.example/' })).toMatchObject({ authorityHost: 'https://login.chinacloudapi.cn' });
+  });
+
+  it('takes an air-gapped cloud from the operator, and refuses it while either setting is unset or not https', () => {
+    expect(azureCloudEndpoints('AirgappedCloud', { authorityHost: 'https://login.airgap.example', audience: 'https://management.airgap.example/' })).toEqual({
+      authorityHost: 'https://login.airgap.example',
+      tokenScope: 'https://management.airgap.example/.default',
+    });
+    expect(azureCloudEndpoints('AirgappedCloud', {})).toEqual({
+      error:
+        "environment AirgappedCloud: the operator has not set IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST and IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE (the air-gapped cloud's Entra authority and Resource Manager audience)",
+    });
+    expect(azureCloudEndpoints('AirgappedCloud', { authorityHost: 'https://login.airgap.example' })).toMatchObject({ error: expect.stringContaining('not set IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE (') });
+    expect(azureCloudEndpoints('AirgappedCloud', { authorityHost: 'http://login.airgap.example', audience: 'https://m/' })).toEqual({
+      error: 'environment AirgappedCloud: IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST must be an https origin',
+    });
+  });
+});

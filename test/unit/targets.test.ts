@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { NamespaceFacts, PodFacts } from '../../src/core/facts.js';
-import { globToRegExp } from '../../src/core/globs.js';
 import { compileTarget, selectNamespaces } from '../../src/core/targets.js';
 import type { TargetConfig } from '../../src/generated/image-pull-secret.js';
 
@@ -67,15 +66,5 @@ describe('selectNamespaces with the seed rule-evaluation example', () => {
     expect(selectNamespaces(compileTarget({ secret: { name: 's' } }), namespaces, new Set())).toEqual([]);
     const all = compileTarget({ secret: { name: 's' }, namespaces: { labels: [{}] } });
     expect(selectNamespaces(all, namespaces, new Set())).toHaveLength(namespaces.length);
-  });
-});
-
-describe('globToRegExp', () => {
-  it('matches whole names with * and ?, and escapes the rest', () => {
-    expect(globToRegExp('kube-*').test('kube-system')).toBe(true);
-    expect(globToRegExp('kube-*').test('my-kube-system')).toBe(false);
-    expect(globToRegExp('team-?').test('team-a')).toBe(true);
-    expect(globToRegExp('team-?').test('team-ab')).toBe(false);
-    expect(globToRegExp('a.b').test('axb')).toBe(false);
   });
 });

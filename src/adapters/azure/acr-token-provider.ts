@@ -1,4 +1,10 @@
-import { DEFAULT_ACR_SUFFIXES, registryAllowed } from '../../core/azure-clouds.js';
+import {
+  AIRGAPPED_AUDIENCE_ENV,
+  AIRGAPPED_AUTHORITY_HOST_ENV,
+  DEFAULT_ACR_SUFFIXES,
+  registryAllowed,
+  type AirgappedCloudSettings,
+} from '../../core/azure-clouds.js';
 import { ACR_USERNAME, type AcrTokenRequest, type RegistryToken } from '../../core/tokens.js';
 import { TokenError } from '../../ports/tokens.js';
 import { exchangeForAccessToken, exchangeForRefreshToken, jwtExpiry, type AcrEndpoint } from './acr-exchange.js';
@@ -10,6 +16,8 @@ export interface AcrSettings {
   readonly allowedSuffixes: readonly string[];
   /** IMPS_KRM_INSECURE_REGISTRY_HOSTS: hosts whose token service may be reached over plain http. Tests only. */
   readonly insecureHosts: readonly string[];
+  /** IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST and IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE: an air-gapped cloud's endpoints. */
+  readonly airgapped: AirgappedCloudSettings;
 }
 
 export function acrSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AcrSettings {
@@ -18,6 +26,7 @@ export function acrSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AcrSet
   return {
     allowedSuffixes: suffixes === undefined ? DEFAULT_ACR_SUFFIXES : suffixes.trim() === '*' ? [] : list(suffixes),
     insecureHosts: list(env['IMPS_KRM_INSECURE_REGISTRY_HOSTS']),
+    airgapped: { authorityHost: env[AIRGAPPED_AUTHORITY_HOST_ENV]?.trim(), audience: env[AIRGAPPED_AUDIENCE_ENV]?.trim() },
   };
 }
 
@@ -27,7 +36,7 @@ export function acrSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AcrSet
  */
 export async function fetchAcrToken(request: AcrTokenRequest, settings = acrSettingsFromEnv()): Promise<RegistryToken> {
   const endpoint = acrEndpoint(request.registry, settings);
-  const entraToken = await fetchEntraToken(request);
+  const entraToken = await fetchEntraToken(request, settings.airgapped);
   const refreshToken = await exchangeForRefreshToken(endpoint, entraToken);
   const password = request.scope ? await exchangeForAccessToken(endpoint, refreshToken, request.scope) : refreshToken;
   // ACR tokens have lived 75 minutes where 3 hours were documented: only the token itself knows.

@@ -10,7 +10,7 @@ export interface LiveTarget {
 }
 
 /**
- * Whether a cluster is configured, answered without loading client-node (~0.5 s): an explicit kubeconfig, an
+ * Whether a cluster is configured, answered without loading the Kubernetes client: an explicit kubeconfig, an
  * existing file in KUBECONFIG or ~/.kube/config, or an in-cluster service account.
  */
 export function liveClusterConfigured(target: LiveTarget, env: NodeJS.ProcessEnv = process.env): boolean {

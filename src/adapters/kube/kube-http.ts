@@ -1,17 +1,22 @@
-import http from 'node:http';
-import https from 'node:https';
-import type { KubeAccess } from './kube-access.js';
+import type http from 'node:http';
+import type { Connection, KubeAccess } from './kube-access.js';
+import { KubeconfigError } from './kubeconfig-files.js';
 
-/** A failed API call: HTTP status (0 for network errors and timeouts), Status reason and Retry-After. */
+/**
+ * A failed API call, the one error type of every face: HTTP status (0 for network errors, timeouts and a server
+ * that breaks the protocol), Status reason and Retry-After. The message is `<action>: <detail>`.
+ */
 export class KubeApiError extends Error {
   override readonly name = 'KubeApiError';
   constructor(
-    message: string,
+    readonly action: string,
+    /** `HTTP 403: <the server's Status message>`, or the network error. */
+    readonly detail: string,
     readonly status: number,
     readonly reason: string | undefined,
     readonly retryAfterSeconds: number | undefined,
   ) {
-    super(message);
+    super(`${action}: ${detail}`);
   }
 }
 
@@ -29,8 +34,8 @@ export interface WatchEvent {
 }
 
 /**
- * The few REST calls the controller makes, over node:http(s) with the kubeconfig's TLS and credentials. client-node's
- * typed clients cannot ask for metadata-only watches or expose Retry-After, and the controller needs both.
+ * The REST calls every face makes (live render, controller, refresher), over node:http(s) with the kubeconfig's TLS,
+ * proxy and credentials: plain JSON, metadata-only lists and watches, Retry-After, and no client library to load.
  */
 export interface KubeHttp {
   readonly server: string;
@@ -52,50 +57,61 @@ const WATCH_IDLE_MS = 11 * 60_000;
 export function kubeHttp(access: KubeAccess, observe: ApiObserver = () => undefined): KubeHttp {
   const server = access.server;
   const base = new URL(server);
-  const transport = base.protocol === 'https:' ? https : http;
 
-  async function open(method: string, path: string, options: RequestOptions): Promise<http.ClientRequest> {
+  async function open(method: string, path: string, options: RequestOptions): Promise<{ req: http.ClientRequest; connection: Connection }> {
     const url = new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
-    const requestOptions: https.RequestOptions = { method, headers: {} };
-    await access.apply(requestOptions);
-    const headers: Record<string, string> = { ...(requestOptions.headers as Record<string, string>), Accept: options.accept ?? 'application/json' };
+    const connection = await access.connection();
+    const headers: http.OutgoingHttpHeaders = { ...connection.headers, Accept: options.accept ?? 'application/json' };
     if (options.body !== undefined) headers['Content-Type'] = options.contentType ?? 'application/json';
-    return transport.request(url, { ...requestOptions, headers, agent: requestOptions.agent });
+    const transport = base.protocol === 'https:' ? (await import('node:https')).default : (await import('node:http')).default;
+    return { req: transport.request(url, { method, headers, agent: connection.agent }), connection };
+  }
+
+  async function send(method: string, path: string, options: RequestOptions): Promise<{ status: number; text: string; retryAfter: string | undefined; connection: Connection }> {
+    const { req, connection } = await open(method, path, options);
+    return new Promise((resolve, reject) => {
+      req.setTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => req.destroy(new Error(`timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`)));
+      req.on('error', reject);
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const retry = res.headers['retry-after'];
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: typeof retry === 'string' ? retry : undefined, connection });
+        });
+      });
+      req.end(options.body === undefined ? undefined : JSON.stringify(options.body));
+    });
   }
 
   return {
     server,
     async request(method, path, options = {}) {
       const verb = method === 'GET' && isCollection(path) ? 'LIST' : method;
+      const action = `${method} ${path}`;
       try {
-        const req = await open(method, path, options);
-        const result = await new Promise<{ status: number; text: string; retryAfter: string | undefined }>((resolve, reject) => {
-          req.setTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => req.destroy(new Error(`timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`)));
-          req.on('error', reject);
-          req.on('response', (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('error', reject);
-            res.on('end', () => {
-              const retry = res.headers['retry-after'];
-              resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: typeof retry === 'string' ? retry : undefined });
-            });
-          });
-          req.end(options.body === undefined ? undefined : JSON.stringify(options.body));
-        });
+        let result = await send(method, path, options);
         observe(verb, result.status);
+        // An exec plugin's credential may have been revoked before its expiry: run the plugin again, once.
+        if (result.status === 401 && result.connection.unauthorized()) {
+          result = await send(method, path, options);
+          observe(verb, result.status);
+        }
         const body = parseJson(result.text);
-        if (result.status >= 400) throw apiError(`${method} ${path}`, result.status, body, result.retryAfter);
+        if (result.status >= 400) throw apiError(action, result.status, body, result.retryAfter);
+        // A proxy's HTML page with 200 must not read as an empty answer (an empty list would render nothing).
+        if (typeof body === 'string') throw new KubeApiError(action, `HTTP ${result.status} with an answer that is not JSON`, 0, undefined, undefined);
         return body;
       } catch (error) {
-        if (error instanceof KubeApiError) throw error;
+        if (error instanceof KubeApiError || error instanceof KubeconfigError) throw error;
         observe(verb, 0);
-        throw new KubeApiError(`${method} ${path}: ${error instanceof Error ? error.message : String(error)}`, 0, undefined, undefined);
+        throw new KubeApiError(action, networkDetail(error), 0, undefined, undefined);
       }
     },
     async watch(path, options, onEvent, signal) {
-      const req = await open('GET', path, options);
+      const { req, connection } = await open('GET', path, options);
       await new Promise<void>((resolve, reject) => {
         const abort = (): void => {
           req.destroy();
@@ -108,12 +124,14 @@ export function kubeHttp(access: KubeAccess, observe: ApiObserver = () => undefi
           signal.removeEventListener('abort', abort);
           if (signal.aborted) return resolve();
           observe('WATCH', 0);
-          reject(new KubeApiError(`watch ${path}: ${error.message}`, 0, undefined, undefined));
+          reject(new KubeApiError(`watch ${path}`, networkDetail(error), 0, undefined, undefined));
         });
         req.on('response', (res) => {
           const status = res.statusCode ?? 0;
           observe('WATCH', status);
           if (status >= 400) {
+            // The reflector retries the watch: with a fresh credential when a plugin's was refused.
+            if (status === 401) connection.unauthorized();
             const chunks: Buffer[] = [];
             res.on('data', (chunk: Buffer) => chunks.push(chunk));
             res.on('end', () => {
@@ -137,7 +155,7 @@ export function kubeHttp(access: KubeAccess, observe: ApiObserver = () => undefi
               newline = pending.indexOf('\n');
             }
           });
-          res.on('error', (error) => reject(new KubeApiError(`watch ${path}: ${error.message}`, 0, undefined, undefined)));
+          res.on('error', (error) => reject(new KubeApiError(`watch ${path}`, networkDetail(error), 0, undefined, undefined)));
           res.on('end', () => {
             signal.removeEventListener('abort', abort);
             resolve();
@@ -173,5 +191,12 @@ export function apiError(action: string, status: number, body: unknown, retryAft
   const message = typeof record['message'] === 'string' ? record['message'] : '';
   const reason = typeof record['reason'] === 'string' ? record['reason'] : undefined;
   const seconds = retryAfter !== undefined && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
-  return new KubeApiError(`${action}: HTTP ${status}${message ? `: ${message}` : ''}`, status, reason, seconds);
+  return new KubeApiError(action, `HTTP ${status}${message ? `: ${message}` : ''}`, status, reason, seconds);
+}
+
+/** A network error's message, with its code when the message lacks it. */
+function networkDetail(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as NodeJS.ErrnoException).code;
+  return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
 }

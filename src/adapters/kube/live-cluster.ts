@@ -1,10 +1,10 @@
-import * as k8s from '@kubernetes/client-node';
 import type { NamespaceFacts, PodFacts } from '../../core/facts.js';
 import type { StringMap } from '../../core/selectors.js';
 import type { ClusterReader } from '../../ports/cluster.js';
-import { describeKubeError, loadKubeConfig, statusOf } from './client.js';
 import type { LiveTarget } from './detect.js';
-import { KubeRequestError, listPages, METADATA_ONLY_ACCEPT } from './raw-list.js';
+import { loadKubeAccess } from './kube-access.js';
+import { KubeApiError, kubeHttp } from './kube-http.js';
+import { listPages, METADATA_ONLY_ACCEPT } from './list-pages.js';
 
 const PAGE_SIZE = 500;
 
@@ -12,73 +12,64 @@ const PAGE_SIZE = 500;
  * Reads the live cluster with list pages, never per-namespace calls: namespaces and pods (metadata only)
  * cluster-wide with `limit`/`continue`, and only the source Secrets that are named.
  */
-export function liveCluster(target: LiveTarget): ClusterReader {
-  const config = loadKubeConfig(target);
-  const core = config.makeApiClient(k8s.CoreV1Api);
+export function liveCluster(target: LiveTarget, env: NodeJS.ProcessEnv = process.env): ClusterReader {
+  const http = kubeHttp(loadKubeAccess(target, env));
+  const pages = { limit: PAGE_SIZE, accept: METADATA_ONLY_ACCEPT };
   return {
-    description: `cluster ${config.getCurrentCluster()?.server ?? ''}`.trim(),
+    description: `cluster ${http.server}`,
     async listNamespaces() {
       const namespaces: NamespaceFacts[] = [];
-      await listFresh(
-        'list namespaces',
-        (visit) => listPages(config, '/api/v1/namespaces', { limit: PAGE_SIZE, accept: METADATA_ONLY_ACCEPT }, visit),
-        (items) => {
-          for (const item of items) {
-            const meta = metadataOf(item);
-            if (meta.name) namespaces.push({ name: meta.name, labels: meta.labels, annotations: meta.annotations });
-          }
-        },
-        () => namespaces.splice(0),
-      );
+      const visit = (items: readonly unknown[]): void => {
+        for (const item of items) {
+          const meta = metadataOf(item);
+          if (meta.name) namespaces.push({ name: meta.name, labels: meta.labels, annotations: meta.annotations });
+        }
+      };
+      await described('list namespaces', listPages(http, '/api/v1/namespaces', { ...pages, onRestart: () => namespaces.splice(0) }, visit));
       return namespaces;
     },
     async scanPods(visit) {
-      await listFresh(
-        'list pods',
-        (onPage) => listPages(config, '/api/v1/pods', { limit: PAGE_SIZE, accept: METADATA_ONLY_ACCEPT }, onPage),
-        (items) => {
-          for (const item of items) {
-            const meta = metadataOf(item);
-            if (meta.namespace) {
-              const pod: PodFacts = { namespace: meta.namespace, labels: meta.labels, annotations: meta.annotations };
-              visit(pod);
-            }
-          }
-        },
-      );
+      const onPage = (items: readonly unknown[]): void => {
+        for (const item of items) {
+          const meta = metadataOf(item);
+          if (meta.namespace) visit({ namespace: meta.namespace, labels: meta.labels, annotations: meta.annotations } satisfies PodFacts);
+        }
+      };
+      // A restarted list visits pods again: the port asks visitors to be idempotent.
+      await described('list pods', listPages(http, '/api/v1/pods', pages, onPage));
     },
     async readSecret(namespace, name) {
+      const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`;
+      let secret: unknown;
       try {
-        const secret = await core.readNamespacedSecret({ name, namespace });
-        return { type: secret.type, annotations: secret.metadata?.annotations, data: secret.data, stringData: secret.stringData };
+        secret = await http.request('GET', path);
       } catch (error) {
-        if (statusOf(error) === 404) return undefined;
-        throw new Error(describeKubeError(`get secret ${namespace}/${name}`, error));
+        if (error instanceof KubeApiError && error.status === 404) return undefined;
+        throw new Error(describe(`get secret ${namespace}/${name}`, error));
       }
+      const record = isRecord(secret) ? secret : {};
+      return {
+        type: typeof record['type'] === 'string' ? record['type'] : undefined,
+        annotations: metadataOf(secret).annotations,
+        data: isRecord(record['data']) ? record['data'] : undefined,
+        stringData: isRecord(record['stringData']) ? record['stringData'] : undefined,
+      };
     },
   };
 }
 
-/**
- * A 410 means the snapshot behind a continue token expired: `restart` forgets what was visited and the list
- * starts again, once, rather than mixing two snapshots.
- */
-async function listFresh(
-  action: string,
-  list: (visit: (items: unknown[]) => void) => Promise<void>,
-  visit: (items: unknown[]) => void,
-  restart: () => void = () => undefined,
-): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await list(visit);
-      return;
-    } catch (error) {
-      const code = error instanceof KubeRequestError ? error.code : undefined;
-      if (code !== 410 || attempt > 0) throw new Error(`${action}: ${error instanceof Error ? error.message : String(error)}`);
-      restart();
-    }
+async function described<T>(action: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw new Error(describe(action, error));
   }
+}
+
+/** `list pods: HTTP 403: <message>`: the action in words, the server's answer or the kubeconfig problem. */
+function describe(action: string, error: unknown): string {
+  if (error instanceof KubeApiError) return `${action}: ${error.detail}`;
+  return `${action}: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 interface Metadata {

@@ -30,6 +30,14 @@ process.once('exit', (code) => {
     process.stderr.write(`imps-krm: code cache ${cache.name}: read ${cache.from}${rejected ? ' (rejected by V8)' : ''}; ${saved}\n`);
   }
 });
-// The bundle's lazy chunks are ES modules next to it; import() lives here, outside the cached script.
-const importChunk = (specifier: string): Promise<unknown> => import(pathToFileURL(join(__dirname, specifier)).href);
+// What the bundle loads lazily: its chunks (ES modules next to it; import() lives here, outside the cached script),
+// and Node built-ins, taken with require() as an import() namespace (the module as `default`, its members named):
+// a CommonJS process that never imports an ES module never starts the ES module loader.
+const importChunk = (specifier: string): Promise<unknown> => {
+  if (!specifier.startsWith('node:')) return import(pathToFileURL(join(__dirname, specifier)).href);
+  return Promise.resolve().then(() => {
+    const builtin = require(specifier) as Record<string, unknown>;
+    return { ...builtin, default: builtin };
+  });
+};
 (script.runInThisContext() as BundleMain)(require, importChunk, pathToFileURL(bundlePath).href);

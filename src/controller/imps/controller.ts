@@ -17,6 +17,11 @@ import type { ProcessDeps } from '../process/process-deps.js';
 export interface ControllerOptions extends ProcessDeps {
   /** Where Events about cluster-scoped ImagePullSecrets go; default `default`. */
   readonly eventNamespace?: string;
+  /**
+   * `--require-source-consent`: a source Secret must name the ImagePullSecrets and namespaces that may use it
+   * (imps-krm.io/allowed-image-pull-secrets, imps-krm.io/allowed-namespaces); absent annotations deny.
+   */
+  readonly requireSourceConsent?: boolean;
 }
 
 /** Batches bursts (a namespace created with its Pods, a relist) into one reconcile per CR, well inside 1 s. */
@@ -65,6 +70,7 @@ export class Controller {
       log: options.log,
       metrics: options.metrics,
       events: new EventRecorder({ http: options.http, timers: options.timers, log: options.log, redactor, namespace: options.eventNamespace ?? 'default' }),
+      consent: { requireConsent: options.requireSourceConsent ?? false },
     };
     this.#queue = new WorkQueue(options.timers, (name) => this.#reconcile(name));
   }

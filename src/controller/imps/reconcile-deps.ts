@@ -1,4 +1,5 @@
 import type { KubeHttp } from '../../adapters/kube/kube-http.js';
+import type { RenderConsent } from '../../app/render-pipeline.js';
 import type { Redactor } from '../../core/redaction.js';
 import type { EventRecorder } from '../runtime/events.js';
 import type { Logger } from '../runtime/logger.js';
@@ -17,4 +18,6 @@ export interface ReconcileDeps {
   readonly log: Logger;
   readonly metrics: ControllerMetrics;
   readonly events: EventRecorder;
+  /** `--require-source-consent`; the controller renders with its own identity and for no Argo CD project. */
+  readonly consent: RenderConsent;
 }

@@ -46,7 +46,7 @@ export async function reconcileImps(name: string, deps: ReconcileDeps): Promise<
   if (!entry.imps) {
     failures.push({ reason: 'InvalidSpec', message: `invalid spec: ${entry.problems.join('; ')}` });
   } else {
-    const result = await runRenderPipeline([{ imps: entry.imps }], { cluster: deps.cache.reader(), tokens: deps.tokens, redactor: deps.redactor });
+    const result = await runRenderPipeline([{ imps: entry.imps }], { cluster: deps.cache.reader(), tokens: deps.tokens, redactor: deps.redactor, consent: deps.consent });
     outcome = result.outcomes[0];
     if (!outcome) failures.push(...result.problems.map((problem) => ({ reason: 'ReconciliationFailed' as const, message: problem.message })));
     for (const problem of outcome?.problems ?? []) {
@@ -67,15 +67,19 @@ export async function reconcileImps(name: string, deps: ReconcileDeps): Promise<
       }
     }
     try {
-      wrote = (await fillShells(imps, outcome, deps)) || wrote;
+      const shells = await fillShells(imps, outcome, deps);
+      wrote = shells.wrote || wrote;
+      failures.push(...shells.refused.map((message) => ({ reason: 'SourceCredentialsError' as const, message })));
     } catch (error) {
       failures.push({ reason: 'SecretReconciliationError', message: `shells: ${noteApiError(error)}` });
     }
+    // The namespaces every source allows: a Secret this CR made in a namespace a source no longer allows (its owner
+    // took the namespace out of imps-krm.io/allowed-namespaces) is removed below, like one no longer selected.
     const selected = new Set(outcome.namespaces);
-    // Only after a clean render: a failed one renders no Secret, and its ServiceAccount entries stay as they are.
-    // After the Secrets (an entry names a Secret that exists) and before the deletions (never one that is gone).
-    // A failed patch is reported but never touches a Secret.
-    if (!outcome.problems.some((problem) => problem.severity === 'error')) {
+    // Only after a render where no source failed: a failed one renders no Secret, and its ServiceAccount entries stay
+    // as they are. After the Secrets (an entry names a Secret that exists) and before the deletions (never one that
+    // is gone). A failed patch is reported but never touches a Secret.
+    if (!outcome.failed) {
       const patched = await reconcileServiceAccounts(imps, selected, held, deps).catch((error: unknown) => ({
         failures: [{ reason: 'ServiceAccountPatchError' as const, message: `ServiceAccounts: ${noteApiError(error)}` }],
         wrote: false,

@@ -69,11 +69,21 @@ function upToDate(existing: SecretFacts, body: SecretBody, uid: string): boolean
 
 /**
  * Shells name their ImagePullSecret; they may sit in namespaces the controller's own selection does not reach
- * (the render saw other manifests). They get the same payload, rendered for their namespace by the pipeline.
+ * (the render saw other manifests). They get the same payload, rendered for their namespace by the pipeline, but
+ * only where every source allows it: a namespace owner who writes a shell naming someone else's ImagePullSecret
+ * gets nothing the sources' owners did not allow there (docs/security.md). Returns whether it wrote, and the shells
+ * it refused to fill.
  */
-export async function fillShells(imps: ImagePullSecret, outcome: ImpsOutcome, deps: ReconcileDeps): Promise<boolean> {
-  const shells = [...deps.cache.secrets.store.values()].filter((secret) => shellOwner(secret.annotations) === imps.metadata.name);
-  if (shells.length === 0 || outcome.problems.some((problem) => problem.severity === 'error')) return false;
+export async function fillShells(imps: ImagePullSecret, outcome: ImpsOutcome, deps: ReconcileDeps): Promise<{ wrote: boolean; refused: string[] }> {
+  const named = [...deps.cache.secrets.store.values()].filter((secret) => shellOwner(secret.annotations) === imps.metadata.name);
+  if (named.length === 0 || outcome.failed) return { wrote: false, refused: [] };
+  const refused: string[] = [];
+  const shells = named.filter((shell) => {
+    const reasons = outcome.namespaceDenials(shell.namespace);
+    if (reasons.length > 0) refused.push(`shell ${shell.namespace}/${shell.name} not filled: ${reasons.join('; ')}`);
+    return reasons.length === 0;
+  });
+  if (shells.length === 0) return { wrote: false, refused };
   let rendered = outcome.secrets[0];
   if (!rendered) {
     const names = { names: [shells[0]!.namespace] };
@@ -81,9 +91,10 @@ export async function fillShells(imps: ImagePullSecret, outcome: ImpsOutcome, de
       cluster: deps.cache.reader(),
       tokens: deps.tokens,
       redactor: deps.redactor,
+      consent: deps.consent,
     });
     rendered = again.outcomes[0]?.secrets[0];
-    if (!rendered) return false;
+    if (!rendered) return { wrote: false, refused };
   }
   const expiresAt = rendered.metadata.annotations?.[EXPIRES_AT_ANNOTATION];
   let wrote = false;
@@ -99,7 +110,7 @@ export async function fillShells(imps: ImagePullSecret, outcome: ImpsOutcome, de
     deps.metrics.secretWrites.inc({ operation: 'fill' });
     wrote = true;
   }
-  return wrote;
+  return { wrote, refused };
 }
 
 /** Secrets this controller created for the CR with `uid`: owner reference to it, and not a shell. */

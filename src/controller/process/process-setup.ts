@@ -6,6 +6,7 @@ import { createMetrics, type ControllerMetrics } from '../runtime/metrics.js';
 import { systemTimers } from '../runtime/timers.js';
 import type { KubeHttp } from '../../adapters/kube/kube-http.js';
 import type { KubeAccess } from '../../adapters/kube/kube-access.js';
+import { KubeconfigError } from '../../adapters/kube/kubeconfig-files.js';
 
 export interface ProcessParts {
   readonly redactor: Redactor;
@@ -14,26 +15,28 @@ export interface ProcessParts {
   readonly http: KubeHttp;
 }
 
-/** What the long-running commands share: JSON logs on stderr, metrics, and the API client (client-node loaded lazily). */
-export async function setupProcess(stdio: Stdio, flags: { kubeconfig?: string | undefined; context?: string | undefined; logLevel: LogLevel }): Promise<ProcessParts> {
+/**
+ * What the long-running commands share: JSON logs on stderr, metrics, and the API client. Undefined when the
+ * kubeconfig cannot be used (logged as one error line: the command exits 1).
+ */
+export async function setupProcess(stdio: Stdio, flags: { kubeconfig?: string | undefined; context?: string | undefined; logLevel: LogLevel }): Promise<ProcessParts | undefined> {
   const redactor = new ExpiringRedactor();
   const log = jsonLogger(stdio.stderr, redactor, systemTimers, flags.logLevel);
   const metrics = createMetrics();
   const [{ loadKubeAccess }, { kubeHttp }] = await Promise.all([import('../../adapters/kube/kube-access.js'), import('../../adapters/kube/kube-http.js')]);
-  const target = { kubeconfig: flags.kubeconfig, context: flags.context };
-  const access = loadKubeAccess(target, stdio.env) ?? (await clientNodeAccess(target));
+  let access: KubeAccess;
+  try {
+    access = loadKubeAccess({ kubeconfig: flags.kubeconfig, context: flags.context }, stdio.env);
+  } catch (error) {
+    if (!(error instanceof KubeconfigError)) throw error;
+    log.error('cannot use the cluster', { error: error.message });
+    return undefined;
+  }
   const http = kubeHttp(access, (verb, code) => {
     metrics.apiRequests.inc({ verb, code: String(code) });
     if (code === 0 || code >= 400) metrics.apiErrors.inc({ verb, code: String(code) });
   });
   return { redactor, log, metrics, http };
-}
-
-/** Exec plugins and auth providers need client-node's KubeConfig (loaded only then: it costs ~70 MB). */
-async function clientNodeAccess(target: { kubeconfig?: string | undefined; context?: string | undefined }): Promise<KubeAccess> {
-  const { loadKubeConfig } = await import('../../adapters/kube/client.js');
-  const config = loadKubeConfig(target);
-  return { server: config.getCurrentCluster()?.server ?? '', apply: (options) => config.applyToHTTPSOptions(options) };
 }
 
 /** Resolves on the first SIGTERM or SIGINT, so the command can drain and free its Lease. */

@@ -8,7 +8,7 @@ import { Controller } from '../imps/controller.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import type { Logger } from '../runtime/logger.js';
 import type { ControllerMetrics } from '../runtime/metrics.js';
-import { startOpsServer, type OpsServer } from '../runtime/ops-server.js';
+import { startOpsServer, type OpsAddresses, type OpsServer } from '../runtime/ops-server.js';
 import type { Timers } from '../runtime/timers.js';
 import type { RenewalPolicy } from '../runtime/token-cache.js';
 
@@ -22,8 +22,10 @@ export interface RunOptions {
   readonly renewal?: RenewalPolicy;
   readonly backoff?: BackoffPolicy;
   readonly eventNamespace?: string;
-  /** `[host]:port` for /healthz, /readyz and /metrics; undefined: no server. */
-  readonly opsAddress?: string | undefined;
+  /** `--require-source-consent`: absent consent annotations on a source Secret deny. */
+  readonly requireSourceConsent?: boolean;
+  /** Where /metrics and the probes listen (see opsAddresses); undefined: neither. */
+  readonly opsAddresses?: OpsAddresses | undefined;
   /** Lease namespace; undefined: no leader election (a single replica). */
   readonly leaseNamespace?: string | undefined;
   readonly leaseName?: string;
@@ -59,8 +61,8 @@ export async function runController(options: RunOptions): Promise<RunningControl
         ...options.leaseTimings,
       })
     : undefined;
-  const ops = options.opsAddress
-    ? await startOpsServer(options.opsAddress, options.metrics.registry, () => (elector && !elector.leading) || (controller?.ready ?? false))
+  const ops = options.opsAddresses
+    ? await startOpsServer(options.opsAddresses, options.metrics.registry, () => (elector && !elector.leading) || (controller?.ready ?? false))
     : undefined;
   let stopping = false;
 
@@ -89,6 +91,7 @@ export async function runController(options: RunOptions): Promise<RunningControl
       ...(options.renewal ? { renewal: options.renewal } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
       ...(options.eventNamespace ? { eventNamespace: options.eventNamespace } : {}),
+      ...(options.requireSourceConsent ? { requireSourceConsent: true } : {}),
     });
     await controller.start();
   })().catch((error: unknown) => {

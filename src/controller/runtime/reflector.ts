@@ -1,4 +1,5 @@
 import { KubeApiError, type KubeHttp, type WatchEvent } from '../../adapters/kube/kube-http.js';
+import { listPages } from '../../adapters/kube/list-pages.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import type { Logger } from './logger.js';
 import { sleep, type Timers } from './timers.js';
@@ -95,19 +96,17 @@ export class Reflector<T> {
   async #list(): Promise<void> {
     const { http, path, labelSelector, fieldSelector, accept } = this.options;
     const seen = new Map<string, T>();
-    let token: string | undefined;
-    let resourceVersion = '';
-    do {
-      const page = await http.request('GET', path, { query: { limit: String(PAGE_SIZE), continue: token, labelSelector, fieldSelector }, accept: listAccept(accept) });
-      const record = asRecord(page);
-      for (const item of Array.isArray(record['items']) ? record['items'] : []) {
-        const reduced = this.options.transform(item);
-        if (reduced) seen.set(reduced.key, reduced.value);
-      }
-      const metadata = asRecord(record['metadata']);
-      token = typeof metadata['continue'] === 'string' && metadata['continue'] !== '' ? metadata['continue'] : undefined;
-      if (typeof metadata['resourceVersion'] === 'string') resourceVersion = metadata['resourceVersion'];
-    } while (token && !this.#stop.signal.aborted);
+    const resourceVersion = await listPages(
+      http,
+      path,
+      { limit: PAGE_SIZE, labelSelector, fieldSelector, accept: listAccept(accept), signal: this.#stop.signal, onRestart: () => seen.clear() },
+      (items) => {
+        for (const item of items) {
+          const reduced = this.options.transform(item);
+          if (reduced) seen.set(reduced.key, reduced.value);
+        }
+      },
+    );
     // A relist after 410 replaces the store: report what changed while we were not watching.
     for (const [key, previous] of this.store) {
       if (!seen.has(key)) {
@@ -137,7 +136,7 @@ export class Reflector<T> {
       if (event.type === 'ERROR') {
         const status = asRecord(event.object);
         const code = typeof status['code'] === 'number' ? status['code'] : 500;
-        failure = new KubeApiError(`watch ${path}: ${typeof status['message'] === 'string' ? status['message'] : 'error event'}`, code, undefined, undefined);
+        failure = new KubeApiError(`watch ${path}`, typeof status['message'] === 'string' ? status['message'] : 'error event', code, undefined, undefined);
         return;
       }
       if (rv) this.#resourceVersion = rv;

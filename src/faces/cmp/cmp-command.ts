@@ -2,28 +2,34 @@
 // ResourceList: the rendered Secrets plus every other manifest of the app directory. It fails closed: on any error
 // stdout stays empty and the exit code is 1, because an empty render with auto-prune deletes the app's resources.
 import { Document, type YAMLSeq } from 'yaml';
+import type { LiveTarget } from '../../adapters/kube/detect.js';
 import { reportProblems } from '../kit/report.js';
 import { EXIT, UsageError } from '../kit/exit.js';
-import { parseFlags } from '../kit/flags.js';
+import { parseFlags, readableFileFlag } from '../kit/flags.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { isError, type Problem } from '../../core/problems.js';
 import { Redactor } from '../../core/redaction.js';
 import { isRecord, readDocuments } from '../../io/documents.js';
-import { readAll, type Stdio } from '../../io/stdio.js';
+import { ReadBudget } from '../../io/read-budget.js';
+import type { Stdio } from '../../io/stdio.js';
 import { toYamlStream } from '../../io/yaml-output.js';
 import { isLocalConfig, itemsOf } from '../krm/items.js';
 import { processItems } from '../krm/process-items.js';
 import type { Settings } from '../krm/settings.js';
 import { argocdSettings } from './argocd-settings.js';
+import { repositoryRoot } from './repository-root.js';
 
 const HELP = `Argo CD config-management plugin (sidecar, see argocd-cmp/plugin.yaml).
 
-Usage: imps-krm cmp generate [DIR]   print the app directory's manifests and the rendered Secrets (DIR default .)
+Usage: imps-krm cmp generate [--kubeconfig PATH] [--context NAME] [DIR]
+                                     print the app directory's manifests and the rendered Secrets (DIR default .)
        imps-krm cmp discover [DIR]   print the first file holding an ImagePullSecret (Argo CD discovery)
 
 Settings (Application spec.source.plugin): parameters cluster, output, patchServiceAccounts, patchWorkloads,
-files, kubeconfig, context; or env CLUSTER, OUTPUT, PATCH_SERVICE_ACCOUNTS, ... (read as ARGOCD_ENV_<NAME>).
-Parameters win over env.
+files; or env CLUSTER, OUTPUT, PATCH_SERVICE_ACCOUNTS, ... (read as ARGOCD_ENV_<NAME>). Parameters win over env.
+
+Operator settings (plugin.yaml's command and the sidecar's environment, never the Application): --kubeconfig
+or KUBECONFIG, --context or IMPS_KRM_CONTEXT. An Application that sets kubeconfig or context is refused.
 
 Not printed: objects marked config.kubernetes.io/local-config, kustomize/kpt config files, and the
 ImagePullSecrets themselves (they are the plugin's input) unless output is shells (the in-cluster
@@ -31,29 +37,44 @@ refresher needs them). On any error nothing is printed, the problems go to stder
 `;
 
 export async function run(args: readonly string[], stdio: Stdio): Promise<number> {
-  const { values, positionals } = parseFlags(args, { help: { type: 'boolean', short: 'h' } }, true);
+  const { values, positionals } = parseFlags(
+    args,
+    { help: { type: 'boolean', short: 'h' }, kubeconfig: { type: 'string' }, context: { type: 'string' } },
+    true,
+  );
   const [action, dir = '.', ...rest] = positionals;
-  if (values.help || action === undefined) {
-    (values.help ? stdio.stdout : stdio.stderr).write(HELP);
-    return values.help ? EXIT.ok : EXIT.usage;
+  if (values.help) {
+    stdio.stdout.write(HELP);
+    return EXIT.ok;
   }
+  if (action === undefined) throw new UsageError('an action is required: generate or discover');
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
   if (action === 'discover') return discover(dir, stdio);
   if (action !== 'generate') throw new UsageError(`unknown action ${JSON.stringify(action)} (generate or discover)`);
-  return generate(dir, stdio);
+  return generate(dir, stdio, { kubeconfig: readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd), context: values.context });
 }
 
 async function discover(dir: string, stdio: Stdio): Promise<number> {
   // Unreadable or broken files are generate's business: discovery only answers "is this ours".
-  const read = await readDocuments([dir], () => readAll(stdio.stdin), stdio.cwd);
+  const root = await repositoryRoot(stdio.cwd, stdio.env);
+  if ('message' in root) return EXIT.ok;
+  const read = await readDocuments([dir], { cwd: stdio.cwd, budget: new ReadBudget(), stdin: stdio.stdin, root });
   const found = read.documents.find((document) => isImagePullSecretLike(document.value));
   if (found) stdio.stdout.write(`${found.origin.path}\n`);
   return EXIT.ok;
 }
 
-async function generate(dir: string, stdio: Stdio): Promise<number> {
+async function generate(dir: string, stdio: Stdio, target: LiveTarget): Promise<number> {
   const settings = argocdSettings(stdio.env);
-  const read = await readDocuments([dir], () => readAll(stdio.stdin), stdio.cwd);
+  const root = await repositoryRoot(stdio.cwd, stdio.env);
+  if ('message' in root) {
+    stdio.stderr.write(`error: ${root.message}\n`);
+    return EXIT.failed;
+  }
+  // One budget for the app directory and `files`: the sidecar's memory limit is for the whole run.
+  const budget = new ReadBudget();
+  // DIR comes from plugin.yaml (the operator); what is under it comes from the repository, so links may not leave it.
+  const read = await readDocuments([dir], { cwd: stdio.cwd, budget, stdin: stdio.stdin, root });
   const redactor = new Redactor();
   const problems: Problem[] = [...settings.problems, ...read.problems];
   let output = '';
@@ -71,8 +92,11 @@ async function generate(dir: string, stdio: Stdio): Promise<number> {
       items,
       settings: settings.settings,
       cwd: stdio.cwd,
+      root,
+      filesField: settings.fields?.files,
+      budget,
       originOf: (_item, index) => documents[index]?.origin ?? { path: `<document ${index}>`, index: 0 },
-      dependencies: { env: stdio.env, redactor },
+      dependencies: { env: stdio.env, redactor, argoCd: true, target },
     });
     problems.push(...processed.problems);
     const objects = itemsOf(items)

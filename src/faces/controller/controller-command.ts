@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Stdio } from '../../io/stdio.js';
 import { EXIT } from '../kit/exit.js';
-import { parseFlags } from '../kit/flags.js';
-import { logLevelFlag, processFlags, renewalFlags } from '../kit/process-flags.js';
+import { parseFlags, readableFileFlag } from '../kit/flags.js';
+import { logLevelFlag, metricsAndHealthFlags, processFlags, renewalFlags } from '../kit/process-flags.js';
 
 const HELP = `Run the in-cluster controller: keep the pull Secret of every ImagePullSecret present and valid in every
 selected namespace, fill shell Secrets, remove the Secrets it created when they are no longer selected, and
@@ -12,13 +12,18 @@ Usage: imps-krm controller [flags]
 
 Flags:
       --kubeconfig PATH              kubeconfig (default: KUBECONFIG, ~/.kube/config, then in-cluster).
-      --context NAME                 kubeconfig context.
-      --metrics-addr ADDR            /metrics, /healthz and /readyz ([host]:port, default :8080; "" disables).
+      --context NAME                 kubeconfig context (default: IMPS_KRM_CONTEXT, then current-context).
+      --metrics-addr ADDR            Prometheus /metrics ([host]:port, default 127.0.0.1:8080: loopback only, as
+                                     its labels name source Secrets; :8080 to let Prometheus scrape it; "" disables).
+      --health-addr ADDR             /healthz, /livez and /readyz for the kubelet (default :8081; "" disables).
       --leader-elect                 Elect a leader with a coordination.k8s.io Lease (alias --enable-leader-election).
       --leader-election-namespace NS Namespace of the Lease (default: the Pod's namespace, else default).
       --config-namespace NS          IMPS name for --leader-election-namespace.
       --leader-election-id NAME      Lease name (default imps-krm-controller).
       --event-namespace NS           Where Events about ImagePullSecrets go (default: default).
+      --require-source-consent       A source Secret must name the ImagePullSecrets and namespaces that may use
+                                     it (imps-krm.io/allowed-image-pull-secrets, imps-krm.io/allowed-namespaces);
+                                     without the annotations it is not used. Default: absent annotations allow.
       --renew-fraction F             Renew a token after this fraction of its lifetime (default 0.5)...
       --renew-margin DURATION        ...or this long before it expires, whichever is earlier (default 30m).
       --log.level, --periodic-reconcile-interval   IMPS flags: the first is --log-level, the second is ignored.
@@ -38,6 +43,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     'config-namespace': { type: 'string' },
     'leader-election-id': { type: 'string' },
     'event-namespace': { type: 'string' },
+    'require-source-consent': { type: 'boolean' },
     ...processFlags,
   });
   if (values.help) {
@@ -46,8 +52,11 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   }
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
   const logLevel = logLevelFlag(values['log-level'] ?? values['log.level'], stdio.env);
+  const ops = metricsAndHealthFlags(values['metrics-addr'], values['health-addr']);
+  const kubeconfig = readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd);
   const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
-  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel });
+  const parts = await setupProcess(stdio, { kubeconfig, context: values.context, logLevel });
+  if (!parts) return EXIT.failed;
   const [{ runController }, { systemTimers }, { cloudTokenProvider }] = await Promise.all([
     import('../../controller/process/run-controller.js'),
     import('../../controller/runtime/timers.js'),
@@ -60,7 +69,8 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     timers: systemTimers,
     renewal,
     eventNamespace: values['event-namespace'] ?? 'default',
-    opsAddress: values['metrics-addr'] === '' ? undefined : (values['metrics-addr'] ?? ':8080'),
+    requireSourceConsent: values['require-source-consent'] === true,
+    opsAddresses: ops,
     leaseNamespace: elect ? (values['leader-election-namespace'] ?? values['config-namespace'] ?? podNamespace(stdio.env)) : undefined,
     leaseName: values['leader-election-id'] ?? 'imps-krm-controller',
   });

@@ -49,20 +49,33 @@ export async function run(args: readonly string[], stdio: Stdio, bundleDir = fin
     stdio.stderr.write('imps-krm install: runs from the built bundle only (dist/cli.js); run `npm run build` first\n');
     return EXIT.failed;
   }
-  const target = resolve(stdio.cwd, positionals[0]!);
+  const dir = positionals[0]!;
+  const target = resolve(stdio.cwd, dir);
   const entry = join(target, INSTALL_LAYOUT.entry);
-  await mkdir(target, { recursive: true });
-  // Chunk names carry content hashes, and a cache belongs to one build: drop an older install's.
-  await rm(join(target, INSTALL_LAYOUT.chunks), { recursive: true, force: true });
-  await rm(join(target, INSTALL_LAYOUT.codeCache), { recursive: true, force: true });
-  await cp(join(bundleDir, 'chunks'), join(target, INSTALL_LAYOUT.chunks), { recursive: true });
-  await copyFile(join(bundleDir, INSTALL_LAYOUT.bundle), join(target, INSTALL_LAYOUT.bundle));
-  for (const legal of (await readdir(bundleDir)).filter((name) => name.endsWith('.LEGAL.txt'))) await copyFile(join(bundleDir, legal), join(target, legal));
-  if (launcher !== entry) await copyFile(launcher, entry);
-  await chmod(entry, 0o755);
-  // CommonJS: the launcher is an extensionless CommonJS file (the chunks are .mjs).
-  const manifest = { name: 'imps-krm-install', version: VERSION, private: true, type: 'commonjs' };
-  await writeFile(join(target, INSTALL_LAYOUT.packageJson), `${JSON.stringify(manifest, null, 2)}\n`);
+  // A DIR that cannot be a directory (under a file, not writable, read-only) is a usage error naming it.
+  await mkdir(target, { recursive: true }).catch((error: unknown) => {
+    throw new UsageError(`cannot use DIR ${dir}: ${describeFsError(error)}`);
+  });
+  try {
+    // Chunk names carry content hashes, and a cache belongs to one build: drop an older install's.
+    await rm(join(target, INSTALL_LAYOUT.chunks), { recursive: true, force: true });
+    await rm(join(target, INSTALL_LAYOUT.codeCache), { recursive: true, force: true });
+    await cp(join(bundleDir, 'chunks'), join(target, INSTALL_LAYOUT.chunks), { recursive: true });
+    await copyFile(join(bundleDir, INSTALL_LAYOUT.bundle), join(target, INSTALL_LAYOUT.bundle));
+    for (const legal of (await readdir(bundleDir)).filter((name) => name.endsWith('.LEGAL.txt'))) await copyFile(join(bundleDir, legal), join(target, legal));
+    if (launcher !== entry) await copyFile(launcher, entry);
+    await chmod(entry, 0o755);
+    // CommonJS: the launcher is an extensionless CommonJS file (the chunks are .mjs).
+    const manifest = { name: 'imps-krm-install', version: VERSION, private: true, type: 'commonjs' };
+    await writeFile(join(target, INSTALL_LAYOUT.packageJson), `${JSON.stringify(manifest, null, 2)}\n`);
+  } catch (error) {
+    const path = (error as NodeJS.ErrnoException).path;
+    if (describeFsError(error) === 'permission denied' || (error as NodeJS.ErrnoException).code === 'EROFS') {
+      throw new UsageError(`cannot use DIR ${dir}: ${describeFsError(error)}`);
+    }
+    stdio.stderr.write(`imps-krm install: cannot write ${path ?? target}: ${describeFsError(error)}\n`);
+    return EXIT.failed;
+  }
   const problem = await prewarmCodeCache(entry, stdio.env, PREWARM_ENV);
   if (problem !== undefined) {
     stdio.stderr.write(`imps-krm install: ${problem}\n`);
@@ -70,6 +83,23 @@ export async function run(args: readonly string[], stdio: Stdio, bundleDir = fin
   }
   stdio.stderr.write(`imps-krm ${VERSION} installed: ${entry}\n`);
   return EXIT.ok;
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOTDIR':
+      return 'a part of the path is a file, not a directory';
+    case 'EEXIST':
+      return 'exists and is not a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'read-only file system';
+    default:
+      return code ?? (error instanceof Error ? error.message : String(error));
+  }
 }
 
 /** The folder holding the bundle (imps-krm.cjs, where this module is bundled), the launcher and chunks/. */

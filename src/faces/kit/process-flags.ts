@@ -1,4 +1,5 @@
 import type { LogLevel } from '../../controller/runtime/logger.js';
+import { parseAddress, type OpsAddresses } from '../../controller/runtime/ops-server.js';
 import type { RenewalPolicy } from '../../controller/runtime/token-cache.js';
 import { UsageError } from './exit.js';
 import { oneOf } from './flags.js';
@@ -12,6 +13,7 @@ export const processFlags = {
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
   'metrics-addr': { type: 'string' },
+  'health-addr': { type: 'string' },
   'renew-fraction': { type: 'string' },
   'renew-margin': { type: 'string' },
   'log-level': { type: 'string' },
@@ -20,9 +22,15 @@ export const processFlags = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
 /** `--log-level` (or IMPS's `--log.level`), else LOG_LEVEL, else info. */
 export function logLevelFlag(flag: string | undefined, env: NodeJS.ProcessEnv): LogLevel {
-  return oneOf('log-level', flag ?? env['LOG_LEVEL'], ['debug', 'info', 'warn', 'error'] as const) ?? 'info';
+  if (flag !== undefined) return oneOf('log-level', flag, LOG_LEVELS) ?? 'info';
+  const fromEnv = env['LOG_LEVEL'];
+  if (fromEnv === undefined || fromEnv === '') return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(fromEnv)) throw new UsageError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return fromEnv as LogLevel;
 }
 
 /** `--renew-fraction` in (0, 1] and `--renew-margin` as a Go-style duration (`30m`, `90s`, `1h30m`). */
@@ -41,4 +49,28 @@ export function parseDuration(flag: string, text: string): number {
   });
   if (rest !== '' || text === '') throw new UsageError(`--${flag} must be a duration such as 30m, 90s or 1h30m`);
   return total;
+}
+
+/**
+ * `/metrics` stays on loopback unless the operator exposes it: its labels name source Secrets and ImagePullSecrets.
+ * Probes listen on every interface, since the kubelet reaches them at the Pod IP.
+ */
+export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:8080';
+export const DEFAULT_HEALTH_ADDRESS = ':8081';
+
+/** `--metrics-addr` and `--health-addr` as `[host]:port`: an absent flag takes the default, an empty one turns it off. */
+export function metricsAndHealthFlags(metrics: string | undefined, health: string | undefined): OpsAddresses {
+  return { metrics: addressFlag('metrics-addr', metrics, DEFAULT_METRICS_ADDRESS), health: addressFlag('health-addr', health, DEFAULT_HEALTH_ADDRESS) };
+}
+
+function addressFlag(flag: string, value: string | undefined, fallback: string): string | undefined {
+  if (value === '') return undefined;
+  const address = value ?? fallback;
+  // The rule the server listens by, checked here so a bad value is a usage error before anything starts.
+  try {
+    parseAddress(address);
+  } catch {
+    throw new UsageError(`--${flag} must be [host]:port, e.g. 127.0.0.1:8080 or :8080`);
+  }
+  return address;
 }

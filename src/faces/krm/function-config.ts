@@ -1,15 +1,17 @@
-import { DOMAIN } from '../../core/contract.js';
+import { CONTRACT_KEYS, DOMAIN } from '../../core/contract.js';
 import type { Problem, ResourceRef } from '../../core/problems.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { isRecord } from '../../io/documents.js';
 import { annotationsOf, metadataOf, stringsOf } from './items.js';
-import { isSettingName, parseSettings, unknownSetting, type RawSetting, type Settings } from './settings.js';
+import { isSettingName, operatorSetting, parseSettings, unknownSetting, type RawSetting, type Settings, type SettingsResult } from './settings.js';
 
 export interface FunctionConfig {
   /** The ImagePullSecret given as functionConfig (kustomize generator, kpt --fn-config, legacy plugin config). */
   readonly imps?: Record<string, unknown>;
   readonly settings: Settings;
   readonly problems: Problem[];
+  /** Where each setting was written, for messages about its value. */
+  readonly fields?: SettingsResult['fields'];
 }
 
 const ANNOTATION_PREFIX = `${DOMAIN}/`;
@@ -31,12 +33,15 @@ export function readFunctionConfig(value: unknown): FunctionConfig {
       if (!key.startsWith(ANNOTATION_PREFIX)) continue;
       const name = key.slice(ANNOTATION_PREFIX.length);
       const field = `metadata.annotations.${key}`;
-      // Other imps-krm.io annotations may mean something to the controller: a warning, not a failure.
-      if (isSettingName(name)) raw.push({ name, value: text, field });
-      else problems.push(unknownSetting(name, field, resource, 'warning'));
+      const refused = operatorSetting(name, field, resource);
+      // A typo must not fall back to a default (`clustr` would leave `cluster` on auto, reading whatever cluster the
+      // kubeconfig points at). The contract's own keys are not settings, and not typos either.
+      if (refused) problems.push(refused);
+      else if (isSettingName(name)) raw.push({ name, value: text, field });
+      else if (!CONTRACT_KEYS.has(key)) problems.push(unknownSetting(name, field, resource));
     }
     const parsed = parseSettings(raw, resource);
-    return { imps: value, settings: parsed.settings, problems: [...problems, ...parsed.problems] };
+    return { imps: value, settings: parsed.settings, problems: [...problems, ...parsed.problems], fields: parsed.fields };
   }
   if (value['apiVersion'] === 'v1' && value['kind'] === 'ConfigMap') {
     const raw: RawSetting[] = [];
@@ -44,12 +49,14 @@ export function readFunctionConfig(value: unknown): FunctionConfig {
     const data = isRecord(value['data']) ? value['data'] : {};
     for (const [key, text] of Object.entries(data)) {
       const field = `data.${key}`;
-      if (!isSettingName(key)) problems.push(unknownSetting(key, field, resource));
+      const refused = operatorSetting(key, field, resource);
+      if (refused) problems.push(refused);
+      else if (!isSettingName(key)) problems.push(unknownSetting(key, field, resource));
       else if (typeof text !== 'string') problems.push({ severity: 'error', resource, field, message: 'must be a string' });
       else raw.push({ name: key, value: text, field });
     }
     const parsed = parseSettings(raw, resource);
-    return { settings: parsed.settings, problems: [...problems, ...parsed.problems] };
+    return { settings: parsed.settings, problems: [...problems, ...parsed.problems], fields: parsed.fields };
   }
   return {
     settings: {},

@@ -19,7 +19,7 @@ describe('legacy kustomize plugin', () => {
   it('an unreadable config is a failure with a message, no config at all is bad usage', async () => {
     const missing = captureStdio({ cwd: EXAMPLE });
     expect(await runCli(['kustomize-plugin', join(EXAMPLE, 'nope.yaml')], missing.stdio, 'imps-krm')).toBe(1);
-    expect(missing.stderr()).toContain('cannot read the plugin config');
+    expect(missing.stderr()).toBe(`error: ${join(EXAMPLE, 'nope.yaml')}: no such file or directory (or a symbolic link to nothing)\n`);
     expect(missing.stdout()).toBe('');
     const none = captureStdio({ cwd: EXAMPLE });
     expect(await runCli(['kustomize-plugin'], none.stdio, 'imps-krm')).toBe(2);

@@ -1,13 +1,17 @@
 // The legacy kustomize exec plugin protocol, the only one `kubectl kustomize --enable-alpha-plugins` (and Argo CD's
 // built-in kustomize without --enable-exec) can run: argv[1] is a temp file holding the generator/transformer
 // config, stdin is empty for a generator and the resources for a transformer, stdout is a plain YAML stream.
-import { readFile } from 'node:fs/promises';
-import { Document, isMap, parseAllDocuments, YAMLSeq, type YAMLMap } from 'yaml';
+import { resolve } from 'node:path';
+import { Document, isMap, YAMLSeq, type YAMLMap } from 'yaml';
 import { reportProblems } from '../kit/report.js';
 import { EXIT, UsageError } from '../kit/exit.js';
-import { isError } from '../../core/problems.js';
+import { isError, type Problem } from '../../core/problems.js';
 import { Redactor } from '../../core/redaction.js';
-import { readAll, type Stdio } from '../../io/stdio.js';
+import { inputRoot, readInputFile, readInputStream, readProblem } from '../../io/input-files.js';
+import { ReadBudget } from '../../io/read-budget.js';
+import type { Stdio } from '../../io/stdio.js';
+import { YAML_SCHEMA } from '../../io/yaml-output.js';
+import { composeDocuments } from '../../io/yaml-parse.js';
 import { readFunctionConfig } from './function-config.js';
 import { processItems } from './process-items.js';
 import { YAML_OPTIONS } from './resource-list.js';
@@ -34,28 +38,27 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   const configPath = args[0];
   if (configPath === undefined) throw new UsageError('the plugin config file is required (kustomize passes it as the first argument)');
 
-  const configText = await readFile(configPath, 'utf8').catch((error: NodeJS.ErrnoException) => error);
-  if (typeof configText !== 'string') {
-    stdio.stderr.write(`imps-krm: cannot read the plugin config ${configPath}: ${configText.code ?? configText.message}\n`);
-    return EXIT.failed;
-  }
-  const [configDoc] = parseAllDocuments(configText);
-  if (!configDoc || configDoc.errors.length > 0 || !isMap(configDoc.contents)) {
-    stdio.stderr.write(`imps-krm: ${configPath}: the plugin config is not a YAML object\n`);
-    return EXIT.failed;
-  }
-  const config = readFunctionConfig(configDoc.toJS());
+  const budget = new ReadBudget();
+  const fail = (problem: Problem): number => (reportProblems(stdio.stderr, [problem]), EXIT.failed);
+  // kustomize writes the config to a temp file it names: the path is kustomize's, the content the repository's.
+  const configText = await readInputFile(resolve(stdio.cwd, configPath), budget);
+  if ('message' in configText) return fail(readProblem(configPath, configText));
+  const configDocs = composeDocuments(configText.text, configPath, budget);
+  if (configDocs.problems[0]) return fail(configDocs.problems[0]);
+  const configDoc = configDocs.documents[0]?.doc;
+  if (!configDoc || !isMap(configDoc.contents)) return fail(readProblem(configPath, { message: 'the plugin config is not a YAML object' }));
+  const config = readFunctionConfig(configDoc.toJS({ maxAliasCount: -1 })); // composeDocuments bounded the aliases
 
-  const resources = stdio.stdin.isTTY ? '' : await readAll(stdio.stdin);
+  const resources = stdio.stdin.isTTY ? { text: '' } : await readInputStream(stdio.stdin, budget);
+  if ('message' in resources) return fail(readProblem('<stdin>', resources));
+  const composed = composeDocuments(resources.text, '<stdin>', budget);
+  if (composed.problems[0]) return fail(composed.problems[0]);
   const doc = new Document(new YAMLSeq());
   const items = doc.contents as YAMLSeq;
-  for (const parsed of parseAllDocuments(resources)) {
-    if (parsed.errors.length > 0) {
-      stdio.stderr.write(`imps-krm: resources on stdin are not valid YAML: ${parsed.errors[0]?.message.split('\n')[0] ?? ''}\n`);
-      return EXIT.failed;
-    }
-    if (isMap(parsed.contents)) items.items.push(parsed.contents);
-  }
+  for (const { doc: parsed } of composed.documents) if (isMap(parsed.contents)) items.items.push(parsed.contents);
+  // kustomize sets KUSTOMIZE_PLUGIN_CONFIG_ROOT to the kustomization's directory: `files` may not leave it.
+  const root = await inputRoot(stdio.env['KUSTOMIZE_PLUGIN_CONFIG_ROOT'] ?? stdio.cwd, 'the kustomization directory');
+  if ('message' in root) return fail({ severity: 'error', message: root.message });
 
   const redactor = new Redactor();
   const problems = config.problems.some(isError)
@@ -69,11 +72,14 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
             configImps: config.imps,
             settings: config.settings,
             cwd: stdio.env['KUSTOMIZE_PLUGIN_CONFIG_ROOT'] ?? stdio.cwd,
+            root,
+            filesField: config.fields?.files,
+            budget,
             dependencies: { env: stdio.env, redactor },
           })
         ).problems,
       ];
   if (reportProblems(stdio.stderr, problems, redactor)) return EXIT.failed;
-  stdio.stdout.write(items.items.map((node) => new Document(node as YAMLMap).toString(YAML_OPTIONS)).join('---\n'));
+  stdio.stdout.write(items.items.map((node) => new Document(node as YAMLMap, YAML_SCHEMA).toString(YAML_OPTIONS)).join('---\n'));
   return EXIT.ok;
 }

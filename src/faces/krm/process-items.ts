@@ -8,6 +8,8 @@ import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { ownerLabelValue } from '../../core/contract.js';
 import { isError, type Problem } from '../../core/problems.js';
 import { readDocuments, type InputDocument } from '../../io/documents.js';
+import type { InputRoot } from '../../io/input-files.js';
+import type { ReadBudget } from '../../io/read-budget.js';
 import { addPullSecret, fileOf, foreignClashes, itemsOf, mergeSecrets, metadataOf, type Item, type PatchKinds } from './items.js';
 import type { Settings } from './settings.js';
 
@@ -20,6 +22,12 @@ export interface ProcessInput {
   readonly settings: Settings;
   /** Base of relative `files`. */
   readonly cwd: string;
+  /** `files` may not leave it: the face's input root (docs/security.md). */
+  readonly root: InputRoot;
+  /** Where `files` was written (`ARGOCD_ENV_FILES`, `data.files`), for messages naming an entry. */
+  readonly filesField?: string | undefined;
+  /** The run's read budget, shared with the face's own reads. */
+  readonly budget: ReadBudget;
   /** Where item `index` came from, for messages; default: its path annotation. */
   readonly originOf?: (item: Item, index: number) => InputDocument['origin'];
   readonly dependencies?: RenderDependencies;
@@ -42,7 +50,12 @@ export async function processItems(input: ProcessInput): Promise<ProcessOutput> 
     documents.push({ value: configImps, origin: { path: '<functionConfig>', index: 0 } });
   }
   // Extra files feed input mode (Namespaces, source Secrets) but are not items: they are never written out.
-  const extra = await readDocuments(input.settings.files ?? [], () => Promise.resolve(''), input.cwd);
+  const extra = await readDocuments(input.settings.files ?? [], {
+    cwd: input.cwd,
+    budget: input.budget,
+    root: input.root,
+    field: input.filesField ?? 'files',
+  });
   if (extra.problems.length > 0) return { problems: extra.problems };
 
   const render = await renderDocuments([...documents, ...extra.documents], input.settings, input.dependencies);

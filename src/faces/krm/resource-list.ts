@@ -1,6 +1,10 @@
 // The ResourceList wire format (KRM Functions Specification v1): parsed as a `yaml` Document so items we pass
 // through keep their comments and styles, written back as YAML (kpt writes files in whatever style we emit).
-import { Document, isMap, isNode, isScalar, isSeq, parseDocument, YAMLSeq, type ToStringOptions } from 'yaml';
+import { Document, isMap, isNode, isScalar, isSeq, YAMLSeq, type ToStringOptions } from 'yaml';
+import type { Problem } from '../../core/problems.js';
+import type { ReadBudget } from '../../io/read-budget.js';
+import { YAML_SCHEMA } from '../../io/yaml-output.js';
+import { composeDocuments } from '../../io/yaml-parse.js';
 import type { KrmResult } from './results.js';
 import { snapshotItems, spliceItems, type SourceItems } from './splice.js';
 
@@ -17,19 +21,26 @@ export interface ResourceList {
   readonly source?: SourceItems | undefined;
 }
 
-/** A ResourceList, or why the input is not one (bad usage: exit 2). */
-export function parseResourceList(text: string): ResourceList | { error: string } {
+/**
+ * A ResourceList; or why the text is not one (`error`: bad usage, exit 2); or a problem with its content (invalid
+ * YAML, past a limit: exit 1), said like any input file's, as `<stdin>`.
+ */
+export function parseResourceList(text: string, budget: ReadBudget): ResourceList | { error: string } | { problem: Problem } {
   if (text.trim() === '') return { error: 'no input on stdin; expected a ResourceList (config.kubernetes.io/v1)' };
-  let doc: Document = parseDocument(text, { uniqueKeys: false });
-  const syntax = doc.errors[0];
-  if (syntax) return { error: `stdin is not valid YAML or JSON: ${syntax.message.split('\n')[0] ?? ''}` };
+  const composed = composeDocuments(text, '<stdin>', budget);
+  const problem = composed.problems[0];
+  if (problem) return { problem };
+  if (composed.documents.length > 1) return { error: 'stdin holds several YAML documents; expected one ResourceList' };
+  let doc: Document = composed.documents[0]?.doc ?? new Document(null);
+  // Printing options only (YAML 1.1 look-alikes quoted): set after parsing, which they would slow down with warnings.
+  doc.setSchema(doc.directives?.yaml.version ?? '1.2', YAML_SCHEMA);
   // Only the envelope is read here: converting the whole list to plain objects is a cost paid at every start.
   if (!isMap(doc.contents) || doc.get('kind') !== 'ResourceList' || !RESOURCE_LIST_API_VERSIONS.includes(String(doc.get('apiVersion')))) {
     return { error: 'stdin is not a ResourceList (apiVersion: config.kubernetes.io/v1, kind: ResourceList)' };
   }
   // JSON input has no comments to keep; rebuilding it gives block-style YAML instead of JSON flow style.
   const json = /^\s*\{/.test(text);
-  if (json) doc = new Document(doc.toJS());
+  if (json) doc = new Document(doc.toJS({ maxAliasCount: -1 }), YAML_SCHEMA); // composeDocuments bounded the aliases
   const functionConfig: unknown = doc.get('functionConfig', true);
   const items = doc.get('items', true);
   const empty = items === undefined || items === null || (isScalar(items) && items.value === null);
@@ -49,7 +60,7 @@ export function parseResourceList(text: string): ResourceList | { error: string 
 export function writeResourceList(list: ResourceList, results: readonly KrmResult[]): string {
   const spliced = list.source && list.items.items.length > 0 ? spliceItems(list.source, list.items.items, YAML_OPTIONS) : undefined;
   if (spliced !== undefined) {
-    const tail = results.length > 0 ? `results:\n${new Document(results).toString(YAML_OPTIONS)}` : '';
+    const tail = results.length > 0 ? `results:\n${new Document(results, YAML_SCHEMA).toString(YAML_OPTIONS)}` : '';
     return spliced + (spliced.endsWith('\n') || tail === '' ? '' : '\n') + tail;
   }
   if (results.length > 0) list.doc.set('results', list.doc.createNode(results));

@@ -2,6 +2,7 @@
 // change are copied byte for byte, including the `- # comment` form kyaml writes: re-serialised, that comment moves
 // above the `-`, and kpt's comment sync then duplicates it in the package file on every render (measured).
 import { Document, type Node, type YAMLSeq } from 'yaml';
+import { YAML_SCHEMA } from '../../io/yaml-output.js';
 
 /** The input items as they were, to splice against. */
 export interface SourceItems {
@@ -42,10 +43,10 @@ export function spliceItems(source: SourceItems, current: readonly unknown[], op
     } else if (region) {
       const copy = (node as Node).clone();
       copy.commentBefore = undefined; // already in `lead`
-      out += region.lead + indent(new Document(copy).toString(options), region.column);
+      out += region.lead + indent(new Document(copy, YAML_SCHEMA).toString(options), region.column);
     } else {
       if (out !== '' && !out.endsWith('\n')) out += '\n';
-      out += ' '.repeat(seqColumn) + '- ' + indent(new Document(node).toString(options), seqColumn + 2);
+      out += ' '.repeat(seqColumn) + '- ' + indent(new Document(node, YAML_SCHEMA).toString(options), seqColumn + 2);
     }
   }
   if (out !== '' && !out.endsWith('\n') && seqEnd < text.length) out += '\n';

@@ -1,7 +1,7 @@
 import type { Stdio } from '../../io/stdio.js';
 import { EXIT, UsageError } from '../kit/exit.js';
-import { parseFlags } from '../kit/flags.js';
-import { logLevelFlag, processFlags, renewalFlags } from '../kit/process-flags.js';
+import { parseFlags, readableFileFlag } from '../kit/flags.js';
+import { logLevelFlag, metricsAndHealthFlags, processFlags, renewalFlags } from '../kit/process-flags.js';
 
 const HELP = `Merge source Secrets into one target Secret and keep it fresh: the IMPS token refresher, same flags and
 same namespace.name references. Needs no ImagePullSecret and no namespace access: only the named Secrets.
@@ -14,8 +14,9 @@ Flags:
       --once                    Write once and exit: 0 when written or already current, 1 on any error
                                 (the target is never emptied). For CronJobs and tests.
       --kubeconfig PATH         kubeconfig (default: KUBECONFIG, ~/.kube/config, then in-cluster).
-      --context NAME            kubeconfig context.
-      --metrics-addr ADDR       /metrics, /healthz, /readyz while running ([host]:port, default :8080; "" disables).
+      --context NAME            kubeconfig context (default: IMPS_KRM_CONTEXT, then current-context).
+      --metrics-addr ADDR       /metrics while running ([host]:port, default 127.0.0.1:8080, loopback only; "" disables).
+      --health-addr ADDR        /healthz, /livez, /readyz while running (default :8081; "" disables).
       --renew-fraction F        Renew after this fraction of a token's lifetime (default 0.5)...
       --renew-margin DURATION   ...or this long before expiry, whichever is earlier (default 30m).
       --log.level, --periodic-reconcile-interval   IMPS flags: the first is --log-level, the second is ignored.
@@ -48,8 +49,11 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
 
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
   const logLevel = logLevelFlag(values['log-level'] ?? values['log.level'], stdio.env);
+  const ops = metricsAndHealthFlags(values['metrics-addr'], values['health-addr']);
+  const kubeconfig = readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd);
   const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
-  const parts = await setupProcess(stdio, { kubeconfig: values.kubeconfig, context: values.context, logLevel });
+  const parts = await setupProcess(stdio, { kubeconfig, context: values.context, logLevel });
+  if (!parts) return EXIT.failed;
   const [{ systemTimers }, { cloudTokenProvider }, { startOpsServer }] = await Promise.all([
     import('../../controller/runtime/timers.js'),
     import('../../adapters/cloud-token-provider.js'),
@@ -62,10 +66,9 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     if (errors.length === 0) parts.log.info('refreshed', { target: values['target-secret'] });
     return errors.length === 0 ? EXIT.ok : EXIT.failed;
   }
-  const address = values['metrics-addr'] === '' ? undefined : (values['metrics-addr'] ?? ':8080');
-  const ops = address ? await startOpsServer(address, parts.metrics.registry, () => true) : undefined;
+  const server = await startOpsServer(ops, parts.metrics.registry, () => true);
   onShutdown(async () => refresher.stop(), parts.log);
   await refresher.run();
-  await ops?.close();
+  await server.close();
   return EXIT.ok;
 }

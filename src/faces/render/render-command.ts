@@ -1,10 +1,11 @@
 import { renderDocuments } from '../../app/render-documents.js';
 import { readDocuments } from '../../io/documents.js';
-import { readAll, type Stdio } from '../../io/stdio.js';
+import { ReadBudget } from '../../io/read-budget.js';
+import type { Stdio } from '../../io/stdio.js';
 import { toJsonList, toYamlStream } from '../../io/yaml-output.js';
 import { reportProblems } from '../kit/report.js';
 import { EXIT, UsageError } from '../kit/exit.js';
-import { oneOf, parseFlags } from '../kit/flags.js';
+import { oneOf, parseFlags, readableFileFlag } from '../kit/flags.js';
 
 const HELP = `Render the pull Secrets of every ImagePullSecret found in the input, as a YAML stream on stdout.
 
@@ -17,7 +18,7 @@ Flags:
                          input = the Namespace, Pod, workload and Secret manifests in the input.
                          auto (default) = live when a kubeconfig or in-cluster config exists, else input.
       --kubeconfig PATH  kubeconfig for live mode (default: KUBECONFIG, then ~/.kube/config).
-      --context NAME     kubeconfig context for live mode.
+      --context NAME     kubeconfig context for live mode (default: IMPS_KRM_CONTEXT, then current-context).
   -o, --output FORMAT    yaml (default) | json (a v1 List).
       --shells           Render refresher-managed shells: the Secrets without credentials, for the in-cluster
                          controller to fill. Reads no source Secret and mints no token.
@@ -51,15 +52,17 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   if (paths.length === 0) throw new UsageError('at least one -f FILE|DIR|- is required');
   const cluster = oneOf('cluster', values.cluster, ['auto', 'live', 'input'] as const);
   const output = oneOf('output', values.output, ['yaml', 'json'] as const) ?? 'yaml';
+  const kubeconfig = readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd);
 
-  const read = await readDocuments(paths, () => readAll(stdio.stdin), stdio.cwd);
+  // -f is the CLI user's own choice: read wherever it points (no input root), but bounded like every face.
+  const read = await readDocuments(paths, { cwd: stdio.cwd, budget: new ReadBudget(), stdin: stdio.stdin });
   const rendered =
     read.problems.length > 0
       ? { secrets: [], problems: read.problems }
       : await renderDocuments(
           read.documents,
-          { cluster, kubeconfig: values.kubeconfig, context: values.context, output: values.shells ? 'shells' : 'secrets' },
-          { env: stdio.env },
+          { cluster, output: values.shells ? 'shells' : 'secrets' },
+          { env: stdio.env, target: { kubeconfig, context: values.context } },
         );
 
   if (reportProblems(stdio.stderr, rendered.problems)) return EXIT.failed;

@@ -19,7 +19,7 @@ import { type Matcher, parseFieldSelector, parseLabelSelector, SelectorError } f
 import { ObjectStore, type StoreEvent, upperBound } from './store.js';
 import type { Fault, FakeKubeApi, KubeconfigOptions, KubeObject, RecordedRequest, StartOptions } from './types.js';
 import { decodeContinue, detailsOf, encodeContinue, expired, HttpError, now, parseRv, REASONS, statusBody, toPartial, wantsPartial } from './wire.js';
-import { ObjectWriter, PATCH_TYPES } from './writes.js';
+import { ObjectWriter, PATCH_TYPES, type Requester } from './writes.js';
 
 const NOT_FOUND_PATH = 'the server could not find the requested resource';
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
@@ -67,7 +67,8 @@ export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKub
   for (const obj of opts.objects ?? []) seed(obj);
   for (const def of RESOURCES) store.table(def).sortedKeys(); // sort once now, not on the first list
 
-  const writer = new ObjectWriter(store, requireNamespaces);
+  const writer = new ObjectWriter(store, requireNamespaces, opts.admission);
+  const users = opts.users ?? {};
 
   // ---- reads -------------------------------------------------------------
   function matcher(def: ResourceDef, query: Record<string, string>, namespace: string | undefined): Matcher {
@@ -238,10 +239,13 @@ export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKub
       }
     }
 
+    let requester: Requester | undefined;
     if (!PUBLIC_PATHS.has(url.pathname)) {
       const auth = req.headers.authorization ?? '';
       const m = /^Bearer\s+(.+)$/i.exec(auth);
-      if (!m || !tokens.has(m[1]?.trim() ?? '')) throw new HttpError(401, 'Unauthorized');
+      const token = m?.[1]?.trim() ?? '';
+      if (!m || !tokens.has(token)) throw new HttpError(401, 'Unauthorized');
+      requester = { username: users[token] ?? 'fake-user' };
     }
     if (method === 'PATCH' && !PATCH_TYPES.has(contentType?.split(';')[0]?.trim() ?? '')) {
       throw new HttpError(415, `the body of the request was in an unknown format - accepted media types include: ${[...PATCH_TYPES].join(', ')}`);
@@ -277,14 +281,16 @@ export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKub
         else sendJson(res, 200, list(route, query, partial));
       } else if (method === 'POST') {
         if (route.def.namespaced && route.namespace === undefined) throw new HttpError(405, `POST is not allowed on the cluster-wide ${route.def.plural} collection`);
-        sendJson(res, 201, writer.create(route, body, dryRun));
+        sendJson(res, 201, writer.create(route, body, dryRun, requester));
       } else if (method === 'DELETE') {
         const matches = matcher(route.def, query, route.namespace);
         const table = store.table(route.def);
         const { keys, start, end } = table.range(route.namespace);
         for (const key of keys.slice(start, end)) {
           const o = table.objects.get(key);
-          if (o && matches(o) && !dryRun) writer.remove(route.def, o.metadata.namespace, o.metadata.name);
+          if (!o || !matches(o)) continue;
+          writer.admit({ ...route, name: o.metadata.name }, requester, null, o, dryRun);
+          if (!dryRun) writer.remove(route.def, o.metadata.namespace, o.metadata.name);
         }
         sendJson(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' });
       } else throw new HttpError(405, `method ${method} not allowed`);
@@ -298,16 +304,17 @@ export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKub
         return;
       }
       case 'PUT':
-        sendJson(res, 200, writer.replace(route, body, dryRun));
+        sendJson(res, 200, writer.replace(route, body, dryRun, requester));
         return;
       case 'PATCH': {
-        const { code, obj } = writer.patch(route, body, contentType ?? '', query, dryRun);
+        const { code, obj } = writer.patch(route, body, contentType ?? '', query, dryRun, requester);
         sendJson(res, code, obj);
         return;
       }
       case 'DELETE': {
         if (route.subresource !== undefined) throw new HttpError(405, 'DELETE is not allowed on a subresource');
         const cur = writer.existing(route);
+        writer.admit(route, requester, null, cur, dryRun);
         if (!dryRun) writer.remove(route.def, route.namespace, cur.metadata.name);
         sendJson(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { ...detailsOf(route.def, cur.metadata.name), uid: cur.metadata.uid } });
         return;

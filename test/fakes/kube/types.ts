@@ -98,6 +98,29 @@ export interface GenerateOptions {
   podsPerNamespace: number;
 }
 
+/** One write as an admission plugin sees it: after defaulting and server-managed metadata, before storage. */
+export interface AdmissionReview {
+  operation: 'CREATE' | 'UPDATE' | 'DELETE';
+  group: string;
+  version: string;
+  /** Plural resource name, e.g. `secrets`. */
+  resource: string;
+  kind: string;
+  subresource?: string;
+  namespace?: string;
+  name: string;
+  /** Null on DELETE. */
+  object: KubeObject | null;
+  /** Null on CREATE. */
+  oldObject: KubeObject | null;
+  /** From `StartOptions.users` by the request's bearer token. */
+  username: string;
+  dryRun: boolean;
+}
+
+/** Returns a denial message to refuse the write with 403 Forbidden, or undefined to admit it. */
+export type AdmissionHook = (review: AdmissionReview) => string | undefined;
+
 export interface StartOptions {
   objects?: KubeObject[];
   /** Serve https with a runtime-generated self-signed cert (falls back to http when openssl is missing). */
@@ -105,6 +128,10 @@ export interface StartOptions {
   generate?: GenerateOptions;
   /** Accepted bearer tokens; default `['fake-token']`. */
   tokens?: string[];
+  /** The user each token authenticates as (AdmissionReview.username); default `fake-user`. */
+  users?: Record<string, string>;
+  /** Called on every create, update, patch and delete made over HTTP (not on `put`/`remove`), like admission. */
+  admission?: AdmissionHook;
   /** Reject creates into namespaces that do not exist, like the real server; default true. */
   requireNamespaces?: boolean;
   /** Interval of BOOKMARK events on watches that allow them; default 1000 ms. */

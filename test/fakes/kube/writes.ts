@@ -8,7 +8,7 @@ import { deepEqual, jsonPatch, mergePatch, PatchError } from './patch.js';
 import { apiVersionOf, findByKind, RESOURCES, type ResourceDef } from './registry.js';
 import type { Route } from './routes.js';
 import type { ObjectStore } from './store.js';
-import type { KubeObject } from './types.js';
+import type { AdmissionHook, KubeObject } from './types.js';
 import { asKubeObject, conflict, detailsOf, HttpError, isRecord, notFound, now, qualified } from './wire.js';
 
 export const NAMESPACE_DEF = findByKind('v1', 'Namespace') as ResourceDef;
@@ -45,13 +45,45 @@ function splitStatus(def: ResourceDef, cur: KubeObject, next: KubeObject, status
   return next;
 }
 
+/** Who makes an HTTP write, for admission; test-side writes (`put`, `remove`) have none and are not admitted. */
+export interface Requester {
+  username: string;
+}
+
 export class ObjectWriter {
   private readonly store: ObjectStore;
   private readonly requireNamespaces: boolean;
+  private readonly admission: AdmissionHook | undefined;
 
-  constructor(store: ObjectStore, requireNamespaces: boolean) {
+  constructor(store: ObjectStore, requireNamespaces: boolean, admission?: AdmissionHook) {
     this.store = store;
     this.requireNamespaces = requireNamespaces;
+    this.admission = admission;
+  }
+
+  /**
+   * Validating admission: runs on the object as it would be stored, before the no-op check (the real server
+   * admits no-op updates too); a denial is 403 Forbidden and nothing is written.
+   */
+  admit(route: Route, requester: Requester | undefined, object: KubeObject | null, oldObject: KubeObject | null, dryRun: boolean): void {
+    if (!this.admission || !requester) return;
+    const { def } = route;
+    const subject = (object ?? oldObject)!;
+    const denial = this.admission({
+      operation: oldObject === null ? 'CREATE' : object === null ? 'DELETE' : 'UPDATE',
+      group: def.group,
+      version: def.version,
+      resource: def.plural,
+      kind: def.kind,
+      ...(route.subresource !== undefined ? { subresource: route.subresource } : {}),
+      ...(def.namespaced && route.namespace !== undefined ? { namespace: route.namespace } : {}),
+      name: subject.metadata.name,
+      object: object && structuredClone(object),
+      oldObject: oldObject && structuredClone(oldObject),
+      username: requester.username,
+      dryRun,
+    });
+    if (denial !== undefined) throw new HttpError(403, `${qualified(def)} "${subject.metadata.name}" is forbidden: ${denial}`, 'Forbidden', detailsOf(def, subject.metadata.name));
   }
 
   /**
@@ -59,7 +91,8 @@ export class ObjectWriter {
    * filling the server-managed metadata. An update that changes nothing is a
    * no-op, like on the real server: no new resourceVersion, no watch event.
    */
-  private commit(def: ResourceDef, next: KubeObject, prev: KubeObject | undefined, dryRun: boolean): KubeObject {
+  private commit(route: Route, next: KubeObject, prev: KubeObject | undefined, dryRun: boolean, requester: Requester | undefined): KubeObject {
+    const { def } = route;
     const o = structuredClone(next);
     o.apiVersion = apiVersionOf(def);
     o.kind = def.kind;
@@ -70,11 +103,13 @@ export class ObjectWriter {
       const gen = prev.metadata.generation ?? 1;
       o.metadata.generation = deepEqual(prev.spec, o.spec) ? gen : gen + 1;
       o.metadata.resourceVersion = prev.metadata.resourceVersion;
+      this.admit(route, requester, o, prev, dryRun);
       if (deepEqual(o, prev)) return structuredClone(prev);
     } else {
       o.metadata.uid = randomUUID();
       o.metadata.creationTimestamp = now();
       o.metadata.generation = 1;
+      this.admit(route, requester, o, null, dryRun);
     }
     if (dryRun) return o;
     o.metadata.resourceVersion = String(this.store.nextRv());
@@ -120,7 +155,7 @@ export class ObjectWriter {
     return cur;
   }
 
-  create(route: Route, body: unknown, dryRun: boolean): KubeObject {
+  create(route: Route, body: unknown, dryRun: boolean, requester?: Requester): KubeObject {
     const { def } = route;
     const obj = asKubeObject(body, 'create');
     checkIdentity(def, obj, route);
@@ -142,20 +177,20 @@ export class ObjectWriter {
     // Status is written through /status only; a create starts without it.
     if (def.subresources.includes('status')) delete obj.status;
     delete obj.metadata.resourceVersion;
-    return this.commit(def, obj, undefined, dryRun);
+    return this.commit(route, obj, undefined, dryRun, requester);
   }
 
-  replace(route: Route, body: unknown, dryRun: boolean): KubeObject {
+  replace(route: Route, body: unknown, dryRun: boolean, requester?: Requester): KubeObject {
     const cur = this.existing(route);
     const obj = asKubeObject(body, 'update');
     checkIdentity(route.def, obj, route);
     if (obj.metadata.resourceVersion !== undefined && obj.metadata.resourceVersion !== cur.metadata.resourceVersion) throw conflict(route.def, cur.metadata.name);
     obj.metadata.name = cur.metadata.name;
     if (route.def.namespaced) obj.metadata.namespace = route.namespace;
-    return this.commit(route.def, splitStatus(route.def, cur, obj, route.subresource === 'status'), cur, dryRun);
+    return this.commit(route, splitStatus(route.def, cur, obj, route.subresource === 'status'), cur, dryRun, requester);
   }
 
-  patch(route: Route, body: unknown, contentType: string, query: Record<string, string>, dryRun: boolean): { code: number; obj: KubeObject } {
+  patch(route: Route, body: unknown, contentType: string, query: Record<string, string>, dryRun: boolean, requester?: Requester): { code: number; obj: KubeObject } {
     const ct = contentType.split(';')[0]?.trim() ?? '';
     if (ct === 'application/apply-patch+yaml') {
       if (!query.fieldManager) throw new HttpError(400, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
@@ -167,7 +202,7 @@ export class ObjectWriter {
         const obj = asKubeObject(body, 'apply');
         checkIdentity(route.def, obj, route);
         obj.metadata.name = route.name ?? '';
-        return { code: 201, obj: this.create(route, obj, dryRun) };
+        return { code: 201, obj: this.create(route, obj, dryRun, requester) };
       }
     }
     const cur = this.existing(route);
@@ -194,6 +229,6 @@ export class ObjectWriter {
     if (next.metadata.resourceVersion !== undefined && next.metadata.resourceVersion !== cur.metadata.resourceVersion) throw conflict(route.def, cur.metadata.name);
     next.metadata.name = cur.metadata.name;
     if (route.def.namespaced) next.metadata.namespace = route.namespace;
-    return { code: 200, obj: this.commit(route.def, splitStatus(route.def, cur, next, route.subresource === 'status'), cur, dryRun) };
+    return { code: 200, obj: this.commit(route, splitStatus(route.def, cur, next, route.subresource === 'status'), cur, dryRun, requester) };
   }
 }
