@@ -2,7 +2,6 @@
 // plugin) on a small built-in input, with IMPS_KRM_CODE_CACHE_PREWARM=1: each run leaves the V8 code cache of what it
 // executed in DIR/code-cache/ (src/cli/launcher/code-cache.ts). Done at image build time, the first render in a
 // pod starts warm although the container's file system is read-only and no user cache directory exists.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +64,9 @@ export async function prewarmCodeCache(entry: string, env: NodeJS.ProcessEnv, pr
   }
 }
 
-function runOnce(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, stdin: string): Promise<string | undefined> {
+async function runOnce(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, stdin: string): Promise<string | undefined> {
+  // Loaded here, not at the top: the bundle every face starts from requires no process module up front.
+  const { execFile } = await import('node:child_process');
   return new Promise((done) => {
     const child = execFile(process.execPath, [...args], { cwd, env, maxBuffer: 4 << 20, timeout: 60_000 }, (error, _stdout, stderr) => {
       if (!error) done(undefined);
