@@ -136,12 +136,12 @@ describe('kubeconfig errors: one line, the file and the field, never the text', 
     const file = join(dir, 'config');
     writeFileSync(file, 'apiVersion: v1\nusers:\n- name: u\n  user:\n    token: "CANARY-half-quoted\n');
     const message = errorOf(() => loadKubeconfig({ kubeconfig: file }, NO_HOME));
-    expect(message).toMatch(new RegExp(`^kubeconfig ${file}: not valid YAML \\(line \\d+, column \\d+\\)$`));
+    expect(message).toMatch(new RegExp(`^kubeconfig ${file}: invalid YAML at line \\d+, column \\d+: [^:]+$`));
     expect(message).not.toContain('CANARY');
     writeFileSync(file, 'users:\n- name: u\n  user: {token: CANARY-a, token: CANARY-b}\n');
     expect(errorOf(() => loadKubeconfig({ kubeconfig: file }, NO_HOME))).not.toContain('CANARY');
     writeFileSync(file, `a: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 20 }, (_, i) => `b${i}: &b${i} [${Array(10).fill(i === 0 ? '*a' : `*b${i - 1}`).join(', ')}]`).join('\n')}\n`);
-    expect(errorOf(() => loadKubeconfig({ kubeconfig: file }, NO_HOME))).toBe(`kubeconfig ${file}: not valid YAML (more than 100 alias uses)`);
+    expect(errorOf(() => loadKubeconfig({ kubeconfig: file }, NO_HOME))).toBe(`kubeconfig ${file}: too large at line 12, column 12: more than 100 aliases in one document (an imps-krm input limit)`);
   });
 });
 
