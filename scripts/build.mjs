@@ -5,8 +5,9 @@
 //   skips parsing and compiling what the previous run executed;
 // - dist/chunks/*.mjs hold the heavy parts as ES modules, loaded only when a command needs them: the cloud SDKs,
 //   the controller. The bundle reaches them, and the Node built-ins it loads lazily, through the launcher's importer
-//   (`importChunk`), not `import()`: a dynamic import inside a vm.Script needs a host callback that Node 20/22 do
-//   not give a script compiled from cached data.
+//   (`importChunk`), not `import()`: a dynamic import inside a vm.Script needs a host callback, which takes
+//   --experimental-vm-modules (a callback function) or prints an ExperimentalWarning on every run
+//   (vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER), on Node 22 to 26 alike.
 // - dist/package.json marks dist/cli.js (and the extensionless copy `install` makes) as CommonJS: a CommonJS entry
 //   starts faster than an ES module one.
 import { createHash } from 'node:crypto';
