@@ -30,7 +30,7 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node22',
-  minify: true,
+  minify: process.env['IMPS_KRM_BUILD_MINIFY'] !== '0',
   legalComments: 'linked',
   logLevel: 'warning',
 };
