@@ -64,6 +64,11 @@ describe('Dockerfile', () => {
     }
     const user = finalStage.findIndex((instruction) => instruction.op === 'USER');
     expect(user).toBeGreaterThan(install);
+    // The cache is keyed by the V8 flags: the run-time NODE_OPTIONS must already be set when install prewarms it.
+    const nodeOptions = finalStage.filter((instruction) => instruction.op === 'ENV' && instruction.args.startsWith('NODE_OPTIONS='));
+    expect(nodeOptions).toHaveLength(1);
+    expect(finalStage.indexOf(nodeOptions[0]!)).toBeLessThan(install);
+    expect(dockerfile.slice(0, finalFrom).some((instruction) => instruction.args.includes('NODE_OPTIONS'))).toBe(false);
   });
 
   it('puts the installed entry point on PATH and runs it as the ENTRYPOINT', () => {
