@@ -3,10 +3,13 @@
 // KRM function run. The Kubernetes client is in the bundle and must load node:http(s), net, tls and child_process
 // only when it connects (through the launcher's importer); and no Kubernetes client library ships at all (issue 12:
 // client-node cost ~3.8x `node -e 0` to import and warned on Node 24).
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUILT_CLI, REPO } from './cli-on-path.js';
+import { startFakeKubeApi } from '../fakes/kube-api-server.js';
+import { guardedEnv } from '../guard/child-env.js';
+import { BUILT_CLI, REPO, run } from './cli-on-path.js';
 
 describe('the built CLI bundle', () => {
   it('requires no network or process module statically', () => {
@@ -18,6 +21,24 @@ describe('the built CLI bundle', () => {
     for (const module of ['node:http', 'node:https', 'node:net', 'node:tls', 'node:child_process']) {
       expect(required(bundle)).not.toContain(module);
       expect(bundle).toContain(`importChunk("${module}")`);
+    }
+  });
+
+  it('a live render loads the HTTP client it uses and nothing behind lazy getters (undici, web streams, workers)', async () => {
+    const kube = await startFakeKubeApi({ objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }] });
+    const dir = mkdtempSync(join(tmpdir(), 'imps-krm-modules-'));
+    try {
+      const list = join(dir, 'modules.txt');
+      const env = guardedEnv({ ...process.env, IMPS_KRM_TEST_MODULE_LIST: list });
+      env['NODE_OPTIONS'] = `${env['NODE_OPTIONS'] ?? ''} --require=${join(REPO, 'test', 'fixtures', 'module-list.cjs')}`;
+      const ran = await run(process.execPath, [BUILT_CLI, 'render', '-f', join(REPO, 'examples', 'basic'), '--cluster', 'live', '--kubeconfig', kube.kubeconfigPath], { cwd: dir, env });
+      expect(ran.stderr).toContain('not found'); // the tiny cluster has no source Secret: the render did reach it
+      const modules = readFileSync(list, 'utf8').split('\n');
+      expect(modules).toContain('NativeModule http');
+      expect(modules.filter((name) => /undici|webstreams|worker_threads/.test(name))).toEqual([]);
+    } finally {
+      await kube.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

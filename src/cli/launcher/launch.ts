@@ -31,13 +31,14 @@ process.once('exit', (code) => {
   }
 });
 // What the bundle loads lazily: its chunks (ES modules next to it; import() lives here, outside the cached script),
-// and Node built-ins, taken with require() as an import() namespace (the module as `default`, its members named):
-// a CommonJS process that never imports an ES module never starts the ES module loader.
+// and Node built-ins, taken with require() as an import() namespace (the module as `default`, its members named): a
+// CommonJS process that never imports an ES module never starts the ES module loader. A view, not a copy: copying
+// node:http reads its lazy WebSocket getters, which load undici and web streams (~90 internal modules).
 const importChunk = (specifier: string): Promise<unknown> => {
   if (!specifier.startsWith('node:')) return import(pathToFileURL(join(__dirname, specifier)).href);
   return Promise.resolve().then(() => {
-    const builtin = require(specifier) as Record<string, unknown>;
-    return { ...builtin, default: builtin };
+    const builtin = require(specifier) as object;
+    return new Proxy(builtin, { get: (target, key) => (key === 'default' ? target : Reflect.get(target, key)) });
   });
 };
 (script.runInThisContext() as BundleMain)(require, importChunk, pathToFileURL(bundlePath).href);
