@@ -22,6 +22,7 @@ const schemaFiles = [
   'acr-login-config.schema.json',
   'gar-login-config.schema.json',
   'basic-auth.schema.json',
+  'explanation.schema.json',
 ] as const;
 
 /** Export name -> [schema reference, generated type it guards]. */
@@ -35,6 +36,7 @@ const validators: Record<string, [string, string]> = {
   validateAcrLoginConfig: ['acr-login-config.schema.json', 'AcrLoginConfig'],
   validateGarLoginConfig: ['gar-login-config.schema.json', 'GarLoginConfig'],
   validateBasicAuthSource: ['basic-auth.schema.json', 'BasicAuthSource'],
+  validateExplanation: ['explanation.schema.json', 'Explanation'],
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -48,11 +48,11 @@ export function inputCluster(objects: readonly unknown[], extraNamespaces: reado
     }
     if (namespace) addNamespace(namespace);
     if (kind === 'Pod' && namespace) {
-      pods.push({ namespace, labels: stringMap(metadata['labels']), annotations: stringMap(metadata['annotations']) });
+      pods.push({ namespace, name, labels: stringMap(metadata['labels']), annotations: stringMap(metadata['annotations']) });
     } else if (typeof kind === 'string' && kind in WORKLOAD_TEMPLATE_PATHS && namespace) {
       const template = dig(object, WORKLOAD_TEMPLATE_PATHS[kind]!);
       const templateMeta = isRecord(template) && isRecord(template['metadata']) ? template['metadata'] : {};
-      pods.push({ namespace, labels: stringMap(templateMeta['labels']), annotations: stringMap(templateMeta['annotations']) });
+      pods.push({ namespace, name, kind, labels: stringMap(templateMeta['labels']), annotations: stringMap(templateMeta['annotations']) });
     } else if (kind === 'Secret' && object['apiVersion'] === 'v1' && name && namespace) {
       secrets.set(`${namespace}/${name}`, {
         type: typeof object['type'] === 'string' ? object['type'] : undefined,

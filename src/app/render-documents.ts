@@ -1,6 +1,5 @@
-import { inputCluster, inputNamespaceProblems } from '../adapters/input-cluster.js';
 import { cloudTokenProvider } from '../adapters/cloud-token-provider.js';
-import { liveClusterConfigured, type LiveTarget } from '../adapters/kube/detect.js';
+import type { LiveTarget } from '../adapters/kube/detect.js';
 import { AMBIENT_IDENTITY_PROJECTS_ENV, ARGOCD_PROJECT_ENV, parseNameList } from '../core/consent.js';
 import type { Problem } from '../core/problems.js';
 import type { Redactor } from '../core/redaction.js';
@@ -9,10 +8,11 @@ import type { RenderSettings } from '../generated/function-config.js';
 import type { InputDocument } from '../io/documents.js';
 import type { ClusterReader } from '../ports/cluster.js';
 import type { TokenProvider } from '../ports/tokens.js';
+import { chooseCluster, openCluster } from './open-cluster.js';
 import { runRenderPipeline, type ImpsInput, type ImpsOutcome, type RenderConsent } from './render-pipeline.js';
 import { selectImagePullSecrets } from './select-inputs.js';
 
-export type ClusterMode = NonNullable<RenderSettings['cluster']>;
+export { chooseCluster, type ClusterMode } from './open-cluster.js';
 
 /** Seams for tests and for the faces; the defaults are the real adapters. */
 export interface RenderDependencies {
@@ -59,19 +59,9 @@ export async function renderDocuments(
     return { ...empty, problems: [{ severity: 'error', message: 'no ImagePullSecret (images.banzaicloud.io/v1alpha1) found in the input' }] };
   }
 
-  if (mode === 'input') {
-    const invalid = inputNamespaceProblems(documents);
-    if (invalid.length > 0) return { ...empty, problems: invalid };
-  }
-  let cluster: ClusterReader;
-  try {
-    cluster =
-      mode === 'input'
-        ? inputCluster(documents.map((document) => document.value), inputs.flatMap(({ imps }) => imps.spec.target.namespaces?.names ?? []))
-        : await (dependencies.openLiveCluster ?? openLiveCluster)(target, dependencies.env ?? process.env);
-  } catch (error) {
-    return { ...empty, problems: [{ severity: 'error', message: `cannot use the cluster: ${error instanceof Error ? error.message : String(error)}` }] };
-  }
+  const opened = await openCluster(mode, documents, inputs, target, dependencies.env ?? process.env, dependencies.openLiveCluster);
+  if ('problems' in opened) return { ...empty, problems: opened.problems };
+  const { cluster } = opened;
   const shells = settings.output === 'shells';
   const result = await runRenderPipeline(inputs, {
     cluster: shells ? withoutSources(cluster) : cluster,
@@ -127,15 +117,4 @@ export function renderConsent(env: NodeJS.ProcessEnv, argoCd: boolean): RenderCo
     project: project !== undefined && project !== '' ? project : argoCd ? '' : undefined,
     ambientProjects: parseNameList(env[AMBIENT_IDENTITY_PROJECTS_ENV] ?? ''),
   };
-}
-
-export function chooseCluster(mode: ClusterMode, target: LiveTarget, env: NodeJS.ProcessEnv = process.env): 'live' | 'input' {
-  if (mode !== 'auto') return mode;
-  return liveClusterConfigured(target, env) ? 'live' : 'input';
-}
-
-/** The Kubernetes client is small and bundled with the CLI; it imports the network modules only when it connects. */
-async function openLiveCluster(target: LiveTarget, env: NodeJS.ProcessEnv): Promise<ClusterReader> {
-  const { liveCluster } = await import('../adapters/kube/live-cluster.js');
-  return liveCluster(target, env);
 }

@@ -4,7 +4,7 @@ import type { NamespaceFacts } from '../core/facts.js';
 import type { Problem, ResourceRef } from '../core/problems.js';
 import { Redactor } from '../core/redaction.js';
 import { renderPullSecrets, type PullSecretManifest } from '../core/render.js';
-import { compileTarget, selectNamespaces, type TargetMatcher } from '../core/targets.js';
+import { compileTarget, excludedNamespaces, selectNamespaces, type TargetMatcher } from '../core/targets.js';
 import type { ImagePullSecret } from '../generated/image-pull-secret.js';
 import type { ClusterReader } from '../ports/cluster.js';
 import type { ImpsInput, RenderConsent, RenderPorts } from './pipeline-types.js';
@@ -20,6 +20,8 @@ export interface ImpsOutcome {
   readonly namespaces: readonly string[];
   /** Selected namespaces some source does not allow (allowed-namespaces): no Secret there; each is a problem. */
   readonly deniedNamespaces: readonly string[];
+  /** Namespaces some rule matches that `excludeNamespaces` removes, sorted: for the summary people read. */
+  readonly excludedNamespaces: readonly string[];
   /**
    * A source failed or two sources clash: `secrets` is empty, and nothing may be concluded about the namespaces.
    * A refusal is not a failure but a decision: a namespace that one source does not allow gets no Secret at all
@@ -173,6 +175,7 @@ function renderOne(
     input,
     namespaces: allowed,
     deniedNamespaces: selected.filter((namespace) => denied.has(namespace)),
+    excludedNamespaces: excludedNamespaces(matcher, namespaces, withMatchingPods),
     failed,
     secrets: failed ? [] : renderPullSecrets(imps, allowed, config),
     namespaceDenials: (namespace) => [

@@ -24,6 +24,16 @@ export const commands: readonly CommandEntry[] = [
     load: () => import('../faces/render/render-command.js'),
   },
   {
+    name: 'explain',
+    summary: 'Say why each namespace does or does not get each ImagePullSecret\'s Secret: the rule, exclusion or consent that decided.',
+    examples: [
+      'imps-krm explain -f examples/basic --cluster input',
+      'imps-krm explain -f imps.yaml --context prod --namespace payments',
+      'imps-krm explain --controller http://127.0.0.1:8082 -o json   # after kubectl port-forward',
+    ],
+    load: () => import('../faces/explain/explain-command.js'),
+  },
+  {
     name: 'fn',
     summary: 'KRM function (kustomize, kpt): ResourceList on stdin, ResourceList with the Secrets on stdout.',
     examples: ['kpt fn eval pkg --exec imps-krm -- cluster=input', 'kustomize build --enable-alpha-plugins --enable-exec .'],

@@ -12,4 +12,8 @@ export interface PodFacts {
   readonly namespace: string;
   readonly labels: StringMap;
   readonly annotations: StringMap;
+  /** Only `imps-krm explain` reads it (the Pod it names); readers that keep many Pods may leave it out. */
+  readonly name?: string | undefined;
+  /** What stands for the Pod: absent for a Pod; in input mode the workload kind whose Pod template it is. */
+  readonly kind?: string | undefined;
 }

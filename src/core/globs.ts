@@ -58,9 +58,33 @@ const QUESTION = 0x3f;
 /** True when the pattern has a wildcard; a pattern without one is an exact name. */
 export const isGlob = (pattern: string): boolean => pattern.includes('*') || pattern.includes('?');
 
-/** One predicate for a list of names and globs, compiled once: exact names by set lookup, globs in linear time. */
+/**
+ * The index of the first pattern (in list order) that names or matches `name`, or -1: the one implementation behind
+ * `nameMatcher` and the exclusions `imps-krm explain` reports. Compiled once: exact names by map lookup, globs in
+ * linear time.
+ */
+export function firstMatchingPattern(patterns: readonly string[]): (name: string) => number {
+  const exact = new Map<string, number>();
+  const globs: Array<[string, number]> = [];
+  patterns.forEach((pattern, index) => {
+    if (!isGlob(pattern)) {
+      if (!exact.has(pattern)) exact.set(pattern, index);
+    } else {
+      globs.push([pattern, index]);
+    }
+  });
+  return (name) => {
+    const named = exact.get(name) ?? patterns.length;
+    for (const [glob, index] of globs) {
+      if (index > named) break;
+      if (globMatches(glob, name)) return index;
+    }
+    return named < patterns.length ? named : -1;
+  };
+}
+
+/** One predicate for a list of names and globs. */
 export function nameMatcher(patterns: readonly string[]): (name: string) => boolean {
-  const exact = new Set(patterns.filter((pattern) => !isGlob(pattern)));
-  const globs = patterns.filter(isGlob);
-  return (name) => exact.has(name) || globs.some((glob) => globMatches(glob, name));
+  const first = firstMatchingPattern(patterns);
+  return (name) => first(name) >= 0;
 }

@@ -13,7 +13,11 @@ import { encodeDockerConfig, type MergedDockerConfig } from './docker-config.js'
 /** `secrets` carries token material; `shells` carries none and is filled in-cluster by the controller. */
 export type RenderOutput = 'secrets' | 'shells';
 
-/** A rendered pull Secret, in the key order kubectl prints. Shells have no `data`. */
+/**
+ * A rendered pull Secret, in the key order kubectl prints. A shell's `data` is an empty docker config
+ * (`{"auths":{}}`): the API server refuses a `kubernetes.io/dockerconfigjson` Secret whose `.dockerconfigjson` is
+ * missing or not a JSON object (ValidateSecret), and an empty config is valid and grants nothing.
+ */
 export interface PullSecretManifest {
   apiVersion: 'v1';
   kind: 'Secret';
@@ -24,13 +28,17 @@ export interface PullSecretManifest {
     annotations?: Record<string, string>;
   };
   type: 'kubernetes.io/dockerconfigjson';
-  data?: { '.dockerconfigjson': string };
+  data: { '.dockerconfigjson': string };
 }
+
+/** The data of a shell: `{"auths":{}}`, base64. What the controller writes over it is only ever a fuller config. */
+export const SHELL_DOCKER_CONFIG = Buffer.from(encodeDockerConfig({ auths: {} }), 'utf8').toString('base64');
 
 /**
  * One Secret per namespace, in the order given (callers pass sorted namespaces). Pure: the same inputs give the
  * same objects, so two renders differ only when an input or a token changed. A shell names its ImagePullSecret and
- * has neither data nor expiry (an expiry in git would change on every token refresh).
+ * has no credential and no expiry (an expiry in git would change on every token refresh): its data is the empty
+ * docker config, the smallest Secret of its type the API server accepts.
  */
 export function renderPullSecrets(
   imps: ImagePullSecret,
@@ -53,7 +61,7 @@ export function renderPullSecrets(
         ? { [EXPIRES_AT_ANNOTATION]: formatTime(config.expiresAt) }
         : {}),
   });
-  const payload = shell ? undefined : Buffer.from(encodeDockerConfig(config), 'utf8').toString('base64');
+  const payload = shell ? SHELL_DOCKER_CONFIG : Buffer.from(encodeDockerConfig(config), 'utf8').toString('base64');
   return namespaces.map((namespace) => ({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -64,7 +72,7 @@ export function renderPullSecrets(
       ...(Object.keys(annotations).length > 0 ? { annotations: { ...annotations } } : {}),
     },
     type: 'kubernetes.io/dockerconfigjson',
-    ...(payload === undefined ? {} : { data: { '.dockerconfigjson': payload } }),
+    data: { '.dockerconfigjson': payload },
   }));
 }
 

@@ -25,10 +25,41 @@ export function requirementMatches(requirement: SelectorRequirement, map: String
   }
 }
 
-/** Every pair and every expression must hold (AND); an empty selector matches everything, as in IMPS. */
-export function selectorMatches(selector: Selector, map: StringMap): boolean {
+/**
+ * The one implementation of selector matching: the index of the first term that does not hold (the `match` pairs
+ * in their key order, then the expressions), or -1 when every term holds (AND). An empty selector matches
+ * everything, as in IMPS. `selectorMatches` and the explanations of `imps-krm explain` both derive from it, so a
+ * reason can never disagree with a decision. Returns a number: the controller calls it for every Pod.
+ */
+export function firstFailingTerm(selector: Selector, map: StringMap): number {
+  let index = 0;
   for (const [key, value] of Object.entries(selector.match ?? {})) {
-    if (!has(map, key) || map[key] !== value) return false;
+    if (!has(map, key) || map[key] !== value) return index;
+    index += 1;
   }
-  return (selector.expressions ?? []).every((requirement) => requirementMatches(requirement, map));
+  for (const requirement of selector.expressions ?? []) {
+    if (!requirementMatches(requirement, map)) return index;
+    index += 1;
+  }
+  return -1;
 }
+
+export function selectorMatches(selector: Selector, map: StringMap): boolean {
+  return firstFailingTerm(selector, map) < 0;
+}
+
+/** A term of a selector, by the index `firstFailingTerm` counts with. */
+export type SelectorTerm =
+  | { readonly kind: 'match'; readonly key: string; readonly value: string }
+  | { readonly kind: 'expression'; readonly index: number; readonly requirement: SelectorRequirement };
+
+export function selectorTerm(selector: Selector, index: number): SelectorTerm | undefined {
+  const pairs = Object.entries(selector.match ?? {});
+  const pair = pairs[index];
+  if (pair) return { kind: 'match', key: pair[0], value: pair[1] };
+  const requirement = selector.expressions?.[index - pairs.length];
+  return requirement && { kind: 'expression', index: index - pairs.length, requirement };
+}
+
+/** Whether `map` has `key`: for wording a reason (`has no such label`), never for deciding. */
+export const hasKey = has;

@@ -9,6 +9,7 @@ import type { EcrPublicLoginConfig } from './ecr-public-login-config.js';
 import type { AcrLoginConfig } from './acr-login-config.js';
 import type { GarLoginConfig } from './gar-login-config.js';
 import type { BasicAuthSource } from './basic-auth.js';
+import type { Explanation } from './explanation.js';
 export declare const validateImagePullSecret: ValidateFunction<ImagePullSecret>;
 export declare const validateDockerConfigJson: ValidateFunction<DockerConfigJson>;
 export declare const validateDockerCfg: ValidateFunction<DockerCfg>;
@@ -18,3 +19,4 @@ export declare const validateEcrPublicLoginConfig: ValidateFunction<EcrPublicLog
 export declare const validateAcrLoginConfig: ValidateFunction<AcrLoginConfig>;
 export declare const validateGarLoginConfig: ValidateFunction<GarLoginConfig>;
 export declare const validateBasicAuthSource: ValidateFunction<BasicAuthSource>;
+export declare const validateExplanation: ValidateFunction<Explanation>;

@@ -66,7 +66,7 @@ function expectSameIn11And12(text: string): Array<Record<string, unknown>> {
 
 describe('YAML output reads the same in YAML 1.1 (dist/cli.js)', () => {
   it('render', async () => {
-    const ran = await cli(['render', '-f', 'app', '--cluster', 'input']);
+    const ran = await cli(['render', '-f', 'app', '--cluster', 'input', '-q']);
     expect(ran.stderr).toBe('');
     expect(ran.code).toBe(0);
     expect(ran.stdout).toContain('  name: "2026-11-29"\n  namespace: "yes"\n');

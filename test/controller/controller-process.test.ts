@@ -79,3 +79,17 @@ describe('imps-krm controller --require-source-consent (built CLI, child process
     expect(stderr).not.toContain('CANARY');
   });
 });
+
+describe('imps-krm controller flags', () => {
+  it('has no --event-namespace: Events about cluster-scoped ImagePullSecrets are accepted only in default', async () => {
+    const child = spawn(process.execPath, [CLI, 'controller', '--kubeconfig', kube.kubeconfigPath, '--event-namespace', 'imps-krm-system'], {
+      env: guardedEnv({ ...process.env, AWS_EC2_METADATA_DISABLED: 'true' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(2); // a usage error
+    expect(stderr).toContain('--event-namespace');
+  });
+});

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { SHELL_DOCKER_CONFIG } from '../../src/core/render.js';
 import { CANARY_ECR, CANARY_PASSWORD, CANARY_SECRET_KEY, dockerConfigOf, dockerSource, ecrSource, imps, ns, secretOf, startRig, statusOf, waitFor, type Rig } from './harness.js';
 
 const ECR_HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
@@ -65,7 +66,7 @@ describe('controller reacting to the cluster', () => {
     await waitFor(() => statusOf(kube, 'by-pod'));
     expect(secretOf(kube, 'other', 'pod-cred')).toBeUndefined();
     const started = Date.now();
-    kube.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'other', labels: { app: 'web' } }, spec: { containers: [] } });
+    kube.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'other', labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } });
     await waitFor(() => secretOf(kube, 'other', 'pod-cred'), 1000);
     expect(Date.now() - started).toBeLessThan(1000);
     kube.remove('v1', 'Pod', 'web-1', 'other');
@@ -74,7 +75,8 @@ describe('controller reacting to the cluster', () => {
 
   it('removes the old Secrets on a target rename and all of them on CR deletion, never a Secret it did not create', async () => {
     const foreign = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'keep-me', namespace: 'team-a', labels: { 'imps-krm.io/owner': 'pull' } }, type: 'Opaque', data: { x: 'eA==' } };
-    rig = await startRig([...baseObjects(), foreign]);
+    // The garbage collector would delete them with the CR (owner reference): off, the controller must do it itself.
+    rig = await startRig([...baseObjects(), foreign], { garbageCollection: false });
     const { kube } = rig;
     await waitFor(() => secretOf(kube, 'team-a', 'regcred'));
     const cr = kube.get('images.banzaicloud.io/v1alpha1', 'ImagePullSecret', 'pull')!;
@@ -85,6 +87,22 @@ describe('controller reacting to the cluster', () => {
     kube.remove('images.banzaicloud.io/v1alpha1', 'ImagePullSecret', 'pull');
     await waitFor(() => !secretOf(kube, 'team-a', 'renamed') && !secretOf(kube, 'team-b', 'renamed'));
     expect(secretOf(kube, 'team-a', 'keep-me')).toBeDefined();
+  });
+
+  it('leaves a namespace being deleted alone: no create refused there, no failure, no Warning event', async () => {
+    rig = await startRig(baseObjects());
+    const { kube } = rig;
+    await waitFor(() => secretOf(kube, 'team-b', 'regcred'));
+    await rig.controller.idle();
+    kube.resetRequests();
+    // A real deletion: Terminating, emptied by the namespace controller, then gone. Creates in between are a 403.
+    const res = await fetch(`${kube.url}/api/v1/namespaces/team-b`, { method: 'DELETE', headers: { Authorization: 'Bearer fake-token' } });
+    expect(res.status).toBe(200);
+    await waitFor(() => kube.get('v1', 'Namespace', 'team-b') === undefined);
+    await rig.controller.idle();
+    expect(kube.list('v1', 'Event', 'default').filter((event) => event['type'] === 'Warning')).toEqual([]);
+    expect(kube.requests.filter((request) => request.method === 'POST' && request.path === '/api/v1/namespaces/team-b/secrets')).toEqual([]);
+    expect(statusOf(kube, 'pull')).toMatchObject({ status: 'Ready', managedNamespaces: ['team-a'] });
   });
 
   it('rewrites the target when a source Secret is rotated, and repairs a target deleted by hand', async () => {
@@ -199,10 +217,12 @@ describe('shells', () => {
         annotations: { 'imps-krm.io/refresher-managed': 'true', 'imps-krm.io/image-pull-secret': 'pull' },
       },
       type: 'kubernetes.io/dockerconfigjson',
+      data: { '.dockerconfigjson': SHELL_DOCKER_CONFIG },
     };
     rig = await startRig([...baseObjects(), shell]);
     const { kube } = rig;
-    await waitFor(() => dockerConfigOf(secretOf(kube, 'other', 'regcred')));
+    // The shell's empty config is replaced by the rendered one.
+    await waitFor(() => dockerConfigOf(secretOf(kube, 'other', 'regcred'))?.auths['https://index.docker.io/v1/'] !== undefined);
     const filled = secretOf(kube, 'other', 'regcred')!;
     expect(filled.metadata.labels?.['argocd.argoproj.io/instance']).toBe('app');
     expect(filled.metadata.annotations?.['imps-krm.io/expires-at']).toBe('2026-11-22T12:00:00Z');
@@ -210,6 +230,8 @@ describe('shells', () => {
     kube.remove('images.banzaicloud.io/v1alpha1', 'ImagePullSecret', 'pull');
     await waitFor(() => !secretOf(kube, 'team-a', 'regcred'));
     expect(secretOf(kube, 'other', 'regcred')).toBeDefined();
+    // The garbage collector and the controller both remove the owned Secrets: neither trips over the other.
+    expect(rig.logs()).not.toMatch(/cannot delete|"level":"error"/);
   });
 });
 

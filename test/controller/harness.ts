@@ -54,9 +54,9 @@ export interface Rig {
   close: () => Promise<void>;
 }
 
-export async function startRig(objects: KubeObject[], options: { tokens?: TokenProvider; start?: boolean; requireSourceConsent?: boolean } = {}): Promise<Rig> {
+export async function startRig(objects: KubeObject[], options: { tokens?: TokenProvider; start?: boolean; requireSourceConsent?: boolean; garbageCollection?: boolean } = {}): Promise<Rig> {
   const admission = policyAdmission(CONTROLLER_POLICIES);
-  const kube = await startFakeKubeApi({ objects, bookmarkIntervalMs: 200, users: { 'fake-token': CONTROLLER }, admission: admission.hook });
+  const kube = await startFakeKubeApi({ objects, bookmarkIntervalMs: 200, users: { 'fake-token': CONTROLLER }, admission: admission.hook, garbageCollection: options.garbageCollection ?? true });
   const aws = await startFakeAws();
   const timers = new FakeTimers(START);
   aws.setNow(() => timers.now());

@@ -4,7 +4,8 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOpsServer, type OpsServer } from '../../src/controller/runtime/ops-server.js';
 import { UsageError } from '../../src/faces/kit/exit.js';
-import { DEFAULT_HEALTH_ADDRESS, DEFAULT_METRICS_ADDRESS, metricsAndHealthFlags } from '../../src/faces/kit/process-flags.js';
+import { controllerExplanation } from '../../src/app/controller-explanation.js';
+import { DEFAULT_EXPLAIN_ADDRESS, DEFAULT_HEALTH_ADDRESS, DEFAULT_METRICS_ADDRESS, metricsAndHealthFlags } from '../../src/faces/kit/process-flags.js';
 
 let server: OpsServer | undefined;
 afterEach(async () => {
@@ -57,5 +58,53 @@ describe('ops endpoints', () => {
     server = await startOpsServer({ health: '127.0.0.1:0' }, registry(), () => true);
     expect(server.metrics).toBeUndefined();
     expect(await get(server.health?.port, '/metrics')).toBe(404);
+  });
+
+  it('serve /explain on its own loopback address by default, only when a handler is given (the controller)', async () => {
+    expect(DEFAULT_EXPLAIN_ADDRESS).toBe('127.0.0.1:8082');
+    const queries: string[] = [];
+    const explain = async (query: URLSearchParams) => {
+      queries.push(query.toString());
+      return { status: 200, body: '{}', type: 'application/json' };
+    };
+    server = await startOpsServer({ metrics: '127.0.0.1:0', health: '127.0.0.1:0', explain: '127.0.0.1:0' }, registry(), () => true, explain);
+    expect(server.explain?.address).toBe('127.0.0.1');
+    expect(new Set([server.metrics?.port, server.health?.port, server.explain?.port]).size).toBe(3);
+    expect(await get(server.explain?.port, '/explain?namespace=a&namespace=b')).toBe(200);
+    expect(queries).toEqual(['namespace=a&namespace=b']);
+    expect(await get(server.explain?.port, '/metrics')).toBe(404);
+    expect(await get(server.explain?.port, '/healthz')).toBe(404);
+    expect(await get(server.metrics?.port, '/explain')).toBe(404);
+    expect(await get(server.health?.port, '/explain')).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${server.explain?.port}/explain`, { method: 'POST' })).status).toBe(405);
+    await server.close();
+
+    // The refresher passes no handler: no server for it, whatever the address.
+    server = await startOpsServer({ explain: '127.0.0.1:0' }, registry(), () => true);
+    expect(server.explain).toBeUndefined();
+  });
+
+  it('share one server between /explain and /metrics given the same fixed port', async () => {
+    const probe = await startOpsServer({ health: '127.0.0.1:0' }, registry(), () => true);
+    const port = probe.health!.port;
+    await probe.close();
+    server = await startOpsServer({ metrics: `127.0.0.1:${port}`, explain: `127.0.0.1:${port}` }, registry(), () => true, async () => ({ status: 200, body: '{}' }));
+    expect(server.explain?.port).toBe(port);
+    expect(await get(port, '/metrics')).toBe(200);
+    expect(await get(port, '/explain')).toBe(200);
+  });
+
+  it('pass the controller\'s own one-line refusal to `explain --controller`, and nothing of an answer that is not plain text', async () => {
+    let answer = { status: 503, body: 'caches not synced\n', type: 'text/plain; charset=utf-8' };
+    server = await startOpsServer({ explain: '127.0.0.1:0' }, registry(), () => true, async () => answer);
+    const url = new URL(`http://127.0.0.1:${server.explain?.port}`);
+    expect(await controllerExplanation(url, {})).toEqual({ problems: [{ severity: 'error', message: `controller ${url.origin}: HTTP 503: caches not synced` }] });
+    answer = { status: 500, body: '{"secret":"CANARY-not-shown"}', type: 'application/json' };
+    expect(await controllerExplanation(url, {})).toEqual({ problems: [{ severity: 'error', message: `controller ${url.origin}: HTTP 500` }] });
+    answer = { status: 200, body: '{"kind":"Explanation"}', type: 'application/json' };
+    const invalid = await controllerExplanation(url, {});
+    expect('problems' in invalid && invalid.problems[0]!.message).toBe(`controller ${url.origin}: the answer is not an Explanation (apiVersion: required)`);
+    answer = { status: 200, body: 'not json', type: 'application/json' };
+    expect(await controllerExplanation(url, {})).toEqual({ problems: [{ severity: 'error', message: `controller ${url.origin}: the answer is not JSON` }] });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderDocuments } from '../../src/app/render-documents.js';
 import { IMAGE_PULL_SECRET_ANNOTATION, OWNER_LABEL, REFRESHER_ANNOTATION, shellOwner } from '../../src/core/contract.js';
-import { renderPullSecrets } from '../../src/core/render.js';
+import { renderPullSecrets, SHELL_DOCKER_CONFIG } from '../../src/core/render.js';
 import type { ImagePullSecret } from '../../src/generated/image-pull-secret.js';
 
 const imps: ImagePullSecret = {
@@ -15,7 +15,7 @@ const imps: ImagePullSecret = {
 };
 
 describe('shell rendering', () => {
-  it('emits Secrets without token material, annotated as refresher-managed and naming their ImagePullSecret', () => {
+  it('emits Secrets without token material (an empty docker config), annotated as refresher-managed and naming their ImagePullSecret', () => {
     const expiresAt = new Date('2026-11-22T12:00:00Z');
     const config = { auths: { 'r.example': { username: 'u', password: 'CANARY-pw', auth: 'x' } }, expiresAt };
     const shells = renderPullSecrets(imps, ['a'], config, 'shells');
@@ -30,8 +30,11 @@ describe('shell rendering', () => {
           annotations: { [IMAGE_PULL_SECRET_ANNOTATION]: 'ecr', [REFRESHER_ANNOTATION]: 'true', team: 'a' },
         },
         type: 'kubernetes.io/dockerconfigjson',
+        // The API server requires .dockerconfigjson, a JSON object, on this type: the empty config grants nothing.
+        data: { '.dockerconfigjson': Buffer.from('{"auths":{}}').toString('base64') },
       },
     ]);
+    expect(SHELL_DOCKER_CONFIG).toBe('eyJhdXRocyI6e319');
     expect(JSON.stringify(shells)).not.toContain('CANARY');
     expect(shellOwner(shells[0]!.metadata.annotations)).toBe('ecr');
   });
@@ -51,8 +54,8 @@ describe('shell rendering', () => {
     const result = await renderDocuments(documents, { cluster: 'input', output: 'shells' }, { tokens });
     expect(result.problems).toEqual([]);
     expect(result.secrets.map((secret) => [secret.metadata.namespace, secret.data])).toEqual([
-      ['a', undefined],
-      ['b', undefined],
+      ['a', { '.dockerconfigjson': SHELL_DOCKER_CONFIG }],
+      ['b', { '.dockerconfigjson': SHELL_DOCKER_CONFIG }],
     ]);
   });
 });

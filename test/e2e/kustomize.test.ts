@@ -75,7 +75,7 @@ describe('standalone kustomize build --enable-alpha-plugins --enable-exec', () =
     const out = objects(result.stdout);
     expect(ids(out)).toEqual(['Deployment/shop/web', 'ImagePullSecret//shop-pull', 'Namespace//shop', 'Secret/shop/regcred']);
     const shell = out.find((object) => object.kind === 'Secret') as K8sObject & { data?: unknown };
-    expect(shell.data).toBeUndefined();
+    expect(shell.data).toEqual({ '.dockerconfigjson': Buffer.from('{"auths":{}}').toString('base64') }); // valid, grants nothing
     expect(shell.metadata.annotations?.['imps-krm.io/refresher-managed']).toBe('true');
   });
 

@@ -204,7 +204,8 @@ describe('fake kube-apiserver with @kubernetes/client-node', () => {
     expect(created.kind).toBe('Secret');
     expect(created.apiVersion).toBe('v1');
     expect(created.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
-    expect(created.metadata?.generation).toBe(1);
+    // Secrets keep no generation (only types whose strategy tracks one, like custom resources, do).
+    expect(created.metadata?.generation).toBeUndefined();
     expect(created.metadata?.creationTimestamp).toBeInstanceOf(Date);
     const dup = await apiError(core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 's1' } } }));
     expect([dup.code, statusOf(dup).reason]).toEqual([409, 'AlreadyExists']);
@@ -359,7 +360,7 @@ describe('fake kube-apiserver with @kubernetes/client-node', () => {
     expect(withStatus.metadata.generation).toBe(1);
 
     // The main resource ignores status, and bumps generation on spec changes only.
-    const replaced = (await custom.replaceClusterCustomObject({ ...gvp, name: 'registry-a', body: { ...withStatus, spec: { ...(got.spec as object), extra: true }, status: { status: 'Failed' } } })) as KubeObject;
+    const replaced = (await custom.replaceClusterCustomObject({ ...gvp, name: 'registry-a', body: { ...withStatus, spec: { ...(got.spec as object), target: { secret: { name: 'other' } } }, status: { status: 'Failed' } } })) as KubeObject;
     expect(replaced.status).toEqual({ status: 'Ready', observedGeneration: 1 });
     expect(replaced.metadata.generation).toBe(2);
     const relabelled = (await custom.patchClusterCustomObject(
@@ -401,7 +402,7 @@ describe('fake kube-apiserver with @kubernetes/client-node', () => {
     const lease = await coord.createNamespacedLease({ namespace: 'default', body: { metadata: { name: 'leader' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15 } } });
     const renewed = await coord.replaceNamespacedLease({ name: 'leader', namespace: 'default', body: { ...lease, spec: { ...lease.spec, holderIdentity: 'b' } } });
     expect(renewed.spec?.holderIdentity).toBe('b');
-    expect(renewed.metadata?.generation).toBe(2);
+    expect(renewed.metadata?.generation).toBeUndefined();
     const lost = await apiError(coord.replaceNamespacedLease({ name: 'leader', namespace: 'default', body: lease }));
     expect(lost.code).toBe(409);
   });
@@ -505,7 +506,7 @@ describe('fake kube-apiserver over raw HTTP', () => {
       body: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: yaml-cm\ndata:\n  k: v\n',
     });
     expect(applied.status).toBe(201);
-    expect(applied.json).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'yaml-cm', namespace: 'a', generation: 1 }, data: { k: 'v' } });
+    expect(applied.json).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'yaml-cm', namespace: 'a' }, data: { k: 'v' } });
     const test = await raw(fake, path, { method: 'PATCH', headers: { 'Content-Type': 'application/json-patch+json' }, body: JSON.stringify([{ op: 'test', path: '/data/k', value: 'other' }]) });
     expect(test.status).toBe(422);
     const rep = await raw(fake, path, { method: 'PATCH', headers: { 'Content-Type': 'application/json-patch+json' }, body: JSON.stringify([{ op: 'replace', path: '/data/k', value: 'w' }]) });
@@ -518,7 +519,7 @@ describe('fake kube-apiserver over raw HTTP', () => {
 
   it('serves PartialObjectMetadata for GET and watch', async () => {
     const one = await raw(fake, '/api/v1/namespaces/a', { headers: { Accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1' } });
-    expect(one.json).toEqual({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: expect.objectContaining({ name: 'a', labels: { team: 'x' } }) });
+    expect(one.json).toEqual({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: expect.objectContaining({ name: 'a', labels: { team: 'x', 'kubernetes.io/metadata.name': 'a' } }) });
     const events = await rawWatch(fake, '/api/v1/namespaces?watch=true', 2, { Accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1' });
     expect(events.map((e) => [e.type, e.object.kind, (e.object.metadata as { name: string }).name])).toEqual([
       ['ADDED', 'PartialObjectMetadata', 'a'],
@@ -555,9 +556,10 @@ describe('fake kube-apiserver over raw HTTP', () => {
     fake.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c2', namespace: 'b' } });
     expect((await raw(fake, '/api/v1/namespaces/b/configmaps?labelSelector=del', { method: 'DELETE' })).json.status).toBe('Success');
     expect(fake.list('v1', 'ConfigMap', 'b').map((c) => c.metadata.name)).toEqual(['c2']);
-    await raw(fake, '/api/v1/namespaces/b', { method: 'DELETE' });
+    const terminating = await raw(fake, '/api/v1/namespaces/b', { method: 'DELETE' });
+    expect(terminating.json).toMatchObject({ kind: 'Namespace', status: { phase: 'Terminating' } });
+    await waitFor(() => fake.get('v1', 'Namespace', 'b') === undefined, 'namespace removal');
     expect(fake.list('v1', 'ConfigMap', 'b')).toEqual([]);
-    expect(fake.get('v1', 'Namespace', 'b')).toBeUndefined();
   });
 });
 
@@ -684,12 +686,15 @@ describe('fake kube-apiserver store helpers', () => {
   it('put/get/list/remove bypass HTTP but keep server semantics', async () => {
     const fake = await startFakeKubeApi();
     try {
+      fake.put(ns('n'));
       const a = fake.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x', namespace: 'n' }, data: {} });
       expect(a.metadata.resourceVersion).toBe(fake.resourceVersion());
-      expect(a.metadata.generation).toBe(1);
-      const b = fake.put({ ...a, spec: { changed: true } });
+      expect(a.type).toBe('Opaque'); // defaulted, as on a real server
+      const b = fake.put({ ...a, data: { k: 'dg==' } });
       expect(b.metadata.uid).toBe(a.metadata.uid);
-      expect(b.metadata.generation).toBe(2);
+      const cr = fake.put(imps('gen'));
+      expect(cr.metadata.generation).toBe(1);
+      expect(fake.put({ ...cr, spec: { ...(cr.spec as object), target: { secret: { name: 'renamed' } } } }).metadata.generation).toBe(2);
       // Returned objects are copies: mutating them does not touch the store.
       b.metadata.name = 'mutated';
       expect(fake.get('v1', 'Secret', 'x', 'n')?.metadata.name).toBe('x');

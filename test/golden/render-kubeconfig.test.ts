@@ -53,7 +53,7 @@ describe('render and kubeconfig', () => {
 
   it('switches context with --context', async () => {
     const result = await render(['--cluster', 'live', '--context', 'good'], { KUBECONFIG: kubeconfigs });
-    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result).toMatchObject({ code: 0, stderr: 'rendered 2 Secrets for ImagePullSecret imps: namespaces mesh, with-pod\n' });
     expect(result.stdout.match(/^  namespace: .*$/gm)).toEqual(['  namespace: mesh', '  namespace: with-pod']);
   });
 
@@ -64,7 +64,7 @@ describe('render and kubeconfig', () => {
   });
 
   it('takes the context from IMPS_KRM_CONTEXT, --context winning over it', async () => {
-    expect(await render(['--cluster', 'live'], { KUBECONFIG: kubeconfigs, IMPS_KRM_CONTEXT: 'good' })).toMatchObject({ code: 0, stderr: '' });
+    expect(await render(['--cluster', 'live'], { KUBECONFIG: kubeconfigs, IMPS_KRM_CONTEXT: 'good' })).toMatchObject({ code: 0, stderr: 'rendered 2 Secrets for ImagePullSecret imps: namespaces mesh, with-pod\n' });
     const flag = await render(['--cluster', 'live', '--context', 'refused'], { KUBECONFIG: kubeconfigs, IMPS_KRM_CONTEXT: 'good' });
     expect(flag.stderr).toMatch(/list namespaces: HTTP 401/);
   });
@@ -82,7 +82,7 @@ describe('render and kubeconfig', () => {
       }),
     );
     const result = await render(['--cluster', 'live', '--kubeconfig', join(dir, 'config')], {});
-    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result).toMatchObject({ code: 0, stderr: 'rendered 2 Secrets for ImagePullSecret imps: namespaces mesh, with-pod\n' });
   });
 
   it('a --kubeconfig that does not exist is a usage error', async () => {

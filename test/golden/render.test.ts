@@ -23,8 +23,10 @@ describe('render golden folders', () => {
       it(`${golden.name} (${mode})`, async () => {
         configureAws(aws, golden.config);
         const undoEnv = withEnv(golden.config.env ?? {});
-        const kube = mode === 'live' ? await startFakeKubeApi({ objects: golden.clusterObjects }) : undefined;
+        let kube: Awaited<ReturnType<typeof startFakeKubeApi>> | undefined;
         try {
+          // Inside the try: a cluster.yaml the fake refuses must not leave this case's environment behind.
+          kube = mode === 'live' ? await startFakeKubeApi({ objects: golden.clusterObjects }) : undefined;
           const args = ['render', '-f', 'input', '--cluster', mode, ...(golden.config.args ?? [])];
           if (mode === 'input' && golden.hasCluster) args.push('-f', 'cluster.yaml');
           if (kube) args.push('--kubeconfig', kube.kubeconfigPath);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { globMatches, globMatchSteps, nameMatcher } from '../../src/core/globs.js';
+import { firstMatchingPattern, globMatches, globMatchSteps, nameMatcher } from '../../src/core/globs.js';
 import { compileTarget } from '../../src/core/targets.js';
 
 /** The definition, memoised: `*` is empty or one more character, `?` one character, anything else itself. */
@@ -139,5 +139,16 @@ describe('nameMatcher and compileTarget use the linear matcher', () => {
     const matches = nameMatcher(['team-a', 'dev-?', 'ops-*']);
     expect(['team-a', 'dev-1', 'ops-', 'ops-x-y'].map(matches)).toEqual([true, true, true, true]);
     expect(['team-ab', 'dev-', 'dev-12', 'op'].map(matches)).toEqual([false, false, false, false]);
+  });
+});
+
+describe('firstMatchingPattern (what explain names as the exclusion)', () => {
+  it('gives the index of the first entry, in list order, that names or matches; -1 for none', () => {
+    const first = firstMatchingPattern(['kube-*', 'ops', 'o*', 'ops', '?ps']);
+    expect(['kube-system', 'ops', 'opx', 'ups', 'app'].map(first)).toEqual([0, 1, 2, 4, -1]);
+    // A glob before an exact name wins, an exact name before a glob wins.
+    expect(firstMatchingPattern(['a*', 'ab'])('ab')).toBe(0);
+    expect(firstMatchingPattern(['ab', 'a*'])('ab')).toBe(0);
+    expect(firstMatchingPattern([])('a')).toBe(-1);
   });
 });

@@ -58,18 +58,24 @@ export function kubeHttp(access: KubeAccess, observe: ApiObserver = () => undefi
   const server = access.server;
   const base = new URL(server);
 
-  async function open(method: string, path: string, options: RequestOptions): Promise<{ req: http.ClientRequest; connection: Connection }> {
+  async function open(method: string, path: string, options: RequestOptions, payload: string | undefined): Promise<{ req: http.ClientRequest; connection: Connection }> {
     const url = new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
     const connection = await access.connection();
     const headers: http.OutgoingHttpHeaders = { ...connection.headers, Accept: options.accept ?? 'application/json' };
-    if (options.body !== undefined) headers['Content-Type'] = options.contentType ?? 'application/json';
+    if (payload !== undefined) {
+      headers['Content-Type'] = options.contentType ?? 'application/json';
+      // Node frames a DELETE body neither with Content-Length nor chunked: without this header the server sees no
+      // body (a DELETE would lose its preconditions) and reads the JSON as the next request on the connection.
+      headers['Content-Length'] = Buffer.byteLength(payload);
+    }
     const transport = base.protocol === 'https:' ? (await import('node:https')).default : (await import('node:http')).default;
     return { req: transport.request(url, { method, headers, agent: connection.agent }), connection };
   }
 
   async function send(method: string, path: string, options: RequestOptions): Promise<{ status: number; text: string; retryAfter: string | undefined; connection: Connection }> {
-    const { req, connection } = await open(method, path, options);
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const { req, connection } = await open(method, path, options, payload);
     return new Promise((resolve, reject) => {
       req.setTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => req.destroy(new Error(`timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`)));
       req.on('error', reject);
@@ -82,7 +88,7 @@ export function kubeHttp(access: KubeAccess, observe: ApiObserver = () => undefi
           resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: typeof retry === 'string' ? retry : undefined, connection });
         });
       });
-      req.end(options.body === undefined ? undefined : JSON.stringify(options.body));
+      req.end(payload);
     });
   }
 
@@ -111,7 +117,7 @@ export function kubeHttp(access: KubeAccess, observe: ApiObserver = () => undefi
       }
     },
     async watch(path, options, onEvent, signal) {
-      const { req, connection } = await open('GET', path, options);
+      const { req, connection } = await open('GET', path, options, undefined);
       await new Promise<void>((resolve, reject) => {
         const abort = (): void => {
           req.destroy();

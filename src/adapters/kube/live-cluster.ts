@@ -32,7 +32,7 @@ export function liveCluster(target: LiveTarget, env: NodeJS.ProcessEnv = process
       const onPage = (items: readonly unknown[]): void => {
         for (const item of items) {
           const meta = metadataOf(item);
-          if (meta.namespace) visit({ namespace: meta.namespace, labels: meta.labels, annotations: meta.annotations } satisfies PodFacts);
+          if (meta.namespace) visit({ namespace: meta.namespace, name: meta.name, labels: meta.labels, annotations: meta.annotations } satisfies PodFacts);
         }
       };
       // A restarted list visits pods again: the port asks visitors to be idempotent.

@@ -48,6 +48,11 @@ export interface ImpsEntry {
   readonly status: ImagePullSecretStatus | undefined;
 }
 
+/** A Namespace as the controller keeps it: a deletionTimestamp means Terminating (emptied, then removed). */
+export interface NamespaceEntry extends NamespaceFacts {
+  readonly terminating: boolean;
+}
+
 export interface CacheEvents {
   imps(type: ChangeType, name: string, value: ImpsEntry | undefined, previous: ImpsEntry | undefined): void;
   namespace(name: string): void;
@@ -71,7 +76,7 @@ export function hashData(data: Readonly<Record<string, unknown>> | undefined): s
  */
 export class ClusterCache {
   readonly imps: Reflector<ImpsEntry>;
-  readonly namespaces: Reflector<NamespaceFacts>;
+  readonly namespaces: Reflector<NamespaceEntry>;
   readonly secrets: Reflector<SecretFacts>;
   #pods: Reflector<PodFacts> | undefined;
   readonly #sources = new Map<string, Reflector<SourceSecret>>();
@@ -93,7 +98,7 @@ export class ClusterCache {
       transform: (object) => impsEntry(object),
       onChange: (type, key, value, previous) => events.imps(type, key, value, previous),
     });
-    this.namespaces = new Reflector<NamespaceFacts>({
+    this.namespaces = new Reflector<NamespaceEntry>({
       ...base,
       path: '/api/v1/namespaces',
       accept: METADATA_ONLY,
@@ -101,7 +106,7 @@ export class ClusterCache {
         const meta = asRecord(asRecord(object)['metadata']);
         if (typeof meta['name'] !== 'string') return undefined;
         const { labels, annotations } = this.#intern(meta);
-        return { key: meta['name'], value: { name: meta['name'], labels, annotations } };
+        return { key: meta['name'], value: { name: meta['name'], labels, annotations, terminating: meta['deletionTimestamp'] !== undefined && meta['deletionTimestamp'] !== null } };
       },
       onChange: (_type, key) => events.namespace(key),
     });
@@ -238,13 +243,17 @@ export class ClusterCache {
     });
   }
 
-  /** The caches as the render pipeline's ClusterReader: no API call behind any of these. */
-  reader(): ClusterReader {
+  /**
+   * The caches as the render pipeline's ClusterReader: no API call behind any of these. Cached Pods carry no name (the
+   * key has it); `podNames` adds it to each Pod visited, for `/explain`, which names the Pod that matched.
+   */
+  reader(options: { readonly podNames?: boolean } = {}): ClusterReader {
     return {
       description: `cluster ${this.deps.http.server}`,
-      listNamespaces: async () => [...this.namespaces.store.values()],
+      // A namespace being deleted takes no new content (the API server refuses creates there, 403): not a target.
+      listNamespaces: async () => [...this.namespaces.store.values()].filter((namespace) => !namespace.terminating),
       scanPods: async (visit) => {
-        for (const pod of this.#pods?.store.values() ?? []) visit(pod);
+        for (const [key, pod] of this.#pods?.store ?? []) visit(options.podNames ? { ...pod, name: key.slice(pod.namespace.length + 1) } : pod);
       },
       readSecret: async (namespace, name) => this.#sources.get(`${namespace}.${name}`)?.store.get(`${namespace}.${name}`),
     };

@@ -15,8 +15,6 @@ import { WorkQueue } from '../runtime/work-queue.js';
 import type { ProcessDeps } from '../process/process-deps.js';
 
 export interface ControllerOptions extends ProcessDeps {
-  /** Where Events about cluster-scoped ImagePullSecrets go; default `default`. */
-  readonly eventNamespace?: string;
   /**
    * `--require-source-consent`: a source Secret must name the ImagePullSecrets and namespaces that may use it
    * (imps-krm.io/allowed-image-pull-secrets, imps-krm.io/allowed-namespaces); absent annotations deny.
@@ -69,7 +67,7 @@ export class Controller {
       timers: options.timers,
       log: options.log,
       metrics: options.metrics,
-      events: new EventRecorder({ http: options.http, timers: options.timers, log: options.log, redactor, namespace: options.eventNamespace ?? 'default' }),
+      events: new EventRecorder({ http: options.http, timers: options.timers, log: options.log, redactor }),
       consent: { requireConsent: options.requireSourceConsent ?? false },
     };
     this.#queue = new WorkQueue(options.timers, (name) => this.#reconcile(name));

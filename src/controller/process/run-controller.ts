@@ -5,6 +5,7 @@ import type { Redactor } from '../../core/redaction.js';
 import type { TokenProvider } from '../../ports/tokens.js';
 import type { BackoffPolicy } from '../runtime/backoff.js';
 import { Controller } from '../imps/controller.js';
+import { explainEndpoint } from '../imps/explain-cache.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import type { Logger } from '../runtime/logger.js';
 import type { ControllerMetrics } from '../runtime/metrics.js';
@@ -21,10 +22,9 @@ export interface RunOptions {
   readonly redactor: Redactor;
   readonly renewal?: RenewalPolicy;
   readonly backoff?: BackoffPolicy;
-  readonly eventNamespace?: string;
   /** `--require-source-consent`: absent consent annotations on a source Secret deny. */
   readonly requireSourceConsent?: boolean;
-  /** Where /metrics and the probes listen (see opsAddresses); undefined: neither. */
+  /** Where /metrics, the probes and /explain listen (see faces/kit/process-flags.ts); undefined: none. */
   readonly opsAddresses?: OpsAddresses | undefined;
   /** Lease namespace; undefined: no leader election (a single replica). */
   readonly leaseNamespace?: string | undefined;
@@ -62,7 +62,12 @@ export async function runController(options: RunOptions): Promise<RunningControl
       })
     : undefined;
   const ops = options.opsAddresses
-    ? await startOpsServer(options.opsAddresses, options.metrics.registry, () => (elector && !elector.leading) || (controller?.ready ?? false))
+    ? await startOpsServer(
+        options.opsAddresses,
+        options.metrics.registry,
+        () => (elector && !elector.leading) || (controller?.ready ?? false),
+        (query) => explainEndpoint(query, { cache: controller?.cache, ready: controller?.ready ?? false, requireConsent: options.requireSourceConsent ?? false }),
+      )
     : undefined;
   let stopping = false;
 
@@ -90,7 +95,6 @@ export async function runController(options: RunOptions): Promise<RunningControl
       redactor: options.redactor,
       ...(options.renewal ? { renewal: options.renewal } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
-      ...(options.eventNamespace ? { eventNamespace: options.eventNamespace } : {}),
       ...(options.requireSourceConsent ? { requireSourceConsent: true } : {}),
     });
     await controller.start();

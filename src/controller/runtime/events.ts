@@ -7,16 +7,20 @@ import type { Failure } from '../imps/status.js';
 import type { Timers } from './timers.js';
 
 export const COMPONENT = 'imps-krm-controller';
+/** The only namespace a core/v1 Event about a cluster-scoped object may live in. */
+export const EVENT_NAMESPACE = 'default';
 
 /**
  * Kubernetes Events for an ImagePullSecret: a Warning per failure reason when its message changes (not one per
  * retry), and a Normal `Reconciled` when it becomes healthy again. ImagePullSecrets are cluster-scoped, so their
- * events go to `namespace` (default), as kubectl looks for them there.
+ * events go to `default`: the API server refuses a core/v1 Event about a cluster-scoped object anywhere else
+ * (pkg/apis/core/validation/events.go legacyValidateEvent: `involvedObject.namespace: ... does not match
+ * event.namespace`), and kubectl looks for them there.
  */
 export class EventRecorder {
   readonly #last = new Map<string, string>();
 
-  constructor(private readonly deps: { http: KubeHttp; timers: Timers; log: Logger; redactor: Redactor; namespace: string }) {}
+  constructor(private readonly deps: { http: KubeHttp; timers: Timers; log: Logger; redactor: Redactor }) {}
 
   async record(entry: ImpsEntry, failures: readonly Failure[]): Promise<void> {
     const messages = new Map<string, string>();
@@ -33,7 +37,7 @@ export class EventRecorder {
         await createEvent(this.deps.http, {
           ...event,
           message: this.deps.redactor.redact(event.message),
-          namespace: this.deps.namespace,
+          namespace: EVENT_NAMESPACE,
           involved: { apiVersion: 'images.banzaicloud.io/v1alpha1', kind: 'ImagePullSecret', name: entry.name, uid: entry.uid || undefined },
           component: COMPONENT,
           time: this.deps.timers.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),

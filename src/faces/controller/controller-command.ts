@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Stdio } from '../../io/stdio.js';
 import { EXIT } from '../kit/exit.js';
 import { parseFlags, readableFileFlag } from '../kit/flags.js';
-import { logLevelFlag, metricsAndHealthFlags, processFlags, renewalFlags } from '../kit/process-flags.js';
+import { addressFlag, DEFAULT_EXPLAIN_ADDRESS, logLevelFlag, metricsAndHealthFlags, processFlags, renewalFlags } from '../kit/process-flags.js';
 
 const HELP = `Run the in-cluster controller: keep the pull Secret of every ImagePullSecret present and valid in every
 selected namespace, fill shell Secrets, remove the Secrets it created when they are no longer selected, and
@@ -16,11 +16,13 @@ Flags:
       --metrics-addr ADDR            Prometheus /metrics ([host]:port, default 127.0.0.1:8080: loopback only, as
                                      its labels name source Secrets; :8080 to let Prometheus scrape it; "" disables).
       --health-addr ADDR             /healthz, /livez and /readyz for the kubelet (default :8081; "" disables).
+      --explain-addr ADDR            /explain for \`imps-krm explain --controller URL\` (default 127.0.0.1:8082:
+                                     loopback only, reached with kubectl port-forward, as it names namespaces,
+                                     Pods and rules; "" disables). Never a credential.
       --leader-elect                 Elect a leader with a coordination.k8s.io Lease (alias --enable-leader-election).
       --leader-election-namespace NS Namespace of the Lease (default: the Pod's namespace, else default).
       --config-namespace NS          IMPS name for --leader-election-namespace.
       --leader-election-id NAME      Lease name (default imps-krm-controller).
-      --event-namespace NS           Where Events about ImagePullSecrets go (default: default).
       --require-source-consent       A source Secret must name the ImagePullSecrets and namespaces that may use
                                      it (imps-krm.io/allowed-image-pull-secrets, imps-krm.io/allowed-namespaces);
                                      without the annotations it is not used. Default: absent annotations allow.
@@ -42,8 +44,8 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     'leader-election-namespace': { type: 'string' },
     'config-namespace': { type: 'string' },
     'leader-election-id': { type: 'string' },
-    'event-namespace': { type: 'string' },
     'require-source-consent': { type: 'boolean' },
+    'explain-addr': { type: 'string' },
     ...processFlags,
   });
   if (values.help) {
@@ -52,7 +54,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   }
   const renewal = renewalFlags(values['renew-fraction'], values['renew-margin']);
   const logLevel = logLevelFlag(values['log-level'] ?? values['log.level'], stdio.env);
-  const ops = metricsAndHealthFlags(values['metrics-addr'], values['health-addr']);
+  const ops = { ...metricsAndHealthFlags(values['metrics-addr'], values['health-addr']), explain: addressFlag('explain-addr', values['explain-addr'], DEFAULT_EXPLAIN_ADDRESS) };
   const kubeconfig = readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd);
   const { onShutdown, setupProcess } = await import('../../controller/process/process-setup.js');
   const parts = await setupProcess(stdio, { kubeconfig, context: values.context, logLevel });
@@ -68,7 +70,6 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     tokens: cloudTokenProvider(),
     timers: systemTimers,
     renewal,
-    eventNamespace: values['event-namespace'] ?? 'default',
     requireSourceConsent: values['require-source-consent'] === true,
     opsAddresses: ops,
     leaseNamespace: elect ? (values['leader-election-namespace'] ?? values['config-namespace'] ?? podNamespace(stdio.env)) : undefined,

@@ -57,13 +57,15 @@ export function parseDuration(flag: string, text: string): number {
  */
 export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:8080';
 export const DEFAULT_HEALTH_ADDRESS = ':8081';
+/** The controller's `/explain` names namespaces, Pods and rules: loopback, reached with `kubectl port-forward`. */
+export const DEFAULT_EXPLAIN_ADDRESS = '127.0.0.1:8082';
 
 /** `--metrics-addr` and `--health-addr` as `[host]:port`: an absent flag takes the default, an empty one turns it off. */
 export function metricsAndHealthFlags(metrics: string | undefined, health: string | undefined): OpsAddresses {
   return { metrics: addressFlag('metrics-addr', metrics, DEFAULT_METRICS_ADDRESS), health: addressFlag('health-addr', health, DEFAULT_HEALTH_ADDRESS) };
 }
 
-function addressFlag(flag: string, value: string | undefined, fallback: string): string | undefined {
+export function addressFlag(flag: string, value: string | undefined, fallback: string): string | undefined {
   if (value === '') return undefined;
   const address = value ?? fallback;
   // The rule the server listens by, checked here so a bad value is a usage error before anything starts.

@@ -4,6 +4,7 @@ import { ReadBudget } from '../../io/read-budget.js';
 import type { Stdio } from '../../io/stdio.js';
 import { toJsonList, toYamlStream } from '../../io/yaml-output.js';
 import { reportProblems } from '../kit/report.js';
+import { renderSummary } from './render-summary.js';
 import { EXIT, UsageError } from '../kit/exit.js';
 import { oneOf, parseFlags, readableFileFlag } from '../kit/flags.js';
 
@@ -22,8 +23,11 @@ Flags:
   -o, --output FORMAT    yaml (default) | json (a v1 List).
       --shells           Render refresher-managed shells: the Secrets without credentials, for the in-cluster
                          controller to fill. Reads no source Secret and mints no token.
+  -q, --quiet            Print nothing on stderr on success (by default: one summary line per ImagePullSecret).
   -h, --help             Show this help.
 
+On success, stdout has the Secrets and stderr one line per ImagePullSecret, e.g.
+  rendered 5 Secrets for ImagePullSecret imps: namespaces a, b, c, d, e (kube-mesh excluded)
 Fails closed: on any error nothing is printed on stdout (an empty render would make Argo CD prune live
 Secrets), stderr says what is wrong, and the exit code is 1. Bad usage exits 2.
 
@@ -42,6 +46,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     context: { type: 'string' },
     output: { type: 'string', short: 'o' },
     shells: { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -58,7 +63,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   const read = await readDocuments(paths, { cwd: stdio.cwd, budget: new ReadBudget(), stdin: stdio.stdin });
   const rendered =
     read.problems.length > 0
-      ? { secrets: [], problems: read.problems }
+      ? { secrets: [], outcomes: [], problems: read.problems }
       : await renderDocuments(
           read.documents,
           { cluster, output: values.shells ? 'shells' : 'secrets' },
@@ -67,5 +72,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
 
   if (reportProblems(stdio.stderr, rendered.problems)) return EXIT.failed;
   stdio.stdout.write(output === 'json' ? toJsonList(rendered.secrets) : toYamlStream(rendered.secrets));
+  // People read stderr: say what was done. Never on stdout, which is the data.
+  if (!values.quiet) for (const outcome of rendered.outcomes) stdio.stderr.write(`${renderSummary(outcome, values.shells === true)}\n`);
   return EXIT.ok;
 }

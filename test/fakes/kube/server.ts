@@ -2,7 +2,6 @@
 // writer (./writes.ts), list pagination and watch streams, and the test-side
 // FakeKubeApi handle.
 
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -18,7 +17,7 @@ import { resolvePath, type Route } from './routes.js';
 import { type Matcher, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
 import { ObjectStore, type StoreEvent, upperBound } from './store.js';
 import type { Fault, FakeKubeApi, KubeconfigOptions, KubeObject, RecordedRequest, StartOptions } from './types.js';
-import { decodeContinue, detailsOf, encodeContinue, expired, HttpError, now, parseRv, REASONS, statusBody, toPartial, wantsPartial } from './wire.js';
+import { decodeContinue, encodeContinue, expired, HttpError, now, parseRv, REASONS, statusBody, toPartial, wantsPartial } from './wire.js';
 import { ObjectWriter, PATCH_TYPES, type Requester } from './writes.js';
 
 const NOT_FOUND_PATH = 'the server could not find the requested resource';
@@ -33,7 +32,6 @@ interface WatchConn {
 
 export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKubeApi> {
   const tokens = new Set(opts.tokens ?? ['fake-token']);
-  const requireNamespaces = opts.requireNamespaces ?? true;
   const bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 1000;
   const store = new ObjectStore(opts.maxHistory ?? 100_000);
   const requests: RecordedRequest[] = [];
@@ -45,29 +43,23 @@ export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKub
   });
 
   // ---- seeding -----------------------------------------------------------
+  const writer = new ObjectWriter(store, { garbageCollection: opts.garbageCollection ?? true, admission: opts.admission });
   const seedTs = now();
-  const seed = (obj: KubeObject): void => {
+  const seed = (obj: KubeObject, generated: boolean): void => {
     const def = findByKind(obj.apiVersion, obj.kind);
     if (!def) throw new Error(`fake kube-apiserver: no resource registered for ${obj.apiVersion} ${obj.kind}`);
-    if (def.namespaced && !obj.metadata.namespace) throw new Error(`fake kube-apiserver: ${def.kind} ${obj.metadata.name} needs metadata.namespace`);
-    const o = structuredClone(obj);
-    if (!def.namespaced) delete o.metadata.namespace;
-    o.metadata.uid ??= randomUUID();
-    o.metadata.creationTimestamp ??= seedTs;
-    o.metadata.generation ??= 1;
-    o.metadata.resourceVersion = String(store.nextRv());
-    store.seed(def, o);
+    writer.seed(def, obj, seedTs, generated);
   };
   if (opts.generate) {
     for (let i = 0; i < opts.generate.namespaces; i++) {
-      seed(generatedNamespace(i));
-      for (let j = 0; j < opts.generate.podsPerNamespace; j++) seed(generatedPod(i, j));
+      seed(generatedNamespace(i), true);
+      for (let j = 0; j < opts.generate.podsPerNamespace; j++) seed(generatedPod(i, j), true);
     }
   }
-  for (const obj of opts.objects ?? []) seed(obj);
+  for (const obj of opts.objects ?? []) seed(obj, false);
+  writer.checkSeededNamespaces();
   for (const def of RESOURCES) store.table(def).sortedKeys(); // sort once now, not on the first list
 
-  const writer = new ObjectWriter(store, requireNamespaces, opts.admission);
   const users = opts.users ?? {};
 
   // ---- reads -------------------------------------------------------------
@@ -283,15 +275,7 @@ export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKub
         if (route.def.namespaced && route.namespace === undefined) throw new HttpError(405, `POST is not allowed on the cluster-wide ${route.def.plural} collection`);
         sendJson(res, 201, writer.create(route, body, dryRun, requester));
       } else if (method === 'DELETE') {
-        const matches = matcher(route.def, query, route.namespace);
-        const table = store.table(route.def);
-        const { keys, start, end } = table.range(route.namespace);
-        for (const key of keys.slice(start, end)) {
-          const o = table.objects.get(key);
-          if (!o || !matches(o)) continue;
-          writer.admit({ ...route, name: o.metadata.name }, requester, null, o, dryRun);
-          if (!dryRun) writer.remove(route.def, o.metadata.namespace, o.metadata.name);
-        }
+        writer.deleteCollection(route, matcher(route.def, query, route.namespace), body, query, requester);
         sendJson(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' });
       } else throw new HttpError(405, `method ${method} not allowed`);
       return;
@@ -311,14 +295,9 @@ export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKub
         sendJson(res, code, obj);
         return;
       }
-      case 'DELETE': {
-        if (route.subresource !== undefined) throw new HttpError(405, 'DELETE is not allowed on a subresource');
-        const cur = writer.existing(route);
-        writer.admit(route, requester, null, cur, dryRun);
-        if (!dryRun) writer.remove(route.def, route.namespace, cur.metadata.name);
-        sendJson(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { ...detailsOf(route.def, cur.metadata.name), uid: cur.metadata.uid } });
+      case 'DELETE':
+        sendJson(res, 200, writer.delete(route, body, query, requester));
         return;
-      }
       default:
         throw new HttpError(405, `method ${method} not allowed`);
     }
@@ -409,6 +388,7 @@ export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKub
     close() {
       closed ??= (async () => {
         closeWatches({ abrupt: true });
+        writer.close();
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await done;

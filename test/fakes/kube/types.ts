@@ -70,8 +70,12 @@ export interface FakeKubeApi {
   /** Every request in arrival order (live array; `resetRequests` empties it in place). */
   requests: RecordedRequest[];
   resetRequests(): void;
-  /** Create or replace, bumping resourceVersion and notifying watches (ADDED/MODIFIED). */
+  /**
+   * Create or replace, bumping resourceVersion and notifying watches (ADDED/MODIFIED). The object is decoded,
+   * defaulted and validated like an API write (throws when a real server would refuse it) but may carry status.
+   */
   put(obj: KubeObject): KubeObject;
+  /** Delete with background propagation: the garbage collector removes dependents afterwards. */
   remove(apiVersion: string, kind: string, name: string, namespace?: string): void;
   get(apiVersion: string, kind: string, name: string, namespace?: string): KubeObject | undefined;
   list(apiVersion: string, kind: string, namespace?: string): KubeObject[];
@@ -128,12 +132,16 @@ export interface StartOptions {
   generate?: GenerateOptions;
   /** Accepted bearer tokens; default `['fake-token']`. */
   tokens?: string[];
+  /**
+   * Run the garbage collector of kube-controller-manager (dependents of a deleted owner are deleted, dangling owner
+   * references removed); default true. False models a controller-manager that is down, for tests that must see a
+   * controller do the cleanup itself.
+   */
+  garbageCollection?: boolean;
   /** The user each token authenticates as (AdmissionReview.username); default `fake-user`. */
   users?: Record<string, string>;
   /** Called on every create, update, patch and delete made over HTTP (not on `put`/`remove`), like admission. */
   admission?: AdmissionHook;
-  /** Reject creates into namespaces that do not exist, like the real server; default true. */
-  requireNamespaces?: boolean;
   /** Interval of BOOKMARK events on watches that allow them; default 1000 ms. */
   bookmarkIntervalMs?: number;
   /** Watch history kept for resuming watches; older entries are compacted away. Default 100000. */

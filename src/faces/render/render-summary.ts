@@ -1,0 +1,23 @@
+import type { ImpsOutcome } from '../../app/render-pipeline.js';
+
+/** Enough names to recognise a selection at a glance; a cluster of 3,000 namespaces still gets one short line. */
+const MAX_NAMESPACES = 10;
+const MAX_EXCLUDED = 5;
+
+/**
+ * The one stderr line `render` prints per ImagePullSecret on success, e.g.
+ * `rendered 5 Secrets for ImagePullSecret imps: namespaces a, b, c, d, e (kube-mesh excluded)`.
+ * Names only (namespaces and the ImagePullSecret, both valid Kubernetes names), never a credential.
+ */
+export function renderSummary(outcome: ImpsOutcome, shells: boolean): string {
+  const count = outcome.namespaces.length;
+  const noun = shells ? (count === 1 ? 'shell' : 'shells') : count === 1 ? 'Secret' : 'Secrets';
+  const where = count === 0 ? 'no namespace selected' : `${count === 1 ? 'namespace' : 'namespaces'} ${capped(outcome.namespaces, MAX_NAMESPACES)}`;
+  const excluded = outcome.excludedNamespaces.length > 0 ? ` (${capped(outcome.excludedNamespaces, MAX_EXCLUDED)} excluded)` : '';
+  return `rendered ${count} ${noun} for ImagePullSecret ${outcome.input.imps.metadata.name}: ${where}${excluded}`;
+}
+
+function capped(names: readonly string[], max: number): string {
+  if (names.length <= max) return names.join(', ');
+  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
