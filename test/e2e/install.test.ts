@@ -31,7 +31,7 @@ describe('imps-krm install DIR', () => {
     for (const name of caches) expect((await stat(join(tools, 'code-cache', name))).mode & 0o777).toBe(0o644);
 
     const input = await readFile(join(REPO, 'test', 'fixtures', 'fn', 'kpt-package', 'resource-list.yaml'), 'utf8');
-    const fn = await run(join(tools, 'imps-krm'), ['fn'], { cwd: '/', env: { ...box.env, IMPS_KRM_DEBUG: '1' }, stdin: input });
+    const fn = await run(join(tools, 'imps-krm'), ['fn'], { cwd: '/', env: { ...box.env, IMPS_KRM_CODE_CACHE: 'trace' }, stdin: input });
     expect(fn.code).toBe(0);
     // The copy starts from its prewarmed cache, and writes nothing anywhere.
     expect(fn.stderr).toMatch(new RegExp(`^imps-krm: code cache \\S+-fn\\.v8cache: read ${join(tools, 'code-cache')}; up to date\n$`));

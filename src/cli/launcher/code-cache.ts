@@ -36,7 +36,7 @@ export interface CacheKey {
 export const PREWARM_DIR_NAME = 'code-cache';
 /** Set by `imps-krm install` while it runs the installed copy once per face: write into the prewarm directory. */
 export const PREWARM_ENV = 'IMPS_KRM_CODE_CACHE_PREWARM';
-/** `IMPS_KRM_CODE_CACHE=off` disables the cache (reading and writing). */
+/** `IMPS_KRM_CODE_CACHE=off` disables the cache (reading and writing); `trace` prints what the launcher did. */
 export const SWITCH_ENV = 'IMPS_KRM_CODE_CACHE';
 const SUFFIX = '.v8cache';
 /** Old keys (other builds, other Node versions) are pruned beyond this many files when a new one is written. */
@@ -155,7 +155,7 @@ function prune(dir: string): void {
 export interface CodeCache {
   /** Cached data to compile with, if any trusted cache matched. */
   readonly data: Buffer | undefined;
-  /** Where the data came from, for IMPS_KRM_DEBUG. */
+  /** Where the data came from, for IMPS_KRM_CODE_CACHE=trace. */
   readonly from: string;
   /** Where to write after a successful run when the data was missing or rejected; undefined: never write. */
   readonly writeTo: { readonly dir: string; readonly mode: number; readonly ensure: () => boolean } | undefined;
@@ -203,7 +203,7 @@ function ensurePrewarmDir(path: string, uid: number): boolean {
   return isTrustedDir(path, [0, uid], 0o022);
 }
 
-/** After a run that exited 0: write the cache if it was missing or rejected. Returns what happened, for IMPS_KRM_DEBUG. */
+/** After a run that exited 0: write the cache if it was missing or rejected. Returns what happened, for IMPS_KRM_CODE_CACHE=trace. */
 export function saveCodeCache(cache: CodeCache, rejected: boolean, exitCode: number, create: () => Buffer): string {
   if (cache.data !== undefined && !rejected) return 'up to date';
   if (cache.writeTo === undefined) return 'not written';

@@ -26,7 +26,7 @@ const script = new Script(source, { filename: bundlePath, ...(cache.data ? { cac
 const rejected = script.cachedDataRejected === true;
 process.once('exit', (code) => {
   const saved = saveCodeCache(cache, rejected, code, () => script.createCachedData());
-  if (process.env['IMPS_KRM_DEBUG'] === '1') {
+  if (process.env['IMPS_KRM_CODE_CACHE'] === 'trace') {
     process.stderr.write(`imps-krm: code cache ${cache.name}: read ${cache.from}${rejected ? ' (rejected by V8)' : ''}; ${saved}\n`);
   }
 });
