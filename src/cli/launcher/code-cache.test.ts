@@ -162,12 +162,17 @@ describe('openCodeCache and saveCodeCache', () => {
     const unwritable = openCodeCache(context({ XDG_CACHE_HOME: join(root, 'read-only', 'sub') }));
     // root ignores directory modes: only a non-root run can see this refusal.
     if (uid !== 0) expect(saveCodeCache(unwritable, false, 0, () => Buffer.from('x'))).toMatch(/not written/);
+    // The cache home is made (one level, 0700), not a missing path above it.
+    expect(saveCodeCache(openCodeCache(context({ XDG_CACHE_HOME: join(root, 'missing', 'cache') })), false, 0, () => Buffer.from('x'))).toMatch(/not a usable private directory/);
+    expect(saveCodeCache(openCodeCache(context({ XDG_CACHE_HOME: join(root, 'cache') })), false, 0, () => Buffer.from('x'))).toMatch(/^written/);
+    expect(statSync(join(root, 'cache')).mode & 0o777).toBe(0o700);
     expect(openCodeCache(context({ XDG_CACHE_HOME: join(root, 'xdg'), IMPS_KRM_CODE_CACHE: 'off' })).writeTo).toBeUndefined();
     expect(openCodeCache(context({ XDG_CACHE_HOME: join(root, 'xdg') }, { sourceLength: 999 })).writeTo).toBeUndefined();
     expect(openCodeCache(context({ XDG_CACHE_HOME: join(root, 'xdg') }, { uid: undefined })).writeTo).toBeUndefined();
   });
 
   it('prewarm mode writes next to the bundle (0755 directory, 0644 files) and reads nothing', () => {
+    dir(join(root, 'install'), 0o755);
     dir(join(root, 'xdg', 'imps-krm'), 0o700);
     file(join(root, 'xdg', 'imps-krm', name), 'private');
     const cache = openCodeCache(context({ XDG_CACHE_HOME: join(root, 'xdg'), IMPS_KRM_CODE_CACHE_PREWARM: '1' }));

@@ -9,7 +9,7 @@
 // Why after the run: V8 serialises the functions compiled so far, so a cache written at exit holds what the command
 // actually ran (`module.enableCompileCache()` caches at compile time, before the lazy functions are compiled).
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { LEGACY_PLUGIN_NAME } from '../legacy-plugin-name.js';
 
 /** Identity of the bundle, computed at build time (scripts/build.mjs). */
@@ -118,14 +118,22 @@ export function readTrustedFile(path: string, owners: readonly number[]): Buffer
   }
 }
 
-/** Creates the private directory (0700) if needed; true when it is ours and closed to group and others. */
+/** Creates the private directory (0700) and its parent (the cache home, 0700 as XDG asks) if needed; true when it is ours and closed to group and others. */
 export function ensurePrivateDir(path: string, uid: number): boolean {
+  return makeDir(dirname(path), 0o700) && makeDir(path, 0o700) && isTrustedDir(path, [uid], 0o077);
+}
+
+/**
+ * One level, not `recursive: true`: on Node 22.23 a recursive mkdir under /proc never returns. A cache home whose own
+ * parent is missing gets no cache.
+ */
+function makeDir(path: string, mode: number): boolean {
   try {
-    mkdirSync(path, { recursive: true, mode: 0o700 });
-  } catch {
-    return false;
+    mkdirSync(path, { mode });
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EEXIST';
   }
-  return isTrustedDir(path, [uid], 0o077);
 }
 
 /** Writes through a fresh temporary file and a rename, so a reader sees a whole file or none. */
@@ -195,12 +203,7 @@ export function openCodeCache(context: CacheContext): CodeCache {
 }
 
 function ensurePrewarmDir(path: string, uid: number): boolean {
-  try {
-    mkdirSync(path, { recursive: true, mode: 0o755 });
-  } catch {
-    return false;
-  }
-  return isTrustedDir(path, [0, uid], 0o022);
+  return makeDir(path, 0o755) && isTrustedDir(path, [0, uid], 0o022);
 }
 
 /** After a run that exited 0: write the cache if it was missing or rejected. Returns what happened, for IMPS_KRM_CODE_CACHE=trace. */
