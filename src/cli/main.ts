@@ -5,6 +5,7 @@ import { EXIT, isUsageError, UsageError } from '../faces/kit/exit.js';
 import { VERSION } from '../faces/kit/version.js';
 import { mainHelp } from './help.js';
 import { errorMessage } from '../core/problems.js';
+import { LEGACY_PLUGIN_NAME } from './legacy-plugin-name.js';
 
 /**
  * The only top-level catch: usage errors exit 2, anything unexpected exits 3 with a one-line message
@@ -47,8 +48,6 @@ export async function runCli(argv: readonly string[], stdio: Stdio, invokedAs: s
     return EXIT.internal;
   }
 }
-
-const LEGACY_PLUGIN_NAME = 'ImagePullSecret';
 
 async function runCommand(name: string, args: readonly string[], stdio: Stdio): Promise<number> {
   const command = findCommand(name);

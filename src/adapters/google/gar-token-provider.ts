@@ -1,4 +1,4 @@
-import { GoogleAuth } from 'google-auth-library';
+import { GoogleAuth, JWT, type AuthClient } from 'google-auth-library';
 import { GOOGLE_USERNAME, type GarTokenRequest, type RegistryToken } from '../../core/tokens.js';
 import { TokenError } from '../../ports/tokens.js';
 
@@ -15,14 +15,9 @@ const PROJECT_PLACEHOLDER = 'imps-krm-token-only';
  * The metadata server address follows GCE_METADATA_HOST, as the library documents.
  */
 export async function fetchGarToken(request: GarTokenRequest): Promise<RegistryToken> {
-  const auth = new GoogleAuth({
-    scopes: [SCOPE],
-    projectId: PROJECT_PLACEHOLDER,
-    ...(request.serviceAccountKey ? { credentials: keyCredentials(request.serviceAccountKey) } : {}),
-  });
   const how = request.serviceAccountKey ? 'service-account key' : 'application default credentials';
   try {
-    const client = await auth.getClient();
+    const client = request.serviceAccountKey ? keyClient(request.serviceAccountKey) : await new GoogleAuth({ scopes: [SCOPE], projectId: PROJECT_PLACEHOLDER }).getClient();
     const { token } = await client.getAccessToken();
     if (!token) throw new TokenError(`Google access token (${how}): none returned`);
     const expiry = client.credentials.expiry_date;
@@ -32,10 +27,14 @@ export async function fetchGarToken(request: GarTokenRequest): Promise<RegistryT
   }
 }
 
-/** Only the two fields the JWT flow needs: the parser already checked the key's shape. */
-function keyCredentials(key: string): { client_email: string; private_key: string } {
+/**
+ * A JWT client built from the two fields the flow needs, the way google-auth-library 11 asks for it (its
+ * `credentials` option is deprecated because it loads any credential type unchecked, external_account ones that run
+ * executables included). The parser already accepted only `type: service_account` keys of this shape.
+ */
+function keyClient(key: string): AuthClient {
   const parsed = JSON.parse(key) as { client_email: string; private_key: string };
-  return { client_email: parsed.client_email, private_key: parsed.private_key };
+  return new JWT({ email: parsed.client_email, key: parsed.private_key, scopes: [SCOPE] });
 }
 
 /** gaxios errors carry the HTTP status and the OAuth error (`invalid_grant: ...`); the first line is enough. */
