@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
+import { cjsDynamicImportInterop } from './cjs-dynamic-import.mjs';
 
 /** Modules that pull in a heavy dependency: each becomes its own lazily imported bundle in dist/chunks/. */
 const lazy = {
@@ -78,6 +79,7 @@ const [main] = await Promise.all([
     splitting: true,
     entryNames: '[name]',
     chunkNames: 'shared-[hash]',
+    plugins: [cjsDynamicImportInterop],
     // Some dependencies (the cloud SDKs' CommonJS parts) still call require(); give ES modules one.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   }),

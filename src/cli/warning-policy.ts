@@ -7,7 +7,9 @@
 //    on the Node line under test and fails on any warning line; nothing here hides a warning from it.
 // 2. A warning we understand and that tells the user something is folded into one problem line of ours (a `Fold`),
 //    instead of Node's two lines. SDK-specific folds (MetadataLookupWarning and the like) belong in `FOLDS`.
-// 3. Every other warning goes to Node unchanged, so the operator's own switches keep working: --no-warnings,
+// 3. A warning emitted while a token provider runs is held for that source's problem line (src/io/warning-scope.ts:
+//    folded into it when the source fails, handed back here unchanged when it succeeds).
+// 4. Every other warning goes to Node unchanged, so the operator's own switches keep working: --no-warnings,
 //    --disable-warning=CODE, --redirect-warnings=FILE, NODE_NO_WARNINGS=1, --trace-warnings.
 //
 // How: by wrapping process.emitWarning, the documented function through which dependencies (the AWS SDK,
@@ -16,6 +18,8 @@
 // --redirect-warnings, and silences every warning we do not know about), and not with `--no-warnings` in the
 // shebang (`#!/usr/bin/env -S node ...` needs `env -S`, absent from busybox and distroless, and a `node dist/cli.js`
 // or `node /custom-tools/imps-krm` invocation never reads the shebang).
+
+import { holdInScope, markWarningHookInstalled, normaliseWarning } from '../io/warning-scope.js';
 
 /** A warning as process.emitWarning received it, normalised. */
 export interface EmittedWarning {
@@ -41,7 +45,9 @@ export function installWarningPolicy(
   const original = target.emitWarning;
   const folded = new Set<string>();
   const emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]): void {
-    const normalised = normalise(warning, rest);
+    const held = normaliseWarning(warning, rest);
+    if (holdInScope(held)) return;
+    const normalised: EmittedWarning = { type: held.type, code: held.code, message: held.message };
     for (const fold of folds) {
       const line = fold(normalised);
       if (line === undefined) continue;
@@ -53,20 +59,8 @@ export function installWarningPolicy(
     Reflect.apply(original, this, [warning, ...rest]);
   } as EmitWarning;
   target.emitWarning = emitWarning;
+  if (target === process) markWarningHookInstalled();
   return () => {
     target.emitWarning = original;
   };
-}
-
-/** emitWarning(warning[, type[, code]][, ctor]) or emitWarning(warning[, {type, code, detail}]). */
-function normalise(warning: string | Error, rest: readonly unknown[]): EmittedWarning {
-  const [second, third] = rest;
-  const options = typeof second === 'object' && second !== null ? (second as { type?: unknown; code?: unknown }) : undefined;
-  const typeArgument = typeof second === 'string' ? second : typeof options?.type === 'string' ? options.type : undefined;
-  const codeArgument = typeof second === 'string' && typeof third === 'string' ? third : typeof options?.code === 'string' ? options.code : undefined;
-  if (warning instanceof Error) {
-    const code = (warning as { code?: unknown }).code;
-    return { type: warning.name, code: typeof code === 'string' ? code : codeArgument, message: warning.message };
-  }
-  return { type: typeArgument ?? 'Warning', code: codeArgument, message: String(warning) };
 }

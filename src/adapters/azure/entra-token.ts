@@ -2,31 +2,72 @@ import {
   ClientSecretCredential,
   ManagedIdentityCredential,
   WorkloadIdentityCredential,
+  type AccessToken,
   type TokenCredential,
 } from '@azure/identity';
 import { azureCloudEndpoints, type AirgappedCloudSettings } from '../../core/azure-clouds.js';
 import type { AcrTokenRequest } from '../../core/tokens.js';
 import { TokenError } from '../../ports/tokens.js';
-import { describeAzureError } from './azure-errors.js';
+import { ambientIdentities } from '../ambient-identities.js';
+import { withRetries } from '../retry-policy.js';
+import { azureTransience, describeAzureError } from './azure-errors.js';
 
 const ENTRA_TIMEOUT_MS = 20_000;
+
+/** One attempt per SDK call (its pipeline, and its IMDS policy: 5 retries from 800 ms): retries are retry-policy.ts's. */
+const NO_SDK_RETRIES = { retryOptions: { maxRetries: 0 } };
+
+/** The operator's settings that select the process's Azure identity, part of its cache key. */
+const IDENTITY_SETTINGS = [
+  'AZURE_CLIENT_ID',
+  'AZURE_TENANT_ID',
+  'AZURE_FEDERATED_TOKEN_FILE',
+  'AZURE_AUTHORITY_HOST',
+  'AZURE_POD_IDENTITY_AUTHORITY_HOST',
+  'IDENTITY_ENDPOINT',
+  'IDENTITY_HEADER',
+  'IMDS_ENDPOINT',
+  'MSI_ENDPOINT',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+];
 
 /**
  * An Entra ID access token for the identity the source names. Explicit credentials only: DefaultAzureCredential
  * would hide a failing identity behind the next one in its chain. Instance discovery is off because MSAL sends it
  * to login.microsoftonline.com whatever the authority host is, which breaks sovereign and air-gapped clouds.
+ * The process's own identities (managed, workload) are fetched once per scope and shared by every registry until
+ * they near expiry (ambient-identities.ts); a service principal's token comes with its Secret and is not kept.
  */
 export async function fetchEntraToken(request: AcrTokenRequest, airgapped: AirgappedCloudSettings): Promise<string> {
   const endpoints = azureCloudEndpoints(request.cloud, airgapped);
   if ('error' in endpoints) throw new TokenError(endpoints.error);
-  const credential = credentialFor(request, endpoints.authorityHost);
-  try {
-    const token = await credential.getToken(endpoints.tokenScope, { abortSignal: AbortSignal.timeout(ENTRA_TIMEOUT_MS) });
-    if (!token?.token) throw new TokenError(`${request.identity.kind}: Entra ID returned no token`);
-    return token.token;
-  } catch (error) {
-    throw error instanceof TokenError ? error : new TokenError(`Entra ID token (${request.identity.kind}): ${describeAzureError(error)}`);
-  }
+  const identity = request.identity;
+  const what = `Entra ID token (${identity.kind})`;
+  const fetch = async (): Promise<AccessToken> => {
+    try {
+      const credential = credentialFor(request, endpoints.authorityHost);
+      const token = await withRetries(() => credential.getToken(endpoints.tokenScope, { abortSignal: AbortSignal.timeout(ENTRA_TIMEOUT_MS) }), azureTransience);
+      if (!token?.token) throw new TokenError(`${what}: Entra ID returned no token`);
+      return token;
+    } catch (error) {
+      throw error instanceof TokenError ? error : new TokenError(`${what}: ${describeAzureError(error)}`);
+    }
+  };
+  if (identity.kind === 'ServicePrincipal') return (await fetch()).token;
+  const key = [
+    'azure',
+    identity.kind,
+    identity.clientId ?? null,
+    identity.kind === 'ManagedIdentity' ? (identity.resourceId ?? null) : (identity.tenantId ?? null),
+    endpoints.tokenScope,
+    endpoints.authorityHost ?? null,
+    ...IDENTITY_SETTINGS.map((name) => process.env[name] ?? null),
+  ];
+  return ambientIdentities.get(key, async () => {
+    const token = await fetch();
+    return { value: token.token, expiresAt: new Date(token.expiresOnTimestamp) };
+  });
 }
 
 /**
@@ -39,11 +80,18 @@ function credentialFor(request: AcrTokenRequest, authorityHost: string | undefin
   switch (identity.kind) {
     case 'ManagedIdentity':
       // IMDS has no authority host; sovereign clouds differ only in the token scope.
-      if (identity.resourceId) return new ManagedIdentityCredential({ resourceId: identity.resourceId });
-      return new ManagedIdentityCredential(identity.clientId ? { clientId: identity.clientId } : {});
+      if (identity.resourceId) return new ManagedIdentityCredential({ resourceId: identity.resourceId, ...NO_SDK_RETRIES });
+      return new ManagedIdentityCredential({ ...(identity.clientId ? { clientId: identity.clientId } : {}), ...NO_SDK_RETRIES });
     case 'WorkloadIdentity':
+      // The SDK's own message for this spans two lines and names DefaultAzureCredential, which imps-krm never uses.
+      if (!process.env['AZURE_FEDERATED_TOKEN_FILE']) {
+        throw new TokenError(
+          'workload identity: AZURE_FEDERATED_TOKEN_FILE is not set in the environment of imps-krm (the Azure Workload Identity webhook sets it in Pods whose ServiceAccount is labelled azure.workload.identity/use: "true")',
+        );
+      }
       return new WorkloadIdentityCredential({
         ...authority,
+        ...NO_SDK_RETRIES,
         disableInstanceDiscovery: true,
         ...(identity.clientId ? { clientId: identity.clientId } : {}),
         ...(identity.tenantId ? { tenantId: identity.tenantId } : {}),
@@ -51,6 +99,7 @@ function credentialFor(request: AcrTokenRequest, authorityHost: string | undefin
     case 'ServicePrincipal':
       return new ClientSecretCredential(identity.tenantId, identity.clientId, identity.clientSecret, {
         ...authority,
+        ...NO_SDK_RETRIES,
         disableInstanceDiscovery: true,
       });
   }
