@@ -9,8 +9,9 @@ import { networkCodeOf, parseRetryAfter, PERMANENT, transientNetworkCode, transi
 export function describeAzureError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const response = (error as { errorResponse?: { error?: unknown; errorDescription?: unknown } }).errorResponse;
-  const status = statusOf(error);
-  const statusText = status !== undefined ? ` (HTTP ${status})` : '';
+  // The error's own status only: the one its causes hold is already in the message MSAL wrote.
+  const status = (error as { statusCode?: unknown }).statusCode;
+  const statusText = typeof status === 'number' && status > 0 ? ` (HTTP ${status})` : '';
   const description = typeof response?.errorDescription === 'string' ? response.errorDescription : '';
   const aadsts = /AADSTS\d+:[^\r\n]*/.exec(`${description}\n${error.message}`)?.[0].trim();
   const oauthCode = typeof response?.error === 'string' && response.error !== '' ? response.error : /^([a-z_]+): /.exec(error.message)?.[1];

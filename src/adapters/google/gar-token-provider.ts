@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { gaxios, GoogleAuth, JWT, type AuthClient } from 'google-auth-library';
 import { GOOGLE_USERNAME, type GarTokenRequest, type RegistryToken } from '../../core/tokens.js';
 import { TokenError } from '../../ports/tokens.js';
-import { ambientIdentities } from '../ambient-identities.js';
 import { networkCodeOf, parseRetryAfter, PERMANENT, transientNetworkCode, transientStatus, withRetries, type Transience } from '../retry-policy.js';
-import { fetchMetadataToken, metadataBaseUrl } from './metadata-token.js';
+import { fetchMetadataToken } from './metadata-token.js';
 
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 /**
@@ -22,30 +21,25 @@ type Env = Readonly<Record<string, string | undefined>>;
  * process's identity. That is, as Application Default Credentials choose it: the operator's
  * GOOGLE_APPLICATION_CREDENTIALS file, else gcloud's application-default file, else the metadata server (GKE
  * workload identity, GCE; address from GCE_METADATA_HOST), which imps-krm asks itself (metadata-token.ts).
- * The process's identity is fetched once and shared until it nears expiry (ambient-identities.ts).
+ * Unlike the AWS and Azure identities, the process's Google token IS the registry password: every keyless GAR
+ * source asks the same token request (tokenRequestKey), which a render makes once and the controller's token cache
+ * keeps by its renewal policy; a second cache here would only hold it past that renewal.
  */
 export async function fetchGarToken(request: GarTokenRequest, env: Env = process.env): Promise<RegistryToken> {
   if (request.serviceAccountKey) {
     const client = keyClient(request.serviceAccountKey);
     return libraryToken(client, 'service-account key');
   }
-  const file = adcFile(env);
-  if (file) {
-    return ambientIdentities.get(['gcp-adc-file', file, env['HTTPS_PROXY'] ?? null], async () => {
-      const client = await new GoogleAuth({ scopes: [SCOPE], projectId: PROJECT_PLACEHOLDER, clientOptions: { transporter: singleAttemptTransporter() } }).getClient();
-      const token = await libraryToken(client, 'application default credentials');
-      return { value: token, expiresAt: token.expiresAt };
-    });
+  if (adcFile(env)) {
+    const client = await new GoogleAuth({ scopes: [SCOPE], projectId: PROJECT_PLACEHOLDER, clientOptions: { transporter: singleAttemptTransporter() } }).getClient();
+    return libraryToken(client, 'application default credentials');
   }
-  const base = metadataBaseUrl(env).href;
-  return ambientIdentities.get(['gcp-metadata', base, SCOPE], async () => {
-    try {
-      const { token, expiresAt } = await fetchMetadataToken(SCOPE, env);
-      return { value: { username: GOOGLE_USERNAME, password: token, expiresAt }, expiresAt };
-    } catch (error) {
-      throw new TokenError(`Google access token (metadata server): ${error instanceof Error ? error.message.replace(/^metadata server /, '') : String(error)}`);
-    }
-  });
+  try {
+    const { token, expiresAt } = await fetchMetadataToken(SCOPE, env);
+    return { username: GOOGLE_USERNAME, password: token, expiresAt };
+  } catch (error) {
+    throw new TokenError(`Google access token (metadata server): ${error instanceof Error ? error.message.replace(/^metadata server /, '') : String(error)}`);
+  }
 }
 
 /**
