@@ -72,9 +72,10 @@ const systemRetryClock: RetryClock = {
 };
 
 /**
- * Runs `attempt` until it succeeds, fails for good, or the policy is spent. The error thrown is the last one, its
- * message extended with how many attempts were made when more than one was, or why a Retry-After was not waited for,
- * so the problem line says that the failure was not a single blip.
+ * Runs `attempt` until it succeeds, fails for good, or the policy is spent, and throws the last error. When more
+ * than one attempt was made, or a Retry-After was not waited for, the error carries a note saying so
+ * (`retryNote`), which the adapter puts at the end of the source's problem line: a failure after retries is not a
+ * single blip.
  */
 export async function withRetries<T>(
   attempt: () => Promise<T>,
@@ -90,15 +91,15 @@ export async function withRetries<T>(
       // An inner step (the AWS credential chain inside a client call) already spent its attempts: no retries of retries.
       if (isSpent(error)) throw error;
       const transience = classify(error);
-      if (!transience.transient) throw n === 1 ? error : spent(annotate(error, `after ${n} attempts`));
-      if (n >= policy.maxAttempts) throw spent(annotate(error, `gave up after ${n} attempts`));
+      if (!transience.transient) throw n === 1 ? error : spent(error, `after ${n} attempts`);
+      if (n >= policy.maxAttempts) throw spent(error, `gave up after ${n} attempts`);
       const backoff = policy.baseDelayMs * 2 ** (n - 1) * (0.5 + clock.random() / 2);
       const retryAfter = transience.retryAfterMs;
       if (retryAfter !== undefined && retryAfter > policy.retryAfterCapMs) {
-        throw spent(annotate(error, `Retry-After ${Math.ceil(retryAfter / 1000)} s is longer than the ${policy.retryAfterCapMs / 1000} s a token request waits; not retried`));
+        throw spent(error, `Retry-After ${Math.ceil(retryAfter / 1000)} s is longer than the ${policy.retryAfterCapMs / 1000} s a token request waits; not retried`);
       }
       const delay = Math.max(backoff, retryAfter ?? 0);
-      if (clock.now() + delay - started > policy.budgetMs) throw spent(annotate(error, `gave up after ${n} attempts (${policy.budgetMs / 1000} s spent)`));
+      if (clock.now() + delay - started > policy.budgetMs) throw spent(error, `gave up after ${n} attempts (${policy.budgetMs / 1000} s spent)`);
       await clock.sleep(delay);
     }
   }
@@ -106,20 +107,20 @@ export async function withRetries<T>(
 
 const SPENT = Symbol.for('imps-krm.retries-spent');
 
-function spent(error: Error): Error {
-  Object.defineProperty(error, SPENT, { value: true, enumerable: false });
-  return error;
+/** Marks an error whose retries are spent, with the note for its problem line. Non-objects are wrapped. */
+function spent(error: unknown, note: string): unknown {
+  const target = typeof error === 'object' && error !== null ? error : new Error(String(error));
+  Object.defineProperty(target, SPENT, { value: note, enumerable: false, configurable: true });
+  return target;
 }
 
 function isSpent(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { [SPENT]?: unknown })[SPENT] === true;
+  return typeof error === 'object' && error !== null && SPENT in error;
 }
 
-/** Appends a note to an Error's message in place (keeping its class and fields), or wraps a non-Error. */
-function annotate(error: unknown, note: string): Error {
-  if (error instanceof Error) {
-    error.message = `${error.message} (${note})`;
-    return error;
-  }
-  return new Error(`${String(error)} (${note})`);
+/** ` (gave up after 3 attempts)` and the like, for the end of a problem line; empty for a first-attempt failure. */
+export function retryNote(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return '';
+  const note = (error as { [SPENT]?: unknown })[SPENT];
+  return typeof note === 'string' ? ` (${note})` : '';
 }

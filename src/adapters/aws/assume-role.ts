@@ -1,7 +1,7 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsKeys } from '../../core/tokens.js';
 import { TokenError } from '../../ports/tokens.js';
-import { withRetries } from '../retry-policy.js';
+import { retryNote, withRetries } from '../retry-policy.js';
 import { awsClientConfig, endpointOf, type AwsCredentialIdentity, type AwsCredentialProvider, type AwsEnv } from './aws-clients.js';
 import { awsTransience, describeAwsError } from './aws-errors.js';
 
@@ -33,7 +33,7 @@ export async function assumeRole(
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new TokenError(`STS AssumeRole ${roleArn} returned no credentials`);
     return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
   } catch (error) {
-    throw error instanceof TokenError ? error : new TokenError(`STS AssumeRole ${roleArn}: ${describeAwsError(error)}`);
+    throw error instanceof TokenError ? error : new TokenError(`STS AssumeRole ${roleArn}: ${describeAwsError(error)}${retryNote(error)}`);
   } finally {
     sts.destroy();
   }

@@ -1,7 +1,7 @@
 import { ECRPUBLICClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr-public';
 import { ECR_PUBLIC_REGION, type EcrPublicTokenRequest, type RegistryToken } from '../../core/tokens.js';
 import { TokenError } from '../../ports/tokens.js';
-import { withRetries } from '../retry-policy.js';
+import { retryNote, withRetries } from '../retry-policy.js';
 import { assumeRole, decodeAuthorizationToken, staticCredentials } from './assume-role.js';
 import { ambientAwsCredentials, awsClientConfig, endpointOf, type AwsEnv } from './aws-clients.js';
 import { awsTransience, describeAwsError } from './aws-errors.js';
@@ -21,7 +21,7 @@ export async function fetchEcrPublicToken(request: EcrPublicTokenRequest, env: A
     if (!data?.authorizationToken) throw new TokenError('ECR Public GetAuthorizationToken returned no token');
     return { ...decodeAuthorizationToken(data.authorizationToken, 'ECR Public GetAuthorizationToken'), expiresAt: data.expiresAt };
   } catch (error) {
-    throw error instanceof TokenError ? error : new TokenError(`ECR Public GetAuthorizationToken (us-east-1): ${describeAwsError(error)}`);
+    throw error instanceof TokenError ? error : new TokenError(`ECR Public GetAuthorizationToken (us-east-1): ${describeAwsError(error)}${retryNote(error)}`);
   } finally {
     client.destroy();
   }

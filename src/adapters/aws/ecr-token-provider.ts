@@ -1,7 +1,7 @@
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import type { EcrTokenRequest, RegistryToken } from '../../core/tokens.js';
 import { TokenError } from '../../ports/tokens.js';
-import { withRetries } from '../retry-policy.js';
+import { retryNote, withRetries } from '../retry-policy.js';
 import { assumeRole, decodeAuthorizationToken, staticCredentials } from './assume-role.js';
 import { ambientAwsCredentials, awsClientConfig, endpointOf, type AwsEnv } from './aws-clients.js';
 import { awsTransience, describeAwsError } from './aws-errors.js';
@@ -21,7 +21,7 @@ export async function fetchEcrToken(request: EcrTokenRequest, env: AwsEnv = proc
     if (!data?.authorizationToken) throw new TokenError('ECR GetAuthorizationToken returned no token');
     return { ...decodeAuthorizationToken(data.authorizationToken, 'ECR GetAuthorizationToken'), expiresAt: data.expiresAt };
   } catch (error) {
-    throw error instanceof TokenError ? error : new TokenError(`ECR GetAuthorizationToken (${request.region}): ${describeAwsError(error)}`);
+    throw error instanceof TokenError ? error : new TokenError(`ECR GetAuthorizationToken (${request.region}): ${describeAwsError(error)}${retryNote(error)}`);
   } finally {
     ecr.destroy();
   }

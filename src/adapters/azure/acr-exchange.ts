@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { isRecord } from '../../core/records.js';
 import { TokenError } from '../../ports/tokens.js';
 import { httpsAgentFromEnv, type ProxyEnv } from '../https-proxy.js';
-import { networkCodeOf, parseRetryAfter, PERMANENT, transientNetworkCode, transientStatus, withRetries, type Transience } from '../retry-policy.js';
+import { networkCodeOf, parseRetryAfter, PERMANENT, retryNote, transientNetworkCode, transientStatus, withRetries, type Transience } from '../retry-policy.js';
 
 const ACR_TIMEOUT_MS = 15_000;
 
@@ -52,7 +52,9 @@ async function postForm(endpoint: AcrEndpoint, path: string, body: URLSearchPara
       return parsed;
     },
     (error) => (error instanceof AcrCallError ? error.transience : PERMANENT),
-  );
+  ).catch((error: unknown) => {
+    throw new TokenError(`${error instanceof Error ? error.message : String(error)}${retryNote(error)}`);
+  });
   const value = reply?.[field];
   if (typeof value !== 'string' || value === '') throw new TokenError(`${where}: the reply has no ${field}`);
   return value;

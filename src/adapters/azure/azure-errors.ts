@@ -20,35 +20,18 @@ export function describeAzureError(error: unknown): string {
   return `${error.name}${statusText}: ${firstLine(error.message)}`;
 }
 
-/** Whether an @azure/identity failure is worth another attempt (retry-policy.ts): Entra or IMDS said 429/5xx, or the socket broke. */
-export function azureTransience(error: unknown): Transience {
-  const status = statusOf(error);
-  if (transientStatus(status)) return { transient: true, retryAfterMs: retryAfterOf(error) };
-  if (status === undefined && transientNetworkCode(networkCodeOf(error))) return { transient: true };
-  return PERMANENT;
-}
+/** The last HTTP exchange the SDK's client made: a response, or the error that stopped it. */
+export type Exchange = { readonly status: number; readonly retryAfter?: string | undefined } | { readonly error: unknown };
 
-/** The HTTP status anywhere along the error's causes (ManagedIdentityCredential wraps MSAL's error, which holds it). */
-function statusOf(error: unknown): number | undefined {
-  for (let current: unknown = error, depth = 0; typeof current === 'object' && current !== null && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
-    for (const field of ['statusCode', 'status', 'httpStatusCode']) {
-      const value = (current as Record<string, unknown>)[field];
-      if (typeof value === 'number' && value > 0) return value;
-    }
-  }
-  return undefined;
-}
-
-function retryAfterOf(error: unknown): number | undefined {
-  for (let current: unknown = error, depth = 0; typeof current === 'object' && current !== null && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
-    const headers = (current as { response?: { headers?: unknown }; headers?: unknown }).response?.headers ?? (current as { headers?: unknown }).headers;
-    if (typeof headers === 'object' && headers !== null) {
-      const get = (headers as { get?: unknown }).get;
-      const value = typeof get === 'function' ? (get as (name: string) => unknown).call(headers, 'retry-after') : (headers as Record<string, unknown>)['retry-after'] ?? (headers as Record<string, unknown>)['Retry-After'];
-      if (typeof value === 'string') return parseRetryAfter(value);
-    }
-  }
-  return undefined;
+/**
+ * Whether a failed getToken is worth another attempt (retry-policy.ts), from what the SDK's HTTP client last saw
+ * (Entra ID or IMDS answered 429/5xx, or the socket broke): MSAL's errors keep neither the Retry-After header nor
+ * the socket's code. Nothing seen (a missing token file, a refused configuration): not transient.
+ */
+export function transienceOfExchange(exchange: Exchange | undefined): Transience {
+  if (!exchange) return PERMANENT;
+  if ('error' in exchange) return transientNetworkCode(networkCodeOf(exchange.error)) ? { transient: true } : PERMANENT;
+  return transientStatus(exchange.status) ? { transient: true, retryAfterMs: parseRetryAfter(exchange.retryAfter) } : PERMANENT;
 }
 
 /** SDK messages run to troubleshooting links over many lines; the first says what failed. */

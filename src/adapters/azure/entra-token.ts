@@ -5,17 +5,35 @@ import {
   type AccessToken,
   type TokenCredential,
 } from '@azure/identity';
+import { createDefaultHttpClient, type HttpClient } from '@azure/core-rest-pipeline';
 import { azureCloudEndpoints, type AirgappedCloudSettings } from '../../core/azure-clouds.js';
 import type { AcrTokenRequest } from '../../core/tokens.js';
 import { TokenError } from '../../ports/tokens.js';
 import { ambientIdentities } from '../ambient-identities.js';
-import { withRetries } from '../retry-policy.js';
-import { azureTransience, describeAzureError } from './azure-errors.js';
+import { retryNote, withRetries } from '../retry-policy.js';
+import { describeAzureError, transienceOfExchange, type Exchange } from './azure-errors.js';
 
 const ENTRA_TIMEOUT_MS = 20_000;
 
-/** One attempt per SDK call (its pipeline, and its IMDS policy: 5 retries from 800 ms): retries are retry-policy.ts's. */
-const NO_SDK_RETRIES = { retryOptions: { maxRetries: 0 } };
+/**
+ * The SDK's own HTTP client, watched: each response's status and Retry-After, or the socket error, for the retry
+ * policy. (The SDK's pipeline, with the operator's proxy settings, still runs in front of it.)
+ */
+function observingHttpClient(observe: (exchange: Exchange) => void): HttpClient {
+  const inner = createDefaultHttpClient();
+  return {
+    async sendRequest(request) {
+      try {
+        const response = await inner.sendRequest(request);
+        observe({ status: response.status, retryAfter: response.headers.get('retry-after') ?? undefined });
+        return response;
+      } catch (error) {
+        observe({ error });
+        throw error;
+      }
+    },
+  };
+}
 
 /** The operator's settings that select the process's Azure identity, part of its cache key. */
 const IDENTITY_SETTINGS = [
@@ -45,13 +63,26 @@ export async function fetchEntraToken(request: AcrTokenRequest, airgapped: Airga
   const identity = request.identity;
   const what = `Entra ID token (${identity.kind})`;
   const fetch = async (): Promise<AccessToken> => {
+    // What the SDK's HTTP client last saw: MSAL's errors drop the Retry-After header and the socket's error code.
+    let last: Exchange | undefined;
+    const observe = (exchange: Exchange): void => {
+      last = exchange;
+    };
     try {
-      const credential = credentialFor(request, endpoints.authorityHost);
-      const token = await withRetries(() => credential.getToken(endpoints.tokenScope, { abortSignal: AbortSignal.timeout(ENTRA_TIMEOUT_MS) }), azureTransience);
+      const token = await withRetries(
+        () => {
+          last = undefined;
+          // A new credential per attempt: MSAL would otherwise answer a retry from its own throttling cache (60 s
+          // after any 429 or 5xx) without asking Entra ID again.
+          const credential = credentialFor(request, endpoints.authorityHost, observingHttpClient(observe));
+          return credential.getToken(endpoints.tokenScope, { abortSignal: AbortSignal.timeout(ENTRA_TIMEOUT_MS) });
+        },
+        () => transienceOfExchange(last),
+      );
       if (!token?.token) throw new TokenError(`${what}: Entra ID returned no token`);
       return token;
     } catch (error) {
-      throw error instanceof TokenError ? error : new TokenError(`${what}: ${describeAzureError(error)}`);
+      throw error instanceof TokenError ? error : new TokenError(`${what}: ${describeAzureError(error)}${retryNote(error)}`);
     }
   };
   if (identity.kind === 'ServicePrincipal') return (await fetch()).token;
@@ -74,9 +105,11 @@ export async function fetchEntraToken(request: AcrTokenRequest, airgapped: Airga
  * `authorityHost` undefined: the SDK's default, which honours AZURE_AUTHORITY_HOST. The workload identity token file
  * is never passed: the SDK reads the operator's AZURE_FEDERATED_TOKEN_FILE.
  */
-function credentialFor(request: AcrTokenRequest, authorityHost: string | undefined): TokenCredential {
+function credentialFor(request: AcrTokenRequest, authorityHost: string | undefined, httpClient: HttpClient): TokenCredential {
   const identity = request.identity;
   const authority = authorityHost ? { authorityHost } : {};
+  // One attempt per SDK call (its pipeline, and its IMDS policy: 5 retries from 800 ms): retries are retry-policy.ts's.
+  const NO_SDK_RETRIES = { retryOptions: { maxRetries: 0 }, httpClient };
   switch (identity.kind) {
     case 'ManagedIdentity':
       // IMDS has no authority host; sovereign clouds differ only in the token scope.

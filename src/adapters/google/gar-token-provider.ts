@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gaxios, GoogleAuth, JWT, type AuthClient } from 'google-auth-library';
 import { GOOGLE_USERNAME, type GarTokenRequest, type RegistryToken } from '../../core/tokens.js';
 import { TokenError } from '../../ports/tokens.js';
-import { networkCodeOf, parseRetryAfter, PERMANENT, transientNetworkCode, transientStatus, withRetries, type Transience } from '../retry-policy.js';
+import { networkCodeOf, parseRetryAfter, PERMANENT, retryNote, transientNetworkCode, transientStatus, withRetries, type Transience } from '../retry-policy.js';
 import { fetchMetadataToken } from './metadata-token.js';
 
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
@@ -62,7 +62,7 @@ async function libraryToken(client: AuthClient, how: string): Promise<RegistryTo
     const expiry = client.credentials.expiry_date;
     return { username: GOOGLE_USERNAME, password: token, expiresAt: typeof expiry === 'number' ? new Date(expiry) : undefined };
   } catch (error) {
-    throw error instanceof TokenError ? error : new TokenError(`Google access token (${how}): ${describeGoogleError(error)}`);
+    throw error instanceof TokenError ? error : new TokenError(`Google access token (${how}): ${describeGoogleError(error)}${retryNote(error)}`);
   }
 }
 

@@ -8,7 +8,7 @@
 // carries too. Never through a proxy: the server is link-local.
 import { request } from 'node:http';
 import { TokenError } from '../../ports/tokens.js';
-import { networkCodeOf, parseRetryAfter, PERMANENT, transientNetworkCode, transientStatus, withRetries, type Transience } from '../retry-policy.js';
+import { networkCodeOf, parseRetryAfter, PERMANENT, retryNote, transientNetworkCode, transientStatus, withRetries, type Transience } from '../retry-policy.js';
 
 const TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
 const TIMEOUT_MS = 10_000;
@@ -54,7 +54,9 @@ export async function fetchMetadataToken(scope: string, env: Readonly<Record<str
       return { token: parsed.token, expiresAt: new Date(now() + parsed.expiresIn * 1000) };
     },
     (error) => (error instanceof MetadataError ? error.transience : PERMANENT),
-  );
+  ).catch((error: unknown) => {
+    throw new TokenError(`${error instanceof Error ? error.message : String(error)}${retryNote(error)}`);
+  });
 }
 
 function unreachable(error: unknown, code: string | undefined): string {
