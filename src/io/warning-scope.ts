@@ -3,7 +3,8 @@
 // ("one line per problem", issue 9), instead of reaching stderr as lines of their own, which would also break the
 // controller's JSON lines. When the provider succeeds, what it emitted is handed back to the process's warning
 // policy unchanged (src/cli/warning-policy.ts): a warning on a path that works is still a bug to fix at its cause,
-// and test/e2e/no-warnings.test.ts must still see it.
+// and test/e2e/no-warnings.test.ts must still see it. The controller takes them as JSON log lines instead
+// (`releaseWarningsTo`).
 //
 // One scope store per process, on globalThis: the main bundle and the lazily loaded provider chunks each carry their
 // own copy of this module (scripts/build.mjs), and they must see the same scopes. AsyncLocalStorage ties a warning to
@@ -22,6 +23,8 @@ export interface HeldWarning {
 interface Hub {
   /** Created by the first scope. */
   scopes?: AsyncLocalStorage<HeldWarning[]>;
+  /** Where the warnings of a provider call that succeeded go; unset: process.emitWarning, i.e. the CLI policy. */
+  release?: (warning: HeldWarning) => void;
   /** Whether process.emitWarning already routes scoped warnings here (the CLI policy does; else `ensureHook`). */
   hooked: boolean;
 }
@@ -93,16 +96,32 @@ export async function withWarningScope<T>(work: () => Promise<T>): Promise<Scope
   const held: HeldWarning[] = [];
   try {
     const value = await scopes.run(held, work);
-    for (const warning of held) Reflect.apply(process.emitWarning, process, warning.args);
+    for (const warning of held) {
+      if (state.release) state.release(warning);
+      else Reflect.apply(process.emitWarning, process, warning.args);
+    }
     return { ok: true, value };
   } catch (error) {
     return { ok: false, error, warnings: held };
   }
 }
 
-/** `type: message` of each warning, on one line, for the end of a problem line. */
+/**
+ * Where the warnings of successful provider calls go instead of process.emitWarning: the controller logs them as
+ * JSON lines (its stderr is JSON lines only). Returns the undo.
+ */
+export function releaseWarningsTo(release: (warning: HeldWarning) => void): () => void {
+  const state = hub();
+  const previous = state.release;
+  state.release = release;
+  return () => {
+    state.release = previous;
+  };
+}
+
+/** `type: message` of each distinct warning (a retried call emits its warning again), on one line. */
 export function foldWarnings(warnings: readonly HeldWarning[]): string {
-  return warnings.map((warning) => `${warning.type}${warning.code ? ` [${warning.code}]` : ''}: ${oneLine(warning.message)}`).join('; ');
+  return [...new Set(warnings.map((warning) => `${warning.type}${warning.code ? ` [${warning.code}]` : ''}: ${oneLine(warning.message)}`))].join('; ');
 }
 
 function oneLine(text: string): string {
