@@ -34,7 +34,8 @@ export class AmbientIdentityCache {
   readonly #entries = new Map<string, Entry>();
   readonly #inFlight = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  // Date.now looked up on each call, not captured: tests move the process clock by replacing Date.
+  constructor(private readonly now: () => number = () => Date.now()) {}
 
   /** The cached value for `parts`, or the one `fetch` returns (concurrent callers share one fetch). */
   async get<T>(parts: readonly unknown[], fetch: () => Promise<Expiring<T>>): Promise<T> {

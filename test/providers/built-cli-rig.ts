@@ -16,6 +16,7 @@ import { AWS_HOSTS, cloudTls } from './cloud-tls.js';
 import { GOOGLE_ISOLATION, serviceAccountKey } from './google-env.js';
 
 export const ACR_REGISTRY = 'proxied.azurecr.io';
+export const ACR_REGISTRY_2 = 'second.azurecr.io';
 export const MI_CLIENT = '11111111-2222-3333-4444-555555555555';
 export const WI_CLIENT = '66666666-aaaa-bbbb-cccc-000000000006';
 export const SP_CLIENT = '77777777-aaaa-bbbb-cccc-000000000007';
@@ -64,7 +65,7 @@ export async function startCloudRig(): Promise<CloudRig> {
   writeFileSync(wiTokenFile, WI_TOKEN);
   const webIdentityFile = join(dir, 'aws-web-identity-token');
   writeFileSync(webIdentityFile, WEB_IDENTITY_TOKEN);
-  const redirects = [...AWS_HOSTS.map((host) => `${host}=${aws.httpsUrl}`), `${ACR_REGISTRY}=${azure.authorityHost}`, `oauth2.googleapis.com=https://127.0.0.1:${google.oauthPort}`].join(',');
+  const redirects = [...AWS_HOSTS.map((host) => `${host}=${aws.httpsUrl}`), `${ACR_REGISTRY}=${azure.authorityHost}`, `${ACR_REGISTRY_2}=${azure.authorityHost}`, `oauth2.googleapis.com=https://127.0.0.1:${google.oauthPort}`].join(',');
 
   const reset = (): void => {
     aws.reset();

@@ -11,8 +11,8 @@ export interface CloudTls {
   readonly caFile: string;
 }
 
-/** AWS endpoints (their own names, no AWS_ENDPOINT_URL_*) that tests may reach: ECR in eu-west-1, ECR Public, STS. */
-export const AWS_HOSTS = ['api.ecr.eu-west-1.amazonaws.com', 'api.ecr-public.us-east-1.amazonaws.com', 'sts.eu-west-1.amazonaws.com', 'sts.us-east-1.amazonaws.com'];
+/** AWS endpoints (their own names, no AWS_ENDPOINT_URL_*) that tests may reach: ECR in eu-west-1 and us-east-1, ECR Public, STS. */
+export const AWS_HOSTS = ['api.ecr.eu-west-1.amazonaws.com', 'api.ecr.us-east-1.amazonaws.com', 'api.ecr-public.us-east-1.amazonaws.com', 'sts.eu-west-1.amazonaws.com', 'sts.us-east-1.amazonaws.com'];
 
 let cached: CloudTls | undefined;
 
