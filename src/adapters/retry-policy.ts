@@ -99,7 +99,9 @@ export async function withRetries<T>(
         throw spent(error, `Retry-After ${Math.ceil(retryAfter / 1000)} s is longer than the ${policy.retryAfterCapMs / 1000} s a token request waits; not retried`);
       }
       const delay = Math.max(backoff, retryAfter ?? 0);
-      if (clock.now() + delay - started > policy.budgetMs) throw spent(error, `gave up after ${n} attempts (${policy.budgetMs / 1000} s spent)`);
+      if (clock.now() + delay - started > policy.budgetMs) {
+        throw spent(error, `gave up after ${n} attempt${n === 1 ? '' : 's'}: a retry would start more than ${policy.budgetMs / 1000} s after the first`);
+      }
       await clock.sleep(delay);
     }
   }

@@ -132,6 +132,7 @@ describe('transient provider errors: one bounded retry policy for every provider
         const ran = await render(e.source);
         expect(ran).toMatchObject({ code: 0, stderr: SUCCESS });
         expect(e.calls(rig)).toBe(2);
+        // A lower bound only: the retry cannot have come sooner (the backoff alone is at most 250 ms).
         expect(ran.ms).toBeGreaterThanOrEqual(1000);
       });
 
@@ -144,8 +145,7 @@ describe('transient provider errors: one bounded retry policy for every provider
         expect(ran.stderr[0]).toMatch(e.problem);
         expect(ran.stderr[0]).toMatch(/\(gave up after 3 attempts\)$/);
         expect(e.calls(rig)).toBe(3);
-        // Backoff: 125-250 ms, then 250-500 ms; the rest is the CLI's own start and the SDK.
-        expect(ran.ms).toBeLessThan(6000);
+        // How long the policy may wait in all is checked on a simulated clock: test/unit/retry-policy.test.ts.
       });
     });
   }
@@ -159,7 +159,6 @@ describe('transient provider errors: one bounded retry policy for every provider
       'error: ImagePullSecret/pull (in.yaml): source ra.acr-mi: ACR /oauth2/exchange at proxied.azurecr.io: HTTP 429: UNAVAILABLE: try later (Retry-After 120 s is longer than the 5 s a token request waits; not retried)',
     ]);
     expect(rig.azure.calls.filter((c) => c.endpoint === 'acr-exchange')).toHaveLength(1);
-    expect(ran.ms).toBeLessThan(5000);
   });
 
   it('a permanent error (403) is not retried', async () => {
