@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
+import { checkChunkImports } from './check-chunk-imports.mjs';
 import { cjsDynamicImportInterop } from './cjs-dynamic-import.mjs';
 
 /** Modules that pull in a heavy dependency: each becomes its own lazily imported bundle in dist/chunks/. */
@@ -117,4 +118,8 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 await writeFile('dist/package.json', `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
+
+// A name taken from a chunk that does not export it fails only when that path runs (issue 9: gaxios behind a proxy).
+const findings = checkChunkImports('dist');
+if (findings.length > 0) throw new Error(`build: lazily imported chunks do not provide what their importers take:\n  ${findings.join('\n  ')}`);
 await chmod('dist/cli.js', 0o755);
