@@ -35,8 +35,10 @@
  *   - With AWS_EC2_METADATA_DISABLED=true and no container variables, the last link of the default
  *     chain fails at once ("EC2 Instance Metadata Service access disabled") instead of probing
  *     169.254.169.254.
- *   - Retryable errors (status >= 500, throttling codes) are retried by the SDK (3 attempts by
- *     default), so `failNext(service, {status: 500, ...}, 1)` is absorbed by a retry.
+ *   - Retryable errors (status >= 500, throttling codes, resets) are retried by imps-krm's policy
+ *     (src/adapters/retry-policy.ts: 3 attempts; the SDK's own retries are off), so
+ *     `failNext(service, {status: 500, ...}, 1)` is absorbed by a retry, and a reply can carry Retry-After
+ *     or be a reset (`retryAfter`, `reset`).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
