@@ -127,17 +127,13 @@ class EnvHttpsProxyAgent extends HttpsProxyAgent<string> {
   }
 }
 
-let cached: { key: string; agent: Agent | undefined } | undefined;
-
 /**
- * The agent for imps-krm's own https requests under the operator's HTTPS_PROXY and NO_PROXY, or undefined when no
- * proxy is set (the clients keep their default agents). One per process and setting: a CONNECT tunnel per request.
- * The proxy URL may hold the operator's proxy credentials: it is never put in a message.
+ * An agent for imps-krm's own https requests under the operator's HTTPS_PROXY and NO_PROXY, or undefined when no
+ * proxy is set (the clients keep their default agents). A new one per client: an AWS SDK client destroys its agent
+ * (and the sockets in flight on it) when it is destroyed, and token requests run side by side. A CONNECT tunnel per
+ * request. The proxy URL may hold the operator's proxy credentials: it is never put in a message.
  */
 export function httpsAgentFromEnv(env: ProxyEnv): Agent | undefined {
-  const key = JSON.stringify([env['HTTPS_PROXY'] ?? env['https_proxy'] ?? null, env['NO_PROXY'] ?? env['no_proxy'] ?? null]);
-  if (cached?.key === key) return cached.agent;
   const proxy = httpsProxyOf(env);
-  cached = { key, agent: proxy ? new EnvHttpsProxyAgent(proxy, noProxyOf(env)) : undefined };
-  return cached.agent;
+  return proxy ? new EnvHttpsProxyAgent(proxy, noProxyOf(env)) : undefined;
 }

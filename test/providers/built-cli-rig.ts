@@ -36,8 +36,11 @@ export interface CloudRig {
   readonly dir: string;
   /** Forget every fake's knobs and calls, and the proxy's tunnels. */
   reset(): void;
-  /** The environment of a CLI run, direct or through the proxy, plus `extra`. */
-  env(how: 'direct' | 'proxy', extra?: Record<string, string | undefined>): NodeJS.ProcessEnv;
+  /**
+   * The environment of a CLI run, direct or through the proxy, plus `extra`. `redirect` also sends named hosts to
+   * their fakes in a proxied run: for hosts NO_PROXY exempts from the proxy.
+   */
+  env(how: 'direct' | 'proxy', extra?: Record<string, string | undefined>, options?: { redirect?: boolean }): NodeJS.ProcessEnv;
   /**
    * What the Azure Workload Identity webhook injects into a Pod. Not in `env` by default: with it set, the SDK's
    * ManagedIdentityCredential presents the federated token too (its token exchange source), as it would in that Pod.
@@ -91,7 +94,8 @@ export async function startCloudRig(): Promise<CloudRig> {
     reset,
     workloadIdentityEnv: { AZURE_FEDERATED_TOKEN_FILE: wiTokenFile, AZURE_CLIENT_ID: WI_CLIENT, AZURE_TENANT_ID: TENANT },
     webIdentityEnv: { AWS_ROLE_ARN: WEB_IDENTITY_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: webIdentityFile },
-    env(how, extra = {}) {
+    env(how, extra = {}, options = {}) {
+      const redirect = how === 'direct' || options.redirect === true;
       const base: Record<string, string | undefined> = {
         ...process.env,
         ...GOOGLE_ISOLATION,
@@ -112,12 +116,13 @@ export async function startCloudRig(): Promise<CloudRig> {
         ...(how === 'proxy'
           ? // vitest's NO_PROXY exempts loopback for the in-process tests: here everything goes to the proxy.
             { HTTPS_PROXY: proxy.url, NO_PROXY: undefined, no_proxy: undefined }
-          : { HTTPS_PROXY: undefined, IMPS_KRM_TEST_HOST_REDIRECT: redirects }),
+          : { HTTPS_PROXY: undefined }),
+        ...(redirect ? { IMPS_KRM_TEST_HOST_REDIRECT: redirects } : {}),
         ...extra,
       };
       const env = Object.fromEntries(Object.entries(base).filter(([key, value]) => value !== undefined && !key.startsWith('VITEST'))) as NodeJS.ProcessEnv;
       const guarded = guardedEnv(env);
-      if (how === 'direct') guarded['NODE_OPTIONS'] = `${guarded['NODE_OPTIONS'] ?? ''} --import=${HOST_REDIRECT}`.trim();
+      if (redirect) guarded['NODE_OPTIONS'] = `${guarded['NODE_OPTIONS'] ?? ''} --import=${HOST_REDIRECT}`.trim();
       return guarded;
     },
     async close() {

@@ -5,7 +5,7 @@
 // the proxy, every https request to a cloud goes through a CONNECT tunnel the proxy counts, and the link-local
 // metadata server (plain http) never does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACR_REGISTRY, authsOf, linesOf, renderInput, renderWithCli, startCloudRig, type CloudRig } from './built-cli-rig.js';
+import { ACR_REGISTRY, authsOf, linesOf, renderInput, renderWithCli, SOURCES, startCloudRig, type CloudRig } from './built-cli-rig.js';
 
 let rig: CloudRig;
 beforeAll(async () => {
@@ -55,4 +55,26 @@ describe('every provider through the built CLI, without and with HTTPS_PROXY', (
       expect(seen['proxy']).toEqual(seen['direct']);
     });
   }
+});
+
+describe('NO_PROXY', () => {
+  it('exempts the hosts it lists: the ACR token service directly (over TLS, by its name), Entra ID through the proxy', async () => {
+    rig.reset();
+    const ran = await renderWithCli(rig, renderInput(['acr-sp']), rig.env('proxy', { NO_PROXY: '.azurecr.io' }, { redirect: true }));
+    expect({ code: ran.code, stderr: linesOf(ran.stderr) }).toEqual({ code: 0, stderr: ['rendered 1 Secret for ImagePullSecret pull: namespace app'] });
+    expect(Object.keys(authsOf(ran.stdout))).toEqual([ACR_REGISTRY]);
+    expect([...new Set(rig.proxy.tunnels.map((t) => `${t.kind}:${t.target}`))]).toEqual([entra(rig)]);
+    expect(rig.azure.calls.filter((c) => c.endpoint === 'acr-exchange')).toHaveLength(1);
+  });
+});
+
+describe('side by side through the proxy', () => {
+  it('ECR in two regions and ECR Public at once: one call each (no client tears down another\'s tunnel)', async () => {
+    rig.reset();
+    const us = { name: 'ecr-us', data: { ...SOURCES['ecr']!(), region: 'us-east-1' } };
+    const ran = await renderWithCli(rig, renderInput(['ecr', us, 'ecr-public']), rig.env('proxy'));
+    expect({ code: ran.code, stderr: linesOf(ran.stderr) }).toEqual({ code: 0, stderr: ['rendered 1 Secret for ImagePullSecret pull: namespace app'] });
+    expect(rig.aws.calls.map((c) => `${c.service}:${c.region}`).sort()).toEqual(['ecr-public:us-east-1', 'ecr:eu-west-1', 'ecr:us-east-1']);
+    expect([...new Set(rig.proxy.tunnels.map((t) => t.target))].sort()).toEqual(['api.ecr-public.us-east-1.amazonaws.com:443', 'api.ecr.eu-west-1.amazonaws.com:443', 'api.ecr.us-east-1.amazonaws.com:443']);
+  });
 });
