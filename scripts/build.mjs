@@ -23,6 +23,7 @@ const lazy = {
   'gar-token-provider': 'src/adapters/google/gar-token-provider.ts',
   'controller-command': 'src/faces/controller/controller-command.ts',
   'refresh-command': 'src/faces/refresh/refresh-command.ts',
+  'migrate-command': 'src/faces/migrate/migrate-command.ts',
 };
 const lazyByPath = new Map(Object.entries(lazy).map(([name, path]) => [resolve(path), name]));
 

@@ -154,6 +154,8 @@ function generateCrd(schema: { [key: string]: Json }): string {
             { name: 'Validity seconds', type: 'integer', jsonPath: '.status.validitySeconds' },
             { name: 'Secret Name', type: 'string', jsonPath: '.spec.target.secret.name' },
             { name: 'Namespaces', type: 'string', jsonPath: '.status.managedNamespaces' },
+            // Extension, after IMPS's columns and only with -o wide: `kubectl get imps` prints what it printed.
+            { name: 'Next renewal', type: 'date', jsonPath: '.status.nextRenewal', priority: 1 },
           ],
           schema: { openAPIV3Schema },
         },

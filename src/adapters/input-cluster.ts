@@ -3,7 +3,8 @@ import { dns1123LabelErrors } from '../core/names.js';
 import type { Problem, ResourceRef } from '../core/problems.js';
 import type { StringMap } from '../core/selectors.js';
 import type { SourceSecret } from '../core/sources.js';
-import { isRecord, type InputDocument } from '../io/documents.js';
+import { isRecord, stringMap, stringOf } from '../core/records.js';
+import type { InputDocument } from '../io/documents.js';
 import type { ClusterReader } from '../ports/cluster.js';
 
 /** Kinds whose Pod template stands for the Pods they will create: in manifests there are no Pods yet. */
@@ -39,8 +40,8 @@ export function inputCluster(objects: readonly unknown[], extraNamespaces: reado
   for (const object of objects) {
     if (!isRecord(object) || !isRecord(object['metadata'])) continue;
     const metadata = object['metadata'];
-    const name = typeof metadata['name'] === 'string' ? metadata['name'] : undefined;
-    const namespace = typeof metadata['namespace'] === 'string' ? metadata['namespace'] : undefined;
+    const name = stringOf(metadata['name']);
+    const namespace = stringOf(metadata['namespace']);
     const kind = object['kind'];
     if (kind === 'Namespace' && object['apiVersion'] === 'v1' && name) {
       addNamespace(name, stringMap(metadata['labels']), stringMap(metadata['annotations']));
@@ -55,7 +56,7 @@ export function inputCluster(objects: readonly unknown[], extraNamespaces: reado
       pods.push({ namespace, name, kind, labels: stringMap(templateMeta['labels']), annotations: stringMap(templateMeta['annotations']) });
     } else if (kind === 'Secret' && object['apiVersion'] === 'v1' && name && namespace) {
       secrets.set(`${namespace}/${name}`, {
-        type: typeof object['type'] === 'string' ? object['type'] : undefined,
+        type: stringOf(object['type']),
         annotations: stringMap(metadata['annotations']),
         data: looseStringMap(object['data']),
         stringData: looseStringMap(object['stringData']),
@@ -111,12 +112,6 @@ function shownResource(value: Record<string, unknown>): ResourceRef | undefined 
 
 function dig(value: unknown, path: readonly string[]): unknown {
   return path.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), value);
-}
-
-/** Labels and annotations: non-string values (YAML `true`) are not valid Kubernetes metadata and are skipped. */
-function stringMap(value: unknown): StringMap {
-  if (!isRecord(value)) return {};
-  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { getControllerExplanation } from '../adapters/controller-explain-client.js';
-import type { Problem } from '../core/problems.js';
+import { errorMessage, type Problem } from '../core/problems.js';
 import type { Explanation } from '../generated/explanation.js';
 import { validateExplanation } from '../generated/validators.js';
 import { describeAjvErrors } from '../validation/ajv-errors.js';
@@ -28,7 +28,7 @@ export async function controllerExplanation(
   try {
     answer = await getControllerExplanation(base, explainQuery(options));
   } catch (error) {
-    return failed(`${error instanceof Error ? error.message : String(error)} (is \`kubectl port-forward\` running?)`);
+    return failed(`${errorMessage(error)} (is \`kubectl port-forward\` running?)`);
   }
   if (answer.status !== 200) return failed(`HTTP ${answer.status}${answer.type.startsWith('text/plain') ? shortLine(answer.body) : ''}`);
   let value: unknown;

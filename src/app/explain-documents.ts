@@ -1,5 +1,5 @@
 import type { LiveTarget } from '../adapters/kube/detect.js';
-import type { Problem } from '../core/problems.js';
+import { errorMessage, type Problem } from '../core/problems.js';
 import type { Explanation, ImagePullSecretExplanation } from '../generated/explanation.js';
 import type { InputDocument } from '../io/documents.js';
 import type { ClusterReader } from '../ports/cluster.js';
@@ -41,6 +41,6 @@ export async function explainDocuments(
     const explained = await explainTargets(inputs, opened.cluster, settings);
     return { explanation: explanationDocument(mode, opened.cluster.description, explained) };
   } catch (error) {
-    return { problems: [{ severity: 'error', message: `${opened.cluster.description}: ${error instanceof Error ? error.message : String(error)}` }] };
+    return { problems: [{ severity: 'error', message: `${opened.cluster.description}: ${errorMessage(error)}` }] };
   }
 }

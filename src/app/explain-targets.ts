@@ -1,12 +1,15 @@
 import { sourceConsent } from '../core/consent.js';
-import { explainMissing, explainNamespace, oneLine, type PodMatch } from '../core/explain.js';
+import { explainMissing, explainNamespace, explainRepositoryCredentials, oneLine, type PodMatch } from '../core/explain.js';
 import type { NamespaceFacts } from '../core/facts.js';
+import type { ImpsInput } from '../core/outcome.js';
+import { errorMessage } from '../core/problems.js';
+import { repositoryCredentialTargets } from '../core/repository-credentials.js';
+import { sourceId } from '../core/source-refs.js';
 import { compareStrings, compileTarget, selectionOf, type TargetMatcher } from '../core/targets.js';
 import type { ImagePullSecretExplanation, NamespaceExplanation, Refusal } from '../generated/explanation.js';
 import type { ImagePullSecret } from '../generated/image-pull-secret.js';
 import type { ClusterReader } from '../ports/cluster.js';
-import type { ImpsInput } from './pipeline-types.js';
-import { errorMessage, sourceId } from './resolve-sources.js';
+
 
 export interface ExplainOptions {
   /** `--namespace`: explain exactly these namespaces, whatever their verdict (one that does not exist is `missing`). */
@@ -108,7 +111,20 @@ function explainOne(
     });
   });
   const present = listed.filter((explanation) => explanation.verdict !== 'missing').length;
-  return { name: imps.metadata.name, secret: imps.spec.target.secret.name, namespaces: listed, unlisted: namespaces.size - present, problems };
+  // The extension's namespaces, judged by the same consent function, alone: a source may allow one and not another.
+  const repository = repositoryCredentialTargets(imps).filter((target) => !options.namespaces || options.namespaces.includes(target.namespace));
+  const repositoryConsent = consentOf(imps, repository.map((target) => target.namespace), sources, fromInput, options.requireConsent);
+  const repositoryCredentials = repository.map((target) =>
+    explainRepositoryCredentials(target, repositoryConsent.refusals.get(target.namespace) ?? [], fromInput || namespaces.has(target.namespace)),
+  );
+  return {
+    name: imps.metadata.name,
+    secret: imps.spec.target.secret.name,
+    namespaces: listed,
+    unlisted: namespaces.size - present,
+    problems,
+    ...(repositoryCredentials.length > 0 ? { repositoryCredentials } : {}),
+  };
 }
 
 /** What each source Secret's consent annotations say of the selected namespaces: the function the render calls. */

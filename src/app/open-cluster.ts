@@ -1,10 +1,10 @@
 import { inputCluster, inputNamespaceProblems } from '../adapters/input-cluster.js';
 import { liveClusterConfigured, type LiveTarget } from '../adapters/kube/detect.js';
-import type { Problem } from '../core/problems.js';
+import { errorMessage, type Problem } from '../core/problems.js';
 import type { RenderSettings } from '../generated/function-config.js';
 import type { InputDocument } from '../io/documents.js';
 import type { ClusterReader } from '../ports/cluster.js';
-import type { ImpsInput } from './pipeline-types.js';
+import type { ImpsInput } from '../core/outcome.js';
 
 export type ClusterMode = NonNullable<RenderSettings['cluster']>;
 
@@ -37,7 +37,7 @@ export async function openCluster(
           : await openLive(target, env),
     };
   } catch (error) {
-    return { problems: [{ severity: 'error', message: `cannot use the cluster: ${error instanceof Error ? error.message : String(error)}` }] };
+    return { problems: [{ severity: 'error', message: `cannot use the cluster: ${errorMessage(error)}` }] };
   }
 }
 

@@ -1,15 +1,16 @@
 import { cloudTokenProvider } from '../adapters/cloud-token-provider.js';
 import type { LiveTarget } from '../adapters/kube/detect.js';
 import { AMBIENT_IDENTITY_PROJECTS_ENV, ARGOCD_PROJECT_ENV, parseNameList } from '../core/consent.js';
+import type { ImpsInput, ImpsOutcome, RenderConsent } from '../core/outcome.js';
 import type { Problem } from '../core/problems.js';
 import type { Redactor } from '../core/redaction.js';
-import { renderPullSecrets, type PullSecretManifest } from '../core/render.js';
+import type { RenderedSecret } from '../core/repository-credentials.js';
 import type { RenderSettings } from '../generated/function-config.js';
 import type { InputDocument } from '../io/documents.js';
 import type { ClusterReader } from '../ports/cluster.js';
 import type { TokenProvider } from '../ports/tokens.js';
 import { chooseCluster, openCluster } from './open-cluster.js';
-import { runRenderPipeline, type ImpsInput, type ImpsOutcome, type RenderConsent } from './render-pipeline.js';
+import { runRenderPipeline } from './render-pipeline.js';
 import { selectImagePullSecrets } from './select-inputs.js';
 
 export { chooseCluster, type ClusterMode } from './open-cluster.js';
@@ -35,8 +36,11 @@ export interface RenderDependencies {
 export interface DocumentsRender {
   readonly inputs: readonly ImpsInput[];
   readonly outcomes: readonly ImpsOutcome[];
-  /** Every rendered Secret, ImagePullSecrets in input order, namespaces sorted within each. */
-  readonly secrets: readonly PullSecretManifest[];
+  /**
+   * Every rendered Secret, ImagePullSecrets in input order; within each, its pull Secrets (namespaces sorted), then
+   * its repository credentials (extension; sorted by namespace and name; none in shells: the controller writes them).
+   */
+  readonly secrets: readonly RenderedSecret[];
   readonly problems: readonly Problem[];
   readonly cluster: 'live' | 'input';
 }
@@ -62,49 +66,22 @@ export async function renderDocuments(
   const opened = await openCluster(mode, documents, inputs, target, dependencies.env ?? process.env, dependencies.openLiveCluster);
   if ('problems' in opened) return { ...empty, problems: opened.problems };
   const { cluster } = opened;
-  const shells = settings.output === 'shells';
   const result = await runRenderPipeline(inputs, {
-    cluster: shells ? withoutSources(cluster) : cluster,
+    cluster,
     consent: renderConsent(dependencies.env ?? process.env, dependencies.argoCd ?? false),
-    tokens: shells ? NO_TOKENS : (dependencies.tokens ?? cloudTokenProvider()),
+    tokens: dependencies.tokens ?? cloudTokenProvider(dependencies.env ?? process.env),
     ...(dependencies.redactor ? { redactor: dependencies.redactor } : {}),
-    withoutCredentials: shells,
+    // Shells: no source Secret read, no token minted (core/assemble.ts readsCredentials).
+    output: settings.output ?? 'secrets',
   });
   return {
     inputs,
     outcomes: result.outcomes,
-    secrets: result.outcomes.flatMap((outcome) =>
-      shells && outcome.secrets.length > 0
-        ? renderPullSecrets(outcome.input.imps, outcome.namespaces, { auths: {} }, 'shells')
-        : outcome.secrets,
-    ),
+    secrets: result.outcomes.flatMap((outcome): RenderedSecret[] => [...outcome.secrets, ...outcome.repositoryCredentials]),
     problems: result.problems,
     cluster: mode,
   };
 }
-
-/**
- * Shells carry no credential, so rendering them reads no source Secret and mints no token: the render environment
- * (Argo CD's repo server, a CI job) needs no access to credentials. Every source reads as an empty docker config.
- */
-const EMPTY_SOURCE = {
-  type: 'kubernetes.io/dockerconfigjson',
-  data: { '.dockerconfigjson': Buffer.from('{"auths":{}}', 'utf8').toString('base64') },
-};
-
-function withoutSources(cluster: ClusterReader): ClusterReader {
-  return {
-    description: cluster.description,
-    isInput: cluster.isInput,
-    listNamespaces: () => cluster.listNamespaces(),
-    scanPods: (visit) => cluster.scanPods(visit),
-    readSecret: async () => EMPTY_SOURCE,
-  };
-}
-
-const NO_TOKENS: TokenProvider = {
-  fetchToken: () => Promise.reject(new Error('shells need no token')),
-};
 
 /**
  * The consent context from the process environment, which only the operator and Argo CD's repo-server write: an

@@ -1,11 +1,13 @@
 import { inlineSpecErrors } from '../core/inline-sources.js';
 import { dns1123SubdomainErrors } from '../core/names.js';
+import type { ImpsInput } from '../core/outcome.js';
 import type { Problem } from '../core/problems.js';
+import { isRecord } from '../core/records.js';
+import { repositoryCredentialSpecErrors } from '../core/repository-credentials.js';
 import { targetNameErrors } from '../core/target-names.js';
 import { validateImagePullSecret } from '../generated/validators.js';
-import { isRecord, type InputDocument } from '../io/documents.js';
+import type { InputDocument } from '../io/documents.js';
 import { describeAjvErrors } from '../validation/ajv-errors.js';
-import type { ImpsInput } from './render-pipeline.js';
 
 export const IMPS_GROUP = 'images.banzaicloud.io';
 export const IMPS_API_VERSION = `${IMPS_GROUP}/v1alpha1`;
@@ -26,7 +28,11 @@ export function validateImps(value: Record<string, unknown>, origin?: InputDocum
   // parse, is a fault of the spec that needs no cluster to find, and the controller reports it as InvalidSpec.
   // Key rules a schema cannot state (label key prefix length, annotation keys) are checked once the schema holds.
   const errors = valid
-    ? [...inlineSpecErrors(value.spec.registry.inline), ...targetNameErrors(value.spec.target)]
+    ? [
+        ...inlineSpecErrors(value.spec.registry.inline),
+        ...targetNameErrors(value.spec.target),
+        ...repositoryCredentialSpecErrors(value).map((error) => ({ path: error.field, message: error.message })),
+      ]
     : describeAjvErrors(validateImagePullSecret.errors);
   if (valid && errors.length === 0) return { imps: value, origin };
   const metadata: Record<string, unknown> = isRecord(value['metadata']) ? value['metadata'] : {};

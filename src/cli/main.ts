@@ -5,6 +5,7 @@ import { EXIT, isUsageError, UsageError } from '../faces/kit/exit.js';
 import { VERSION } from '../faces/kit/version.js';
 import { mainHelp } from './help.js';
 import { LEGACY_PLUGIN_NAME } from './legacy-plugin-name.js';
+import { errorMessage } from '../core/problems.js';
 
 /**
  * The only top-level catch: usage errors exit 2, anything unexpected exits 3 with a one-line message
@@ -43,7 +44,7 @@ export async function runCli(argv: readonly string[], stdio: Stdio, invokedAs: s
       return EXIT.usage;
     }
     const detail = stdio.env['IMPS_KRM_DEBUG'] === '1' && error instanceof Error ? `\n${error.stack ?? ''}` : '';
-    stdio.stderr.write(`imps-krm: internal error: ${error instanceof Error ? error.message : String(error)}${detail}\n`);
+    stdio.stderr.write(`imps-krm: internal error: ${errorMessage(error)}${detail}\n`);
     return EXIT.internal;
   }
 }

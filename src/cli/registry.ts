@@ -64,6 +64,12 @@ export const commands: readonly CommandEntry[] = [
     load: () => import('../faces/controller/controller-command.js'),
   },
   {
+    name: 'migrate',
+    summary: 'Check a cluster before switching from the IMPS controller: Secrets adopted, refused or deleted, specs to change, Helm.',
+    examples: ['imps-krm migrate --context prod', 'imps-krm migrate --require-source-consent -o json'],
+    load: () => import('../faces/migrate/migrate-command.js'),
+  },
+  {
     name: 'refresh',
     summary: 'IMPS refresher: merge source Secrets into one target Secret and keep it fresh (--once for CronJobs).',
     examples: ['imps-krm refresh --target-secret apps.regcred --source-secret creds.ecr-login --once'],

@@ -1,37 +1,54 @@
 import type { AcrLoginConfig } from '../generated/acr-login-config.js';
-import type { EcrPublicLoginConfig } from '../generated/ecr-public-login-config.js';
 import type { GarLoginConfig } from '../generated/gar-login-config.js';
 import {
   validateAcrLoginConfig,
+  validateAwsEcrLoginConfig,
   validateBasicAuthSource,
   validateEcrPublicLoginConfig,
   validateGarLoginConfig,
 } from '../generated/validators.js';
-import { describeAjvErrors } from '../validation/ajv-errors.js';
 import { AIRGAPPED_AUDIENCE_ENV, AIRGAPPED_AUTHORITY_HOST_ENV } from './azure-clouds.js';
 import { REGISTRY_ANNOTATION } from './contract.js';
 import { basicAuth } from './docker-config.js';
+import { isRecord } from './records.js';
+import { definedOnly, schemaErrors, type FormatResult } from './source-plan.js';
 import { trimTrailing } from './text.js';
-import type { FormatResult } from './source-plan.js';
-import { ECR_PUBLIC_REGISTRY, type AzureIdentity } from './tokens.js';
+import { ECR_PUBLIC_REGISTRY, ecrRegistryHost, type AzureIdentity } from './tokens.js';
 
-const ajvErrors = (errors: Parameters<typeof describeAjvErrors>[0]): { errors: string[] } => ({
-  errors: describeAjvErrors(errors).map((e) => `${e.path}: ${e.message}`),
-});
+// The cloud and basic-auth source formats: each checks its schema, then says what to mint (or the login itself).
 
-const definedOnly = (values: ReadonlyArray<string | undefined>): string[] => values.filter((v): v is string => v !== undefined);
+/** The fields the two AWS formats share: optional static keys and a role to assume. */
+interface AwsLogin {
+  readonly accessKeyID?: string | undefined;
+  readonly secretKey?: string | undefined;
+  readonly sessionToken?: string | undefined;
+  readonly roleArn?: string | undefined;
+}
 
-export function parseEcrPublicLogin(values: Record<string, string>): FormatResult {
-  if (!validateEcrPublicLoginConfig(values)) return ajvErrors(validateEcrPublicLoginConfig.errors);
-  const config: EcrPublicLoginConfig = values;
+/**
+ * Private ECR and ECR Public: the same keys and role; they differ in the token API (a region, or us-east-1 only) and
+ * the registry (the account's host, or public.ecr.aws). Without both halves of a key pair the process's own chain is
+ * used (IRSA, Pod Identity).
+ */
+function awsTokenPlan(config: AwsLogin, api: { readonly provider: 'ecr'; readonly region: string } | { readonly provider: 'ecr-public' }, registry: string): FormatResult {
   const keys =
     config.accessKeyID !== undefined && config.secretKey !== undefined
       ? { accessKeyId: config.accessKeyID, secretAccessKey: config.secretKey, sessionToken: config.sessionToken }
       : undefined;
   return {
-    plan: { kind: 'token', request: { provider: 'ecr-public', keys, roleArn: config.roleArn }, registry: ECR_PUBLIC_REGISTRY },
+    plan: { kind: 'token', request: { ...api, keys, roleArn: config.roleArn }, registry },
     secrets: definedOnly([config.secretKey, config.sessionToken]),
   };
+}
+
+export function parseEcrLogin(values: Record<string, string>): FormatResult {
+  if (!validateAwsEcrLoginConfig(values)) return schemaErrors(validateAwsEcrLoginConfig.errors);
+  return awsTokenPlan(values, { provider: 'ecr', region: values.region }, ecrRegistryHost(values.accountID, values.region));
+}
+
+export function parseEcrPublicLogin(values: Record<string, string>): FormatResult {
+  if (!validateEcrPublicLoginConfig(values)) return schemaErrors(validateEcrPublicLoginConfig.errors);
+  return awsTokenPlan(values, { provider: 'ecr-public' }, ECR_PUBLIC_REGISTRY);
 }
 
 /**
@@ -49,10 +66,10 @@ export function parseAcrLogin(values: Record<string, string>): FormatResult {
   const operatorOnly = Object.keys(values).filter((key) => Object.hasOwn(ACR_OPERATOR_ONLY, key));
   if (operatorOnly.length > 0) {
     const rest = Object.fromEntries(Object.entries(values).filter(([key]) => !operatorOnly.includes(key)));
-    const others = validateAcrLoginConfig(rest) ? [] : ajvErrors(validateAcrLoginConfig.errors).errors;
+    const others = validateAcrLoginConfig(rest) ? [] : schemaErrors(validateAcrLoginConfig.errors).errors;
     return { errors: [...operatorOnly.map((key) => `${key}: ${ACR_OPERATOR_ONLY[key]}`), ...others] };
   }
-  if (!validateAcrLoginConfig(values)) return ajvErrors(validateAcrLoginConfig.errors);
+  if (!validateAcrLoginConfig(values)) return schemaErrors(validateAcrLoginConfig.errors);
   const config: AcrLoginConfig = values;
   const identity = acrIdentity(config);
   if ('errors' in identity) return identity;
@@ -93,7 +110,7 @@ function acrIdentity(config: AcrLoginConfig): { identity: AzureIdentity } | { er
 }
 
 export function parseGarLogin(values: Record<string, string>): FormatResult {
-  if (!validateGarLoginConfig(values)) return ajvErrors(validateGarLoginConfig.errors);
+  if (!validateGarLoginConfig(values)) return schemaErrors(validateGarLoginConfig.errors);
   const config: GarLoginConfig = values;
   const key = config.serviceAccountKey;
   if (key !== undefined) {
@@ -114,11 +131,10 @@ function serviceAccountKeyProblem(key: string): string | undefined {
   } catch {
     return 'not valid JSON (expected a service-account key file)';
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'must be a JSON object';
-  const fields = parsed as Record<string, unknown>;
-  if (fields['type'] !== 'service_account') return 'type must be service_account';
+  if (!isRecord(parsed)) return 'must be a JSON object';
+  if (parsed['type'] !== 'service_account') return 'type must be service_account';
   for (const field of ['client_email', 'private_key']) {
-    if (typeof fields[field] !== 'string' || fields[field] === '') return `${field} is required`;
+    if (typeof parsed[field] !== 'string' || parsed[field] === '') return `${field} is required`;
   }
   return undefined;
 }
@@ -127,7 +143,7 @@ function serviceAccountKeyProblem(key: string): string | undefined {
 function privateKeyOf(key: string): string[] {
   try {
     const parsed: unknown = JSON.parse(key);
-    const pem = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['private_key'] : undefined;
+    const pem = isRecord(parsed) ? parsed['private_key'] : undefined;
     return typeof pem === 'string' ? [pem] : [];
   } catch {
     return [];
@@ -135,7 +151,7 @@ function privateKeyOf(key: string): string[] {
 }
 
 export function parseBasicAuth(values: Record<string, string>, annotations: Readonly<Record<string, unknown>>): FormatResult {
-  if (!validateBasicAuthSource(values)) return ajvErrors(validateBasicAuthSource.errors);
+  if (!validateBasicAuthSource(values)) return schemaErrors(validateBasicAuthSource.errors);
   const annotated = annotations[REGISTRY_ANNOTATION];
   const registry = typeof annotated === 'string' && annotated !== '' ? annotated : values['registry'];
   if (registry === undefined) {

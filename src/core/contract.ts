@@ -33,7 +33,8 @@ export function ownerLabelValue(impsName: string): string {
   return `${impsName.slice(0, 54).replace(/[-.]+$/, '')}-${fnv1a(impsName)}`;
 }
 
-function fnv1a(text: string): string {
+/** A stable 8-hex-digit digest (FNV-1a, 32 bits) that shortened names end with, so they stay distinct. */
+export function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);

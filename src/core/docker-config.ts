@@ -27,6 +27,11 @@ export interface MergedDockerConfig {
   readonly expiresAt?: Date | undefined;
 }
 
+/** One registry login of a merged config, with the expiry of the token it came from: what a one-login format holds. */
+export interface RegistryLogin extends RegistryCredential {
+  readonly expiresAt?: Date | undefined;
+}
+
 export interface MergeConflict {
   readonly registry: string;
   readonly sources: readonly [string, string];
@@ -50,8 +55,10 @@ export const basicAuth = (username: string, password: string): string =>
 export function mergeCredentials(sources: readonly SourceCredentials[]): {
   config: MergedDockerConfig;
   conflicts: MergeConflict[];
+  /** The logins of `config.auths`, in the same order, each with its own source's expiry. */
+  logins: RegistryLogin[];
 } {
-  const byIdentity = new Map<string, { registry: string; source: string; credential: RegistryCredential }>();
+  const byIdentity = new Map<string, { registry: string; source: string; credential: RegistryCredential; expiresAt: Date | undefined }>();
   const conflicts: MergeConflict[] = [];
   let expiresAt: Date | undefined;
   for (const source of sources) {
@@ -60,21 +67,26 @@ export function mergeCredentials(sources: readonly SourceCredentials[]): {
       const identity = registryIdentity(credential.registry);
       const seen = byIdentity.get(identity);
       if (!seen) {
-        byIdentity.set(identity, { registry: credential.registry, source: source.source, credential });
-      } else if (seen.credential.username !== credential.username || seen.credential.password !== credential.password) {
+        byIdentity.set(identity, { registry: credential.registry, source: source.source, credential, expiresAt: source.expiresAt });
+      } else if (seen.credential.username === credential.username && seen.credential.password === credential.password) {
+        // The same login from two sources: it stops working at the earlier of their expiries.
+        if (source.expiresAt && (!seen.expiresAt || source.expiresAt < seen.expiresAt)) seen.expiresAt = source.expiresAt;
+      } else {
         conflicts.push({ registry: credential.registry, sources: [seen.source, source.source] });
       }
     }
   }
   const auths: Record<string, DockerConfigEntry> = {};
-  for (const { registry, credential } of [...byIdentity.values()].sort((a, b) => compareStrings(a.registry, b.registry))) {
+  const logins: RegistryLogin[] = [];
+  for (const { registry, credential, expiresAt: until } of [...byIdentity.values()].sort((a, b) => compareStrings(a.registry, b.registry))) {
     auths[registry] = {
       username: credential.username,
       password: credential.password,
       auth: basicAuth(credential.username, credential.password),
     };
+    logins.push({ registry, username: credential.username, password: credential.password, expiresAt: until });
   }
-  return { config: { auths, expiresAt }, conflicts };
+  return { config: { auths, expiresAt }, conflicts, logins };
 }
 
 /** The exact bytes of `.dockerconfigjson`: same config, same bytes. */

@@ -1,4 +1,4 @@
-import type { Mismatch, NamespaceExplanation, PodRef, Refusal, RuleMatch } from '../generated/explanation.js';
+import type { Mismatch, NamespaceExplanation, PodRef, Refusal, RepositoryCredentialsExplanation, RuleMatch } from '../generated/explanation.js';
 import type { NamespaceFacts } from './facts.js';
 import { hasKey, selectorTerm, type SelectorTerm } from './selectors.js';
 import type { RuleCheck, Selection, SelectorRule, TargetMatcher } from './targets.js';
@@ -40,6 +40,21 @@ export function explainNamespace(input: NamespaceCase): NamespaceExplanation {
   const parts = { verdict, matches, exclusion, refusals: selection.selected ? [...refusals] : [], mismatches } as const;
   // Keys in the schema's order: the JSON reads top-down as the table does.
   return { namespace: namespace.name, verdict, reason: summary(parts), matches, ...(exclusion ? { exclusion } : {}), refusals: parts.refusals, mismatches };
+}
+
+/**
+ * Where spec.target.repositoryCredentials writes (extension): the verdict the render reaches there. `exists` is false
+ * only for a namespace a live cluster lacks (the render skips it); the input manifests know too few namespaces.
+ */
+export function explainRepositoryCredentials(target: { readonly namespace: string; readonly entries: readonly string[] }, refusals: readonly Refusal[], exists: boolean): RepositoryCredentialsExplanation {
+  const entries = target.entries.map((field) => field.replace(/^spec\.target\./, '')).join(', ');
+  const [verdict, reason] =
+    refusals.length > 0
+      ? (['refused', `repository credentials (${entries}) refused by ${refusals.map((refusal) => `source ${refusal.source}: ${refusal.reason}`).join('; ')}`] as const)
+      : !exists
+        ? (['missing', `repository credentials (${entries}) skipped: the namespace does not exist`] as const)
+        : (['written', `repository credentials (${entries}): one Secret per registry login`] as const);
+  return { namespace: target.namespace, verdict, reason: oneLine(reason), entries: [...target.entries], refusals: [...refusals] };
 }
 
 /** A namespace that does not exist: listed by `names`, or asked for by name. */

@@ -17,3 +17,41 @@ export interface PodFacts {
   /** What stands for the Pod: absent for a Pod; in input mode the workload kind whose Pod template it is. */
   readonly kind?: string | undefined;
 }
+
+/** An owner reference as the core needs it. */
+export interface OwnerReferenceFacts {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly controller?: boolean | undefined;
+}
+
+/**
+ * What the controller remembers of a Secret: enough to decide writes, no payload. The data is known by a hash
+ * (computed by whoever reads it) and its key names, so a write can clear keys that are not ours.
+ */
+export interface SecretFacts {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly resourceVersion: string;
+  readonly type: string;
+  readonly labels: StringMap;
+  /** Annotations; values that hold a copy of the whole object (last-applied records) are kept as '' (presence only). */
+  readonly annotations: StringMap;
+  readonly ownerReferences: readonly OwnerReferenceFacts[];
+  /** A digest of `data`: compared with the desired data's digest to skip writes that would change nothing. */
+  readonly dataHash: string;
+  readonly dataKeys: readonly string[];
+}
+
+/** What the controller keeps of a ServiceAccount: its pull Secret list (small) and our record of what we added. */
+export interface ServiceAccountFacts {
+  readonly namespace: string;
+  readonly name: string;
+  readonly resourceVersion: string;
+  readonly imagePullSecrets: readonly unknown[];
+  /** ADDED_PULL_SECRETS_ANNOTATION, when present. */
+  readonly added: string | undefined;
+}

@@ -1,3 +1,4 @@
+import { inlineSourceId } from './source-refs.js';
 import { parseSource, SOURCE_TYPES, type SourceParse, type SourceSecret } from './sources.js';
 
 /**
@@ -44,14 +45,7 @@ const CREDENTIAL_KEYS: readonly string[] = [
 
 const NOT_INLINE = 'not allowed inline (a credential belongs in a Secret)';
 
-/** `inline[<index>]`: how an inline source is named in status and messages, which already name the CR. */
-export const inlineSourceId = (index: number): string => `inline[${index}]`;
-
-/**
- * `<ImagePullSecret name>.inline[<index>]`: unique across CRs (a Secret id `<namespace>.<name>` never has brackets,
- * which a Secret name cannot contain), for maps shared by several CRs and for metric labels.
- */
-export const inlineSourceKey = (impsName: string, index: number): string => `${impsName}.${inlineSourceId(index)}`;
+// Named in core/source-refs.ts with every other source; re-exported for the importers that know them from here.
 
 /** The inline-only rules: a keyless type, no credential key, no identity that needs a secret. */
 export function inlineSourceProblems(source: InlineSourceSpec): InlineFieldError[] {

@@ -39,3 +39,8 @@ export function formatProblem(problem: Problem): string {
 function formatFile(file: { readonly path: string; readonly index?: number | undefined }): string {
   return file.index ? `${file.path}#${file.index}` : file.path;
 }
+
+/** The message of anything thrown: an Error's message, else the value as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

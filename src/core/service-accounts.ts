@@ -1,3 +1,5 @@
+import { ADDED_PULL_SECRETS_ANNOTATION, PULL_SECRETS_PATCHED_LABEL } from './contract.js';
+
 /**
  * ServiceAccount `imagePullSecrets` upkeep (msi-acrpull parity), pure: faces decide how to write the result (an edited
  * ServiceAccount among KRM items, or a live merge patch with a resourceVersion precondition).
@@ -130,4 +132,54 @@ export function planRecordedImagePullSecrets(
   else record.delete(owner);
   const formatted = formatAddedPullSecrets(record);
   return { plan, record: formatted, recordChanged: formatted !== (recordValue || undefined) };
+}
+
+/** What one or more owners want listed on one ServiceAccount. */
+export interface OwnerEntries {
+  readonly owner: string;
+  readonly wanted: readonly string[];
+}
+
+/** A merge patch of one ServiceAccount, and what it changes; undefined when nothing changes. */
+export interface ServiceAccountPatch {
+  readonly patch: Record<string, unknown>;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/**
+ * The live merge patch that gives each owner exactly its `wanted` entries on a ServiceAccount (recorded ones only are
+ * ever removed), with the record annotation and the marker label kept in step, and the resourceVersion read as a
+ * precondition: lists are replaced whole, so a write based on a stale read must fail (409) rather than drop an entry.
+ * Several owners (the sweep after ImagePullSecrets were deleted) are planned one after the other into one patch.
+ */
+export function serviceAccountPatch(
+  serviceAccount: { readonly resourceVersion: string; readonly imagePullSecrets: readonly unknown[]; readonly added: string | undefined },
+  entries: readonly OwnerEntries[],
+): ServiceAccountPatch | undefined {
+  let list: readonly unknown[] = serviceAccount.imagePullSecrets;
+  let record = serviceAccount.added || undefined;
+  const added: string[] = [];
+  const removed: string[] = [];
+  for (const { owner, wanted } of entries) {
+    const next = planRecordedImagePullSecrets(list, record, owner, wanted);
+    list = next.plan.imagePullSecrets;
+    record = next.record;
+    added.push(...next.plan.added);
+    removed.push(...next.plan.removed);
+  }
+  const listChanged = added.length > 0 || removed.length > 0;
+  if (!listChanged && record === (serviceAccount.added || undefined)) return undefined;
+  return {
+    patch: {
+      metadata: {
+        resourceVersion: serviceAccount.resourceVersion,
+        labels: { [PULL_SECRETS_PATCHED_LABEL]: record === undefined ? null : 'true' },
+        annotations: { [ADDED_PULL_SECRETS_ANNOTATION]: record ?? null },
+      },
+      ...(listChanged ? { imagePullSecrets: list.length > 0 ? list : null } : {}),
+    },
+    added,
+    removed,
+  };
 }

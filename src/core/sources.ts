@@ -1,14 +1,12 @@
-import type { AwsEcrLoginConfig } from '../generated/aws-ecr-login-config.js';
 import type { DockerAuthEntry, DockerAuths } from '../generated/docker-config.js';
-import { validateAwsEcrLoginConfig, validateDockerCfg, validateDockerConfigJson } from '../generated/validators.js';
-import { ACCOUNT_ID_TYPE_HINT, describeAjvErrors } from '../validation/ajv-errors.js';
-import { parseAcrLogin, parseBasicAuth, parseEcrPublicLogin, parseGarLogin } from './cloud-sources.js';
+import { validateDockerCfg, validateDockerConfigJson } from '../generated/validators.js';
+import { ACCOUNT_ID_TYPE_HINT } from '../validation/ajv-errors.js';
+import { parseAcrLogin, parseBasicAuth, parseEcrLogin, parseEcrPublicLogin, parseGarLogin } from './cloud-sources.js';
 import { basicAuth, type RegistryCredential } from './docker-config.js';
+import { schemaErrors, type FormatResult, type SourcePlan } from './source-plan.js';
 import { decodeUtf8 } from './utf8.js';
-import type { SourcePlan } from './source-plan.js';
 
 export type { SourcePlan } from './source-plan.js';
-import { ecrRegistryHost } from './tokens.js';
 
 /** The parts of a source Secret we read. `data` values are base64, `stringData` values plain (input manifests). */
 export interface SourceSecret {
@@ -93,7 +91,7 @@ function typeHint(keys: readonly string[]): string {
 
 /** On failure every value that might be secret is remembered; on success only what the format says is secret. */
 function withCredentials(
-  result: { plan: SourcePlan; secrets: string[] } | { errors: string[] },
+  result: FormatResult,
   secretOnFailure: ReadonlyArray<string | undefined>,
 ): SourceParse {
   const defined = (values: ReadonlyArray<string | undefined>): string[] => values.filter((v): v is string => v !== undefined);
@@ -133,7 +131,7 @@ function parseDockerJson(
   values: Record<string, string>,
   key: '.dockerconfigjson' | '.dockercfg',
   wrapped: boolean,
-): { plan: SourcePlan; secrets: string[] } | { errors: string[] } {
+): FormatResult {
   const raw = values[key];
   if (raw === undefined) return { errors: [`missing key ${key}`] };
   let parsed: unknown;
@@ -162,11 +160,9 @@ function parseDockerJson(
 
 function readAuths(parsed: unknown, key: string, wrapped: boolean): { auths: DockerAuths } | { errors: string[] } {
   if (wrapped) {
-    if (validateDockerConfigJson(parsed)) return { auths: parsed.auths };
-    return { errors: describeAjvErrors(validateDockerConfigJson.errors, key).map((e) => `${e.path}: ${e.message}`) };
+    return validateDockerConfigJson(parsed) ? { auths: parsed.auths } : schemaErrors(validateDockerConfigJson.errors, key);
   }
-  if (validateDockerCfg(parsed)) return { auths: parsed };
-  return { errors: describeAjvErrors(validateDockerCfg.errors, key).map((e) => `${e.path}: ${e.message}`) };
+  return validateDockerCfg(parsed) ? { auths: parsed } : schemaErrors(validateDockerCfg.errors, key);
 }
 
 /** The kubelet's rule: a decodable `auth` wins over `username`/`password`. */
@@ -179,23 +175,4 @@ function loginOf(entry: DockerAuthEntry): { username: string; password: string }
     return { username: decoded.text.slice(0, colon), password: decoded.text.slice(colon + 1) };
   }
   return { username: entry.username ?? '', password: entry.password ?? '' };
-}
-
-function parseEcrLogin(values: Record<string, string>): { plan: SourcePlan; secrets: string[] } | { errors: string[] } {
-  if (!validateAwsEcrLoginConfig(values)) {
-    return { errors: describeAjvErrors(validateAwsEcrLoginConfig.errors).map((e) => `${e.path}: ${e.message}`) };
-  }
-  const config: AwsEcrLoginConfig = values;
-  const keys =
-    config.accessKeyID !== undefined && config.secretKey !== undefined
-      ? { accessKeyId: config.accessKeyID, secretAccessKey: config.secretKey, sessionToken: config.sessionToken }
-      : undefined;
-  return {
-    plan: {
-      kind: 'token',
-      request: { provider: 'ecr', region: config.region, keys, roleArn: config.roleArn },
-      registry: ecrRegistryHost(config.accountID, config.region),
-    },
-    secrets: [config.secretKey, config.sessionToken].filter((v): v is string => v !== undefined),
-  };
 }

@@ -130,34 +130,29 @@ export function selectionOf(matcher: TargetMatcher, namespace: NamespaceFacts, h
 }
 
 /**
- * The namespaces that receive the Secret, sorted. `withMatchingPods` holds the namespaces where at least one Pod
- * matched `matchesPod`.
+ * One pass over the namespaces, each list sorted: `selected` receive the Secret; `excluded` are matched by some rule
+ * but removed by an `excludeNamespaces` entry (what a summary mentions). `withMatchingPods` holds the namespaces
+ * where at least one Pod matched `matchesPod`.
  */
-export function selectNamespaces(
+export function partitionNamespaces(
   matcher: TargetMatcher,
   namespaces: readonly NamespaceFacts[],
   withMatchingPods: ReadonlySet<string>,
-): string[] {
-  return namespaces
-    .filter((namespace) => selectionOf(matcher, namespace, withMatchingPods.has(namespace.name)).selected)
-    .map((namespace) => namespace.name)
-    .sort(compareStrings);
+): { readonly selected: string[]; readonly excluded: string[] } {
+  const selected: string[] = [];
+  const excluded: string[] = [];
+  for (const namespace of namespaces) {
+    const hasMatchingPod = withMatchingPods.has(namespace.name);
+    const selection = selectionOf(matcher, namespace, hasMatchingPod);
+    if (selection.selected) selected.push(namespace.name);
+    else if (selection.exclusion >= 0 && (selection.rule !== undefined || hasMatchingPod)) excluded.push(namespace.name);
+  }
+  return { selected: selected.sort(compareStrings), excluded: excluded.sort(compareStrings) };
 }
 
-/** The namespaces some rule matches that an `excludeNamespaces` entry removes, sorted: what a summary mentions. */
-export function excludedNamespaces(
-  matcher: TargetMatcher,
-  namespaces: readonly NamespaceFacts[],
-  withMatchingPods: ReadonlySet<string>,
-): string[] {
-  return namespaces
-    .filter((namespace) => {
-      const selection = selectionOf(matcher, namespace, withMatchingPods.has(namespace.name));
-      return selection.exclusion >= 0 && (selection.rule !== undefined || withMatchingPods.has(namespace.name));
-    })
-    .map((namespace) => namespace.name)
-    .sort(compareStrings);
-}
+/** The namespaces that receive the Secret, sorted. */
+export const selectNamespaces = (matcher: TargetMatcher, namespaces: readonly NamespaceFacts[], withMatchingPods: ReadonlySet<string>): string[] =>
+  partitionNamespaces(matcher, namespaces, withMatchingPods).selected;
 
 /** Code-point order, independent of the locale, so output bytes never depend on the machine. */
 export function compareStrings(a: string, b: string): number {

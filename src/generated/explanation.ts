@@ -49,6 +49,10 @@ export interface ImagePullSecretExplanation {
    * What stops a render whatever the namespaces: an invalid spec, a source Secret that is missing or unreadable.
    */
   problems: Text[];
+  /**
+   * Extension (spec.target.repositoryCredentials): where its Argo CD and Kargo credential Secrets go, sorted by namespace; absent when the spec asks for none.
+   */
+  repositoryCredentials?: RepositoryCredentialsExplanation[];
 }
 /**
  * This interface was referenced by `Explanation`'s JSON-Schema
@@ -138,4 +142,24 @@ export interface Mismatch {
    */
   rule: string;
   reason: Text;
+}
+/**
+ * This interface was referenced by `Explanation`'s JSON-Schema
+ * via the `definition` "RepositoryCredentialsExplanation".
+ */
+export interface RepositoryCredentialsExplanation {
+  namespace: Text;
+  /**
+   * written: one Secret per registry login and entry goes there. refused: a source Secret's consent annotations do not allow the namespace. missing: the namespace does not exist (live cluster): skipped.
+   */
+  verdict: 'written' | 'refused' | 'missing';
+  /**
+   * One line of printable text.
+   */
+  reason: string;
+  /**
+   * Field paths of the entries writing there, e.g. spec.target.repositoryCredentials.argocd[0].
+   */
+  entries: Text[];
+  refusals: Refusal[];
 }

@@ -39,6 +39,33 @@ export type LabelKey = string;
  * via the `definition` "AnnotationKey".
  */
 export type AnnotationKey = string;
+/**
+ * A namespace name: a DNS-1123 label (Kubernetes IsDNS1123Label).
+ */
+export type Dns1123Label1 = string;
+/**
+ * A repository path under the registry host, part of the url (e.g. `charts`). Absent: the registry host alone.
+ */
+export type RepositoryPath = string;
+/**
+ * A Secret, ServiceAccount or ImagePullSecret name: a DNS-1123 subdomain (Kubernetes IsDNS1123Subdomain).
+ */
+export type Dns1123Subdomain2 = string;
+/**
+ * A namespace name: a DNS-1123 label (Kubernetes IsDNS1123Label).
+ */
+export type Dns1123Label2 = string;
+/**
+ * A repository path under the registry host that the credential is limited to (e.g. `team-a`). Absent: the whole registry.
+ */
+export type RepositoryPath1 = string;
+/**
+ * A repository path in a registry: lower case alphanumeric components separated by '/'; '.', '_' and '-' only between alphanumeric characters.
+ *
+ * This interface was referenced by `ImagePullSecret`'s JSON-Schema
+ * via the `definition` "RepositoryPath".
+ */
+export type RepositoryPath2 = string;
 
 /**
  * images.banzaicloud.io/v1alpha1 ImagePullSecret: which source credentials to merge into one kubernetes.io/dockerconfigjson Secret, and which namespaces receive it. A superset of IMPS v1alpha1: every field IMPS defines means the same here; fields marked 'Extension' are imps-krm additions and optional.
@@ -149,6 +176,7 @@ export interface TargetConfig {
    * Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.
    */
   serviceAccounts?: Dns1123Subdomain[];
+  repositoryCredentials?: RepositoryCredentials;
 }
 /**
  * This interface was referenced by `ImagePullSecret`'s JSON-Schema
@@ -158,6 +186,10 @@ export interface TargetSecretConfig {
   name: Dns1123Subdomain1;
   labels?: LabelMap;
   annotations?: AnnotationMap;
+  /**
+   * Extension (controller): tools whose Secret at the target name the controller may take over and keep filled. Without it, a Secret that Argo CD tracks (argocd.argoproj.io/tracking-id annotation, app.kubernetes.io/instance or argocd.argoproj.io/instance label), Helm manages (app.kubernetes.io/managed-by: Helm, meta.helm.sh/release-name) or Flux applied (kustomize.toolkit.fluxcd.io/* or helm.toolkit.fluxcd.io/* labels) is never written; the status and an Event say so. Taking one over patches its data, our labels and owner reference, and keeps that tool's metadata. The IMPS controller's own Secrets of this ImagePullSecret are always adopted; a Secret owned by another kind of object is never written.
+   */
+  adoptFrom?: ('ArgoCD' | 'Helm' | 'Flux')[];
 }
 /**
  * Extra labels on the Secret.
@@ -266,6 +298,59 @@ export interface ObjectSelectorConfiguration {
   annotations?: AnnotationSelector[];
 }
 /**
+ * Extension: repository credential Secrets written beside the pull Secrets, one per registry login of this ImagePullSecret (these formats hold one login each, unlike a docker config), from the same tokens: for Argo CD (Helm charts and OCI artifacts in a registry) and Kargo (image and chart subscriptions). Each is named `<secret.name>-<tool>-<type>-<registry host>` (docs/repository-credentials.md) and carries the pull Secrets' labels and expiry annotation. Their namespaces are target namespaces: each source Secret's imps-krm.io/allowed-namespaces must allow them. A shells render writes none: the controller writes them.
+ *
+ * This interface was referenced by `ImagePullSecret`'s JSON-Schema
+ * via the `definition` "RepositoryCredentials".
+ */
+export interface RepositoryCredentials {
+  /**
+   * Argo CD repository Secrets (label argocd.argoproj.io/secret-type).
+   *
+   * @minItems 1
+   */
+  argocd?: [ArgoCDRepositoryCredentials, ...ArgoCDRepositoryCredentials[]];
+  /**
+   * Kargo credential Secrets (label kargo.akuity.io/cred-type).
+   *
+   * @minItems 1
+   */
+  kargo?: [KargoRepositoryCredentials, ...KargoRepositoryCredentials[]];
+}
+/**
+ * One Argo CD repository Secret per registry login. `repo-creds` (default) is a credential template Argo CD applies to every repository URL it prefixes; its url is `<host>/` or `<host>/<path>`, so it never prefixes another host. `repository` is one repository, matched exactly, and may be scoped to an Argo CD project.
+ *
+ * This interface was referenced by `ImagePullSecret`'s JSON-Schema
+ * via the `definition` "ArgoCDRepositoryCredentials".
+ */
+export interface ArgoCDRepositoryCredentials {
+  namespace?: Dns1123Label1;
+  /**
+   * The argocd.argoproj.io/secret-type label. Default: repo-creds.
+   */
+  secretType?: 'repo-creds' | 'repository';
+  /**
+   * `helm` (default): Helm charts in an OCI registry (url without a scheme, enableOCI "true"). `oci`: OCI artifacts, Argo CD 3.1 or later (url oci://...).
+   */
+  type?: 'helm' | 'oci';
+  path?: RepositoryPath;
+  project?: Dns1123Subdomain2;
+}
+/**
+ * One Kargo credential Secret per registry login, for every repository of that registry: repoURL is an anchored regular expression (repoURLIsRegex "true"), because Kargo matches repoURL exactly otherwise.
+ *
+ * This interface was referenced by `ImagePullSecret`'s JSON-Schema
+ * via the `definition` "KargoRepositoryCredentials".
+ */
+export interface KargoRepositoryCredentials {
+  namespace: Dns1123Label2;
+  /**
+   * The kargo.akuity.io/cred-type label: `image` (container images) or `helm` (charts in an OCI registry).
+   */
+  credType: 'image' | 'helm';
+  path?: RepositoryPath1;
+}
+/**
  * Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.
  *
  * This interface was referenced by `ImagePullSecret`'s JSON-Schema
@@ -275,7 +360,14 @@ export interface ImagePullSecretStatus {
   status?: 'Ready' | 'Failed';
   reason?: string;
   lastSuccessfulReconciliation?: string;
+  /**
+   * Seconds from the last status write to the earliest credential expiry, as IMPS counts it; absent when nothing expires (static logins only).
+   */
   validitySeconds?: number;
+  /**
+   * Extension: when the controller next renews a token of this ImagePullSecret (the earliest renewal of its sources); absent when nothing expires. In the past while renewals fail.
+   */
+  nextRenewal?: string;
   managedNamespaces?: string[];
   sourceSecretStatus?: StringMap2;
   observedGeneration?: number;

@@ -2,7 +2,7 @@
 // @ts-nocheck
 "use strict";
 export const validateImagePullSecret = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"image-pull-secret.schema.json","title":"ImagePullSecret","description":"images.banzaicloud.io/v1alpha1 ImagePullSecret: which source credentials to merge into one kubernetes.io/dockerconfigjson Secret, and which namespaces receive it. A superset of IMPS v1alpha1: every field IMPS defines means the same here; fields marked 'Extension' are imps-krm additions and optional.","type":"object","required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"type":"string","const":"images.banzaicloud.io/v1alpha1"},"kind":{"type":"string","const":"ImagePullSecret"},"metadata":{"$ref":"#/definitions/ObjectMeta"},"spec":{"$ref":"#/definitions/ImagePullSecretSpec"},"status":{"$ref":"#/definitions/ImagePullSecretStatus"}},"definitions":{"ObjectMeta":{"title":"ObjectMeta","description":"Standard object metadata. ImagePullSecret is cluster-scoped: metadata.namespace is ignored.","type":"object","required":["name"],"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain"},"namespace":{"type":"string"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"}}},"StringMap":{"title":"StringMap","type":"object","additionalProperties":{"type":"string"}},"Dns1123Label":{"title":"Dns1123Label","description":"A namespace name: a DNS-1123 label (Kubernetes IsDNS1123Label).","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"Dns1123Subdomain":{"title":"Dns1123Subdomain","description":"A Secret, ServiceAccount or ImagePullSecret name: a DNS-1123 subdomain (Kubernetes IsDNS1123Subdomain).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"LabelKey":{"title":"LabelKey","description":"A label key (Kubernetes IsQualifiedName): an optional DNS subdomain prefix of at most 253 characters and '/', then a name of at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character. The prefix length is checked in code.","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},"LabelValue":{"title":"LabelValue","description":"A label value (Kubernetes IsValidLabelValue): empty, or at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character.","type":"string","maxLength":63,"pattern":"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"},"AnnotationKey":{"title":"AnnotationKey","description":"An annotation key: a label key once lower-cased, so its prefix may have capitals (Kubernetes ValidateAnnotations). Checked in code: the case folding is not a pattern.","type":"string","maxLength":317},"LabelMap":{"title":"LabelMap","description":"Labels: label keys to label values.","type":"object","propertyNames":{"$ref":"#/definitions/LabelKey"},"additionalProperties":{"$ref":"#/definitions/LabelValue"}},"AnnotationMap":{"title":"AnnotationMap","description":"Annotations: annotation keys to any strings.","type":"object","propertyNames":{"$ref":"#/definitions/AnnotationKey"},"additionalProperties":{"type":"string"}},"ImagePullSecretSpec":{"title":"ImagePullSecretSpec","type":"object","required":["registry","target"],"additionalProperties":false,"properties":{"registry":{"$ref":"#/definitions/RegistryConfig"},"target":{"$ref":"#/definitions/TargetConfig"}}},"RegistryConfig":{"title":"RegistryConfig","description":"Where the registry credentials come from: source Secrets (`credentials`), inline keyless sources (`inline`, Extension), or both. At least one of the two is required; each one given must not be empty.","type":"object","additionalProperties":false,"properties":{"credentials":{"description":"Source Secrets, merged into one docker config. A registry given by two sources is an error naming both. Optional when `inline` is given (IMPS requires it).","type":"array","minItems":1,"items":{"$ref":"#/definitions/NamespacedName"}},"inline":{"description":"Extension: keyless cloud sources that need no Secret. The token is minted with the identity of the process that renders or refreshes (IRSA, EKS Pod Identity, Azure managed or workload identity, GKE workload identity). `config` holds the keys of the source Secret type minus every credential: accessKeyID, secretKey, sessionToken, clientSecret, serviceAccountKey and password are rejected, and ACR takes ManagedIdentity or WorkloadIdentity only. Reported as `inline[<index>]`.","type":"array","minItems":1,"items":{"$ref":"#/definitions/InlineSource"}}},"if":{"not":{"required":["inline"]}},"then":{"required":["credentials"]}},"InlineSource":{"title":"InlineSource","description":"Extension: one keyless source, read exactly like a source Secret of `type` whose stringData is `config`.","type":"object","required":["type"],"additionalProperties":false,"properties":{"type":{"type":"string","enum":["banzaicloud.io/aws-ecr-login-config","imps-krm.io/ecr-public-login-config","imps-krm.io/acr-login-config","imps-krm.io/gar-login-config"],"description":"A keyless source type. Static types (kubernetes.io/dockerconfigjson, kubernetes.io/dockercfg, kubernetes.io/basic-auth) are a credential, so they belong in a Secret."},"config":{"$ref":"#/definitions/StringMap","description":"The keys of that source type, as strings (quote numbers such as accountID). Absent: no keys (ECR Public with the process's identity)."}}},"NamespacedName":{"title":"NamespacedName","type":"object","required":["name","namespace"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain"},"namespace":{"$ref":"#/definitions/Dns1123Label"}}},"TargetConfig":{"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches. A glob is made of lower case alphanumeric characters, '-', '*' and '?', at most 63 characters; globs match in linear time.","type":"array","items":{"type":"string","maxLength":63,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?|[-a-z0-9]*[*?][-a-z0-9*?]*)$"}},"serviceAccounts":{"description":"Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.","type":"array","items":{"$ref":"#/definitions/Dns1123Subdomain"}}}},"TargetSecretConfig":{"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/LabelMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/AnnotationMap","description":"Extra annotations on the Secret."}}},"NamespaceSelectorConfiguration":{"title":"NamespaceSelectorConfiguration","type":"object","additionalProperties":false,"properties":{"names":{"type":"array","items":{"$ref":"#/definitions/Dns1123Label"},"description":"Exact namespace names."},"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"},"description":"Label selectors on the namespace; any one matching selects it."},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"},"description":"Annotation selectors on the namespace; any one matching selects it."}}},"ObjectSelectorConfiguration":{"title":"ObjectSelectorConfiguration","description":"Selectors on Pods: a namespace is selected when at least one of its Pods matches any selector.","type":"object","additionalProperties":false,"properties":{"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"}},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"}}}},"LabelSelector":{"title":"LabelSelector","description":"Kubernetes label selector: every matchLabels entry and every expression must hold. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchLabels":{"$ref":"#/definitions/LabelMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}},"AnnotationSelector":{"title":"AnnotationSelector","description":"Like a label selector, over annotations. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchAnnotations":{"$ref":"#/definitions/AnnotationMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelectorRequirement"}}}},"SelectorRequirement":{"title":"SelectorRequirement","description":"A label selector requirement, as Kubernetes ValidateLabelSelectorRequirement checks it: a label key, label values.","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"$ref":"#/definitions/LabelKey"},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"$ref":"#/definitions/LabelValue"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}},"AnnotationSelectorRequirement":{"title":"AnnotationSelectorRequirement","description":"Like a label selector requirement, over annotations: the key is an annotation key, values are any strings.","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"$ref":"#/definitions/AnnotationKey"},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"type":"string"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}},"ImagePullSecretStatus":{"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer"},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source Secret and `inline[<index>]` of each inline source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}},"Condition":{"title":"Condition","type":"object","required":["type","status"],"properties":{"type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string"},"message":{"type":"string"},"lastTransitionTime":{"type":"string","format":"date-time"},"observedGeneration":{"type":"integer"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"image-pull-secret.schema.json","title":"ImagePullSecret","description":"images.banzaicloud.io/v1alpha1 ImagePullSecret: which source credentials to merge into one kubernetes.io/dockerconfigjson Secret, and which namespaces receive it. A superset of IMPS v1alpha1: every field IMPS defines means the same here; fields marked 'Extension' are imps-krm additions and optional.","type":"object","required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"type":"string","const":"images.banzaicloud.io/v1alpha1"},"kind":{"type":"string","const":"ImagePullSecret"},"metadata":{"$ref":"#/definitions/ObjectMeta"},"spec":{"$ref":"#/definitions/ImagePullSecretSpec"},"status":{"$ref":"#/definitions/ImagePullSecretStatus"}},"definitions":{"ObjectMeta":{"title":"ObjectMeta","description":"Standard object metadata. ImagePullSecret is cluster-scoped: metadata.namespace is ignored.","type":"object","required":["name"],"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain"},"namespace":{"type":"string"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"}}},"StringMap":{"title":"StringMap","type":"object","additionalProperties":{"type":"string"}},"Dns1123Label":{"title":"Dns1123Label","description":"A namespace name: a DNS-1123 label (Kubernetes IsDNS1123Label).","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"Dns1123Subdomain":{"title":"Dns1123Subdomain","description":"A Secret, ServiceAccount or ImagePullSecret name: a DNS-1123 subdomain (Kubernetes IsDNS1123Subdomain).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"LabelKey":{"title":"LabelKey","description":"A label key (Kubernetes IsQualifiedName): an optional DNS subdomain prefix of at most 253 characters and '/', then a name of at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character. The prefix length is checked in code.","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},"LabelValue":{"title":"LabelValue","description":"A label value (Kubernetes IsValidLabelValue): empty, or at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character.","type":"string","maxLength":63,"pattern":"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"},"AnnotationKey":{"title":"AnnotationKey","description":"An annotation key: a label key once lower-cased, so its prefix may have capitals (Kubernetes ValidateAnnotations). Checked in code: the case folding is not a pattern.","type":"string","maxLength":317},"LabelMap":{"title":"LabelMap","description":"Labels: label keys to label values.","type":"object","propertyNames":{"$ref":"#/definitions/LabelKey"},"additionalProperties":{"$ref":"#/definitions/LabelValue"}},"AnnotationMap":{"title":"AnnotationMap","description":"Annotations: annotation keys to any strings.","type":"object","propertyNames":{"$ref":"#/definitions/AnnotationKey"},"additionalProperties":{"type":"string"}},"ImagePullSecretSpec":{"title":"ImagePullSecretSpec","type":"object","required":["registry","target"],"additionalProperties":false,"properties":{"registry":{"$ref":"#/definitions/RegistryConfig"},"target":{"$ref":"#/definitions/TargetConfig"}}},"RegistryConfig":{"title":"RegistryConfig","description":"Where the registry credentials come from: source Secrets (`credentials`), inline keyless sources (`inline`, Extension), or both. At least one of the two is required; each one given must not be empty.","type":"object","additionalProperties":false,"properties":{"credentials":{"description":"Source Secrets, merged into one docker config. A registry given by two sources is an error naming both. Optional when `inline` is given (IMPS requires it).","type":"array","minItems":1,"items":{"$ref":"#/definitions/NamespacedName"}},"inline":{"description":"Extension: keyless cloud sources that need no Secret. The token is minted with the identity of the process that renders or refreshes (IRSA, EKS Pod Identity, Azure managed or workload identity, GKE workload identity). `config` holds the keys of the source Secret type minus every credential: accessKeyID, secretKey, sessionToken, clientSecret, serviceAccountKey and password are rejected, and ACR takes ManagedIdentity or WorkloadIdentity only. Reported as `inline[<index>]`.","type":"array","minItems":1,"items":{"$ref":"#/definitions/InlineSource"}}},"if":{"not":{"required":["inline"]}},"then":{"required":["credentials"]}},"InlineSource":{"title":"InlineSource","description":"Extension: one keyless source, read exactly like a source Secret of `type` whose stringData is `config`.","type":"object","required":["type"],"additionalProperties":false,"properties":{"type":{"type":"string","enum":["banzaicloud.io/aws-ecr-login-config","imps-krm.io/ecr-public-login-config","imps-krm.io/acr-login-config","imps-krm.io/gar-login-config"],"description":"A keyless source type. Static types (kubernetes.io/dockerconfigjson, kubernetes.io/dockercfg, kubernetes.io/basic-auth) are a credential, so they belong in a Secret."},"config":{"$ref":"#/definitions/StringMap","description":"The keys of that source type, as strings (quote numbers such as accountID). Absent: no keys (ECR Public with the process's identity)."}}},"NamespacedName":{"title":"NamespacedName","type":"object","required":["name","namespace"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain"},"namespace":{"$ref":"#/definitions/Dns1123Label"}}},"TargetConfig":{"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches. A glob is made of lower case alphanumeric characters, '-', '*' and '?', at most 63 characters; globs match in linear time.","type":"array","items":{"type":"string","maxLength":63,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?|[-a-z0-9]*[*?][-a-z0-9*?]*)$"}},"serviceAccounts":{"description":"Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.","type":"array","items":{"$ref":"#/definitions/Dns1123Subdomain"}},"repositoryCredentials":{"$ref":"#/definitions/RepositoryCredentials"}}},"TargetSecretConfig":{"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/LabelMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/AnnotationMap","description":"Extra annotations on the Secret."},"adoptFrom":{"description":"Extension (controller): tools whose Secret at the target name the controller may take over and keep filled. Without it, a Secret that Argo CD tracks (argocd.argoproj.io/tracking-id annotation, app.kubernetes.io/instance or argocd.argoproj.io/instance label), Helm manages (app.kubernetes.io/managed-by: Helm, meta.helm.sh/release-name) or Flux applied (kustomize.toolkit.fluxcd.io/* or helm.toolkit.fluxcd.io/* labels) is never written; the status and an Event say so. Taking one over patches its data, our labels and owner reference, and keeps that tool's metadata. The IMPS controller's own Secrets of this ImagePullSecret are always adopted; a Secret owned by another kind of object is never written.","type":"array","items":{"type":"string","enum":["ArgoCD","Helm","Flux"]}}}},"RepositoryCredentials":{"title":"RepositoryCredentials","description":"Extension: repository credential Secrets written beside the pull Secrets, one per registry login of this ImagePullSecret (these formats hold one login each, unlike a docker config), from the same tokens: for Argo CD (Helm charts and OCI artifacts in a registry) and Kargo (image and chart subscriptions). Each is named `<secret.name>-<tool>-<type>-<registry host>` (docs/repository-credentials.md) and carries the pull Secrets' labels and expiry annotation. Their namespaces are target namespaces: each source Secret's imps-krm.io/allowed-namespaces must allow them. A shells render writes none: the controller writes them.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"argocd":{"description":"Argo CD repository Secrets (label argocd.argoproj.io/secret-type).","type":"array","minItems":1,"items":{"$ref":"#/definitions/ArgoCDRepositoryCredentials"}},"kargo":{"description":"Kargo credential Secrets (label kargo.akuity.io/cred-type).","type":"array","minItems":1,"items":{"$ref":"#/definitions/KargoRepositoryCredentials"}}}},"ArgoCDRepositoryCredentials":{"title":"ArgoCDRepositoryCredentials","description":"One Argo CD repository Secret per registry login. `repo-creds` (default) is a credential template Argo CD applies to every repository URL it prefixes; its url is `<host>/` or `<host>/<path>`, so it never prefixes another host. `repository` is one repository, matched exactly, and may be scoped to an Argo CD project.","type":"object","additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/Dns1123Label","description":"Argo CD's namespace. Default: argocd."},"secretType":{"type":"string","enum":["repo-creds","repository"],"description":"The argocd.argoproj.io/secret-type label. Default: repo-creds."},"type":{"type":"string","enum":["helm","oci"],"description":"`helm` (default): Helm charts in an OCI registry (url without a scheme, enableOCI \"true\"). `oci`: OCI artifacts, Argo CD 3.1 or later (url oci://...)."},"path":{"$ref":"#/definitions/RepositoryPath","description":"A repository path under the registry host, part of the url (e.g. `charts`). Absent: the registry host alone."},"project":{"$ref":"#/definitions/Dns1123Subdomain","description":"The Argo CD project that may use the repository. Only with secretType repository: Argo CD's repo-creds have no project."}},"dependencies":{"project":{"required":["secretType"],"properties":{"secretType":{"const":"repository"}}}}},"KargoRepositoryCredentials":{"title":"KargoRepositoryCredentials","description":"One Kargo credential Secret per registry login, for every repository of that registry: repoURL is an anchored regular expression (repoURLIsRegex \"true\"), because Kargo matches repoURL exactly otherwise.","type":"object","required":["namespace","credType"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/Dns1123Label","description":"A Kargo project's namespace, or the shared resources namespace (kargo-shared-resources unless the Kargo operator changed it) for every project."},"credType":{"type":"string","enum":["image","helm"],"description":"The kargo.akuity.io/cred-type label: `image` (container images) or `helm` (charts in an OCI registry)."},"path":{"$ref":"#/definitions/RepositoryPath","description":"A repository path under the registry host that the credential is limited to (e.g. `team-a`). Absent: the whole registry."}}},"RepositoryPath":{"title":"RepositoryPath","description":"A repository path in a registry: lower case alphanumeric components separated by '/'; '.', '_' and '-' only between alphanumeric characters.","type":"string","maxLength":255,"pattern":"^[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$"},"NamespaceSelectorConfiguration":{"title":"NamespaceSelectorConfiguration","type":"object","additionalProperties":false,"properties":{"names":{"type":"array","items":{"$ref":"#/definitions/Dns1123Label"},"description":"Exact namespace names."},"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"},"description":"Label selectors on the namespace; any one matching selects it."},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"},"description":"Annotation selectors on the namespace; any one matching selects it."}}},"ObjectSelectorConfiguration":{"title":"ObjectSelectorConfiguration","description":"Selectors on Pods: a namespace is selected when at least one of its Pods matches any selector.","type":"object","additionalProperties":false,"properties":{"labels":{"type":"array","items":{"$ref":"#/definitions/LabelSelector"}},"annotations":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelector"}}}},"LabelSelector":{"title":"LabelSelector","description":"Kubernetes label selector: every matchLabels entry and every expression must hold. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchLabels":{"$ref":"#/definitions/LabelMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/SelectorRequirement"}}}},"AnnotationSelector":{"title":"AnnotationSelector","description":"Like a label selector, over annotations. An empty selector matches everything.","type":"object","additionalProperties":false,"properties":{"matchAnnotations":{"$ref":"#/definitions/AnnotationMap"},"matchExpressions":{"type":"array","items":{"$ref":"#/definitions/AnnotationSelectorRequirement"}}}},"SelectorRequirement":{"title":"SelectorRequirement","description":"A label selector requirement, as Kubernetes ValidateLabelSelectorRequirement checks it: a label key, label values.","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"$ref":"#/definitions/LabelKey"},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"$ref":"#/definitions/LabelValue"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}},"AnnotationSelectorRequirement":{"title":"AnnotationSelectorRequirement","description":"Like a label selector requirement, over annotations: the key is an annotation key, values are any strings.","type":"object","required":["key","operator"],"additionalProperties":false,"properties":{"key":{"$ref":"#/definitions/AnnotationKey"},"operator":{"type":"string","enum":["In","NotIn","Exists","DoesNotExist"]},"values":{"type":"array","items":{"type":"string"},"description":"Required and non-empty for In and NotIn; must be empty for Exists and DoesNotExist."}},"if":{"properties":{"operator":{"enum":["In","NotIn"]}}},"then":{"required":["values"],"properties":{"values":{"minItems":1}}},"else":{"properties":{"values":{"maxItems":0}}}},"ImagePullSecretStatus":{"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer","description":"Seconds from the last status write to the earliest credential expiry, as IMPS counts it; absent when nothing expires (static logins only)."},"nextRenewal":{"type":"string","format":"date-time","description":"Extension: when the controller next renews a token of this ImagePullSecret (the earliest renewal of its sources); absent when nothing expires. In the past while renewals fail."},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source Secret and `inline[<index>]` of each inline source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}},"Condition":{"title":"Condition","type":"object","required":["type","status"],"properties":{"type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string"},"message":{"type":"string"},"lastTransitionTime":{"type":"string","format":"date-time"},"observedGeneration":{"type":"integer"}}}}};
 const schema12 = {"title":"ObjectMeta","description":"Standard object metadata. ImagePullSecret is cluster-scoped: metadata.namespace is ignored.","type":"object","required":["name"],"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain"},"namespace":{"type":"string"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"}}};
 const schema13 = {"title":"Dns1123Subdomain","description":"A Secret, ServiceAccount or ImagePullSecret name: a DNS-1123 subdomain (Kubernetes IsDNS1123Subdomain).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"};
 const schema14 = {"title":"StringMap","type":"object","additionalProperties":{"type":"string"}};
@@ -568,8 +568,8 @@ validate14.errors = vErrors;
 return errors === 0;
 }
 
-const schema23 = {"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches. A glob is made of lower case alphanumeric characters, '-', '*' and '?', at most 63 characters; globs match in linear time.","type":"array","items":{"type":"string","maxLength":63,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?|[-a-z0-9]*[*?][-a-z0-9*?]*)$"}},"serviceAccounts":{"description":"Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.","type":"array","items":{"$ref":"#/definitions/Dns1123Subdomain"}}}};
-const schema24 = {"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/LabelMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/AnnotationMap","description":"Extra annotations on the Secret."}}};
+const schema23 = {"title":"TargetConfig","description":"The Secret to write and the namespaces to write it into. A namespace is selected when ANY rule matches (logical OR); excludeNamespaces wins over every rule.","type":"object","required":["secret"],"additionalProperties":false,"properties":{"secret":{"$ref":"#/definitions/TargetSecretConfig"},"namespaces":{"$ref":"#/definitions/NamespaceSelectorConfiguration"},"namespacesWithPods":{"$ref":"#/definitions/ObjectSelectorConfiguration"},"excludeNamespaces":{"description":"Extension: namespace names or globs (`*` any run of characters, `?` one character) that never receive the Secret, whatever else matches. A glob is made of lower case alphanumeric characters, '-', '*' and '?', at most 63 characters; globs match in linear time.","type":"array","items":{"type":"string","maxLength":63,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?|[-a-z0-9]*[*?][-a-z0-9*?]*)$"}},"serviceAccounts":{"description":"Extension (msi-acrpull parity): names of ServiceAccounts (e.g. `default`; duplicates are ignored) that list the target Secret in `imagePullSecrets` in every selected namespace. The controller patches them live and removes its entries when no longer wanted; the KRM transformer edits matching ServiceAccounts among its items. Pods admitted before the patch do not get the Secret: prefer naming it in Pod specs.","type":"array","items":{"$ref":"#/definitions/Dns1123Subdomain"}},"repositoryCredentials":{"$ref":"#/definitions/RepositoryCredentials"}}};
+const schema24 = {"title":"TargetSecretConfig","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"$ref":"#/definitions/Dns1123Subdomain","description":"Name of the Secret written into every selected namespace."},"labels":{"$ref":"#/definitions/LabelMap","description":"Extra labels on the Secret."},"annotations":{"$ref":"#/definitions/AnnotationMap","description":"Extra annotations on the Secret."},"adoptFrom":{"description":"Extension (controller): tools whose Secret at the target name the controller may take over and keep filled. Without it, a Secret that Argo CD tracks (argocd.argoproj.io/tracking-id annotation, app.kubernetes.io/instance or argocd.argoproj.io/instance label), Helm manages (app.kubernetes.io/managed-by: Helm, meta.helm.sh/release-name) or Flux applied (kustomize.toolkit.fluxcd.io/* or helm.toolkit.fluxcd.io/* labels) is never written; the status and an Event say so. Taking one over patches its data, our labels and owner reference, and keeps that tool's metadata. The IMPS controller's own Secrets of this ImagePullSecret are always adopted; a Secret owned by another kind of object is never written.","type":"array","items":{"type":"string","enum":["ArgoCD","Helm","Flux"]}}}};
 const schema26 = {"title":"LabelMap","description":"Labels: label keys to label values.","type":"object","propertyNames":{"$ref":"#/definitions/LabelKey"},"additionalProperties":{"$ref":"#/definitions/LabelValue"}};
 const schema27 = {"title":"LabelKey","description":"A label key (Kubernetes IsQualifiedName): an optional DNS subdomain prefix of at most 253 characters and '/', then a name of at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character. The prefix length is checked in code.","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"};
 const schema28 = {"title":"LabelValue","description":"A label value (Kubernetes IsValidLabelValue): empty, or at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character.","type":"string","maxLength":63,"pattern":"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"};
@@ -762,7 +762,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((key0 === "name") || (key0 === "labels")) || (key0 === "annotations"))){
+if(!((((key0 === "name") || (key0 === "labels")) || (key0 === "annotations")) || (key0 === "adoptFrom"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -820,14 +820,53 @@ vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.error
 errors = vErrors.length;
 }
 }
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.adoptFrom !== undefined){
+let data3 = data.adoptFrom;
+if(Array.isArray(data3)){
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+let data4 = data3[i0];
+if(typeof data4 !== "string"){
+const err5 = {instancePath:instancePath+"/adoptFrom/" + i0,schemaPath:"#/properties/adoptFrom/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+if(!(((data4 === "ArgoCD") || (data4 === "Helm")) || (data4 === "Flux"))){
+const err6 = {instancePath:instancePath+"/adoptFrom/" + i0,schemaPath:"#/properties/adoptFrom/items/enum",keyword:"enum",params:{allowedValues: schema24.properties.adoptFrom.items.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/adoptFrom",schemaPath:"#/properties/adoptFrom/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
@@ -1643,6 +1682,471 @@ validate39.errors = vErrors;
 return errors === 0;
 }
 
+const schema42 = {"title":"RepositoryCredentials","description":"Extension: repository credential Secrets written beside the pull Secrets, one per registry login of this ImagePullSecret (these formats hold one login each, unlike a docker config), from the same tokens: for Argo CD (Helm charts and OCI artifacts in a registry) and Kargo (image and chart subscriptions). Each is named `<secret.name>-<tool>-<type>-<registry host>` (docs/repository-credentials.md) and carries the pull Secrets' labels and expiry annotation. Their namespaces are target namespaces: each source Secret's imps-krm.io/allowed-namespaces must allow them. A shells render writes none: the controller writes them.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"argocd":{"description":"Argo CD repository Secrets (label argocd.argoproj.io/secret-type).","type":"array","minItems":1,"items":{"$ref":"#/definitions/ArgoCDRepositoryCredentials"}},"kargo":{"description":"Kargo credential Secrets (label kargo.akuity.io/cred-type).","type":"array","minItems":1,"items":{"$ref":"#/definitions/KargoRepositoryCredentials"}}}};
+const schema43 = {"title":"ArgoCDRepositoryCredentials","description":"One Argo CD repository Secret per registry login. `repo-creds` (default) is a credential template Argo CD applies to every repository URL it prefixes; its url is `<host>/` or `<host>/<path>`, so it never prefixes another host. `repository` is one repository, matched exactly, and may be scoped to an Argo CD project.","type":"object","additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/Dns1123Label","description":"Argo CD's namespace. Default: argocd."},"secretType":{"type":"string","enum":["repo-creds","repository"],"description":"The argocd.argoproj.io/secret-type label. Default: repo-creds."},"type":{"type":"string","enum":["helm","oci"],"description":"`helm` (default): Helm charts in an OCI registry (url without a scheme, enableOCI \"true\"). `oci`: OCI artifacts, Argo CD 3.1 or later (url oci://...)."},"path":{"$ref":"#/definitions/RepositoryPath","description":"A repository path under the registry host, part of the url (e.g. `charts`). Absent: the registry host alone."},"project":{"$ref":"#/definitions/Dns1123Subdomain","description":"The Argo CD project that may use the repository. Only with secretType repository: Argo CD's repo-creds have no project."}},"dependencies":{"project":{"required":["secretType"],"properties":{"secretType":{"const":"repository"}}}}};
+const schema45 = {"title":"RepositoryPath","description":"A repository path in a registry: lower case alphanumeric components separated by '/'; '.', '_' and '-' only between alphanumeric characters.","type":"string","maxLength":255,"pattern":"^[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$"};
+const pattern12 = new RegExp("^[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$", "u");
+
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((key0 === "namespace") || (key0 === "secretType")) || (key0 === "type")) || (key0 === "path")) || (key0 === "project"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.project !== undefined){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.secretType === undefined){
+const err1 = {instancePath,schemaPath:"#/dependencies/project/required",keyword:"required",params:{missingProperty: "secretType"},message:"must have required property '"+"secretType"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.secretType !== undefined){
+if("repository" !== data.secretType){
+const err2 = {instancePath:instancePath+"/secretType",schemaPath:"#/dependencies/project/properties/secretType/const",keyword:"const",params:{allowedValue: "repository"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+}
+if(data.namespace !== undefined){
+let data1 = data.namespace;
+if(typeof data1 === "string"){
+if(data1.length > 63){
+const err3 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Dns1123Label/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(!pattern2.test(data1)){
+const err4 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Dns1123Label/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Dns1123Label/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.secretType !== undefined){
+let data2 = data.secretType;
+if(typeof data2 !== "string"){
+const err6 = {instancePath:instancePath+"/secretType",schemaPath:"#/properties/secretType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(!((data2 === "repo-creds") || (data2 === "repository"))){
+const err7 = {instancePath:instancePath+"/secretType",schemaPath:"#/properties/secretType/enum",keyword:"enum",params:{allowedValues: schema43.properties.secretType.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data3 = data.type;
+if(typeof data3 !== "string"){
+const err8 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!((data3 === "helm") || (data3 === "oci"))){
+const err9 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema43.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.path !== undefined){
+let data4 = data.path;
+if(typeof data4 === "string"){
+if(data4.length > 255){
+const err10 = {instancePath:instancePath+"/path",schemaPath:"#/definitions/RepositoryPath/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(!pattern12.test(data4)){
+const err11 = {instancePath:instancePath+"/path",schemaPath:"#/definitions/RepositoryPath/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$"},message:"must match pattern \""+"^[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$"+"\""};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/path",schemaPath:"#/definitions/RepositoryPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.project !== undefined){
+let data5 = data.project;
+if(typeof data5 === "string"){
+if(data5.length > 253){
+const err13 = {instancePath:instancePath+"/project",schemaPath:"#/definitions/Dns1123Subdomain/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(!pattern0.test(data5)){
+const err14 = {instancePath:instancePath+"/project",schemaPath:"#/definitions/Dns1123Subdomain/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/project",schemaPath:"#/definitions/Dns1123Subdomain/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+validate44.errors = vErrors;
+return errors === 0;
+}
+
+const schema47 = {"title":"KargoRepositoryCredentials","description":"One Kargo credential Secret per registry login, for every repository of that registry: repoURL is an anchored regular expression (repoURLIsRegex \"true\"), because Kargo matches repoURL exactly otherwise.","type":"object","required":["namespace","credType"],"additionalProperties":false,"properties":{"namespace":{"$ref":"#/definitions/Dns1123Label","description":"A Kargo project's namespace, or the shared resources namespace (kargo-shared-resources unless the Kargo operator changed it) for every project."},"credType":{"type":"string","enum":["image","helm"],"description":"The kargo.akuity.io/cred-type label: `image` (container images) or `helm` (charts in an OCI registry)."},"path":{"$ref":"#/definitions/RepositoryPath","description":"A repository path under the registry host that the credential is limited to (e.g. `team-a`). Absent: the whole registry."}}};
+
+function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.namespace === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "namespace"},message:"must have required property '"+"namespace"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.credType === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "credType"},message:"must have required property '"+"credType"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "namespace") || (key0 === "credType")) || (key0 === "path"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.namespace !== undefined){
+let data0 = data.namespace;
+if(typeof data0 === "string"){
+if(data0.length > 63){
+const err3 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Dns1123Label/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(!pattern2.test(data0)){
+const err4 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Dns1123Label/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Dns1123Label/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.credType !== undefined){
+let data1 = data.credType;
+if(typeof data1 !== "string"){
+const err6 = {instancePath:instancePath+"/credType",schemaPath:"#/properties/credType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(!((data1 === "image") || (data1 === "helm"))){
+const err7 = {instancePath:instancePath+"/credType",schemaPath:"#/properties/credType/enum",keyword:"enum",params:{allowedValues: schema47.properties.credType.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.path !== undefined){
+let data2 = data.path;
+if(typeof data2 === "string"){
+if(data2.length > 255){
+const err8 = {instancePath:instancePath+"/path",schemaPath:"#/definitions/RepositoryPath/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!pattern12.test(data2)){
+const err9 = {instancePath:instancePath+"/path",schemaPath:"#/definitions/RepositoryPath/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$"},message:"must match pattern \""+"^[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$"+"\""};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/path",schemaPath:"#/definitions/RepositoryPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+validate46.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(Object.keys(data).length < 1){
+const err0 = {instancePath,schemaPath:"#/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "argocd") || (key0 === "kargo"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.argocd !== undefined){
+let data0 = data.argocd;
+if(Array.isArray(data0)){
+if(data0.length < 1){
+const err2 = {instancePath:instancePath+"/argocd",schemaPath:"#/properties/argocd/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate44(data0[i0], {instancePath:instancePath+"/argocd/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/argocd",schemaPath:"#/properties/argocd/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.kargo !== undefined){
+let data2 = data.kargo;
+if(Array.isArray(data2)){
+if(data2.length < 1){
+const err4 = {instancePath:instancePath+"/kargo",schemaPath:"#/properties/kargo/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate46(data2[i1], {instancePath:instancePath+"/kargo/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/kargo",schemaPath:"#/properties/kargo/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+validate43.errors = vErrors;
+return errors === 0;
+}
+
 const pattern9 = new RegExp("^([a-z0-9]([-a-z0-9]*[a-z0-9])?|[-a-z0-9]*[*?][-a-z0-9*?]*)$", "u");
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -1660,7 +2164,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((((key0 === "secret") || (key0 === "namespaces")) || (key0 === "namespacesWithPods")) || (key0 === "excludeNamespaces")) || (key0 === "serviceAccounts"))){
+if(!((((((key0 === "secret") || (key0 === "namespaces")) || (key0 === "namespacesWithPods")) || (key0 === "excludeNamespaces")) || (key0 === "serviceAccounts")) || (key0 === "repositoryCredentials"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -1791,6 +2295,12 @@ vErrors.push(err9);
 errors++;
 }
 }
+if(data.repositoryCredentials !== undefined){
+if(!(validate43(data.repositoryCredentials, {instancePath:instancePath+"/repositoryCredentials",parentData:data,parentDataProperty:"repositoryCredentials",rootData}))){
+vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+errors = vErrors.length;
+}
+}
 }
 else {
 const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
@@ -1870,10 +2380,10 @@ validate13.errors = vErrors;
 return errors === 0;
 }
 
-const schema42 = {"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer"},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source Secret and `inline[<index>]` of each inline source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}};
-const schema44 = {"title":"Condition","type":"object","required":["type","status"],"properties":{"type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string"},"message":{"type":"string"},"lastTransitionTime":{"type":"string","format":"date-time"},"observedGeneration":{"type":"integer"}}};
+const schema50 = {"title":"ImagePullSecretStatus","description":"Written by the controller; IMPS-compatible fields plus observedGeneration and conditions.","type":"object","properties":{"status":{"type":"string","enum":["Ready","Failed"]},"reason":{"type":"string"},"lastSuccessfulReconciliation":{"type":"string","format":"date-time"},"validitySeconds":{"type":"integer","description":"Seconds from the last status write to the earliest credential expiry, as IMPS counts it; absent when nothing expires (static logins only)."},"nextRenewal":{"type":"string","format":"date-time","description":"Extension: when the controller next renews a token of this ImagePullSecret (the earliest renewal of its sources); absent when nothing expires. In the past while renewals fail."},"managedNamespaces":{"type":"array","items":{"type":"string"}},"sourceSecretStatus":{"$ref":"#/definitions/StringMap","description":"`<namespace>.<name>` of each source Secret and `inline[<index>]` of each inline source: `Ok` or the error."},"observedGeneration":{"type":"integer"},"conditions":{"type":"array","items":{"$ref":"#/definitions/Condition"}}}};
+const schema52 = {"title":"Condition","type":"object","required":["type","status"],"properties":{"type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string"},"message":{"type":"string"},"lastTransitionTime":{"type":"string","format":"date-time"},"observedGeneration":{"type":"integer"}}};
 
-function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1890,7 +2400,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!((data0 === "Ready") || (data0 === "Failed"))){
-const err1 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema42.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema50.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1937,13 +2447,9 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.managedNamespaces !== undefined){
-let data4 = data.managedNamespaces;
-if(Array.isArray(data4)){
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data4[i0] !== "string"){
-const err5 = {instancePath:instancePath+"/managedNamespaces/" + i0,schemaPath:"#/properties/managedNamespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.nextRenewal !== undefined){
+if(!(typeof data.nextRenewal === "string")){
+const err5 = {instancePath:instancePath+"/nextRenewal",schemaPath:"#/properties/nextRenewal/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1953,9 +2459,13 @@ vErrors.push(err5);
 errors++;
 }
 }
-}
-else {
-const err6 = {instancePath:instancePath+"/managedNamespaces",schemaPath:"#/properties/managedNamespaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.managedNamespaces !== undefined){
+let data5 = data.managedNamespaces;
+if(Array.isArray(data5)){
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data5[i0] !== "string"){
+const err6 = {instancePath:instancePath+"/managedNamespaces/" + i0,schemaPath:"#/properties/managedNamespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1965,12 +2475,9 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.sourceSecretStatus !== undefined){
-let data6 = data.sourceSecretStatus;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-for(const key0 in data6){
-if(typeof data6[key0] !== "string"){
-const err7 = {instancePath:instancePath+"/sourceSecretStatus/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err7 = {instancePath:instancePath+"/managedNamespaces",schemaPath:"#/properties/managedNamespaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1980,9 +2487,12 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/sourceSecretStatus",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.sourceSecretStatus !== undefined){
+let data7 = data.sourceSecretStatus;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key0 in data7){
+if(typeof data7[key0] !== "string"){
+const err8 = {instancePath:instancePath+"/sourceSecretStatus/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1992,10 +2502,9 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.observedGeneration !== undefined){
-let data8 = data.observedGeneration;
-if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err9 = {instancePath:instancePath+"/observedGeneration",schemaPath:"#/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err9 = {instancePath:instancePath+"/sourceSecretStatus",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2005,15 +2514,10 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.conditions !== undefined){
-let data9 = data.conditions;
-if(Array.isArray(data9)){
-const len1 = data9.length;
-for(let i1=0; i1<len1; i1++){
-let data10 = data9[i1];
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-if(data10.type === undefined){
-const err10 = {instancePath:instancePath+"/conditions/" + i1,schemaPath:"#/definitions/Condition/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(data.observedGeneration !== undefined){
+let data9 = data.observedGeneration;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err10 = {instancePath:instancePath+"/observedGeneration",schemaPath:"#/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2022,8 +2526,16 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data10.status === undefined){
-const err11 = {instancePath:instancePath+"/conditions/" + i1,schemaPath:"#/definitions/Condition/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+}
+if(data.conditions !== undefined){
+let data10 = data.conditions;
+if(Array.isArray(data10)){
+const len1 = data10.length;
+for(let i1=0; i1<len1; i1++){
+let data11 = data10[i1];
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.type === undefined){
+const err11 = {instancePath:instancePath+"/conditions/" + i1,schemaPath:"#/definitions/Condition/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2032,9 +2544,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data10.type !== undefined){
-if(typeof data10.type !== "string"){
-const err12 = {instancePath:instancePath+"/conditions/" + i1+"/type",schemaPath:"#/definitions/Condition/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data11.status === undefined){
+const err12 = {instancePath:instancePath+"/conditions/" + i1,schemaPath:"#/definitions/Condition/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2043,11 +2554,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-if(data10.status !== undefined){
-let data12 = data10.status;
-if(typeof data12 !== "string"){
-const err13 = {instancePath:instancePath+"/conditions/" + i1+"/status",schemaPath:"#/definitions/Condition/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data11.type !== undefined){
+if(typeof data11.type !== "string"){
+const err13 = {instancePath:instancePath+"/conditions/" + i1+"/type",schemaPath:"#/definitions/Condition/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2056,8 +2565,11 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(!(((data12 === "True") || (data12 === "False")) || (data12 === "Unknown"))){
-const err14 = {instancePath:instancePath+"/conditions/" + i1+"/status",schemaPath:"#/definitions/Condition/properties/status/enum",keyword:"enum",params:{allowedValues: schema44.properties.status.enum},message:"must be equal to one of the allowed values"};
+}
+if(data11.status !== undefined){
+let data13 = data11.status;
+if(typeof data13 !== "string"){
+const err14 = {instancePath:instancePath+"/conditions/" + i1+"/status",schemaPath:"#/definitions/Condition/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2066,10 +2578,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data10.reason !== undefined){
-if(typeof data10.reason !== "string"){
-const err15 = {instancePath:instancePath+"/conditions/" + i1+"/reason",schemaPath:"#/definitions/Condition/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!(((data13 === "True") || (data13 === "False")) || (data13 === "Unknown"))){
+const err15 = {instancePath:instancePath+"/conditions/" + i1+"/status",schemaPath:"#/definitions/Condition/properties/status/enum",keyword:"enum",params:{allowedValues: schema52.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2079,9 +2589,9 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data10.message !== undefined){
-if(typeof data10.message !== "string"){
-const err16 = {instancePath:instancePath+"/conditions/" + i1+"/message",schemaPath:"#/definitions/Condition/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data11.reason !== undefined){
+if(typeof data11.reason !== "string"){
+const err16 = {instancePath:instancePath+"/conditions/" + i1+"/reason",schemaPath:"#/definitions/Condition/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2091,9 +2601,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data10.lastTransitionTime !== undefined){
-if(!(typeof data10.lastTransitionTime === "string")){
-const err17 = {instancePath:instancePath+"/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/definitions/Condition/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data11.message !== undefined){
+if(typeof data11.message !== "string"){
+const err17 = {instancePath:instancePath+"/conditions/" + i1+"/message",schemaPath:"#/definitions/Condition/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2103,10 +2613,9 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data10.observedGeneration !== undefined){
-let data16 = data10.observedGeneration;
-if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err18 = {instancePath:instancePath+"/conditions/" + i1+"/observedGeneration",schemaPath:"#/definitions/Condition/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data11.lastTransitionTime !== undefined){
+if(!(typeof data11.lastTransitionTime === "string")){
+const err18 = {instancePath:instancePath+"/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/definitions/Condition/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2116,9 +2625,10 @@ vErrors.push(err18);
 errors++;
 }
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/conditions/" + i1,schemaPath:"#/definitions/Condition/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data11.observedGeneration !== undefined){
+let data17 = data11.observedGeneration;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+const err19 = {instancePath:instancePath+"/conditions/" + i1+"/observedGeneration",schemaPath:"#/definitions/Condition/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2130,7 +2640,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/conditions",schemaPath:"#/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err20 = {instancePath:instancePath+"/conditions/" + i1,schemaPath:"#/definitions/Condition/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2142,7 +2652,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err21 = {instancePath:instancePath+"/conditions",schemaPath:"#/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2151,7 +2661,19 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate45.errors = vErrors;
+}
+}
+else {
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+validate51.errors = vErrors;
 return errors === 0;
 }
 
@@ -2260,8 +2782,8 @@ errors = vErrors.length;
 }
 }
 if(data.status !== undefined){
-if(!(validate45(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData}))){
-vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+if(!(validate51(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
 errors = vErrors.length;
 }
 }
@@ -2280,12 +2802,12 @@ validate10.errors = vErrors;
 return errors === 0;
 }
 
-export const validateDockerConfigJson = validate47;
-const schema45 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"docker-config.schema.json","title":"DockerConfigJson","description":"Decoded content of the two docker Secret formats: data[\".dockerconfigjson\"] of a kubernetes.io/dockerconfigjson Secret (the ~/.docker/config.json format, root of this schema; only `auths` is read) and data[\".dockercfg\"] of a kubernetes.io/dockercfg Secret (definition DockerCfg).","type":"object","required":["auths"],"properties":{"auths":{"$ref":"#/definitions/DockerAuths"}},"definitions":{"DockerAuths":{"title":"DockerAuths","description":"Registry host (optionally with scheme and path) to its credentials.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}},"DockerAuthEntry":{"title":"DockerAuthEntry","description":"Either `auth` (base64 of `username:password`) or `username` and `password`.","type":"object","properties":{"username":{"type":"string"},"password":{"type":"string"},"auth":{"type":"string"},"email":{"type":"string"},"identitytoken":{"type":"string"}},"anyOf":[{"required":["auth"]},{"required":["username","password"]}]},"DockerCfg":{"title":"DockerCfg","description":"The legacy ~/.dockercfg format: registry to credentials, without the `auths` wrapper.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}}}};
-const schema46 = {"title":"DockerAuths","description":"Registry host (optionally with scheme and path) to its credentials.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}};
-const schema47 = {"title":"DockerAuthEntry","description":"Either `auth` (base64 of `username:password`) or `username` and `password`.","type":"object","properties":{"username":{"type":"string"},"password":{"type":"string"},"auth":{"type":"string"},"email":{"type":"string"},"identitytoken":{"type":"string"}},"anyOf":[{"required":["auth"]},{"required":["username","password"]}]};
+export const validateDockerConfigJson = validate53;
+const schema53 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"docker-config.schema.json","title":"DockerConfigJson","description":"Decoded content of the two docker Secret formats: data[\".dockerconfigjson\"] of a kubernetes.io/dockerconfigjson Secret (the ~/.docker/config.json format, root of this schema; only `auths` is read) and data[\".dockercfg\"] of a kubernetes.io/dockercfg Secret (definition DockerCfg).","type":"object","required":["auths"],"properties":{"auths":{"$ref":"#/definitions/DockerAuths"}},"definitions":{"DockerAuths":{"title":"DockerAuths","description":"Registry host (optionally with scheme and path) to its credentials.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}},"DockerAuthEntry":{"title":"DockerAuthEntry","description":"Either `auth` (base64 of `username:password`) or `username` and `password`.","type":"object","properties":{"username":{"type":"string"},"password":{"type":"string"},"auth":{"type":"string"},"email":{"type":"string"},"identitytoken":{"type":"string"}},"anyOf":[{"required":["auth"]},{"required":["username","password"]}]},"DockerCfg":{"title":"DockerCfg","description":"The legacy ~/.dockercfg format: registry to credentials, without the `auths` wrapper.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}}}};
+const schema54 = {"title":"DockerAuths","description":"Registry host (optionally with scheme and path) to its credentials.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}};
+const schema55 = {"title":"DockerAuthEntry","description":"Either `auth` (base64 of `username:password`) or `username` and `password`.","type":"object","properties":{"username":{"type":"string"},"password":{"type":"string"},"auth":{"type":"string"},"email":{"type":"string"},"identitytoken":{"type":"string"}},"anyOf":[{"required":["auth"]},{"required":["username","password"]}]};
 
-function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2440,12 +2962,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate48.errors = vErrors;
+validate54.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="docker-config.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -2461,8 +2983,8 @@ vErrors.push(err0);
 errors++;
 }
 if(data.auths !== undefined){
-if(!(validate48(data.auths, {instancePath:instancePath+"/auths",parentData:data,parentDataProperty:"auths",rootData}))){
-vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+if(!(validate54(data.auths, {instancePath:instancePath+"/auths",parentData:data,parentDataProperty:"auths",rootData}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
 }
@@ -2477,14 +2999,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate47.errors = vErrors;
+validate53.errors = vErrors;
 return errors === 0;
 }
 
-export const validateDockerCfg = validate50;
-const schema48 = {"title":"DockerCfg","description":"The legacy ~/.dockercfg format: registry to credentials, without the `auths` wrapper.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}};
+export const validateDockerCfg = validate56;
+const schema56 = {"title":"DockerCfg","description":"The legacy ~/.dockercfg format: registry to credentials, without the `auths` wrapper.","type":"object","additionalProperties":{"$ref":"#/definitions/DockerAuthEntry"}};
 
-function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2639,17 +3161,17 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate50.errors = vErrors;
+validate56.errors = vErrors;
 return errors === 0;
 }
 
-export const validateAwsEcrLoginConfig = validate51;
-const schema50 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"aws-ecr-login-config.schema.json","title":"AwsEcrLoginConfig","description":"Keys of a banzaicloud.io/aws-ecr-login-config Secret (from data, base64-decoded, or stringData). Turned into an ECR token for <accountID>.dkr.ecr.<region>.amazonaws.com, username AWS. Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile): an imps-krm extension.","type":"object","required":["region","accountID"],"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Extension: session token for temporary keys."},"region":{"type":"string","pattern":"^[a-z]{2}(-[a-z]+)+-[0-9]+$","description":"Region of the ECR registry, e.g. eu-central-1."},"accountID":{"type":"string","pattern":"^[0-9]{12}$","description":"Account id of the ECR registry: 12 digits, as a string (quote it in YAML: an unquoted number loses leading zeros)."},"roleArn":{"type":"string","maxLength":2048,"pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$","description":"Role to assume (STS AssumeRole) before asking ECR for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
-const pattern11 = new RegExp("^[a-z]{2}(-[a-z]+)+-[0-9]+$", "u");
-const pattern12 = new RegExp("^[0-9]{12}$", "u");
-const pattern13 = new RegExp("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", "u");
+export const validateAwsEcrLoginConfig = validate57;
+const schema58 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"aws-ecr-login-config.schema.json","title":"AwsEcrLoginConfig","description":"Keys of a banzaicloud.io/aws-ecr-login-config Secret (from data, base64-decoded, or stringData). Turned into an ECR token for <accountID>.dkr.ecr.<region>.amazonaws.com, username AWS. Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile): an imps-krm extension.","type":"object","required":["region","accountID"],"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Extension: session token for temporary keys."},"region":{"type":"string","pattern":"^[a-z]{2}(-[a-z]+)+-[0-9]+$","description":"Region of the ECR registry, e.g. eu-central-1."},"accountID":{"type":"string","pattern":"^[0-9]{12}$","description":"Account id of the ECR registry: 12 digits, as a string (quote it in YAML: an unquoted number loses leading zeros)."},"roleArn":{"type":"string","maxLength":2048,"pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$","description":"Role to assume (STS AssumeRole) before asking ECR for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
+const pattern16 = new RegExp("^[a-z]{2}(-[a-z]+)+-[0-9]+$", "u");
+const pattern17 = new RegExp("^[0-9]{12}$", "u");
+const pattern18 = new RegExp("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", "u");
 
-function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="aws-ecr-login-config.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -2810,7 +3332,7 @@ errors++;
 if(data.region !== undefined){
 let data3 = data.region;
 if(typeof data3 === "string"){
-if(!pattern11.test(data3)){
+if(!pattern16.test(data3)){
 const err12 = {instancePath:instancePath+"/region",schemaPath:"#/properties/region/pattern",keyword:"pattern",params:{pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]+$"},message:"must match pattern \""+"^[a-z]{2}(-[a-z]+)+-[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -2835,7 +3357,7 @@ errors++;
 if(data.accountID !== undefined){
 let data4 = data.accountID;
 if(typeof data4 === "string"){
-if(!pattern12.test(data4)){
+if(!pattern17.test(data4)){
 const err14 = {instancePath:instancePath+"/accountID",schemaPath:"#/properties/accountID/pattern",keyword:"pattern",params:{pattern: "^[0-9]{12}$"},message:"must match pattern \""+"^[0-9]{12}$"+"\""};
 if(vErrors === null){
 vErrors = [err14];
@@ -2870,7 +3392,7 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(!pattern13.test(data5)){
+if(!pattern18.test(data5)){
 const err17 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"},message:"must match pattern \""+"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"+"\""};
 if(vErrors === null){
 vErrors = [err17];
@@ -2903,14 +3425,14 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate51.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFunctionConfig = validate52;
-const schema51 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"function-config.schema.json","title":"RenderSettings","description":"How a render runs, shared by every face: `render` flags, KRM function settings (ConfigMap data or `imps-krm.io/<setting>` annotations on the functionConfig) and Argo CD plugin parameters. The kubeconfig and context are not here: they are operator settings (process flags, KUBECONFIG, IMPS_KRM_CONTEXT), never read from a repository.","type":"object","additionalProperties":false,"properties":{"cluster":{"type":"string","enum":["auto","live","input"],"description":"Where namespaces, pods and source Secrets come from: the live cluster, the input manifests, or `auto` (live when a kubeconfig or in-cluster config exists, else input)."},"output":{"type":"string","enum":["secrets","shells"],"description":"`secrets` renders token material; `shells` renders refresher-managed Secrets with no credential, for the in-cluster controller to fill."},"patchServiceAccounts":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of ServiceAccounts among the items in targeted namespaces."},"patchWorkloads":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of Pod templates among the items in targeted namespaces."},"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra manifest files or folders read as input, relative to the working directory (the kustomization root under kustomize, the app directory under Argo CD): Namespaces, Pods, workloads and source Secrets for input mode. Comma-separated where settings are strings (annotations, ConfigMap data, Argo CD env)."}}};
+export const validateFunctionConfig = validate58;
+const schema59 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"function-config.schema.json","title":"RenderSettings","description":"How a render runs, shared by every face: `render` flags, KRM function settings (ConfigMap data or `imps-krm.io/<setting>` annotations on the functionConfig) and Argo CD plugin parameters. The kubeconfig and context are not here: they are operator settings (process flags, KUBECONFIG, IMPS_KRM_CONTEXT), never read from a repository.","type":"object","additionalProperties":false,"properties":{"cluster":{"type":"string","enum":["auto","live","input"],"description":"Where namespaces, pods and source Secrets come from: the live cluster, the input manifests, or `auto` (live when a kubeconfig or in-cluster config exists, else input)."},"output":{"type":"string","enum":["secrets","shells"],"description":"`secrets` renders token material; `shells` renders refresher-managed Secrets with no credential, for the in-cluster controller to fill."},"patchServiceAccounts":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of ServiceAccounts among the items in targeted namespaces."},"patchWorkloads":{"type":"boolean","description":"KRM transformer: add the Secret to imagePullSecrets of Pod templates among the items in targeted namespaces."},"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra manifest files or folders read as input, relative to the working directory (the kustomization root under kustomize, the app directory under Argo CD): Namespaces, Pods, workloads and source Secrets for input mode. Comma-separated where settings are strings (annotations, ConfigMap data, Argo CD env)."}}};
 
-function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="function-config.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -2940,7 +3462,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "auto") || (data0 === "live")) || (data0 === "input"))){
-const err2 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/enum",keyword:"enum",params:{allowedValues: schema51.properties.cluster.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/enum",keyword:"enum",params:{allowedValues: schema59.properties.cluster.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2963,7 +3485,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!((data1 === "secrets") || (data1 === "shells"))){
-const err4 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/enum",keyword:"enum",params:{allowedValues: schema51.properties.output.enum},message:"must be equal to one of the allowed values"};
+const err4 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/enum",keyword:"enum",params:{allowedValues: schema59.properties.output.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3049,14 +3571,14 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate52.errors = vErrors;
+validate58.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEcrPublicLoginConfig = validate53;
-const schema52 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"ecr-public-login-config.schema.json","title":"EcrPublicLoginConfig","description":"Keys of an imps-krm.io/ecr-public-login-config Secret (from data, base64-decoded, or stringData): an ECR Public token for public.ecr.aws, username AWS, from GetAuthorizationToken in us-east-1 (the only region where it works). Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile). The principal needs ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken. The Secret may have no keys at all.","type":"object","additionalProperties":false,"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Session token for temporary keys."},"roleArn":{"type":"string","maxLength":2048,"pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$","description":"Role to assume (STS AssumeRole in us-east-1) before asking ECR Public for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
+export const validateEcrPublicLoginConfig = validate59;
+const schema60 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"ecr-public-login-config.schema.json","title":"EcrPublicLoginConfig","description":"Keys of an imps-krm.io/ecr-public-login-config Secret (from data, base64-decoded, or stringData): an ECR Public token for public.ecr.aws, username AWS, from GetAuthorizationToken in us-east-1 (the only region where it works). Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile). The principal needs ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken. The Secret may have no keys at all.","type":"object","additionalProperties":false,"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Session token for temporary keys."},"roleArn":{"type":"string","maxLength":2048,"pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$","description":"Role to assume (STS AssumeRole in us-east-1) before asking ECR Public for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
 
-function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="ecr-public-login-config.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -3219,7 +3741,7 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!pattern13.test(data3)){
+if(!pattern18.test(data3)){
 const err12 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"},message:"must match pattern \""+"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -3252,17 +3774,17 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate53.errors = vErrors;
+validate59.errors = vErrors;
 return errors === 0;
 }
 
-export const validateAcrLoginConfig = validate54;
-const schema53 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"acr-login-config.schema.json","title":"AcrLoginConfig","description":"Keys of an imps-krm.io/acr-login-config Secret (from data, base64-decoded, or stringData): an Azure Container Registry login minted from an Entra ID token, as msi-acrpull does. The Entra token is exchanged at https://<registry>/oauth2/exchange for an ACR refresh token; with a scope, that is exchanged at /oauth2/token for a repository-scoped access token. Username 00000000-0000-0000-0000-000000000000; expiry from the token's exp claim. Where Entra ID lives, the token file workload identity presents and the audience of an air-gapped cloud are operator settings (AZURE_AUTHORITY_HOST, AZURE_FEDERATED_TOKEN_FILE, IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST, IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE): a source that sets federatedTokenFile, authorityHost or resourceManagerAudience is refused with an error naming the variable (docs/security.md).","type":"object","required":["registry","identity"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$","description":"Registry host, e.g. myregistry.azurecr.io. Its suffix must be allowed (IMPS_KRM_ACR_ALLOWED_SUFFIXES, default azurecr.io, azurecr.us, azurecr.cn). Test only: http://127.0.0.1:PORT when IMPS_KRM_INSECURE_REGISTRY_HOSTS lists 127.0.0.1."},"scope":{"type":"string","pattern":"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$","description":"Space-separated scopes such as repository:team/app:pull. Absent: the unscoped ACR refresh token is the password (every repository the identity may pull). No wildcards."},"identity":{"type":"string","enum":["ManagedIdentity","WorkloadIdentity","ServicePrincipal"],"description":"ManagedIdentity: the managed identity of the node or pod running imps-krm (IMDS), chosen by clientID or resourceID, else system-assigned. WorkloadIdentity: the federated service account token of the process (AKS workload identity): the token file is AZURE_FEDERATED_TOKEN_FILE, an operator setting; unset clientID and tenantID come from AZURE_CLIENT_ID and AZURE_TENANT_ID. ServicePrincipal: clientID, tenantID and clientSecret."},"clientID":{"type":"string","minLength":1,"description":"Client (application) id of the managed identity, app registration or service principal."},"resourceID":{"type":"string","pattern":"^/subscriptions/.+","description":"ManagedIdentity only: ARM resource id of a user-assigned identity (instead of clientID)."},"tenantID":{"type":"string","minLength":1,"description":"WorkloadIdentity and ServicePrincipal: directory (tenant) id."},"clientSecret":{"type":"string","minLength":1,"description":"ServicePrincipal only: the client secret."},"environment":{"type":"string","enum":["PublicCloud","USGovernmentCloud","ChinaCloud","AirgappedCloud"],"description":"Azure cloud: sets the Entra authority host and the Resource Manager audience. Default PublicCloud (then AZURE_AUTHORITY_HOST, the operator's, is honoured). AirgappedCloud takes both from the operator's IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST and IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE and fails while they are unset."}},"allOf":[{"if":{"properties":{"identity":{"const":"ServicePrincipal"}},"required":["identity"]},"then":{"required":["clientID","tenantID","clientSecret"]}}]};
-const pattern15 = new RegExp("^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$", "u");
-const pattern16 = new RegExp("^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$", "u");
-const pattern17 = new RegExp("^/subscriptions/.+", "u");
+export const validateAcrLoginConfig = validate60;
+const schema61 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"acr-login-config.schema.json","title":"AcrLoginConfig","description":"Keys of an imps-krm.io/acr-login-config Secret (from data, base64-decoded, or stringData): an Azure Container Registry login minted from an Entra ID token, as msi-acrpull does. The Entra token is exchanged at https://<registry>/oauth2/exchange for an ACR refresh token; with a scope, that is exchanged at /oauth2/token for a repository-scoped access token. Username 00000000-0000-0000-0000-000000000000; expiry from the token's exp claim. Where Entra ID lives, the token file workload identity presents and the audience of an air-gapped cloud are operator settings (AZURE_AUTHORITY_HOST, AZURE_FEDERATED_TOKEN_FILE, IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST, IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE): a source that sets federatedTokenFile, authorityHost or resourceManagerAudience is refused with an error naming the variable (docs/security.md).","type":"object","required":["registry","identity"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$","description":"Registry host, e.g. myregistry.azurecr.io. Its suffix must be allowed (IMPS_KRM_ACR_ALLOWED_SUFFIXES, default azurecr.io, azurecr.us, azurecr.cn). Test only: http://127.0.0.1:PORT when IMPS_KRM_INSECURE_REGISTRY_HOSTS lists 127.0.0.1."},"scope":{"type":"string","pattern":"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$","description":"Space-separated scopes such as repository:team/app:pull. Absent: the unscoped ACR refresh token is the password (every repository the identity may pull). No wildcards."},"identity":{"type":"string","enum":["ManagedIdentity","WorkloadIdentity","ServicePrincipal"],"description":"ManagedIdentity: the managed identity of the node or pod running imps-krm (IMDS), chosen by clientID or resourceID, else system-assigned. WorkloadIdentity: the federated service account token of the process (AKS workload identity): the token file is AZURE_FEDERATED_TOKEN_FILE, an operator setting; unset clientID and tenantID come from AZURE_CLIENT_ID and AZURE_TENANT_ID. ServicePrincipal: clientID, tenantID and clientSecret."},"clientID":{"type":"string","minLength":1,"description":"Client (application) id of the managed identity, app registration or service principal."},"resourceID":{"type":"string","pattern":"^/subscriptions/.+","description":"ManagedIdentity only: ARM resource id of a user-assigned identity (instead of clientID)."},"tenantID":{"type":"string","minLength":1,"description":"WorkloadIdentity and ServicePrincipal: directory (tenant) id."},"clientSecret":{"type":"string","minLength":1,"description":"ServicePrincipal only: the client secret."},"environment":{"type":"string","enum":["PublicCloud","USGovernmentCloud","ChinaCloud","AirgappedCloud"],"description":"Azure cloud: sets the Entra authority host and the Resource Manager audience. Default PublicCloud (then AZURE_AUTHORITY_HOST, the operator's, is honoured). AirgappedCloud takes both from the operator's IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST and IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE and fails while they are unset."}},"allOf":[{"if":{"properties":{"identity":{"const":"ServicePrincipal"}},"required":["identity"]},"then":{"required":["clientID","tenantID","clientSecret"]}}]};
+const pattern20 = new RegExp("^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$", "u");
+const pattern21 = new RegExp("^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$", "u");
+const pattern22 = new RegExp("^/subscriptions/.+", "u");
 
-function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="acr-login-config.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -3389,7 +3911,7 @@ errors++;
 if(data.registry !== undefined){
 let data1 = data.registry;
 if(typeof data1 === "string"){
-if(!pattern15.test(data1)){
+if(!pattern20.test(data1)){
 const err9 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/pattern",keyword:"pattern",params:{pattern: "^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$"},message:"must match pattern \""+"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
@@ -3414,7 +3936,7 @@ errors++;
 if(data.scope !== undefined){
 let data2 = data.scope;
 if(typeof data2 === "string"){
-if(!pattern16.test(data2)){
+if(!pattern21.test(data2)){
 const err11 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/pattern",keyword:"pattern",params:{pattern: "^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$"},message:"must match pattern \""+"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -3449,7 +3971,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!(((data3 === "ManagedIdentity") || (data3 === "WorkloadIdentity")) || (data3 === "ServicePrincipal"))){
-const err14 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/enum",keyword:"enum",params:{allowedValues: schema53.properties.identity.enum},message:"must be equal to one of the allowed values"};
+const err14 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/enum",keyword:"enum",params:{allowedValues: schema61.properties.identity.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3487,7 +4009,7 @@ errors++;
 if(data.resourceID !== undefined){
 let data5 = data.resourceID;
 if(typeof data5 === "string"){
-if(!pattern17.test(data5)){
+if(!pattern22.test(data5)){
 const err17 = {instancePath:instancePath+"/resourceID",schemaPath:"#/properties/resourceID/pattern",keyword:"pattern",params:{pattern: "^/subscriptions/.+"},message:"must match pattern \""+"^/subscriptions/.+"+"\""};
 if(vErrors === null){
 vErrors = [err17];
@@ -3572,7 +4094,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((((data8 === "PublicCloud") || (data8 === "USGovernmentCloud")) || (data8 === "ChinaCloud")) || (data8 === "AirgappedCloud"))){
-const err24 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/enum",keyword:"enum",params:{allowedValues: schema53.properties.environment.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/enum",keyword:"enum",params:{allowedValues: schema61.properties.environment.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3593,15 +4115,15 @@ vErrors.push(err25);
 }
 errors++;
 }
-validate54.errors = vErrors;
+validate60.errors = vErrors;
 return errors === 0;
 }
 
-export const validateGarLoginConfig = validate55;
-const schema54 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"gar-login-config.schema.json","title":"GarLoginConfig","description":"Keys of an imps-krm.io/gar-login-config Secret (from data, base64-decoded, or stringData): a Google OAuth access token (scope cloud-platform) for Artifact Registry or Container Registry, username oauth2accesstoken, expiry from the token. Without serviceAccountKey, Application Default Credentials of the process are used (GKE workload identity / the metadata server, GOOGLE_APPLICATION_CREDENTIALS).","type":"object","required":["registry"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$","description":"Registry host: <location>-docker.pkg.dev (Artifact Registry) or gcr.io, us.gcr.io, eu.gcr.io, asia.gcr.io (Container Registry). One token serves them all: list one source per host."},"serviceAccountKey":{"type":"string","minLength":1,"description":"A service-account key file (JSON, type service_account)."}}};
-const pattern18 = new RegExp("^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$", "u");
+export const validateGarLoginConfig = validate61;
+const schema62 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"gar-login-config.schema.json","title":"GarLoginConfig","description":"Keys of an imps-krm.io/gar-login-config Secret (from data, base64-decoded, or stringData): a Google OAuth access token (scope cloud-platform) for Artifact Registry or Container Registry, username oauth2accesstoken, expiry from the token. Without serviceAccountKey, Application Default Credentials of the process are used (GKE workload identity / the metadata server, GOOGLE_APPLICATION_CREDENTIALS).","type":"object","required":["registry"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$","description":"Registry host: <location>-docker.pkg.dev (Artifact Registry) or gcr.io, us.gcr.io, eu.gcr.io, asia.gcr.io (Container Registry). One token serves them all: list one source per host."},"serviceAccountKey":{"type":"string","minLength":1,"description":"A service-account key file (JSON, type service_account)."}}};
+const pattern23 = new RegExp("^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$", "u");
 
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="gar-login-config.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -3631,7 +4153,7 @@ errors++;
 if(data.registry !== undefined){
 let data0 = data.registry;
 if(typeof data0 === "string"){
-if(!pattern18.test(data0)){
+if(!pattern23.test(data0)){
 const err2 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$"},message:"must match pattern \""+"^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$"+"\""};
 if(vErrors === null){
 vErrors = [err2];
@@ -3689,14 +4211,14 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate55.errors = vErrors;
+validate61.errors = vErrors;
 return errors === 0;
 }
 
-export const validateBasicAuthSource = validate56;
-const schema55 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"basic-auth.schema.json","title":"BasicAuthSource","description":"Keys of a kubernetes.io/basic-auth Secret used as a source: one registry login. The registry comes from the Secret's imps-krm.io/registry annotation or, when the reader gives no annotations, its registry key.","type":"object","required":["username","password"],"properties":{"username":{"type":"string","minLength":1,"description":"Registry username."},"password":{"type":"string","minLength":1,"description":"Registry password or token."},"registry":{"type":"string","minLength":1,"description":"Registry host (e.g. registry.example.com or registry.example.com:5000), when not given by the annotation."}}};
+export const validateBasicAuthSource = validate62;
+const schema63 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"basic-auth.schema.json","title":"BasicAuthSource","description":"Keys of a kubernetes.io/basic-auth Secret used as a source: one registry login. The registry comes from the Secret's imps-krm.io/registry annotation or, when the reader gives no annotations, its registry key.","type":"object","required":["username","password"],"properties":{"username":{"type":"string","minLength":1,"description":"Registry username."},"password":{"type":"string","minLength":1,"description":"Registry password or token."},"registry":{"type":"string","minLength":1,"description":"Registry host (e.g. registry.example.com or registry.example.com:5000), when not given by the annotation."}}};
 
-function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="basic-auth.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -3807,20 +4329,20 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate56.errors = vErrors;
+validate62.errors = vErrors;
 return errors === 0;
 }
 
-export const validateExplanation = validate57;
-const schema56 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"explanation.schema.json","title":"Explanation","description":"`imps-krm explain -o json` and the controller's /explain: for each ImagePullSecret, which namespaces receive its Secret and why, which rule or exclusion decided, which source consent annotation refused. Field names are stable; `reason` texts are for people and may change. Names only: never a credential.","type":"object","additionalProperties":false,"required":["apiVersion","kind","mode","cluster","imagePullSecrets"],"properties":{"apiVersion":{"const":"imps-krm.io/v1alpha1"},"kind":{"const":"Explanation"},"mode":{"enum":["input","live","controller-cache"],"description":"Where the namespaces, Pods and source Secrets came from: the input manifests, the live cluster, or the running controller's caches."},"cluster":{"$ref":"#/definitions/Text","description":"The cluster described, e.g. `input manifests` or `cluster https://10.0.0.1:6443`."},"imagePullSecrets":{"type":"array","items":{"$ref":"#/definitions/ImagePullSecretExplanation"}}},"definitions":{"Text":{"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"One line of printable text."},"ImagePullSecretExplanation":{"type":"object","additionalProperties":false,"required":["name","secret","namespaces","unlisted","problems"],"properties":{"name":{"$ref":"#/definitions/Text","description":"The ImagePullSecret."},"secret":{"$ref":"#/definitions/Text","description":"spec.target.secret.name: the Secret it writes ('' when its spec is invalid)."},"namespaces":{"type":"array","items":{"$ref":"#/definitions/NamespaceExplanation"},"description":"Sorted by namespace. By default every namespace some rule matches or names; with --namespace, those namespaces; with --all, every namespace."},"unlisted":{"type":"integer","minimum":0,"description":"How many namespaces of the cluster are not in `namespaces`: by default those no rule matches (ask with --namespace NAME or --all); with --namespace, all the others."},"problems":{"type":"array","items":{"$ref":"#/definitions/Text"},"description":"What stops a render whatever the namespaces: an invalid spec, a source Secret that is missing or unreadable."}}},"NamespaceExplanation":{"type":"object","additionalProperties":false,"required":["namespace","verdict","reason","matches","refusals","mismatches"],"properties":{"namespace":{"$ref":"#/definitions/Text"},"verdict":{"enum":["selected","excluded","refused","unmatched","missing"],"description":"selected: gets the Secret. excluded: an excludeNamespaces entry removes it (whatever matches). refused: selected, but a source Secret's consent annotations do not allow it. unmatched: no rule matches. missing: the namespace does not exist (listed by names, or asked for)."},"reason":{"$ref":"#/definitions/Text","description":"One line for people."},"matches":{"type":"array","items":{"$ref":"#/definitions/RuleMatch"},"description":"Every rule on the namespace that matches, in spec order (names, labels, annotations), then the namespacesWithPods selector its first matching Pod matches."},"exclusion":{"$ref":"#/definitions/Exclusion"},"refusals":{"type":"array","items":{"$ref":"#/definitions/Refusal"}},"mismatches":{"type":"array","items":{"$ref":"#/definitions/Mismatch"},"description":"When no rule matches: why each one does not."}}},"RuleMatch":{"type":"object","additionalProperties":false,"required":["rule"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"Field path of the rule, e.g. spec.target.namespaces.labels[0] or spec.target.namespacesWithPods.annotations[1]."},"pod":{"$ref":"#/definitions/PodRef"}}},"PodRef":{"type":"object","description":"For a namespacesWithPods rule: the first Pod seen that matches it (one per namespace: the others are not kept).","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"$ref":"#/definitions/Text","description":"Pod; in input mode the workload whose Pod template matched (Deployment, CronJob...)."},"namespace":{"$ref":"#/definitions/Text"},"name":{"$ref":"#/definitions/Text"}}},"Exclusion":{"type":"object","additionalProperties":false,"required":["rule","pattern"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"e.g. spec.target.excludeNamespaces[0]: the first entry naming or matching the namespace."},"pattern":{"$ref":"#/definitions/Text","description":"The name or glob."}}},"Refusal":{"type":"object","additionalProperties":false,"required":["source","reason"],"properties":{"source":{"$ref":"#/definitions/Text","description":"<namespace>.<name> of the source Secret."},"reason":{"$ref":"#/definitions/Text","description":"Which consent annotation (or --require-source-consent) refuses the namespace."}}},"Mismatch":{"type":"object","additionalProperties":false,"required":["rule","reason"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"A rule's field path; spec.target.namespaces.names for the whole list, spec.target.namespacesWithPods for the Pod rules."},"reason":{"$ref":"#/definitions/Text"}}}}};
-const schema57 = {"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"One line of printable text."};
-const pattern19 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
-const schema58 = {"type":"object","additionalProperties":false,"required":["name","secret","namespaces","unlisted","problems"],"properties":{"name":{"$ref":"#/definitions/Text","description":"The ImagePullSecret."},"secret":{"$ref":"#/definitions/Text","description":"spec.target.secret.name: the Secret it writes ('' when its spec is invalid)."},"namespaces":{"type":"array","items":{"$ref":"#/definitions/NamespaceExplanation"},"description":"Sorted by namespace. By default every namespace some rule matches or names; with --namespace, those namespaces; with --all, every namespace."},"unlisted":{"type":"integer","minimum":0,"description":"How many namespaces of the cluster are not in `namespaces`: by default those no rule matches (ask with --namespace NAME or --all); with --namespace, all the others."},"problems":{"type":"array","items":{"$ref":"#/definitions/Text"},"description":"What stops a render whatever the namespaces: an invalid spec, a source Secret that is missing or unreadable."}}};
-const schema61 = {"type":"object","additionalProperties":false,"required":["namespace","verdict","reason","matches","refusals","mismatches"],"properties":{"namespace":{"$ref":"#/definitions/Text"},"verdict":{"enum":["selected","excluded","refused","unmatched","missing"],"description":"selected: gets the Secret. excluded: an excludeNamespaces entry removes it (whatever matches). refused: selected, but a source Secret's consent annotations do not allow it. unmatched: no rule matches. missing: the namespace does not exist (listed by names, or asked for)."},"reason":{"$ref":"#/definitions/Text","description":"One line for people."},"matches":{"type":"array","items":{"$ref":"#/definitions/RuleMatch"},"description":"Every rule on the namespace that matches, in spec order (names, labels, annotations), then the namespacesWithPods selector its first matching Pod matches."},"exclusion":{"$ref":"#/definitions/Exclusion"},"refusals":{"type":"array","items":{"$ref":"#/definitions/Refusal"}},"mismatches":{"type":"array","items":{"$ref":"#/definitions/Mismatch"},"description":"When no rule matches: why each one does not."}}};
-const schema64 = {"type":"object","additionalProperties":false,"required":["rule"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"Field path of the rule, e.g. spec.target.namespaces.labels[0] or spec.target.namespacesWithPods.annotations[1]."},"pod":{"$ref":"#/definitions/PodRef"}}};
-const schema66 = {"type":"object","description":"For a namespacesWithPods rule: the first Pod seen that matches it (one per namespace: the others are not kept).","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"$ref":"#/definitions/Text","description":"Pod; in input mode the workload whose Pod template matched (Deployment, CronJob...)."},"namespace":{"$ref":"#/definitions/Text"},"name":{"$ref":"#/definitions/Text"}}};
+export const validateExplanation = validate63;
+const schema64 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"explanation.schema.json","title":"Explanation","description":"`imps-krm explain -o json` and the controller's /explain: for each ImagePullSecret, which namespaces receive its Secret and why, which rule or exclusion decided, which source consent annotation refused. Field names are stable; `reason` texts are for people and may change. Names only: never a credential.","type":"object","additionalProperties":false,"required":["apiVersion","kind","mode","cluster","imagePullSecrets"],"properties":{"apiVersion":{"const":"imps-krm.io/v1alpha1"},"kind":{"const":"Explanation"},"mode":{"enum":["input","live","controller-cache"],"description":"Where the namespaces, Pods and source Secrets came from: the input manifests, the live cluster, or the running controller's caches."},"cluster":{"$ref":"#/definitions/Text","description":"The cluster described, e.g. `input manifests` or `cluster https://10.0.0.1:6443`."},"imagePullSecrets":{"type":"array","items":{"$ref":"#/definitions/ImagePullSecretExplanation"}}},"definitions":{"Text":{"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"One line of printable text."},"ImagePullSecretExplanation":{"type":"object","additionalProperties":false,"required":["name","secret","namespaces","unlisted","problems"],"properties":{"name":{"$ref":"#/definitions/Text","description":"The ImagePullSecret."},"secret":{"$ref":"#/definitions/Text","description":"spec.target.secret.name: the Secret it writes ('' when its spec is invalid)."},"namespaces":{"type":"array","items":{"$ref":"#/definitions/NamespaceExplanation"},"description":"Sorted by namespace. By default every namespace some rule matches or names; with --namespace, those namespaces; with --all, every namespace."},"unlisted":{"type":"integer","minimum":0,"description":"How many namespaces of the cluster are not in `namespaces`: by default those no rule matches (ask with --namespace NAME or --all); with --namespace, all the others."},"problems":{"type":"array","items":{"$ref":"#/definitions/Text"},"description":"What stops a render whatever the namespaces: an invalid spec, a source Secret that is missing or unreadable."},"repositoryCredentials":{"type":"array","items":{"$ref":"#/definitions/RepositoryCredentialsExplanation"},"description":"Extension (spec.target.repositoryCredentials): where its Argo CD and Kargo credential Secrets go, sorted by namespace; absent when the spec asks for none."}}},"RepositoryCredentialsExplanation":{"type":"object","additionalProperties":false,"required":["namespace","verdict","reason","entries","refusals"],"properties":{"namespace":{"$ref":"#/definitions/Text"},"verdict":{"enum":["written","refused","missing"],"description":"written: one Secret per registry login and entry goes there. refused: a source Secret's consent annotations do not allow the namespace. missing: the namespace does not exist (live cluster): skipped."},"reason":{"$ref":"#/definitions/Text","description":"One line for people."},"entries":{"type":"array","items":{"$ref":"#/definitions/Text"},"description":"Field paths of the entries writing there, e.g. spec.target.repositoryCredentials.argocd[0]."},"refusals":{"type":"array","items":{"$ref":"#/definitions/Refusal"}}}},"NamespaceExplanation":{"type":"object","additionalProperties":false,"required":["namespace","verdict","reason","matches","refusals","mismatches"],"properties":{"namespace":{"$ref":"#/definitions/Text"},"verdict":{"enum":["selected","excluded","refused","unmatched","missing"],"description":"selected: gets the Secret. excluded: an excludeNamespaces entry removes it (whatever matches). refused: selected, but a source Secret's consent annotations do not allow it. unmatched: no rule matches. missing: the namespace does not exist (listed by names, or asked for)."},"reason":{"$ref":"#/definitions/Text","description":"One line for people."},"matches":{"type":"array","items":{"$ref":"#/definitions/RuleMatch"},"description":"Every rule on the namespace that matches, in spec order (names, labels, annotations), then the namespacesWithPods selector its first matching Pod matches."},"exclusion":{"$ref":"#/definitions/Exclusion"},"refusals":{"type":"array","items":{"$ref":"#/definitions/Refusal"}},"mismatches":{"type":"array","items":{"$ref":"#/definitions/Mismatch"},"description":"When no rule matches: why each one does not."}}},"RuleMatch":{"type":"object","additionalProperties":false,"required":["rule"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"Field path of the rule, e.g. spec.target.namespaces.labels[0] or spec.target.namespacesWithPods.annotations[1]."},"pod":{"$ref":"#/definitions/PodRef"}}},"PodRef":{"type":"object","description":"For a namespacesWithPods rule: the first Pod seen that matches it (one per namespace: the others are not kept).","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"$ref":"#/definitions/Text","description":"Pod; in input mode the workload whose Pod template matched (Deployment, CronJob...)."},"namespace":{"$ref":"#/definitions/Text"},"name":{"$ref":"#/definitions/Text"}}},"Exclusion":{"type":"object","additionalProperties":false,"required":["rule","pattern"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"e.g. spec.target.excludeNamespaces[0]: the first entry naming or matching the namespace."},"pattern":{"$ref":"#/definitions/Text","description":"The name or glob."}}},"Refusal":{"type":"object","additionalProperties":false,"required":["source","reason"],"properties":{"source":{"$ref":"#/definitions/Text","description":"<namespace>.<name> of the source Secret."},"reason":{"$ref":"#/definitions/Text","description":"Which consent annotation (or --require-source-consent) refuses the namespace."}}},"Mismatch":{"type":"object","additionalProperties":false,"required":["rule","reason"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"A rule's field path; spec.target.namespaces.names for the whole list, spec.target.namespacesWithPods for the Pod rules."},"reason":{"$ref":"#/definitions/Text"}}}}};
+const schema65 = {"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"One line of printable text."};
+const pattern24 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
+const schema66 = {"type":"object","additionalProperties":false,"required":["name","secret","namespaces","unlisted","problems"],"properties":{"name":{"$ref":"#/definitions/Text","description":"The ImagePullSecret."},"secret":{"$ref":"#/definitions/Text","description":"spec.target.secret.name: the Secret it writes ('' when its spec is invalid)."},"namespaces":{"type":"array","items":{"$ref":"#/definitions/NamespaceExplanation"},"description":"Sorted by namespace. By default every namespace some rule matches or names; with --namespace, those namespaces; with --all, every namespace."},"unlisted":{"type":"integer","minimum":0,"description":"How many namespaces of the cluster are not in `namespaces`: by default those no rule matches (ask with --namespace NAME or --all); with --namespace, all the others."},"problems":{"type":"array","items":{"$ref":"#/definitions/Text"},"description":"What stops a render whatever the namespaces: an invalid spec, a source Secret that is missing or unreadable."},"repositoryCredentials":{"type":"array","items":{"$ref":"#/definitions/RepositoryCredentialsExplanation"},"description":"Extension (spec.target.repositoryCredentials): where its Argo CD and Kargo credential Secrets go, sorted by namespace; absent when the spec asks for none."}}};
+const schema69 = {"type":"object","additionalProperties":false,"required":["namespace","verdict","reason","matches","refusals","mismatches"],"properties":{"namespace":{"$ref":"#/definitions/Text"},"verdict":{"enum":["selected","excluded","refused","unmatched","missing"],"description":"selected: gets the Secret. excluded: an excludeNamespaces entry removes it (whatever matches). refused: selected, but a source Secret's consent annotations do not allow it. unmatched: no rule matches. missing: the namespace does not exist (listed by names, or asked for)."},"reason":{"$ref":"#/definitions/Text","description":"One line for people."},"matches":{"type":"array","items":{"$ref":"#/definitions/RuleMatch"},"description":"Every rule on the namespace that matches, in spec order (names, labels, annotations), then the namespacesWithPods selector its first matching Pod matches."},"exclusion":{"$ref":"#/definitions/Exclusion"},"refusals":{"type":"array","items":{"$ref":"#/definitions/Refusal"}},"mismatches":{"type":"array","items":{"$ref":"#/definitions/Mismatch"},"description":"When no rule matches: why each one does not."}}};
+const schema72 = {"type":"object","additionalProperties":false,"required":["rule"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"Field path of the rule, e.g. spec.target.namespaces.labels[0] or spec.target.namespacesWithPods.annotations[1]."},"pod":{"$ref":"#/definitions/PodRef"}}};
+const schema74 = {"type":"object","description":"For a namespacesWithPods rule: the first Pod seen that matches it (one per namespace: the others are not kept).","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"$ref":"#/definitions/Text","description":"Pod; in input mode the workload whose Pod template matched (Deployment, CronJob...)."},"namespace":{"$ref":"#/definitions/Text"},"name":{"$ref":"#/definitions/Text"}}};
 
-function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3879,7 +4401,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!pattern19.test(data0)){
+if(!pattern24.test(data0)){
 const err5 = {instancePath:instancePath+"/kind",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
@@ -3914,7 +4436,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!pattern19.test(data1)){
+if(!pattern24.test(data1)){
 const err8 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err8];
@@ -3949,7 +4471,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(!pattern19.test(data2)){
+if(!pattern24.test(data2)){
 const err11 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -3982,12 +4504,12 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate61.errors = vErrors;
+validate67.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4026,7 +4548,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!pattern19.test(data0)){
+if(!pattern24.test(data0)){
 const err3 = {instancePath:instancePath+"/rule",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
@@ -4049,8 +4571,8 @@ errors++;
 }
 }
 if(data.pod !== undefined){
-if(!(validate61(data.pod, {instancePath:instancePath+"/pod",parentData:data,parentDataProperty:"pod",rootData}))){
-vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+if(!(validate67(data.pod, {instancePath:instancePath+"/pod",parentData:data,parentDataProperty:"pod",rootData}))){
+vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
 errors = vErrors.length;
 }
 }
@@ -4065,13 +4587,13 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate60.errors = vErrors;
+validate66.errors = vErrors;
 return errors === 0;
 }
 
-const schema70 = {"type":"object","additionalProperties":false,"required":["rule","pattern"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"e.g. spec.target.excludeNamespaces[0]: the first entry naming or matching the namespace."},"pattern":{"$ref":"#/definitions/Text","description":"The name or glob."}}};
+const schema78 = {"type":"object","additionalProperties":false,"required":["rule","pattern"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"e.g. spec.target.excludeNamespaces[0]: the first entry naming or matching the namespace."},"pattern":{"$ref":"#/definitions/Text","description":"The name or glob."}}};
 
-function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4120,7 +4642,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern19.test(data0)){
+if(!pattern24.test(data0)){
 const err4 = {instancePath:instancePath+"/rule",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -4155,7 +4677,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern19.test(data1)){
+if(!pattern24.test(data1)){
 const err7 = {instancePath:instancePath+"/pattern",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -4188,13 +4710,13 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate64.errors = vErrors;
+validate70.errors = vErrors;
 return errors === 0;
 }
 
-const schema73 = {"type":"object","additionalProperties":false,"required":["source","reason"],"properties":{"source":{"$ref":"#/definitions/Text","description":"<namespace>.<name> of the source Secret."},"reason":{"$ref":"#/definitions/Text","description":"Which consent annotation (or --require-source-consent) refuses the namespace."}}};
+const schema81 = {"type":"object","additionalProperties":false,"required":["source","reason"],"properties":{"source":{"$ref":"#/definitions/Text","description":"<namespace>.<name> of the source Secret."},"reason":{"$ref":"#/definitions/Text","description":"Which consent annotation (or --require-source-consent) refuses the namespace."}}};
 
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4243,7 +4765,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern19.test(data0)){
+if(!pattern24.test(data0)){
 const err4 = {instancePath:instancePath+"/source",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -4278,7 +4800,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern19.test(data1)){
+if(!pattern24.test(data1)){
 const err7 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -4311,13 +4833,13 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate66.errors = vErrors;
+validate72.errors = vErrors;
 return errors === 0;
 }
 
-const schema76 = {"type":"object","additionalProperties":false,"required":["rule","reason"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"A rule's field path; spec.target.namespaces.names for the whole list, spec.target.namespacesWithPods for the Pod rules."},"reason":{"$ref":"#/definitions/Text"}}};
+const schema84 = {"type":"object","additionalProperties":false,"required":["rule","reason"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"A rule's field path; spec.target.namespaces.names for the whole list, spec.target.namespacesWithPods for the Pod rules."},"reason":{"$ref":"#/definitions/Text"}}};
 
-function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4366,7 +4888,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern19.test(data0)){
+if(!pattern24.test(data0)){
 const err4 = {instancePath:instancePath+"/rule",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -4401,7 +4923,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern19.test(data1)){
+if(!pattern24.test(data1)){
 const err7 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -4434,12 +4956,12 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate68.errors = vErrors;
+validate74.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4528,7 +5050,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!pattern19.test(data0)){
+if(!pattern24.test(data0)){
 const err8 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err8];
@@ -4553,7 +5075,7 @@ errors++;
 if(data.verdict !== undefined){
 let data1 = data.verdict;
 if(!(((((data1 === "selected") || (data1 === "excluded")) || (data1 === "refused")) || (data1 === "unmatched")) || (data1 === "missing"))){
-const err10 = {instancePath:instancePath+"/verdict",schemaPath:"#/properties/verdict/enum",keyword:"enum",params:{allowedValues: schema61.properties.verdict.enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/verdict",schemaPath:"#/properties/verdict/enum",keyword:"enum",params:{allowedValues: schema69.properties.verdict.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4576,7 +5098,7 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!pattern19.test(data2)){
+if(!pattern24.test(data2)){
 const err12 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -4603,8 +5125,8 @@ let data3 = data.matches;
 if(Array.isArray(data3)){
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate60(data3[i0], {instancePath:instancePath+"/matches/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+if(!(validate66(data3[i0], {instancePath:instancePath+"/matches/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 }
@@ -4621,8 +5143,8 @@ errors++;
 }
 }
 if(data.exclusion !== undefined){
-if(!(validate64(data.exclusion, {instancePath:instancePath+"/exclusion",parentData:data,parentDataProperty:"exclusion",rootData}))){
-vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+if(!(validate70(data.exclusion, {instancePath:instancePath+"/exclusion",parentData:data,parentDataProperty:"exclusion",rootData}))){
+vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
 errors = vErrors.length;
 }
 }
@@ -4631,8 +5153,8 @@ let data6 = data.refusals;
 if(Array.isArray(data6)){
 const len1 = data6.length;
 for(let i1=0; i1<len1; i1++){
-if(!(validate66(data6[i1], {instancePath:instancePath+"/refusals/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+if(!(validate72(data6[i1], {instancePath:instancePath+"/refusals/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
 errors = vErrors.length;
 }
 }
@@ -4653,8 +5175,8 @@ let data8 = data.mismatches;
 if(Array.isArray(data8)){
 const len2 = data8.length;
 for(let i2=0; i2<len2; i2++){
-if(!(validate68(data8[i2], {instancePath:instancePath+"/mismatches/" + i2,parentData:data8,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+if(!(validate74(data8[i2], {instancePath:instancePath+"/mismatches/" + i2,parentData:data8,parentDataProperty:i2,rootData}))){
+vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
 errors = vErrors.length;
 }
 }
@@ -4681,12 +5203,251 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate59.errors = vErrors;
+validate65.errors = vErrors;
+return errors === 0;
+}
+
+const schema88 = {"type":"object","additionalProperties":false,"required":["namespace","verdict","reason","entries","refusals"],"properties":{"namespace":{"$ref":"#/definitions/Text"},"verdict":{"enum":["written","refused","missing"],"description":"written: one Secret per registry login and entry goes there. refused: a source Secret's consent annotations do not allow the namespace. missing: the namespace does not exist (live cluster): skipped."},"reason":{"$ref":"#/definitions/Text","description":"One line for people."},"entries":{"type":"array","items":{"$ref":"#/definitions/Text"},"description":"Field paths of the entries writing there, e.g. spec.target.repositoryCredentials.argocd[0]."},"refusals":{"type":"array","items":{"$ref":"#/definitions/Refusal"}}}};
+
+function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.namespace === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "namespace"},message:"must have required property '"+"namespace"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.verdict === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.reason === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.entries === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "entries"},message:"must have required property '"+"entries"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.refusals === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "refusals"},message:"must have required property '"+"refusals"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((key0 === "namespace") || (key0 === "verdict")) || (key0 === "reason")) || (key0 === "entries")) || (key0 === "refusals"))){
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.namespace !== undefined){
+let data0 = data.namespace;
+if(typeof data0 === "string"){
+if(data0.length > 4096){
+const err6 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Text/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(!pattern24.test(data0)){
+const err7 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.verdict !== undefined){
+let data1 = data.verdict;
+if(!(((data1 === "written") || (data1 === "refused")) || (data1 === "missing"))){
+const err9 = {instancePath:instancePath+"/verdict",schemaPath:"#/properties/verdict/enum",keyword:"enum",params:{allowedValues: schema88.properties.verdict.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.reason !== undefined){
+let data2 = data.reason;
+if(typeof data2 === "string"){
+if(data2.length > 4096){
+const err10 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/Text/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(!pattern24.test(data2)){
+const err11 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/Text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.entries !== undefined){
+let data3 = data.entries;
+if(Array.isArray(data3)){
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+let data4 = data3[i0];
+if(typeof data4 === "string"){
+if(data4.length > 4096){
+const err13 = {instancePath:instancePath+"/entries/" + i0,schemaPath:"#/definitions/Text/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(!pattern24.test(data4)){
+const err14 = {instancePath:instancePath+"/entries/" + i0,schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/entries/" + i0,schemaPath:"#/definitions/Text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.refusals !== undefined){
+let data5 = data.refusals;
+if(Array.isArray(data5)){
+const len1 = data5.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate72(data5[i1], {instancePath:instancePath+"/refusals/" + i1,parentData:data5,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/refusals",schemaPath:"#/properties/refusals/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate77.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4741,7 +5502,7 @@ vErrors.push(err4);
 errors++;
 }
 for(const key0 in data){
-if(!(((((key0 === "name") || (key0 === "secret")) || (key0 === "namespaces")) || (key0 === "unlisted")) || (key0 === "problems"))){
+if(!((((((key0 === "name") || (key0 === "secret")) || (key0 === "namespaces")) || (key0 === "unlisted")) || (key0 === "problems")) || (key0 === "repositoryCredentials"))){
 const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err5];
@@ -4765,7 +5526,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern19.test(data0)){
+if(!pattern24.test(data0)){
 const err7 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -4800,7 +5561,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!pattern19.test(data1)){
+if(!pattern24.test(data1)){
 const err10 = {instancePath:instancePath+"/secret",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err10];
@@ -4827,8 +5588,8 @@ let data2 = data.namespaces;
 if(Array.isArray(data2)){
 const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate59(data2[i0], {instancePath:instancePath+"/namespaces/" + i0,parentData:data2,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+if(!(validate65(data2[i0], {instancePath:instancePath+"/namespaces/" + i0,parentData:data2,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
 errors = vErrors.length;
 }
 }
@@ -4886,7 +5647,7 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(!pattern19.test(data6)){
+if(!pattern24.test(data6)){
 const err16 = {instancePath:instancePath+"/problems/" + i1,schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -4920,9 +5681,19 @@ vErrors.push(err18);
 errors++;
 }
 }
+if(data.repositoryCredentials !== undefined){
+let data7 = data.repositoryCredentials;
+if(Array.isArray(data7)){
+const len2 = data7.length;
+for(let i2=0; i2<len2; i2++){
+if(!(validate77(data7[i2], {instancePath:instancePath+"/repositoryCredentials/" + i2,parentData:data7,parentDataProperty:i2,rootData}))){
+vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
+errors = vErrors.length;
+}
+}
 }
 else {
-const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err19 = {instancePath:instancePath+"/repositoryCredentials",schemaPath:"#/properties/repositoryCredentials/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -4931,12 +5702,24 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate58.errors = vErrors;
+}
+}
+else {
+const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+validate64.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="explanation.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -5030,7 +5813,7 @@ errors++;
 if(data.mode !== undefined){
 let data2 = data.mode;
 if(!(((data2 === "input") || (data2 === "live")) || (data2 === "controller-cache"))){
-const err8 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema56.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema64.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5053,7 +5836,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!pattern19.test(data3)){
+if(!pattern24.test(data3)){
 const err10 = {instancePath:instancePath+"/cluster",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err10];
@@ -5080,8 +5863,8 @@ let data4 = data.imagePullSecrets;
 if(Array.isArray(data4)){
 const len0 = data4.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate58(data4[i0], {instancePath:instancePath+"/imagePullSecrets/" + i0,parentData:data4,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+if(!(validate64(data4[i0], {instancePath:instancePath+"/imagePullSecrets/" + i0,parentData:data4,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
 }
@@ -5108,6 +5891,6 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate57.errors = vErrors;
+validate63.errors = vErrors;
 return errors === 0;
 }

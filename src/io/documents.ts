@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs'; // read where used: see input-files.ts
 import { join, relative, resolve } from 'node:path';
 import type { Problem } from '../core/problems.js';
+import { isRecord } from '../core/records.js';
 import { confinedRealPath, describeFsError, readInputFile, readInputStream, readProblem, resolveConfined, type InputRoot, type ReadFailure } from './input-files.js';
 import type { ReadBudget } from './read-budget.js';
 import { parseYamlValues } from './yaml-parse.js';
@@ -148,6 +149,3 @@ function flattenList(value: unknown): unknown[] {
   return [value];
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -9,6 +9,8 @@ import {
   LABEL_VALUE_PATTERN,
   LABEL_VALUE_RULE,
   NAME_OR_GLOB_PATTERN,
+  REPOSITORY_PATH_PATTERN,
+  REPOSITORY_PATH_RULE,
 } from './name-patterns.js';
 import { joinPath, keySegment, pointerToPath } from './field-path.js';
 
@@ -20,6 +22,7 @@ const PATTERN_RULES: ReadonlyMap<string, string> = new Map([
   [LABEL_VALUE_PATTERN, `invalid label value: ${LABEL_VALUE_RULE}`],
   [NAME_OR_GLOB_PATTERN, `invalid namespace name or glob: a name ${DNS1123_LABEL_RULE}; a glob may also have '*' and '?'`],
   ['^[0-9]{12}$', 'must be 12 digits'],
+  [REPOSITORY_PATH_PATTERN, `invalid repository path: ${REPOSITORY_PATH_RULE}`],
 ]);
 
 /** Keys whose wrong type has a known cause: YAML reads an unquoted account id as a number (and drops leading zeros). */

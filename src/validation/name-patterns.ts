@@ -33,6 +33,15 @@ export const LABEL_KEY_PATTERN = `^(${DNS1123_SUBDOMAIN_FMT}/)?[A-Za-z0-9]([-A-Z
  */
 export const NAME_OR_GLOB_PATTERN = `^(${DNS1123_LABEL_FMT}|[-a-z0-9]*[*?][-a-z0-9*?]*)$`;
 
+/**
+ * A repository path in a registry (spec.target.repositoryCredentials `path`): components of lower case alphanumeric
+ * characters separated by `/`, with `.`, `_` or `-` runs only between alphanumeric ones (the OCI distribution spec's
+ * repository name components). Separators and alphanumeric runs alternate, so the pattern is linear.
+ */
+export const REPOSITORY_PATH_PATTERN = '^[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$';
+export const REPOSITORY_PATH_RULE =
+  "must be lower case alphanumeric components separated by '/', with '.', '_' or '-' only between alphanumeric characters";
+
 export const DNS1123_LABEL_RULE =
   "must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
 export const DNS1123_SUBDOMAIN_RULE =

@@ -9,6 +9,7 @@ import {
   PULL_SECRETS_PATCHED_LABEL,
   REFRESHER_ANNOTATION,
 } from '../../src/core/contract.js';
+import { IMPS_OWNER_UID_LABEL } from '../../src/core/secret-ownership.js';
 import type { Attempt, Operation } from './cel-policy.js';
 
 export const CONTROLLER = 'system:serviceaccount:imps-krm-system:imps-krm-controller';
@@ -49,7 +50,7 @@ export const impsOwnerRef = (name = 'web', uid = 'uid-web', controller = true): 
   blockOwnerDeletion: false,
 });
 
-/** A target Secret as ensureSecret creates it: labelled, owned by its ImagePullSecret. */
+/** A target Secret as the controller creates it (src/core/secret-plan.ts): labelled, owned by its ImagePullSecret. */
 export function target(overrides: { labels?: Json; annotations?: Json; ownerReferences?: Json[]; type?: string; password?: string } = {}): Json {
   return {
     apiVersion: 'v1',
@@ -85,15 +86,34 @@ export function impsSecret(uid = 'uid-web'): Json {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: 'regcred', namespace: 'app', ...stored, labels: { 'images.banzaicloud.io/owner-uid': uid }, ownerReferences: [impsOwnerRef('web', uid, false)] },
+    metadata: {
+      name: 'regcred',
+      namespace: 'app',
+      ...stored,
+      labels: { [IMPS_OWNER_UID_LABEL]: uid },
+      // k8s-objectmatcher's record of what IMPS wrote (a zipped copy of the Secret): removed on adoption.
+      annotations: { 'banzaicloud.com/last-applied': 'UEsDBBQ=' },
+      ownerReferences: [impsOwnerRef('web', uid, false)],
+    },
     type: DOCKER,
     data: data('imps'),
   };
 }
 
-/** Any other Secret: an application's own. */
-export function foreignSecret(type = 'Opaque', labels: Json = { app: 'web' }): Json {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'regcred', namespace: 'app', ...stored, labels }, type, data: { password: 'c2VjcmV0' } };
+/** A Secret as the controller adopts IMPS's: our labels added beside IMPS's, our owner reference, its record gone. */
+export function adopted(uid = 'uid-web'): Json {
+  return target({ labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [OWNER_LABEL]: 'web', [IMPS_OWNER_UID_LABEL]: uid }, ownerReferences: [impsOwnerRef('web', uid)] });
+}
+
+/** Any other Secret: an application's own, or another tool's (its labels, annotations, owner references). */
+export function foreignSecret(type = 'Opaque', labels: Json = { app: 'web' }, annotations?: Json, ownerReferences?: Json[]): Json {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'regcred', namespace: 'app', ...stored, labels, ...(annotations ? { annotations } : {}), ...(ownerReferences ? { ownerReferences } : {}) },
+    type,
+    data: { password: 'c2VjcmV0' },
+  };
 }
 
 /** With the given fields replaced in metadata (undefined removes one). */
@@ -119,8 +139,37 @@ export function serviceAccount(spec: { imagePullSecrets?: string[]; labels?: Jso
   };
 }
 
-/** The record and marker the controller writes with its entries (service-account-patches.ts). */
+/** The record and marker the controller writes with its entries (src/core/service-accounts.ts serviceAccountPatch). */
 export const recorded = (record: string, labels: Json = {}, annotations: Json = {}): { labels: Json; annotations: Json } => ({
   labels: { ...labels, [PULL_SECRETS_PATCHED_LABEL]: 'true' },
   annotations: { ...annotations, [ADDED_PULL_SECRETS_ANNOTATION]: record },
 });
+
+/**
+ * A repository credential as the controller creates it (src/core/repository-credentials.ts): Opaque, our labels and
+ * Argo CD's or Kargo's, one registry login, owned by its ImagePullSecret.
+ */
+export function repositoryCredential(
+  tool: 'argocd' | 'kargo',
+  overrides: { labels?: Json; data?: Record<string, string>; ownerReferences?: Json[]; type?: string; password?: string } = {},
+): Json {
+  const toolLabel = tool === 'argocd' ? { 'argocd.argoproj.io/secret-type': 'repo-creds' } : { 'kargo.akuity.io/cred-type': 'image' };
+  const plain =
+    tool === 'argocd'
+      ? { url: 'r.example/', type: 'helm', enableOCI: 'true', username: 'AWS', password: overrides.password ?? 'one' }
+      : { repoURL: '^r\\.example/', repoURLIsRegex: 'true', username: 'AWS', password: overrides.password ?? 'one' };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: `regcred-${tool}-helm-r.example`,
+      namespace: tool === 'argocd' ? 'argocd' : 'kargo-demo',
+      ...stored,
+      labels: overrides.labels ?? { [MANAGED_BY_LABEL]: MANAGED_BY, [OWNER_LABEL]: 'web', ...toolLabel },
+      annotations: { [EXPIRES_AT_ANNOTATION]: '2026-11-22T12:00:00Z' },
+      ownerReferences: overrides.ownerReferences ?? [impsOwnerRef()],
+    },
+    type: overrides.type ?? 'Opaque',
+    data: Object.fromEntries(Object.entries(overrides.data ?? plain).map(([key, value]) => [key, Buffer.from(value).toString('base64')])),
+  };
+}

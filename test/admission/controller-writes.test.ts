@@ -107,13 +107,53 @@ describe('every controller write passes the shipped admission policies', () => {
     expect(secretOf(kube, 'other', 'regcred')).toBeDefined();
   });
 
+  it('repository credentials: created, replaced at a source rotation, deleted when the spec drops them and with the ImagePullSecret', async () => {
+    const extended = objects().map((object) =>
+      object.kind === 'ImagePullSecret'
+        ? { ...object, spec: { ...(object['spec'] as Record<string, unknown>), target: { ...((object['spec'] as { target: Record<string, unknown> }).target), repositoryCredentials: { argocd: [{}], kargo: [{ namespace: 'kargo-demo', credType: 'image' }, { namespace: 'kargo-demo', credType: 'helm' }] } } } }
+        : object,
+    );
+    rig = await startRig([...extended, ns('argocd'), ns('kargo-demo')], { garbageCollection: false });
+    const { kube } = rig;
+    const argo = 'regcred-argocd-helm-index.docker.io';
+    const kargoImage = 'regcred-kargo-image-index.docker.io';
+    const kargoHelm = 'regcred-kargo-helm-index.docker.io';
+    await waitFor(() => secretOf(kube, 'argocd', argo) && secretOf(kube, 'kargo-demo', kargoImage) && secretOf(kube, 'kargo-demo', kargoHelm));
+    kube.put(dockerSource('creds', 'hub', 'https://index.docker.io/v1/', 'rotated-password'));
+    await waitFor(() => Buffer.from(String((secretOf(kube, 'argocd', argo)?.['data'] as Record<string, string>)['password']), 'base64').toString() === 'rotated-password');
+    // The spec drops the Kargo helm entry, then the ImagePullSecret goes.
+    const cr = kube.get('images.banzaicloud.io/v1alpha1', 'ImagePullSecret', 'pull')!;
+    const spec = cr['spec'] as { target: { repositoryCredentials: { kargo: unknown[] } } };
+    spec.target.repositoryCredentials.kargo = spec.target.repositoryCredentials.kargo.slice(0, 1);
+    kube.put(cr);
+    await waitFor(() => secretOf(kube, 'kargo-demo', kargoHelm) === undefined);
+    kube.remove('images.banzaicloud.io/v1alpha1', 'ImagePullSecret', 'pull');
+    await waitFor(() => secretOf(kube, 'argocd', argo) === undefined && secretOf(kube, 'kargo-demo', kargoImage) === undefined);
+
+    const judged = rig.admission.judged.filter((entry) => entry.target.startsWith('argocd/') || entry.target.startsWith('kargo-demo/'));
+    expect(judged.filter((entry) => entry.denied.length > 0 || entry.errors.length > 0)).toEqual([]);
+    expect(new Set(judged.map((entry) => `${entry.operation} ${entry.target}`))).toEqual(
+      new Set([
+        `CREATE argocd/${argo}`,
+        `CREATE kargo-demo/${kargoImage}`,
+        `CREATE kargo-demo/${kargoHelm}`,
+        `UPDATE argocd/${argo}`,
+        `UPDATE kargo-demo/${kargoImage}`,
+        `UPDATE kargo-demo/${kargoHelm}`,
+        `DELETE kargo-demo/${kargoHelm}`,
+        `DELETE argocd/${argo}`,
+        `DELETE kargo-demo/${kargoImage}`,
+      ]),
+    );
+  });
+
   it('a denied write fails as on a real cluster: a mistyped shell is not filled and the status says why', async () => {
     rig = await startRig(objects([shell('other', 'Opaque')]));
     const r = rig;
     await waitFor(() => r.admission.denials().length > 0);
     await waitFor(() => String(statusOf(r.kube, 'pull')?.['reason'] ?? '').includes('ValidatingAdmissionPolicy'));
     expect(String(statusOf(r.kube, 'pull')?.['reason'])).toContain(
-      "ValidatingAdmissionPolicy 'imps-krm-controller-secrets' with binding 'imps-krm-controller-secrets' denied request: imps-krm-controller writes only Secrets of type kubernetes.io/dockerconfigjson",
+      "ValidatingAdmissionPolicy 'imps-krm-controller-secrets' with binding 'imps-krm-controller-secrets' denied request: imps-krm-controller writes only Secrets of type kubernetes.io/dockerconfigjson, and Opaque repository credentials",
     );
     expect(secretOf(r.kube, 'other', 'regcred')?.['data']).toBeUndefined();
     expect(new Set(r.admission.denials().map((entry) => `${entry.operation} ${entry.target}`))).toEqual(new Set(['UPDATE other/regcred']));

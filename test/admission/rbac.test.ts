@@ -27,7 +27,7 @@ describe('shipped RBAC', () => {
       'ClusterRole/imps-krm-controller imagepullsecrets/status: patch',
       'ClusterRole/imps-krm-controller namespaces: list,watch',
       'ClusterRole/imps-krm-controller pods: list,watch',
-      'ClusterRole/imps-krm-controller secrets: list,watch,get,create,update,patch,delete',
+      'ClusterRole/imps-krm-controller secrets: list,watch,create,patch,delete',
       'ClusterRole/imps-krm-controller serviceaccounts: list,watch,get,patch',
       'ClusterRole/imps-krm-controller events: create',
       'Role/imps-krm-leader-election leases: create',

@@ -14,19 +14,14 @@ import { runCli } from '../../src/cli/main.js';
 import { BUILT_CLI } from '../e2e/cli-on-path.js';
 import { captureStdio } from '../golden/capture.js';
 import { guardedEnv } from '../guard/child-env.js';
+import { b64, imagePullSecret, namespaceObject } from '../support/builders.js';
 
 const CANARY = 'CANARY-c4n4ry-9d1e';
 
-const imps = stringify({
-  apiVersion: 'images.banzaicloud.io/v1alpha1',
-  kind: 'ImagePullSecret',
-  metadata: { name: 'pull' },
-  spec: { registry: { credentials: [{ name: 'login', namespace: 'registry-access' }] }, target: { namespaces: { names: ['shop'] }, secret: { name: 'regcred' } } },
-});
-const namespace = stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
+const imps = stringify(imagePullSecret('pull', { credentials: ['registry-access/login'], namespaces: ['shop'], secret: 'regcred' }));
+const namespace = stringify(namespaceObject('shop'));
 const secret = (type: string, body: string): string =>
   `apiVersion: v1\nkind: Secret\nmetadata:\n  name: login\n  namespace: registry-access\n  annotations:\n    imps-krm.io/registry: ghcr.io\ntype: ${type}\n${body}`;
-const b64 = (value: string | Buffer): string => Buffer.from(value).toString('base64');
 
 interface Case {
   readonly parser: string;

@@ -12,6 +12,7 @@ import { runCli } from '../../src/cli/main.js';
 import { BUILT_CLI } from '../e2e/cli-on-path.js';
 import { captureStdio } from '../golden/capture.js';
 import { guardedEnv } from '../guard/child-env.js';
+import { imagePullSecret, namespaceObject } from '../support/builders.js';
 
 const OTHER_TENANT = 'CANARY-other-tenant-pw';
 
@@ -19,13 +20,8 @@ let base: string;
 let repo: string;
 let app: string;
 
-const imps = stringify({
-  apiVersion: 'images.banzaicloud.io/v1alpha1',
-  kind: 'ImagePullSecret',
-  metadata: { name: 'pull' },
-  spec: { registry: { credentials: [{ name: 'login', namespace: 'registry-access' }] }, target: { namespaces: { names: ['shop'] }, secret: { name: 'regcred' } } },
-});
-const namespace = stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
+const imps = stringify(imagePullSecret('pull', { credentials: ['registry-access/login'], namespaces: ['shop'], secret: 'regcred' }));
+const namespace = stringify(namespaceObject('shop'));
 const login = (password: string): string =>
   stringify({
     apiVersion: 'v1',

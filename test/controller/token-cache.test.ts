@@ -48,3 +48,31 @@ describe('TokenCache with a token shorter than the margin', () => {
     expect(calls).toHaveLength(2);
   });
 });
+
+describe('TokenCache.nextRenewal after a failed renewal', () => {
+  it('is past when the time came and nobody asked yet, and leaves out a token whose renewal then failed', async () => {
+    let now = T0;
+    let fail = false;
+    const provider: TokenProvider = {
+      fetchToken: async (): Promise<RegistryToken> => {
+        if (fail) throw new Error('registry down');
+        return { username: 'AWS', password: 'token', expiresAt: new Date(now.getTime() + 60 * MINUTE) };
+      },
+    };
+    const cache = new TokenCache(provider, { now: () => now });
+    const request: TokenRequest = { provider: 'ecr', region: 'us-east-1', accountId: '123456789012' } as TokenRequest;
+    await cache.fetchToken(request);
+    now = after(40 * MINUTE);
+    // Due (renewal at 30 min): still offered, so a timer armed late fires at once.
+    expect(cache.nextRenewal()).toEqual(after(30 * MINUTE));
+    fail = true;
+    await expect(cache.fetchToken(request)).rejects.toThrow('registry down');
+    // The renewal was tried and failed: the old token is kept and its expiry known, but it is due no more.
+    expect(cache.expiryOf(request)).toEqual(after(60 * MINUTE));
+    expect(cache.renewalOf(request)).toEqual(after(30 * MINUTE));
+    expect(cache.nextRenewal()).toBeUndefined();
+    fail = false;
+    await cache.fetchToken(request);
+    expect(cache.nextRenewal()).toEqual(after(70 * MINUTE));
+  });
+});

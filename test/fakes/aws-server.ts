@@ -40,6 +40,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isRecord } from '../../src/core/records.js';
 
 export type AwsService = 'ecr' | 'ecr-public' | 'sts' | 'container-credentials';
 
@@ -154,10 +155,6 @@ function headerValue(req: http.IncomingMessage, name: string): string | undefine
 
 function xmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 async function readBody(req: http.IncomingMessage): Promise<string> {

@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeKubeApi, type KubeObject, startFakeKubeApi } from './kube-api-server.js';
+import { waitFor } from '../support/wait-for.js';
 
 interface Answer {
   status: number;
@@ -37,14 +38,6 @@ const impsBody = (name: string): Record<string, unknown> => ({
   metadata: { name },
   spec: { registry: { credentials: [{ name: 'src', namespace: 'app' }] }, target: { secret: { name: 'pull' } } },
 });
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 let fake: FakeKubeApi;
 beforeAll(async () => {

@@ -41,6 +41,7 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdmissionReview, type FakeKubeApi, generatedCounts, type KubeObject, startFakeKubeApi } from './kube-api-server.js';
+import { waitFor } from '../support/wait-for.js';
 
 const PARTIAL_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 
@@ -62,14 +63,6 @@ async function apiError(p: Promise<unknown>): Promise<ApiException<string>> {
 
 function statusOf(e: ApiException<string>): Record<string, unknown> {
   return JSON.parse(e.body) as Record<string, unknown>;
-}
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 async function raw(fake: FakeKubeApi, path: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> {

@@ -70,18 +70,8 @@ export function configureAws(aws: FakeAws, config: CaseConfig): void {
   if (failSts) aws.failNext('sts', failSts, failSts.times ?? 3);
 }
 
-/** Sets process.env for one case (the AWS SDK reads it directly) and returns the undo. */
-export function withEnv(env: Record<string, string | undefined>): () => void {
-  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
-  const apply = (values: Record<string, string | undefined>): void => {
-    for (const [key, value] of Object.entries(values)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  };
-  apply(env);
-  return () => apply(saved);
-}
+// Kept for the importers that know it from here; it lives with the other shared test support.
+export { withEnv } from '../support/env.js';
 
 /** Ports and temp paths change between runs; nothing else may. */
 export function normalize(text: string): string {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { type FakeKubeApi, type KubeObject, RESOURCES, startFakeKubeApi } from '../fakes/kube-api-server.js';
+import { isRecord } from '../../src/core/records.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 const FACES = ['render', 'render-providers', 'fn', 'cmp'];
@@ -17,7 +18,7 @@ interface Found {
   objects: KubeObject[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isObject = isRecord;
 
 function objectsIn(value: unknown): KubeObject[] {
   if (Array.isArray(value)) return value.flatMap(objectsIn);

@@ -9,7 +9,9 @@
 //   files:  { name: content }  written next to the copied case
 //   azureCalls: how many requests the Azure fakes (Entra, IMDS, ACR) must have seen, e.g. 0: nothing was asked
 //   faces:  [render, fn] by default; fn gets a ResourceList of input/ and cluster.yaml (functionConfig
-//           cluster: input) and is compared with expected-fn.yaml / expected-fn-stderr.txt
+//           cluster: input) and is compared with expected-fn.yaml / expected-fn-stderr.txt; cmp runs `cmp generate`
+//           in an app directory holding input/ and cluster.yaml (the Application's setting cluster: input, project
+//           `default`, which the sidecar's operator allows the ambient identity), compared with expected-cmp*.
 // Placeholders in input/, cluster.yaml and env values:
 //   {{AZURE_HTTP}}   the fake registry / IMDS base (http://127.0.0.1:PORT)
 //   {{AZURE_HTTPS}}  the fake Entra ID (https://127.0.0.1:PORT), e.g. as a host a spec must not be able to name
@@ -35,7 +37,7 @@ export interface ProviderCaseConfig extends CaseConfig {
   google?: { serviceAccounts?: string[] };
   azureCalls?: number;
   files?: Record<string, string>;
-  faces?: Array<'render' | 'fn'>;
+  faces?: Array<'render' | 'fn' | 'cmp'>;
 }
 
 export function configureAzure(azure: FakeAzure, config: ProviderCaseConfig): void {
@@ -83,16 +85,28 @@ export function materialize(dir: string, config: ProviderCaseConfig, fakes: { az
   return { dir: work, fill };
 }
 
+/** An Argo CD app directory for `cmp generate`: the case's input/ and cluster.yaml, nothing else of the case. */
+export function appDirectoryOf(dir: string): string {
+  const app = join(dir, 'app');
+  cpSync(join(dir, 'input'), app, { recursive: true });
+  if (existsSync(join(dir, 'cluster.yaml'))) cpSync(join(dir, 'cluster.yaml'), join(app, 'cluster.yaml'));
+  return app;
+}
+
 /**
- * Ports differ per run, also inside base64 `.dockerconfigjson` values (registry keys like http://127.0.0.1:PORT);
+ * Ports differ per run, also inside base64 `.dockerconfigjson` values (registry keys like http://127.0.0.1:PORT)
+ * and repository credential URLs (`url`, and `repoURL`, where the address is a regular expression);
  * Google token expiry follows the real clock (`expires_in` from now), so it is shown relative to the run.
  */
 export function normalizeProviderOutput(text: string, run: { startedAt: number; endedAt: number }): string {
   // Also the temp folder a case is copied to (federatedTokenFile paths pass through the fn output's items).
   const ports = (s: string): string =>
-    s.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT').replace(/\S*imps-krm-golden-[A-Za-z0-9]+/g, 'CASE_DIR');
+    s
+      .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT')
+      .replace(/127\\\.0\\\.0\\\.1:\d+/g, '127\\.0\\.0\\.1:PORT')
+      .replace(/\S*imps-krm-golden-[A-Za-z0-9]+/g, 'CASE_DIR');
   return ports(text)
-    .replace(/(\.dockerconfigjson: )([A-Za-z0-9+/=]+)/g, (_, key: string, b64: string) => {
+    .replace(/((?:\.dockerconfigjson|url|repoURL): )([A-Za-z0-9+/=]+)/g, (_, key: string, b64: string) => {
       const decoded = Buffer.from(b64, 'base64').toString('utf8');
       return `${key}${Buffer.from(ports(decoded), 'utf8').toString('base64')}`;
     })

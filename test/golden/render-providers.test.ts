@@ -7,7 +7,7 @@ import { cloudTls } from '../providers/cloud-tls.js';
 import { GOOGLE_ISOLATION } from '../providers/google-env.js';
 import { canaries, configureAws, expectedOf, loadCases } from './harness.js';
 import { parse } from 'yaml';
-import { configureAzure, configureGoogle, materialize, normalizeProviderOutput, resourceListOf, type ProviderCaseConfig } from './providers-harness.js';
+import { appDirectoryOf, configureAzure, configureGoogle, materialize, normalizeProviderOutput, resourceListOf, type ProviderCaseConfig } from './providers-harness.js';
 
 let aws: FakeAws;
 let azure: FakeAzure;
@@ -20,6 +20,9 @@ afterAll(async () => {
   await Promise.all([aws.close(), azure.close(), google.close()]);
 });
 
+/** What argocd-cmp-server and the sidecar's operator give `cmp generate` here (see argocd-cmp/plugin.yaml). */
+const CMP_ENV = { ARGOCD_ENV_CLUSTER: 'input', ARGOCD_APP_PROJECT_NAME: 'default', IMPS_KRM_AMBIENT_IDENTITY_PROJECTS: 'default' };
+
 describe('render golden folders: cloud providers (CLI in a child process)', () => {
   for (const golden of loadCases('render-providers')) {
     const config = golden.config as ProviderCaseConfig;
@@ -29,7 +32,7 @@ describe('render golden folders: cloud providers (CLI in a child process)', () =
         configureAzure(azure, config);
         configureGoogle(google, config);
         const work = materialize(golden.dir, config, { azure, google });
-        const args = face === 'fn' ? ['fn'] : ['render', '-f', 'input', '--cluster', 'input', ...(config.args ?? [])];
+        const args = face === 'fn' ? ['fn'] : face === 'cmp' ? ['cmp', 'generate'] : ['render', '-f', 'input', '--cluster', 'input', ...(config.args ?? [])];
         if (face === 'render' && golden.hasCluster) args.push('-f', 'cluster.yaml');
         const env: Record<string, string | undefined> = {
           ...aws.env(),
@@ -39,21 +42,24 @@ describe('render golden folders: cloud providers (CLI in a child process)', () =
           NODE_EXTRA_CA_CERTS: cloudTls().caFile,
           IMPS_KRM_INSECURE_REGISTRY_HOSTS: '127.0.0.1',
           GCE_METADATA_HOST: google.metadataHost,
+          ...(face === 'cmp' ? CMP_ENV : {}),
           ...Object.fromEntries(Object.entries(config.env ?? {}).map(([key, value]) => [key, work.fill(value)])),
         };
         const startedAt = Date.now();
         const input = face === 'fn' ? resourceListOf(work.dir) : undefined;
-        const run = await runTs('src/cli/bin.ts', args, env, { cwd: work.dir, ...(input !== undefined ? { input } : {}) });
+        const cwd = face === 'cmp' ? appDirectoryOf(work.dir) : work.dir;
+        const run = await runTs('src/cli/bin.ts', args, env, { cwd, ...(input !== undefined ? { input } : {}) });
         const endedAt = Date.now();
         const stdout = normalizeProviderOutput(run.stdout, { startedAt, endedAt });
         const stderr = normalizeProviderOutput(run.stderr, { startedAt, endedAt });
 
-        const suffix = face === 'fn' ? '-fn' : '';
+        const suffix = face === 'render' ? '' : `-${face}`;
         expect(stderr).toBe(expectedOf(golden.dir, `expected${suffix}-stderr.txt`, stderr));
         expect(stdout).toBe(expectedOf(golden.dir, `expected${suffix}.yaml`, stdout));
         for (const canary of canaries(golden.dir)) expect(stderr).not.toContain(canary);
         if (config.azureCalls !== undefined) expect(azure.calls).toHaveLength(config.azureCalls);
-        if (face === 'render') {
+        if (config.awsCalls !== undefined) expect(aws.calls).toHaveLength(config.awsCalls);
+        if (face === 'render' || face === 'cmp') {
           expect(run.code).toBe(config.exitCode ?? (stdout === '' ? 1 : 0));
           if (run.code !== 0) expect(stdout).toBe('');
         } else {

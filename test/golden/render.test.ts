@@ -1,26 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { startFakeAws, type FakeAws } from '../fakes/aws-server.js';
 import { startFakeKubeApi } from '../fakes/kube-api-server.js';
+import { envWith, withEnv } from '../support/env.js';
+import { useFakeAws } from '../support/fake-aws.js';
 import { captureStdio } from './capture.js';
-import { canaries, configureAws, expectedOf, loadCases, normalize, withEnv } from './harness.js';
+import { canaries, configureAws, expectedOf, loadCases, normalize } from './harness.js';
 
-let aws: FakeAws;
-let restoreEnv: () => void;
-
-beforeAll(async () => {
-  aws = await startFakeAws();
-  restoreEnv = withEnv(aws.env());
-});
-afterAll(async () => {
-  restoreEnv();
-  await aws.close();
-});
+// The command gets the AWS endpoints as input (its environment). A case's own variables are also set in process.env:
+// some are read by the AWS SDK itself (the default credential chain: ambient-credentials).
+const fakeAws = useFakeAws();
 
 describe('render golden folders', () => {
   for (const golden of loadCases('render')) {
     for (const mode of golden.config.modes ?? ['input']) {
       it(`${golden.name} (${mode})`, async () => {
+        const aws = fakeAws();
         configureAws(aws, golden.config);
         const undoEnv = withEnv(golden.config.env ?? {});
         let kube: Awaited<ReturnType<typeof startFakeKubeApi>> | undefined;
@@ -30,7 +24,7 @@ describe('render golden folders', () => {
           const args = ['render', '-f', 'input', '--cluster', mode, ...(golden.config.args ?? [])];
           if (mode === 'input' && golden.hasCluster) args.push('-f', 'cluster.yaml');
           if (kube) args.push('--kubeconfig', kube.kubeconfigPath);
-          const run = captureStdio({ cwd: golden.dir });
+          const run = captureStdio({ cwd: golden.dir, env: envWith(process.env, aws.env()) });
           const code = await runCli(args, run.stdio);
           const stdout = normalize(run.stdout());
           const stderr = normalize(run.stderr());

@@ -12,6 +12,7 @@ import { startFakeKubeApi, type FakeKubeApi } from '../fakes/kube-api-server.js'
 import { guardedEnv } from '../guard/child-env.js';
 import { dockerSource, imps, ns } from '../controller/harness.js';
 import { findTool, freePort, MISSING, REPO, shippedRuleGroups, writeRules } from './prometheus-tools.js';
+import { SECRET_REFUSAL_REASONS } from '../../src/core/secret-ownership.js';
 
 const prometheus = findTool('prometheus');
 if (!prometheus) console.warn(MISSING('prometheus'));
@@ -125,11 +126,11 @@ describe('a real Prometheus scraping the controller', () => {
         return samples.length === 1 && Number(samples[0]!.value[1]) >= 1 ? samples : undefined;
       }, server.output);
       expect(refreshes[0]!.metric).toMatchObject({ job: 'imps-krm-controller', result: 'success' });
-      expect((await query('imps_krm_secrets_refused_total')).map((sample) => `${sample.metric['reason']}=${sample.value[1]}`).sort()).toEqual([
-        'gitops-rendered=0',
-        'not-managed=0',
-        'other-imagepullsecret=0',
-      ]);
+      // Every refusal reason from the start at 0, the counter and the gauge the alert reads.
+      const zeros = SECRET_REFUSAL_REASONS.map((reason) => `${reason}=0`).sort();
+      expect((await query('imps_krm_secrets_refused_total')).map((sample) => `${sample.metric['reason']}=${sample.value[1]}`).sort()).toEqual(zeros);
+      expect((await query('imps_krm_refused_secrets')).map((sample) => `${sample.metric['reason']}=${sample.value[1]}`).sort()).toEqual(zeros);
+      expect((await query('imps_krm_failing_image_pull_secrets')).map((sample) => sample.value[1])).toEqual(['0']);
 
       // The rules load and evaluate on real series: no leader alert once the leader is scraped.
       const rules = await until('rules evaluated after the scrape', async () => {

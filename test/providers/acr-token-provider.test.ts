@@ -6,7 +6,7 @@ import { cloudTokenProvider } from '../../src/adapters/cloud-token-provider.js';
 import type { AcrTokenRequest, AzureIdentity } from '../../src/core/tokens.js';
 import { claimsOf } from '../fakes/fake-jwt.js';
 import { startFakeAzure, type FakeAzure } from '../fakes/azure-server.js';
-import { withEnv } from '../golden/harness.js';
+import { withEnv } from '../support/env.js';
 import { runTs } from './child.js';
 import { cloudTls } from './cloud-tls.js';
 
@@ -17,7 +17,8 @@ let restoreEnv: () => void;
 
 beforeAll(async () => {
   azure = await startFakeAzure(cloudTls());
-  restoreEnv = withEnv({ AZURE_POD_IDENTITY_AUTHORITY_HOST: azure.httpUrl, IMPS_KRM_INSECURE_REGISTRY_HOSTS: '127.0.0.1' });
+  // Read by @azure/identity from the process; our own settings reach the provider as input (OPERATOR below).
+  restoreEnv = withEnv({ AZURE_POD_IDENTITY_AUTHORITY_HOST: azure.httpUrl });
 });
 afterAll(async () => {
   restoreEnv();
@@ -35,10 +36,12 @@ const request = (identity: AzureIdentity, extra: Partial<AcrTokenRequest> = {}):
   cloud: 'PublicCloud',
   ...extra,
 });
-const fetchToken = (r: AcrTokenRequest) => cloudTokenProvider().fetchToken(r);
-const failure = async (r: AcrTokenRequest): Promise<string> => {
+/** The operator's settings for these tests: the fake registry is plain http on loopback. */
+const OPERATOR = { IMPS_KRM_INSECURE_REGISTRY_HOSTS: '127.0.0.1' };
+const fetchToken = (r: AcrTokenRequest, env: Record<string, string> = OPERATOR) => cloudTokenProvider(env).fetchToken(r);
+const failure = async (r: AcrTokenRequest, env: Record<string, string> = OPERATOR): Promise<string> => {
   try {
-    await fetchToken(r);
+    await fetchToken(r, env);
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
@@ -106,12 +109,7 @@ describe('ACR with a managed identity (IMDS via AZURE_POD_IDENTITY_AUTHORITY_HOS
   });
 
   it('refuses plain http unless the host is listed as insecure, before asking for any token', async () => {
-    const undo = withEnv({ IMPS_KRM_INSECURE_REGISTRY_HOSTS: undefined });
-    try {
-      expect(await failure(request({ kind: 'ManagedIdentity' }))).toMatch(/plain http is refused.*IMPS_KRM_INSECURE_REGISTRY_HOSTS/);
-    } finally {
-      undo();
-    }
+    expect(await failure(request({ kind: 'ManagedIdentity' }), {})).toMatch(/plain http is refused.*IMPS_KRM_INSECURE_REGISTRY_HOSTS/);
     expect(azure.calls).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cloudTokenProvider } from '../../src/adapters/cloud-token-provider.js';
 import type { GarTokenRequest } from '../../src/core/tokens.js';
 import { startFakeGoogle, type FakeGoogle } from '../fakes/google-server.js';
-import { withEnv } from '../golden/harness.js';
+import { withEnv } from '../support/env.js';
 import { runTs } from './child.js';
 import { cloudTls } from './cloud-tls.js';
 import { GOOGLE_ISOLATION, serviceAccountKey } from './google-env.js';

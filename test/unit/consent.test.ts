@@ -3,8 +3,9 @@ import { runRenderPipeline, type RenderConsent } from '../../src/app/render-pipe
 import { ambientIdentityDenial, parseNameList, sourceConsent, type ConsentContext } from '../../src/core/consent.js';
 import { ambientIdentityOf, type TokenRequest } from '../../src/core/tokens.js';
 import type { ImagePullSecret } from '../../src/generated/image-pull-secret.js';
-import type { ClusterReader } from '../../src/ports/cluster.js';
 import type { SourceSecret } from '../../src/core/sources.js';
+import { SHELL_DOCKER_CONFIG } from '../../src/core/render.js';
+import { dockerConfigSource, ecrSource, imagePullSecret, memoryCluster, recordingTokens, type ImpsOptions } from '../support/builders.js';
 
 // docs/security.md, "Tenant isolation: who may use a source": the pure decision, then the shared pipeline that every
 // face and the controller render through.
@@ -107,38 +108,18 @@ describe('ambient identity: who may mint with the renderer\'s own cloud identity
 });
 
 describe('runRenderPipeline applies consent for every face and the controller', () => {
-  const spec = (name: string, names: string[], registry: Record<string, unknown>): ImagePullSecret => ({
-    apiVersion: 'images.banzaicloud.io/v1alpha1',
-    kind: 'ImagePullSecret',
-    metadata: { name },
-    spec: { registry, target: { secret: { name: 'pull' }, namespaces: { names } } } as ImagePullSecret['spec'],
-  });
-  const docker = (registry: string, annotations: Record<string, string> = {}): SourceSecret => ({
-    type: 'kubernetes.io/dockerconfigjson',
-    annotations,
-    stringData: { '.dockerconfigjson': JSON.stringify({ auths: { [registry]: { username: 'u', password: `pw-${registry}` } } }) },
-  });
-  const ecr = (annotations: Record<string, string> = {}): SourceSecret => ({
-    type: 'banzaicloud.io/aws-ecr-login-config',
-    annotations,
-    stringData: { region: 'eu-west-1', accountID: '123456789012' },
-  });
-  const cluster = (secrets: Record<string, SourceSecret>, isInput = false): ClusterReader => ({
-    description: 'test cluster',
-    isInput,
-    listNamespaces: async () => ['a', 'b', 'c'].map((name) => ({ name, labels: {}, annotations: {} })),
-    scanPods: async () => undefined,
-    readSecret: async (namespace, name) => secrets[`${namespace}/${name}`],
-  });
+  const spec = (name: string, names: string[], registry: Pick<ImpsOptions, 'credentials' | 'inline'>): ImagePullSecret => imagePullSecret(name, { ...registry, namespaces: names });
+  const docker = (registry: string, annotations: Record<string, string> = {}): SourceSecret => dockerConfigSource({ [registry]: 'u' }, annotations);
+  const ecr = (annotations: Record<string, string> = {}): SourceSecret => ecrSource({}, annotations);
   const counting = () => {
-    const calls: TokenRequest[] = [];
-    return { calls, fetchToken: async (request: TokenRequest) => (calls.push(request), { username: 'AWS', password: 'minted' }) };
+    const tokens = recordingTokens(() => ({ username: 'AWS', password: 'minted' }));
+    return Object.assign(tokens, { calls: tokens.requests });
   };
   const run = (imps: ImagePullSecret[], secrets: Record<string, SourceSecret>, consent?: RenderConsent, isInput = false) => {
     const tokens = counting();
     return runRenderPipeline(
       imps.map((value) => ({ imps: value })),
-      { cluster: cluster(secrets, isInput), tokens, ...(consent ? { consent } : {}) },
+      { cluster: memoryCluster({ namespaces: ['a', 'b', 'c'], secrets, isInput }), tokens, ...(consent ? { consent } : {}) },
     ).then((result) => ({ ...result, calls: tokens.calls }));
   };
   const two = { credentials: [{ namespace: 'reg', name: 'one' }, { namespace: 'reg', name: 'two' }] };
@@ -189,7 +170,7 @@ describe('runRenderPipeline applies consent for every face and the controller', 
     const input = await run([spec('p', ['a'], source)], { 'reg/one': docker('one.example') }, { project: 'team-a' }, true);
     expect(input.problems).toEqual([]);
 
-    const keyless = { credentials: [{ namespace: 'reg', name: 'ecr' }], inline: [{ type: 'imps-krm.io/ecr-public-login-config' }] };
+    const keyless = { credentials: [{ namespace: 'reg', name: 'ecr' }], inline: [{ type: 'imps-krm.io/ecr-public-login-config' as const }] };
     const ambient = await run([spec('p', ['a'], keyless)], { 'reg/ecr': ecr() }, { project: 'team-a', ambientProjects: ['platform'] }, true);
     expect(ambient.problems.map((problem) => `${problem.source}: ${problem.message}`)).toEqual([
       "reg.ecr: this source mints with the process's AWS identity, which the operator has not allowed for Argo CD project team-a (IMPS_KRM_AMBIENT_IDENTITY_PROJECTS)",
@@ -201,14 +182,18 @@ describe('runRenderPipeline applies consent for every face and the controller', 
     expect(listed.calls).toHaveLength(2);
   });
 
-  it('shells read no source, so they need no consent', async () => {
+  it('shells read no source and mint nothing, so they need no consent', async () => {
     const tokens = counting();
-    const result = await runRenderPipeline([{ imps: spec('p', ['a'], { credentials: [{ namespace: 'reg', name: 'one' }] }) }], {
-      cluster: cluster({ 'reg/one': docker('one.example') }),
+    const shellCluster = memoryCluster({ namespaces: ['a'], secrets: { 'reg/one': docker('one.example'), 'reg/ecr': ecr() } });
+    const result = await runRenderPipeline([{ imps: spec('p', ['a'], { credentials: [{ namespace: 'reg', name: 'one' }, { namespace: 'reg', name: 'ecr' }], inline: [{ type: 'imps-krm.io/ecr-public-login-config' }] }) }], {
+      cluster: shellCluster,
       tokens,
       consent: { project: 'team-a', requireConsent: true },
-      withoutCredentials: true,
+      output: 'shells',
     });
     expect(result.problems).toEqual([]);
+    expect(shellCluster.reads).toEqual([]);
+    expect(tokens.calls).toEqual([]);
+    expect(result.outcomes[0]!.secrets.map((secret) => secret.data['.dockerconfigjson'])).toEqual([SHELL_DOCKER_CONFIG]);
   });
 });

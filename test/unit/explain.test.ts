@@ -7,20 +7,10 @@ import type { NamespaceFacts } from '../../src/core/facts.js';
 import type { ImagePullSecret, TargetConfig } from '../../src/generated/image-pull-secret.js';
 import { validateExplanation } from '../../src/generated/validators.js';
 import type { ClusterReader } from '../../src/ports/cluster.js';
+import { dockerConfigSource, imagePullSecret, memoryCluster } from '../support/builders.js';
 
-const imps = (target: Omit<TargetConfig, 'secret'>): ImagePullSecret => ({
-  apiVersion: 'images.banzaicloud.io/v1alpha1',
-  kind: 'ImagePullSecret',
-  metadata: { name: 'imps' },
-  spec: { registry: { credentials: [{ namespace: 'creds', name: 'hub' }] }, target: { secret: { name: 'pull' }, ...target } },
-});
-const cluster = (namespaces: NamespaceFacts[]): ClusterReader => ({
-  description: 'test',
-  isInput: true,
-  listNamespaces: async () => namespaces,
-  scanPods: async () => undefined,
-  readSecret: async () => ({ type: 'kubernetes.io/dockerconfigjson', data: {} }),
-});
+const imps = (target: Omit<TargetConfig, 'secret'>): ImagePullSecret => imagePullSecret('imps', { credentials: ['creds/hub'], target });
+const cluster = (namespaces: NamespaceFacts[]): ClusterReader => memoryCluster({ namespaces, isInput: true, secrets: { 'creds/hub': dockerConfigSource({}) } });
 
 describe('explain reasons', () => {
   it('cut long value lists and long summaries, and stay valid for the schema', async () => {

@@ -1,19 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { runRenderPipeline } from '../../src/app/render-pipeline.js';
 import { validateImps } from '../../src/app/select-inputs.js';
-import {
-  inlineSourceKey,
-  inlineSourceProblems,
-  inlineSpecErrors,
-  parseInlineSource,
-} from '../../src/core/inline-sources.js';
-import { parseSource } from '../../src/core/sources.js';
-import { tokenRequestKey, type TokenRequest } from '../../src/core/tokens.js';
+import { inlineSourceProblems, inlineSpecErrors, parseInlineSource } from '../../src/core/inline-sources.js';
+import { inlineSourceKey } from '../../src/core/source-refs.js';
+import { parseSource, type SourceSecret } from '../../src/core/sources.js';
+import { tokenRequestKey } from '../../src/core/tokens.js';
 import type { ImagePullSecret } from '../../src/generated/image-pull-secret.js';
-import type { ClusterReader } from '../../src/ports/cluster.js';
+import { basicAuthSource, imagePullSecret, memoryCluster, recordingTokens, type MemoryCluster } from '../support/builders.js';
 
-const ECR = 'banzaicloud.io/aws-ecr-login-config';
-const ECR_PUBLIC = 'imps-krm.io/ecr-public-login-config';
+const ECR = 'banzaicloud.io/aws-ecr-login-config' as const;
+const ECR_PUBLIC = 'imps-krm.io/ecr-public-login-config' as const;
 const ACR = 'imps-krm.io/acr-login-config';
 const GAR = 'imps-krm.io/gar-login-config';
 
@@ -133,25 +129,18 @@ describe('validateImps with inline sources', () => {
 });
 
 describe('runRenderPipeline with inline sources', () => {
-  const cluster = (secrets: Record<string, { type: string; stringData: Record<string, string> }>): ClusterReader => ({
-    description: 'test',
-    listNamespaces: async () => [{ name: 'app', labels: {}, annotations: {} }],
-    scanPods: async () => undefined,
-    readSecret: async (namespace, name) => secrets[`${namespace}/${name}`],
-  });
-  const recording = (): { requests: TokenRequest[]; fetchToken: (request: TokenRequest) => Promise<{ username: string; password: string }> } => {
-    const requests: TokenRequest[] = [];
-    return { requests, fetchToken: async (request) => (requests.push(request), { username: 'AWS', password: `token-${requests.length}` }) };
-  };
+  const cluster = (secrets: Record<string, SourceSecret>): MemoryCluster => memoryCluster({ namespaces: ['app'], secrets });
+  const recording = recordingTokens;
 
   it('shares one token call between an inline entry and a Secret asking the same, across CRs, and reports inline[<index>]', async () => {
     const tokens = recording();
-    const a = cr('a', { inline: [{ type: ECR, config: { region: 'eu-west-1', accountID: '111111111111' } }] }) as unknown as ImagePullSecret;
-    const b = cr('b', {
-      credentials: [{ name: 'ecr', namespace: 'creds' }],
+    const a = imagePullSecret('a', { inline: [{ type: ECR, config: { region: 'eu-west-1', accountID: '111111111111' } }], namespaces: ['app'] });
+    const b = imagePullSecret('b', {
+      credentials: ['creds/ecr'],
       inline: [{ type: ECR_PUBLIC }, { type: ECR, config: { region: 'eu-west-1', accountID: '333333333333' } }],
-    }) as unknown as ImagePullSecret;
-    b.spec.target.secret.name = 'pull-b';
+      namespaces: ['app'],
+      secret: 'pull-b',
+    });
     const result = await runRenderPipeline([{ imps: a }, { imps: b }], {
       cluster: cluster({ 'creds/ecr': { type: ECR, stringData: { region: 'eu-west-1', accountID: '222222222222' } } }),
       tokens,
@@ -175,23 +164,21 @@ describe('runRenderPipeline with inline sources', () => {
     expect(JSON.stringify(result.problems)).not.toContain('CANARY');
   });
 
-  it('mints nothing for shells (withoutCredentials)', async () => {
+  it('mints nothing for shells', async () => {
     const tokens = recording();
-    const imps = cr('a', { inline: [{ type: ECR_PUBLIC }] }) as unknown as ImagePullSecret;
-    const result = await runRenderPipeline([{ imps }], { cluster: cluster({}), tokens, withoutCredentials: true });
+    const imps = imagePullSecret('a', { inline: [{ type: ECR_PUBLIC }], namespaces: ['app'] });
+    const result = await runRenderPipeline([{ imps }], { cluster: cluster({}), tokens, output: 'shells' });
     expect(tokens.requests).toEqual([]);
+    expect(result.outcomes[0]?.sources[0]?.state).toBe('not-read');
     expect(result.problems).toEqual([]);
     expect(result.outcomes[0]?.secrets).toHaveLength(1);
   });
 
   it('names an inline entry in a merge conflict', async () => {
     const tokens = recording();
-    const imps = cr('a', {
-      credentials: [{ name: 'static', namespace: 'creds' }],
-      inline: [{ type: ECR_PUBLIC }],
-    }) as unknown as ImagePullSecret;
+    const imps = imagePullSecret('a', { credentials: ['creds/static'], inline: [{ type: ECR_PUBLIC }], namespaces: ['app'] });
     const result = await runRenderPipeline([{ imps }], {
-      cluster: cluster({ 'creds/static': { type: 'kubernetes.io/basic-auth', stringData: { username: 'u', password: 'p', registry: 'public.ecr.aws' } } }),
+      cluster: cluster({ 'creds/static': basicAuthSource('public.ecr.aws', 'u', 'p') }),
       tokens,
     });
     expect(result.problems).toMatchObject([{ field: 'spec.registry', message: expect.stringContaining('both creds.static and inline[0]') as unknown as string }]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runRenderPipeline } from '../../src/app/render-pipeline.js';
 import { inputCluster } from '../../src/adapters/input-cluster.js';
 import { Redactor } from '../../src/core/redaction.js';
-import type { ImagePullSecret } from '../../src/generated/image-pull-secret.js';
+import { ecrSource, imagePullSecret, secretObject } from '../support/builders.js';
 import { TokenError } from '../../src/ports/tokens.js';
 
 describe('Redactor', () => {
@@ -15,24 +15,9 @@ describe('Redactor', () => {
 
 describe('render pipeline', () => {
   it('redacts credentials that a token provider echoes back in its error', async () => {
-    const imps: ImagePullSecret = {
-      apiVersion: 'images.banzaicloud.io/v1alpha1',
-      kind: 'ImagePullSecret',
-      metadata: { name: 'canary' },
-      spec: { registry: { credentials: [{ name: 'ecr', namespace: 'src' }] }, target: { secret: { name: 'pull' }, namespaces: { names: ['app'] } } },
-    };
-    const cluster = inputCluster(
-      [
-        {
-          apiVersion: 'v1',
-          kind: 'Secret',
-          metadata: { name: 'ecr', namespace: 'src' },
-          type: 'banzaicloud.io/aws-ecr-login-config',
-          stringData: { accessKeyID: 'AKIACANARY', secretKey: 'CANARY-SECRET-KEY', sessionToken: 'CANARY-SESSION', region: 'eu-west-1', accountID: '111111111111' },
-        },
-      ],
-      ['app'],
-    );
+    const imps = imagePullSecret('canary', { credentials: ['src/ecr'], namespaces: ['app'] });
+    const keys = { accessKeyID: 'AKIACANARY', secretKey: 'CANARY-SECRET-KEY', sessionToken: 'CANARY-SESSION', accountID: '111111111111' };
+    const cluster = inputCluster([secretObject('src/ecr', ecrSource(keys))], ['app']);
     const tokens = {
       fetchToken: async (): Promise<never> => {
         throw new TokenError('signature mismatch for CANARY-SECRET-KEY with CANARY-SESSION');

@@ -95,6 +95,23 @@ describe('parseSource', () => {
     expect(parsed.credentials).toEqual(['sk-public']);
   });
 
+  // One parser serves both AWS formats (core/cloud-sources.ts awsTokenPlan): the same keys, role and redaction.
+  it.each([
+    ['banzaicloud.io/aws-ecr-login-config', { region: 'eu-west-1', accountID: '111111111111' }, { provider: 'ecr', region: 'eu-west-1' }, '111111111111.dkr.ecr.eu-west-1.amazonaws.com'],
+    ['imps-krm.io/ecr-public-login-config', {}, { provider: 'ecr-public' }, 'public.ecr.aws'],
+  ])('%s: session keys and a role become the request; the secret key and session token are what a redactor learns', (type, base, api, registry) => {
+    const keys = { accessKeyID: 'AKIA1', secretKey: 'sk-CANARY', sessionToken: 'st-CANARY', roleArn: 'arn:aws:iam::123456789012:role/pull' };
+    const parsed = parseSource({ type, stringData: { ...base, ...keys } });
+    expect(parsed).toEqual({
+      ok: true,
+      plan: { kind: 'token', registry, request: { ...api, keys: { accessKeyId: 'AKIA1', secretAccessKey: 'sk-CANARY', sessionToken: 'st-CANARY' }, roleArn: keys.roleArn } },
+      credentials: ['sk-CANARY', 'st-CANARY'],
+    });
+    // Half a key pair is no key: the process's own chain is used, and the lone half is still kept from messages.
+    const half = parseSource({ type, stringData: { ...base, secretKey: 'sk-CANARY' } });
+    expect(half.credentials).toContain('sk-CANARY');
+  });
+
   it('gives each AWS partition its registry host', () => {
     expect(ecrRegistryHost('1', 'us-gov-west-1')).toBe('1.dkr.ecr.us-gov-west-1.amazonaws.com');
     expect(ecrRegistryHost('1', 'cn-northwest-1')).toBe('1.dkr.ecr.cn-northwest-1.amazonaws.com.cn');

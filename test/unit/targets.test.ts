@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { NamespaceFacts, PodFacts } from '../../src/core/facts.js';
+import type { PodFacts } from '../../src/core/facts.js';
 import { compileTarget, selectNamespaces } from '../../src/core/targets.js';
 import type { TargetConfig } from '../../src/generated/image-pull-secret.js';
+import { namespaceFacts } from '../support/builders.js';
 
-const ns = (name: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}): NamespaceFacts => ({ name, labels, annotations });
+const ns = namespaceFacts;
 
 // The seed README's "Rule evaluation logic" CR.
 const seedTarget: TargetConfig = {

@@ -13,6 +13,19 @@ export interface AwsCredentialIdentity {
 /** Bounded so a black-holed endpoint fails a render in seconds, well inside Argo CD's 60 s. */
 export const requestHandler = { connectionTimeout: 5_000, requestTimeout: 15_000 };
 
+/** The AWS settings a provider takes from its input rather than from the process. */
+export type AwsEnv = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The endpoint override the SDK documents (AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL), read from `env` and
+ * handed to the client, so a provider is configured by its input. Unset: the SDK resolves it (profiles, defaults).
+ */
+export function endpointOf(env: AwsEnv, service: 'ECR' | 'ECR_PUBLIC' | 'STS'): { endpoint: string } | Record<string, never> {
+  if (env['AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'] === 'true') return {};
+  const endpoint = env[`AWS_ENDPOINT_URL_${service}`] || env['AWS_ENDPOINT_URL'];
+  return endpoint ? { endpoint } : {};
+}
+
 /** Static keys as the SDK takes them; undefined lets the SDK use its default chain. */
 export function staticCredentials(keys: AwsKeys | undefined): AwsCredentialIdentity | undefined {
   return (
@@ -29,8 +42,9 @@ export async function assumeRole(
   roleArn: string,
   region: string,
   base: AwsCredentialIdentity | undefined,
+  env: AwsEnv,
 ): Promise<AwsCredentialIdentity> {
-  const sts = new STSClient({ region, requestHandler, ...(base ? { credentials: base } : {}) });
+  const sts = new STSClient({ region, requestHandler, ...endpointOf(env, 'STS'), ...(base ? { credentials: base } : {}) });
   try {
     const response = await sts.send(
       new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'imps-krm', DurationSeconds: 900 }),

@@ -1,17 +1,17 @@
 import { ECRPUBLICClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr-public';
 import { ECR_PUBLIC_REGION, type EcrPublicTokenRequest, type RegistryToken } from '../../core/tokens.js';
 import { TokenError } from '../../ports/tokens.js';
-import { assumeRole, decodeAuthorizationToken, requestHandler, staticCredentials } from './assume-role.js';
+import { assumeRole, decodeAuthorizationToken, endpointOf, requestHandler, staticCredentials, type AwsEnv } from './assume-role.js';
 import { describeAwsError } from './aws-errors.js';
 
 /**
  * ECR Public tokens (`public.ecr.aws`). The API answers only in us-east-1, whatever region the process runs in, so
  * the region is fixed here rather than taken from AWS_REGION. Endpoint override: `AWS_ENDPOINT_URL_ECR_PUBLIC`.
  */
-export async function fetchEcrPublicToken(request: EcrPublicTokenRequest): Promise<RegistryToken> {
+export async function fetchEcrPublicToken(request: EcrPublicTokenRequest, env: AwsEnv = process.env): Promise<RegistryToken> {
   const base = staticCredentials(request.keys);
-  const credentials = request.roleArn ? await assumeRole(request.roleArn, ECR_PUBLIC_REGION, base) : base;
-  const client = new ECRPUBLICClient({ region: ECR_PUBLIC_REGION, requestHandler, ...(credentials ? { credentials } : {}) });
+  const credentials = request.roleArn ? await assumeRole(request.roleArn, ECR_PUBLIC_REGION, base, env) : base;
+  const client = new ECRPUBLICClient({ region: ECR_PUBLIC_REGION, requestHandler, ...endpointOf(env, 'ECR_PUBLIC'), ...(credentials ? { credentials } : {}) });
   try {
     const response = await client.send(new GetAuthorizationTokenCommand({}));
     // Unlike private ECR, authorizationData is one object, not a list.

@@ -1,17 +1,17 @@
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import type { EcrTokenRequest, RegistryToken } from '../../core/tokens.js';
 import { TokenError } from '../../ports/tokens.js';
-import { assumeRole, decodeAuthorizationToken, requestHandler, staticCredentials } from './assume-role.js';
+import { assumeRole, decodeAuthorizationToken, endpointOf, requestHandler, staticCredentials, type AwsEnv } from './assume-role.js';
 import { describeAwsError } from './aws-errors.js';
 
 /**
- * Private ECR tokens through the AWS SDK. Endpoints come only from the SDK's own settings
- * (`AWS_ENDPOINT_URL_ECR`, `AWS_ENDPOINT_URL_STS`, profiles), so users and tests use the same knob.
+ * Private ECR tokens through the AWS SDK. Endpoints come only from the SDK's documented settings
+ * (`AWS_ENDPOINT_URL_ECR`, `AWS_ENDPOINT_URL_STS` in `env`, profiles), so users and tests use the same knob.
  */
-export async function fetchEcrToken(request: EcrTokenRequest): Promise<RegistryToken> {
+export async function fetchEcrToken(request: EcrTokenRequest, env: AwsEnv = process.env): Promise<RegistryToken> {
   const base = staticCredentials(request.keys);
-  const credentials = request.roleArn ? await assumeRole(request.roleArn, request.region, base) : base;
-  const ecr = new ECRClient({ region: request.region, requestHandler, ...(credentials ? { credentials } : {}) });
+  const credentials = request.roleArn ? await assumeRole(request.roleArn, request.region, base, env) : base;
+  const ecr = new ECRClient({ region: request.region, requestHandler, ...endpointOf(env, 'ECR'), ...(credentials ? { credentials } : {}) });
   try {
     const response = await ecr.send(new GetAuthorizationTokenCommand({}));
     const data = response.authorizationData?.[0];

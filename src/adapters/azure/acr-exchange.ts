@@ -1,3 +1,4 @@
+import { isRecord } from '../../core/records.js';
 import { TokenError } from '../../ports/tokens.js';
 
 const ACR_TIMEOUT_MS = 15_000;
@@ -46,7 +47,7 @@ async function postForm(endpoint: AcrEndpoint, path: string, body: URLSearchPara
 function parseJson(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return isRecord(value) ? value : undefined;
   } catch {
     return undefined;
   }
@@ -57,9 +58,8 @@ function acrErrorOf(body: Record<string, unknown> | undefined): string {
   const errors = body?.['errors'];
   if (!Array.isArray(errors)) return '';
   const parts = errors.flatMap((item: unknown) => {
-    if (typeof item !== 'object' || item === null) return [];
-    const { code, message } = item as { code?: unknown; message?: unknown };
-    return [[code, message].filter((v): v is string => typeof v === 'string' && v !== '').join(': ')];
+    if (!isRecord(item)) return [];
+    return [[item['code'], item['message']].filter((v): v is string => typeof v === 'string' && v !== '').join(': ')];
   });
   return parts.length > 0 ? `: ${parts.join('; ')}` : '';
 }

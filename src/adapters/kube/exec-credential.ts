@@ -4,6 +4,7 @@
 // cached until its expirationTimestamp (for ever without one) and re-run after a 401. Unlike kubectl we never hand
 // the plugin a terminal (the faces run under kustomize, Argo CD or a controller), bound its run time, and fold its
 // stderr into the one error line instead of passing it through.
+import { isRecord } from '../../core/records.js';
 import type { ClusterSettings, ExecSettings } from './kubeconfig.js';
 import { KubeconfigError } from './kubeconfig-files.js';
 
@@ -189,6 +190,3 @@ export function foldStderr(text: string): string {
   return redacted.length > MAX_STDERR_SHOWN ? `${redacted.slice(0, MAX_STDERR_SHOWN)}...` : redacted;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { asRecord, stringOf } from '../../core/records.js';
 import type { Connection, KubeAccess } from './kube-access.js';
 import { KubeconfigError } from './kubeconfig-files.js';
 
@@ -193,9 +194,9 @@ function isWatchEvent(value: unknown): value is WatchEvent {
 
 /** The Status `message` is the server's own text about the request; it never echoes request bodies. */
 export function apiError(action: string, status: number, body: unknown, retryAfter: string | undefined): KubeApiError {
-  const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-  const message = typeof record['message'] === 'string' ? record['message'] : '';
-  const reason = typeof record['reason'] === 'string' ? record['reason'] : undefined;
+  const record = asRecord(body);
+  const message = stringOf(record['message']) ?? '';
+  const reason = stringOf(record['reason']);
   const seconds = retryAfter !== undefined && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
   return new KubeApiError(action, `HTTP ${status}${message ? `: ${message}` : ''}`, status, reason, seconds);
 }

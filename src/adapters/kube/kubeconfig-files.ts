@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { isRecord } from '../../core/records.js';
 import { ReadBudget } from '../../io/read-budget.js';
 import { parseYamlFile } from '../../io/yaml-parse.js';
 
@@ -103,6 +104,3 @@ export function fail(file: string, field: string | undefined, problem: string): 
   throw new KubeconfigError(`kubeconfig ${file}: ${field ? `${field}: ` : ''}${problem}`);
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

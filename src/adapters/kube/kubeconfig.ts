@@ -3,7 +3,8 @@
 // problem one KubeconfigError naming the file and the field. Field names: client-go clientcmd/api/v1/types.go.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, sep } from 'node:path';
-import { fail, isRecord, KubeconfigError, loadMergedKubeconfig, type KubeconfigEntry } from './kubeconfig-files.js';
+import { isRecord } from '../../core/records.js';
+import { fail, KubeconfigError, loadMergedKubeconfig, type KubeconfigEntry } from './kubeconfig-files.js';
 
 export interface ClusterSettings {
   readonly server: URL;

@@ -1,3 +1,4 @@
+import { asRecord } from '../../core/records.js';
 import { KubeApiError, type KubeHttp } from './kube-http.js';
 
 export const METADATA_ONLY_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json';
@@ -45,11 +46,11 @@ async function listOnce(http: KubeHttp, path: string, options: ListOptions, visi
       query: { limit: String(options.limit), continue: token, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector },
       accept: options.accept,
     });
-    const page = record(answer);
+    const page = asRecord(answer);
     const items = page['items'] ?? [];
     if (answer !== page || !Array.isArray(items)) throw new KubeApiError(`GET ${path}`, 'the answer is not a list (no items)', 0, undefined, undefined);
     visit(items);
-    const metadata = record(page['metadata']);
+    const metadata = asRecord(page['metadata']);
     if (typeof metadata['resourceVersion'] === 'string') resourceVersion = metadata['resourceVersion'];
     const next = typeof metadata['continue'] === 'string' && metadata['continue'] !== '' ? metadata['continue'] : undefined;
     if (next !== undefined) {
@@ -62,6 +63,3 @@ async function listOnce(http: KubeHttp, path: string, options: ListOptions, visi
   return resourceVersion;
 }
 
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}

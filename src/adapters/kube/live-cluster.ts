@@ -1,10 +1,12 @@
 import type { NamespaceFacts, PodFacts } from '../../core/facts.js';
+import { isRecord, stringMap, stringOf } from '../../core/records.js';
 import type { StringMap } from '../../core/selectors.js';
 import type { ClusterReader } from '../../ports/cluster.js';
 import type { LiveTarget } from './detect.js';
 import { loadKubeAccess } from './kube-access.js';
 import { KubeApiError, kubeHttp } from './kube-http.js';
 import { listPages, METADATA_ONLY_ACCEPT } from './list-pages.js';
+import { errorMessage } from '../../core/problems.js';
 
 const PAGE_SIZE = 500;
 
@@ -49,7 +51,7 @@ export function liveCluster(target: LiveTarget, env: NodeJS.ProcessEnv = process
       }
       const record = isRecord(secret) ? secret : {};
       return {
-        type: typeof record['type'] === 'string' ? record['type'] : undefined,
+        type: stringOf(record['type']),
         annotations: metadataOf(secret).annotations,
         data: isRecord(record['data']) ? record['data'] : undefined,
         stringData: isRecord(record['stringData']) ? record['stringData'] : undefined,
@@ -69,7 +71,7 @@ async function described<T>(action: string, work: Promise<T>): Promise<T> {
 /** `list pods: HTTP 403: <message>`: the action in words, the server's answer or the kubeconfig problem. */
 function describe(action: string, error: unknown): string {
   if (error instanceof KubeApiError) return `${action}: ${error.detail}`;
-  return `${action}: ${error instanceof Error ? error.message : String(error)}`;
+  return `${action}: ${errorMessage(error)}`;
 }
 
 interface Metadata {
@@ -82,19 +84,10 @@ interface Metadata {
 function metadataOf(item: unknown): Metadata {
   const meta = isRecord(item) && isRecord(item['metadata']) ? item['metadata'] : {};
   return {
-    name: typeof meta['name'] === 'string' ? meta['name'] : undefined,
-    namespace: typeof meta['namespace'] === 'string' ? meta['namespace'] : undefined,
+    name: stringOf(meta['name']),
+    namespace: stringOf(meta['namespace']),
     labels: stringMap(meta['labels']),
     annotations: stringMap(meta['annotations']),
   };
 }
 
-function stringMap(value: unknown): StringMap {
-  if (!isRecord(value)) return {};
-  for (const entry of Object.values(value)) if (typeof entry !== 'string') return {};
-  return value as StringMap;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

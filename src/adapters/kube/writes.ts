@@ -4,7 +4,7 @@ import { KubeApiError, type KubeHttp } from './kube-http.js';
 export interface SecretBody {
   readonly apiVersion: 'v1';
   readonly kind: 'Secret';
-  readonly metadata: Record<string, unknown> & { name: string; namespace: string };
+  readonly metadata: { readonly name: string; readonly namespace: string };
   readonly type: string;
   readonly data?: Readonly<Record<string, string>>;
 }
@@ -17,11 +17,6 @@ const MERGE_PATCH = 'application/merge-patch+json';
 
 export function createSecret(http: KubeHttp, body: SecretBody): Promise<unknown> {
   return http.request('POST', secretPath(body.metadata.namespace), { body });
-}
-
-/** Full replace; `metadata.resourceVersion` in the body makes it fail with 409 if the Secret changed meanwhile. */
-export function replaceSecret(http: KubeHttp, body: SecretBody): Promise<unknown> {
-  return http.request('PUT', secretPath(body.metadata.namespace, body.metadata.name), { body });
 }
 
 /** JSON merge patch; include `metadata.resourceVersion` for optimistic concurrency. */

@@ -1,52 +1,18 @@
-import { createHash } from 'node:crypto';
-import { validateImps } from '../../app/select-inputs.js';
-import { ADDED_PULL_SECRETS_ANNOTATION, OWNER_LABEL, PULL_SECRETS_PATCHED_LABEL } from '../../core/contract.js';
-import type { NamespaceFacts, PodFacts } from '../../core/facts.js';
+import { OWNER_LABEL, ownerLabelValue, PULL_SECRETS_PATCHED_LABEL, shellOwner } from '../../core/contract.js';
+import type { NamespaceFacts, PodFacts, SecretFacts, ServiceAccountFacts } from '../../core/facts.js';
+import { IMPS_OWNER_UID_LABEL, impsOwnerUids } from '../../core/secret-ownership.js';
 import type { SourceSecret } from '../../core/sources.js';
-import type { ImagePullSecret, ImagePullSecretStatus } from '../../generated/image-pull-secret.js';
 import type { KubeHttp } from '../../adapters/kube/kube-http.js';
 import { IMPS_PATH } from '../../adapters/kube/writes.js';
 import type { ClusterReader } from '../../ports/cluster.js';
 import type { BackoffPolicy } from '../runtime/backoff.js';
 import type { Logger } from '../runtime/logger.js';
-import { asRecord, Reflector, stringMap, type ChangeType } from '../runtime/reflector.js';
+import { asRecord, stringMap } from '../../core/records.js';
+import { Reflector, type ChangeType } from '../runtime/reflector.js';
 import type { Timers } from '../runtime/timers.js';
+import { impsEntry, secretFacts, serviceAccountFacts, type ImpsEntry } from './facts.js';
 
-/** What the controller remembers of a Secret carrying the owner label: enough to decide writes, no payload. */
-export interface SecretFacts {
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid: string;
-  readonly resourceVersion: string;
-  readonly type: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly annotations: Readonly<Record<string, string>>;
-  /** UIDs of the ImagePullSecrets in ownerReferences: the controller's own Secrets carry one. */
-  readonly ownerUids: readonly string[];
-  /** sha256 of the data: compared with the desired data to skip writes that would change nothing. */
-  readonly dataHash: string;
-}
-
-/** What the controller keeps of a ServiceAccount: its pull Secret list (small) and our record of what we added. */
-export interface ServiceAccountFacts {
-  readonly namespace: string;
-  readonly name: string;
-  readonly resourceVersion: string;
-  readonly imagePullSecrets: readonly unknown[];
-  /** ADDED_PULL_SECRETS_ANNOTATION, when present. */
-  readonly added: string | undefined;
-}
-
-/** An ImagePullSecret as cached: invalid ones are kept too, so their Secrets are never taken for orphans. */
-export interface ImpsEntry {
-  readonly name: string;
-  readonly uid: string;
-  readonly generation: number | undefined;
-  readonly imps: ImagePullSecret | undefined;
-  /** Validation problems, `field: message`; empty when `imps` is set. */
-  readonly problems: readonly string[];
-  readonly status: ImagePullSecretStatus | undefined;
-}
+export type { ImpsEntry } from './facts.js';
 
 /** A Namespace as the controller keeps it: a deletionTimestamp means Terminating (emptied, then removed). */
 export interface NamespaceEntry extends NamespaceFacts {
@@ -64,20 +30,27 @@ export interface CacheEvents {
 
 const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
-export function hashData(data: Readonly<Record<string, unknown>> | undefined): string {
-  const entries = Object.entries(data ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
-}
+const secretKey = (namespace: string, name: string): string => `${namespace}/${name}`;
 
 /**
  * Informer-style caches of everything reconciles read, so a reconcile makes no list call: ImagePullSecrets,
  * Namespaces, Pods (metadata only, and only while some CR selects by Pods), Secrets carrying the owner label
- * (ours and shells), and each referenced source Secret (one name-scoped watch each, not every Secret).
+ * (ours and shells), the Secrets without it that sit at a target name (one name-scoped watch per target name: what
+ * a write would meet), and each referenced source Secret (one name-scoped watch each, not every Secret).
+ * Every cache is read-only from outside; our own writes go through the `remember*`/`forget*` methods.
  */
 export class ClusterCache {
   readonly imps: Reflector<ImpsEntry>;
   readonly namespaces: Reflector<NamespaceEntry>;
-  readonly secrets: Reflector<SecretFacts>;
+  /** Secrets carrying the owner label: ours, shells, and rendered Secrets applied by GitOps. */
+  readonly #labelled: Reflector<SecretFacts>;
+  /**
+   * The IMPS controller's Secrets (its owner-uid label) not yet adopted: what IMPS would delete (an old target name,
+   * a namespace no longer selected) is found here. Empty once the migration is over: one idle watch.
+   */
+  readonly #fromImps: Reflector<SecretFacts>;
+  /** Per target name, the Secrets of that name without the owner label (another tool's, a person's, IMPS's). */
+  readonly #atTargets = new Map<string, Reflector<SecretFacts>>();
   #pods: Reflector<PodFacts> | undefined;
   readonly #sources = new Map<string, Reflector<SourceSecret>>();
   /** One cluster-wide watch per ServiceAccount name some CR lists (`metadata.name=<name>`): usually just `default`. */
@@ -110,20 +83,86 @@ export class ClusterCache {
       },
       onChange: (_type, key) => events.namespace(key),
     });
-    this.secrets = new Reflector<SecretFacts>({
-      ...base,
-      path: '/api/v1/secrets',
-      labelSelector: OWNER_LABEL,
-      transform: (object) => {
-        const facts = secretFacts(object);
-        return facts && { key: `${facts.namespace}/${facts.name}`, value: facts };
-      },
-      onChange: (_type, _key, value, previous) => events.secret(value, previous),
-    });
+    this.#labelled = this.#secretReflector({ labelSelector: OWNER_LABEL }, true);
+    this.#fromImps = this.#secretReflector({ labelSelector: IMPS_OWNER_UID_LABEL }, false);
     // Always on, although it finds nothing until a CR lists `serviceAccounts`: it is how entries we added are found
     // and removed after their CR is deleted, possibly while we were down. Label-selected, so at rest it is one idle
     // watch holding only the ServiceAccounts we patched.
     this.patchedServiceAccounts = this.#serviceAccountReflector({ labelSelector: PULL_SECRETS_PATCHED_LABEL });
+  }
+
+  /** `labelled`: keep only Secrets carrying the owner label (true) or only those without it (false). */
+  #secretReflector(selector: { labelSelector?: string; fieldSelector?: string }, labelled: boolean): Reflector<SecretFacts> {
+    return new Reflector<SecretFacts>({
+      ...this.deps,
+      path: '/api/v1/secrets',
+      ...selector,
+      transform: (object) => {
+        const facts = secretFacts(object);
+        return facts && { key: secretKey(facts.namespace, facts.name), value: facts };
+      },
+      keep: (facts) => (facts.labels[OWNER_LABEL] !== undefined) === labelled,
+      revision: (facts) => facts.resourceVersion,
+      onChange: (_type, _key, value, previous) => this.events.secret(value, previous),
+    });
+  }
+
+  /**
+   * Keeps one cluster-wide name-scoped Secret watch per target name (`metadata.name=<name>`: one object per
+   * namespace at most), holding the Secrets without our label. Where a target would go, the plan sees what is there.
+   */
+  async wantTargets(names: ReadonlySet<string>): Promise<void> {
+    await syncReflectors(this.#atTargets, names, (name) => this.#secretReflector({ fieldSelector: `metadata.name=${name}` }, false));
+  }
+
+  /**
+   * The Secrets that may concern an ImagePullSecret: ours (owner reference to its uid or its owner label), the shells
+   * naming it, whatever sits at its target name, and the IMPS controller's Secrets for it. `also`: `<namespace>/<name>`
+   * of other Secrets it writes (repository credentials), found among the labelled ones (another ImagePullSecret's, a
+   * GitOps render's); an unlabelled Secret there is not watched, and a create meets it as a conflict.
+   */
+  secretsConcerning(owner: { name: string; uid: string; target: string; also?: ReadonlySet<string> }): SecretFacts[] {
+    const label = ownerLabelValue(owner.name);
+    const found: SecretFacts[] = [];
+    for (const [key, secret] of this.#labelled.items) {
+      if (
+        secret.name === owner.target ||
+        secret.labels[OWNER_LABEL] === label ||
+        shellOwner(secret.annotations) === owner.name ||
+        (owner.uid && impsOwnerUids(secret).includes(owner.uid)) ||
+        owner.also?.has(key)
+      ) {
+        found.push(secret);
+      }
+    }
+    const seen = new Set<string>();
+    for (const [key, secret] of this.#atTargets.get(owner.target)?.items ?? []) {
+      seen.add(key);
+      found.push(secret);
+    }
+    if (owner.uid) for (const [key, secret] of this.#fromImps.items) if (!seen.has(key) && secret.labels[IMPS_OWNER_UID_LABEL] === owner.uid) found.push(secret);
+    return found;
+  }
+
+  /** Every Secret carrying the owner label: the orphan sweep looks for the ones whose ImagePullSecret is gone. */
+  labelledSecrets(): SecretFacts[] {
+    return [...this.#labelled.items.values()];
+  }
+
+  /** Our own write of a Secret, remembered at once (the watch brings the same later). */
+  rememberSecret(facts: SecretFacts): void {
+    const key = secretKey(facts.namespace, facts.name);
+    this.#labelled.writeThrough(key, facts);
+    this.#fromImps.writeThrough(key, facts.labels[IMPS_OWNER_UID_LABEL] !== undefined ? facts : undefined);
+    this.#atTargets.get(facts.name)?.writeThrough(key, facts);
+  }
+
+  /** Our own delete of a Secret. */
+  forgetSecret(namespace: string, name: string): void {
+    const key = secretKey(namespace, name);
+    this.#labelled.writeThrough(key, undefined);
+    this.#fromImps.writeThrough(key, undefined);
+    this.#atTargets.get(name)?.writeThrough(key, undefined);
   }
 
   #serviceAccountReflector(selector: { labelSelector?: string; fieldSelector?: string }): Reflector<ServiceAccountFacts> {
@@ -135,6 +174,7 @@ export class ClusterCache {
         const facts = serviceAccountFacts(object);
         return facts && { key: `${facts.namespace}/${facts.name}`, value: facts };
       },
+      revision: (facts) => facts.resourceVersion,
       onChange: (_type, _key, value, previous) => {
         const facts = value ?? previous;
         if (facts) this.events.serviceAccount(facts);
@@ -149,31 +189,32 @@ export class ClusterCache {
     );
   }
 
+  /** The ServiceAccounts named `names` (from their name-scoped watches) and every one we have patched. */
+  serviceAccountsFor(names: readonly string[]): ServiceAccountFacts[] {
+    const found = new Map<string, ServiceAccountFacts>();
+    for (const name of names) for (const [key, sa] of this.#serviceAccountsByName.get(name)?.items ?? []) found.set(key, sa);
+    for (const [key, sa] of this.patchedServiceAccounts.items) if (!found.has(key)) found.set(key, sa);
+    return [...found.values()];
+  }
 
   /** A ServiceAccount as last seen by either kind of watch (undefined: not seen; it may not exist). */
   serviceAccount(namespace: string, name: string): ServiceAccountFacts | undefined {
     const key = `${namespace}/${name}`;
-    return this.#serviceAccountsByName.get(name)?.store.get(key) ?? this.patchedServiceAccounts.store.get(key);
-  }
-
-  /** Every cached ServiceAccount named `name`, from its name-scoped watch (none while no CR lists the name). */
-  serviceAccountsNamed(name: string): Iterable<ServiceAccountFacts> {
-    return this.#serviceAccountsByName.get(name)?.store.values() ?? [];
+    return this.#serviceAccountsByName.get(name)?.items.get(key) ?? this.patchedServiceAccounts.items.get(key);
   }
 
   /** Our own write, remembered at once so the next reconcile plans from it (the watch brings the same later). */
   rememberServiceAccount(facts: ServiceAccountFacts): void {
     const key = `${facts.namespace}/${facts.name}`;
-    const byName = this.#serviceAccountsByName.get(facts.name);
-    if (byName) byName.store.set(key, facts);
-    if (facts.added !== undefined) this.patchedServiceAccounts.store.set(key, facts);
-    else this.patchedServiceAccounts.store.delete(key);
+    this.#serviceAccountsByName.get(facts.name)?.writeThrough(key, facts);
+    this.patchedServiceAccounts.writeThrough(key, facts.added !== undefined ? facts : undefined);
   }
 
   start(): void {
     this.imps.start();
     this.namespaces.start();
-    this.secrets.start();
+    this.#labelled.start();
+    this.#fromImps.start();
     this.patchedServiceAccounts.start();
   }
 
@@ -181,10 +222,11 @@ export class ClusterCache {
     await Promise.all([
       this.imps.whenSynced(),
       this.namespaces.whenSynced(),
-      this.secrets.whenSynced(),
+      this.#labelled.whenSynced(),
+      this.#fromImps.whenSynced(),
       this.patchedServiceAccounts.whenSynced(),
       this.#pods?.whenSynced(),
-      ...[...this.#serviceAccountsByName.values()].map((reflector) => reflector.whenSynced()),
+      ...[...this.#serviceAccountsByName.values(), ...this.#atTargets.values()].map((reflector) => reflector.whenSynced()),
     ]);
   }
 
@@ -192,10 +234,11 @@ export class ClusterCache {
     return (
       this.imps.synced &&
       this.namespaces.synced &&
-      this.secrets.synced &&
+      this.#labelled.synced &&
+      this.#fromImps.synced &&
       this.patchedServiceAccounts.synced &&
       (this.#pods?.synced ?? true) &&
-      [...this.#serviceAccountsByName.values()].every((reflector) => reflector.synced)
+      [...this.#serviceAccountsByName.values(), ...this.#atTargets.values()].every((reflector) => reflector.synced)
     );
   }
 
@@ -251,11 +294,11 @@ export class ClusterCache {
     return {
       description: `cluster ${this.deps.http.server}`,
       // A namespace being deleted takes no new content (the API server refuses creates there, 403): not a target.
-      listNamespaces: async () => [...this.namespaces.store.values()].filter((namespace) => !namespace.terminating),
+      listNamespaces: async () => [...this.namespaces.items.values()].filter((namespace) => !namespace.terminating),
       scanPods: async (visit) => {
-        for (const [key, pod] of this.#pods?.store ?? []) visit(options.podNames ? { ...pod, name: key.slice(pod.namespace.length + 1) } : pod);
+        for (const [key, pod] of this.#pods?.items ?? []) visit(options.podNames ? { ...pod, name: key.slice(pod.namespace.length + 1) } : pod);
       },
-      readSecret: async (namespace, name) => this.#sources.get(`${namespace}.${name}`)?.store.get(`${namespace}.${name}`),
+      readSecret: async (namespace, name) => this.#sources.get(`${namespace}.${name}`)?.items.get(`${namespace}.${name}`),
     };
   }
 
@@ -263,10 +306,11 @@ export class ClusterCache {
     await Promise.all([
       this.imps.stop(),
       this.namespaces.stop(),
-      this.secrets.stop(),
+      this.#labelled.stop(),
+      this.#fromImps.stop(),
       this.patchedServiceAccounts.stop(),
       this.#pods?.stop(),
-      ...[...this.#sources.values(), ...this.#serviceAccountsByName.values()].map((r) => r.stop()),
+      ...[...this.#sources.values(), ...this.#serviceAccountsByName.values(), ...this.#atTargets.values()].map((r) => r.stop()),
     ]);
   }
 
@@ -278,63 +322,12 @@ export class ClusterCache {
     if (!shared) {
       // Pods of every ReplicaSet ever rolled out bring new label sets (pod-template-hash): start afresh once the
       // table outgrows the objects alive, so it stays bounded. Cached objects keep the sets they share.
-      if (this.#interned.size > 2 * (this.namespaces.store.size + (this.#pods?.store.size ?? 0)) + 1000) this.#interned.clear();
+      if (this.#interned.size > 2 * (this.namespaces.items.size + (this.#pods?.items.size ?? 0)) + 1000) this.#interned.clear();
       shared = { labels, annotations };
       this.#interned.set(key, shared);
     }
     return shared;
   }
-}
-
-export function secretFacts(object: unknown): SecretFacts | undefined {
-  const record = asRecord(object);
-  const meta = asRecord(record['metadata']);
-  if (typeof meta['name'] !== 'string' || typeof meta['namespace'] !== 'string') return undefined;
-  const owners = Array.isArray(meta['ownerReferences']) ? meta['ownerReferences'].map(asRecord) : [];
-  return {
-    namespace: meta['namespace'],
-    name: meta['name'],
-    uid: typeof meta['uid'] === 'string' ? meta['uid'] : '',
-    resourceVersion: typeof meta['resourceVersion'] === 'string' ? meta['resourceVersion'] : '',
-    type: typeof record['type'] === 'string' ? record['type'] : 'Opaque',
-    labels: stringMap(meta['labels']),
-    annotations: stringMap(meta['annotations']),
-    ownerUids: owners.filter((owner) => owner['kind'] === 'ImagePullSecret' && typeof owner['uid'] === 'string').map((owner) => String(owner['uid'])),
-    dataHash: hashData(asRecord(record['data'])),
-  };
-}
-
-export function serviceAccountFacts(object: unknown): ServiceAccountFacts | undefined {
-  const record = asRecord(object);
-  const meta = asRecord(record['metadata']);
-  if (typeof meta['name'] !== 'string' || typeof meta['namespace'] !== 'string') return undefined;
-  const added = stringMap(meta['annotations'])[ADDED_PULL_SECRETS_ANNOTATION];
-  return {
-    namespace: meta['namespace'],
-    name: meta['name'],
-    resourceVersion: typeof meta['resourceVersion'] === 'string' ? meta['resourceVersion'] : '',
-    imagePullSecrets: Array.isArray(record['imagePullSecrets']) ? (record['imagePullSecrets'] as unknown[]) : [],
-    added: added || undefined,
-  };
-}
-
-export function impsEntry(object: unknown): { key: string; value: ImpsEntry } | undefined {
-  const record = asRecord(object);
-  const meta = asRecord(record['metadata']);
-  if (typeof meta['name'] !== 'string') return undefined;
-  const result = validateImps(record);
-  const invalid = Array.isArray(result);
-  const status = asRecord(record['status']);
-  const value: ImpsEntry = {
-    name: meta['name'],
-    uid: typeof meta['uid'] === 'string' ? meta['uid'] : '',
-    generation: typeof meta['generation'] === 'number' ? meta['generation'] : undefined,
-    imps: invalid ? undefined : result.imps,
-    problems: invalid ? result.map((p) => `${p.field ?? ''}: ${p.message}`) : [],
-    // Written only by us, through the same types: read back as such.
-    status: Object.keys(status).length > 0 ? (status as ImagePullSecretStatus) : undefined,
-  };
-  return { key: value.name, value };
 }
 
 /**

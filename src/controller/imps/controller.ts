@@ -1,15 +1,16 @@
-import { sourceId } from '../../app/render-pipeline.js';
+import { sourceId } from '../../core/source-refs.js';
 import { ownerLabelValue, OWNER_LABEL, shellOwner } from '../../core/contract.js';
 import { parseAddedPullSecrets } from '../../core/service-accounts.js';
+import { IMPS_OWNER_UID_LABEL, impsOwnerUids } from '../../core/secret-ownership.js';
 import type { PodFacts } from '../../core/facts.js';
 import { compileTarget, type TargetMatcher } from '../../core/targets.js';
 import { ExpiringRedactor } from '../runtime/expiring-redactor.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../runtime/backoff.js';
-import { ClusterCache, type ImpsEntry, type SecretFacts, type ServiceAccountFacts } from './cluster-cache.js';
+import type { SecretFacts, ServiceAccountFacts } from '../../core/facts.js';
+import { ClusterCache, type ImpsEntry } from './cluster-cache.js';
 import { EventRecorder } from '../runtime/events.js';
-import { reconcileImps, type ReconcileDeps } from './reconciler.js';
-import { sweepOrphans } from './target-secrets.js';
-import { sweepServiceAccounts } from './service-account-patches.js';
+import { reconcileImps, sweep, type ReconcileDeps, type ReconcileResult } from './reconciler.js';
+import { RefusalBook } from './refusals.js';
 import { DEFAULT_RENEWAL, TokenCache } from '../runtime/token-cache.js';
 import { WorkQueue } from '../runtime/work-queue.js';
 import type { ProcessDeps } from '../process/process-deps.js';
@@ -39,13 +40,17 @@ export class Controller {
   readonly #queue: WorkQueue;
   readonly #deps: ReconcileDeps;
   readonly #failures = new Map<string, number>();
+  /** ImagePullSecrets whose last reconcile failed, for the imps_krm_failing_image_pull_secrets gauge. */
+  readonly #failing = new Set<string>();
   readonly #matchers = new Map<string, TargetMatcher>();
   #renewal: { at: number; cancel: () => void } | undefined;
+  /** The renewal time the timer last fired for. */
+  #lastRenewal = -Infinity;
   #debounce: (() => void) | undefined;
   #started = false;
 
   constructor(private readonly options: ControllerOptions) {
-    const redactor = options.redactor ?? new ExpiringRedactor();
+    const redactor = options.redactor ?? new ExpiringRedactor(options.timers);
     const backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.tokens = new TokenCache(options.tokens, options.timers, options.renewal ?? DEFAULT_RENEWAL);
     this.cache = new ClusterCache(
@@ -69,6 +74,8 @@ export class Controller {
       metrics: options.metrics,
       events: new EventRecorder({ http: options.http, timers: options.timers, log: options.log, redactor }),
       consent: { requireConsent: options.requireSourceConsent ?? false },
+      refusals: new RefusalBook(options.metrics.refusedSecrets, options.log),
+      tokenExpiries: new Map(),
     };
     this.#queue = new WorkQueue(options.timers, (name) => this.#reconcile(name));
   }
@@ -83,10 +90,9 @@ export class Controller {
     await this.cache.whenSynced();
     await this.#refreshWatches();
     this.#started = true;
-    await sweepServiceAccounts(this.#deps);
-    await sweepOrphans(this.#deps);
-    for (const name of this.cache.imps.store.keys()) this.#queue.add(name);
-    this.options.log.info('controller started', { imagePullSecrets: this.cache.imps.store.size, namespaces: this.cache.namespaces.store.size });
+    await sweep(this.#deps);
+    for (const name of this.cache.imps.items.keys()) this.#queue.add(name);
+    this.options.log.info('controller started', { imagePullSecrets: this.cache.imps.items.size, namespaces: this.cache.namespaces.items.size });
   }
 
   /** Resolves when no reconcile is queued or running: for tests and shutdown. */
@@ -103,20 +109,26 @@ export class Controller {
 
   async #reconcile(name: string): Promise<void> {
     if (!this.#started) return;
-    let result;
+    let result: ReconcileResult;
     try {
       result = await reconcileImps(name, this.#deps);
     } catch (error) {
       this.options.log.error('reconcile crashed', { imagePullSecret: name, error: this.#deps.redactor.redact(error instanceof Error ? error.message : String(error)) });
-      result = { ok: false, retryAfterSeconds: undefined };
+      result = { ok: false, retry: true };
     }
-    if (result.ok) {
+    if (result.ok || !result.retry) {
+      // Healthy, or failing for a reason only a change can cure (invalid spec, a Secret in the way, no consent):
+      // the next reconcile comes from a watch event, not from a backoff timer.
       this.#failures.delete(name);
+      if (!result.ok) this.options.log.debug('waiting for a change', { imagePullSecret: name });
     } else {
       const failures = (this.#failures.get(name) ?? 0) + 1;
       this.#failures.set(name, failures);
       this.#queue.addAfter(name, backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, failures, result.retryAfterSeconds));
     }
+    if (!result.ok && this.cache.imps.items.has(name)) this.#failing.add(name);
+    else this.#failing.delete(name);
+    this.options.metrics.failingImagePullSecrets.set(this.#failing.size);
     this.#armRenewal();
   }
 
@@ -124,17 +136,22 @@ export class Controller {
   #armRenewal(): void {
     const now = this.options.timers.now();
     this.tokens.prune(new Date(now.getTime() - TOKEN_IDLE_MS));
-    if (this.#deps.redactor instanceof ExpiringRedactor) this.#deps.redactor.forgetOlderThan(Date.now() - TOKEN_IDLE_MS);
+    if (this.#deps.redactor instanceof ExpiringRedactor) this.#deps.redactor.forgetOlderThan(new Date(now.getTime() - TOKEN_IDLE_MS));
     const next = this.tokens.nextRenewal();
-    if (!next || next <= now) return; // past due means a renewal is failing: the failing CRs retry with backoff
+    // Past due (the time came while a reconcile ran) fires at once. Each time fires once: a visit of every CR renews
+    // whatever is due, so a time still past after it belongs to a token no CR uses any more (pruned later) or to a
+    // renewal that failed (its CRs retry with backoff), and firing again would spin.
+    if (!next || next.getTime() <= this.#lastRenewal) return;
     if (this.#renewal && this.#renewal.at === next.getTime()) return;
     this.#renewal?.cancel();
-    const cancel = this.options.timers.at(next, () => {
-      this.#renewal = undefined;
+    const armed = { at: next.getTime(), cancel: () => undefined as void };
+    this.#renewal = armed;
+    armed.cancel = this.options.timers.at(next, () => {
+      if (this.#renewal === armed) this.#renewal = undefined;
+      this.#lastRenewal = armed.at;
       this.options.log.info('token renewal due', { at: next.toISOString() });
-      for (const key of this.cache.imps.store.keys()) this.#queue.add(key);
+      for (const key of this.cache.imps.items.keys()) this.#queue.add(key);
     });
-    this.#renewal = { at: next.getTime(), cancel };
   }
 
   #onImps(type: string, name: string, value: ImpsEntry | undefined, previous: ImpsEntry | undefined): void {
@@ -155,12 +172,24 @@ export class Controller {
     }
   }
 
-  /** Someone changed or deleted a Secret we manage (or a shell appeared): repair it. */
+  /**
+   * Someone changed or deleted a Secret we manage (repair it), a shell appeared (fill it), or a Secret at a target
+   * name came or went (a refusal may be over, or begin).
+   */
   #onSecret(facts: SecretFacts | undefined): void {
     if (!facts) return;
     const shell = shellOwner(facts.annotations);
     const owner = facts.labels[OWNER_LABEL];
-    this.#forEachImps((entry) => entry.name === shell || facts.ownerUids.includes(entry.uid) || ownerLabelValue(entry.name) === owner);
+    const uids = impsOwnerUids(facts);
+    const fromImps = facts.labels[IMPS_OWNER_UID_LABEL];
+    this.#forEachImps(
+      (entry) =>
+        entry.name === shell ||
+        uids.includes(entry.uid) ||
+        ownerLabelValue(entry.name) === owner ||
+        entry.uid === fromImps ||
+        entry.imps?.spec.target.secret.name === facts.name,
+    );
   }
 
   /** A ServiceAccount appeared or changed: the CRs that list its name, or whose entries it records, look again. */
@@ -170,7 +199,7 @@ export class Controller {
   }
 
   #forEachImps(predicate: (entry: ImpsEntry) => boolean): void {
-    for (const entry of this.cache.imps.store.values()) if (predicate(entry)) this.#enqueueSoon(entry.name);
+    for (const entry of this.cache.imps.items.values()) if (predicate(entry)) this.#enqueueSoon(entry.name);
   }
 
   readonly #soon = new Set<string>();
@@ -185,7 +214,7 @@ export class Controller {
   }
 
   #enqueueAllSoon(): void {
-    for (const name of this.cache.imps.store.keys()) this.#enqueueSoon(name);
+    for (const name of this.cache.imps.items.keys()) this.#enqueueSoon(name);
   }
 
   /**
@@ -196,14 +225,16 @@ export class Controller {
   async #refreshWatches(): Promise<void> {
     const refs = new Map<string, { namespace: string; name: string }>();
     const serviceAccounts = new Set<string>();
+    const targets = new Set<string>();
     let pods = false;
-    for (const entry of this.cache.imps.store.values()) {
+    for (const entry of this.cache.imps.items.values()) {
       for (const ref of entry.imps?.spec.registry.credentials ?? []) refs.set(sourceId(ref), ref);
+      if (entry.imps) targets.add(entry.imps.spec.target.secret.name);
       for (const name of entry.imps?.spec.target.serviceAccounts ?? []) serviceAccounts.add(name);
       if (entry.imps && compileTarget(entry.imps.spec.target).wantsPods) pods = true;
       if (entry.imps && !this.#matchers.has(entry.name)) this.#matchers.set(entry.name, compileTarget(entry.imps.spec.target));
     }
-    await Promise.all([this.cache.wantSources(refs), this.cache.wantPods(pods), this.cache.wantServiceAccounts(serviceAccounts)]);
+    await Promise.all([this.cache.wantSources(refs), this.cache.wantPods(pods), this.cache.wantServiceAccounts(serviceAccounts), this.cache.wantTargets(targets)]);
     await this.cache.whenSynced();
   }
 }

@@ -32,7 +32,7 @@ export async function explainEndpoint(query: URLSearchParams, source: ExplainSou
   if (!source.cache) return text(503, 'this replica is not leading (a standby, or starting): port-forward to the Pod holding the Lease');
   if (!source.ready) return text(503, 'caches not synced');
 
-  const entries = [...source.cache.imps.store.values()].sort((a, b) => compareStrings(a.name, b.name));
+  const entries = [...source.cache.imps.items.values()].sort((a, b) => compareStrings(a.name, b.name));
   const valid = entries.flatMap((entry) => (entry.imps ? [{ imps: entry.imps }] : []));
   const explained = await explainTargets(valid, source.cache.reader({ podNames: true }), {
     namespaces: namespaces.length > 0 ? namespaces : undefined,
@@ -46,7 +46,7 @@ export async function explainEndpoint(query: URLSearchParams, source: ExplainSou
         name: entry.name,
         secret: '',
         namespaces: [],
-        unlisted: source.cache?.namespaces.store.size ?? 0,
+        unlisted: source.cache?.namespaces.items.size ?? 0,
         problems: entry.problems.map((problem) => `invalid spec, so no namespace gets its Secret: ${oneLine(problem)}`),
       },
   );

@@ -7,6 +7,7 @@ import type { ControllerMetrics } from '../runtime/metrics.js';
 import type { Timers } from '../runtime/timers.js';
 import type { TokenCache } from '../runtime/token-cache.js';
 import type { ClusterCache } from './cluster-cache.js';
+import type { RefusalBook } from './refusals.js';
 
 /** What reconciling one ImagePullSecret may use: the API client, the caches, tokens, and the process's plumbing. */
 export interface ReconcileDeps {
@@ -18,6 +19,10 @@ export interface ReconcileDeps {
   readonly log: Logger;
   readonly metrics: ControllerMetrics;
   readonly events: EventRecorder;
+  /** The Secrets refused right now: logged once, counted by a gauge. */
+  readonly refusals: RefusalBook;
+  /** The token expiry last logged per source: one info line per token obtained or renewed. */
+  readonly tokenExpiries: Map<string, number>;
   /** `--require-source-consent`; the controller renders with its own identity and for no Argo CD project. */
   readonly consent: RenderConsent;
 }

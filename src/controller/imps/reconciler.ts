@@ -1,124 +1,165 @@
 import type { Gauge } from 'prom-client';
-import { runRenderPipeline, sourceId, type ImpsOutcome } from '../../app/render-pipeline.js';
+import { runRenderPipeline, type ImpsOutcome } from '../../app/render-pipeline.js';
 import { KubeApiError } from '../../adapters/kube/kube-http.js';
-import { deleteSecret, patchImpsStatus } from '../../adapters/kube/writes.js';
-import { inlineSourceKey, parseInlineSource } from '../../core/inline-sources.js';
-import { parseSource, type SourceParse } from '../../core/sources.js';
-import { impsEntry, type ImpsEntry } from './cluster-cache.js';
+import { patchImpsStatus } from '../../adapters/kube/writes.js';
+import { EXPIRES_AT_ANNOTATION, shellOwner } from '../../core/contract.js';
+import { inlineSourceKey } from '../../core/source-refs.js';
+import { planOrphanSweep, planSecrets, planServiceAccountSweep, type SecretPlanInput, type ShellPayload } from '../../core/secret-plan.js';
+import type { ImagePullSecret } from '../../generated/image-pull-secret.js';
+import { execute } from './executor.js';
+import { hashData, impsEntry, type ImpsEntry } from './facts.js';
 import type { ReconcileDeps } from './reconcile-deps.js';
-import { reconcileServiceAccounts, sweepServiceAccounts } from './service-account-patches.js';
 import { buildStatus, statusChanged, statusPatch, type Failure, type ReconcileReport } from './status.js';
-import { ensureSecret, fillShells, ownedBy, sweepOrphans } from './target-secrets.js';
 
 export type { ReconcileDeps } from './reconcile-deps.js';
 
 export interface ReconcileResult {
   readonly ok: boolean;
+  /** Some failure may heal by itself (API, network, registry): retry with backoff. Otherwise wait for a change. */
+  readonly retry: boolean;
   /** The longest Retry-After any API answer asked for. */
   readonly retryAfterSeconds?: number | undefined;
 }
 
 /**
- * Brings one ImagePullSecret's Secrets to the desired state: the target Secret in every selected namespace, every
- * shell naming it filled, and the Secrets it created elsewhere (deselected namespace, old target name) removed.
- * Renders through the same pipeline as every face; reads come from the caches, tokens from the token cache.
- * Never deletes or empties a valid Secret because something failed: on failure it writes nothing for that step.
+ * Brings one ImagePullSecret's Secrets to the desired state: render through the same pipeline as every face
+ * (reads from the caches, tokens from the token cache), plan (core/secret-plan.ts, pure), execute (the only
+ * writer), then compute the status once from everything that happened. Never deletes or empties a valid Secret
+ * because something failed: a failed render plans no write.
  */
 export async function reconcileImps(name: string, deps: ReconcileDeps): Promise<ReconcileResult> {
-  const entry = deps.cache.imps.store.get(name);
+  const entry = deps.cache.imps.items.get(name);
   if (!entry) {
-    // References before Secrets, as msi-acrpull: a ServiceAccount never names a Secret we have just deleted.
-    await sweepServiceAccounts(deps);
-    await sweepOrphans(deps);
+    const result = await sweep(deps);
     await dropInlineExpiries(name, 0, deps);
-    return { ok: true };
+    deps.refusals.forget(name);
+    return result;
   }
-  const started = performance.now();
+  const started = deps.timers.now().getTime();
   const failures: Failure[] = [];
   let retryAfter: number | undefined;
-  let wrote = false;
-  const noteApiError = (error: unknown): string => {
-    if (error instanceof KubeApiError && error.retryAfterSeconds !== undefined) retryAfter = Math.max(retryAfter ?? 0, error.retryAfterSeconds);
-    return deps.redactor.redact(error instanceof Error ? error.message : String(error));
-  };
 
   let outcome: ImpsOutcome | undefined;
   if (!entry.imps) {
-    failures.push({ reason: 'InvalidSpec', message: `invalid spec: ${entry.problems.join('; ')}` });
+    failures.push({ reason: 'InvalidSpec', message: `invalid spec: ${entry.problems.join('; ')}`, terminal: true });
   } else {
     const result = await runRenderPipeline([{ imps: entry.imps }], { cluster: deps.cache.reader(), tokens: deps.tokens, redactor: deps.redactor, consent: deps.consent });
     outcome = result.outcomes[0];
     if (!outcome) failures.push(...result.problems.map((problem) => ({ reason: 'ReconciliationFailed' as const, message: problem.message })));
     for (const problem of outcome?.problems ?? []) {
-      if (problem.severity === 'error') failures.push({ reason: 'SourceCredentialsError', message: problem.source ? `source ${problem.source}: ${problem.message}` : problem.message });
-      else deps.log.warn(problem.message, { imagePullSecret: name });
+      // Without a failed source, the errors are consent decisions (a source that does not allow a namespace or this
+      // ImagePullSecret): final until an annotation changes. A failed source may be a registry outage: retried.
+      if (problem.severity === 'error') {
+        failures.push({ reason: 'SourceCredentialsError', message: problem.source ? `source ${problem.source}: ${problem.message}` : problem.message, terminal: !outcome!.failed });
+      } else {
+        deps.log.warn(problem.message, { imagePullSecret: name });
+      }
     }
   }
 
+  // Before the writes, so that a line saying a token was renewed comes before the lines of the Secrets it updates.
+  const nextRenewal = await recordExpiries(entry, outcome, deps);
+  let wrote = false;
+  let holding: readonly string[] = [];
   if (entry.imps && outcome) {
-    const imps = entry.imps;
-    const held = new Set<string>();
-    for (const manifest of outcome.secrets) {
-      try {
-        wrote = (await ensureSecret(imps, entry.uid, manifest, deps)) || wrote;
-      } catch (error) {
-        held.add(manifest.metadata.namespace);
-        failures.push({ reason: 'SecretReconciliationError', message: `Secret ${manifest.metadata.namespace}/${manifest.metadata.name}: ${noteApiError(error)}` });
-      }
-    }
-    try {
-      const shells = await fillShells(imps, outcome, deps);
-      wrote = shells.wrote || wrote;
-      failures.push(...shells.refused.map((message) => ({ reason: 'SourceCredentialsError' as const, message })));
-    } catch (error) {
-      failures.push({ reason: 'SecretReconciliationError', message: `shells: ${noteApiError(error)}` });
-    }
-    // The namespaces every source allows: a Secret this CR made in a namespace a source no longer allows (its owner
-    // took the namespace out of imps-krm.io/allowed-namespaces) is removed below, like one no longer selected.
-    const selected = new Set(outcome.namespaces);
-    // Only after a render where no source failed: a failed one renders no Secret, and its ServiceAccount entries stay
-    // as they are. After the Secrets (an entry names a Secret that exists) and before the deletions (never one that
-    // is gone). A failed patch is reported but never touches a Secret.
-    if (!outcome.failed) {
-      const patched = await reconcileServiceAccounts(imps, selected, held, deps).catch((error: unknown) => ({
-        failures: [{ reason: 'ServiceAccountPatchError' as const, message: `ServiceAccounts: ${noteApiError(error)}` }],
-        wrote: false,
-        retryAfterSeconds: undefined,
-      }));
-      failures.push(...patched.failures);
-      if (patched.retryAfterSeconds !== undefined) retryAfter = Math.max(retryAfter ?? 0, patched.retryAfterSeconds);
-    }
-    for (const secret of ownedBy(deps.cache, entry.uid)) {
-      if (selected.has(secret.namespace) && secret.name === imps.spec.target.secret.name) continue;
-      try {
-        await deleteSecret(deps.http, secret.namespace, secret.name, secret.uid, secret.resourceVersion);
-        deps.metrics.secretWrites.inc({ operation: 'delete' });
-        deps.log.info('deleted Secret no longer selected', { imagePullSecret: name, secret: `${secret.namespace}/${secret.name}` });
-      } catch (error) {
-        failures.push({ reason: 'SecretDeletionError', message: `cannot remove Secret ${secret.namespace}/${secret.name}: ${noteApiError(error)}` });
-      }
-    }
+    const input = planInput(entry.imps, entry.uid, outcome, await shellPayload(entry.imps, outcome, deps), deps);
+    const execution = await execute(planSecrets(input), name, deps);
+    failures.push(...execution.failures);
+    wrote = execution.wrote;
+    holding = execution.holding;
+    retryAfter = execution.retryAfterSeconds;
+    deps.refusals.record(name, execution.refusals);
   }
 
   const report: ReconcileReport = {
     generation: entry.generation,
     failures,
-    namespaces: outcome?.namespaces ?? [],
+    namespaces: holding,
     sourceStatus: outcome?.sourceStatus ?? {},
     expiresAt: outcome?.expiresAt,
+    nextRenewal,
     wrote,
   };
   await writeStatus(entry, report, deps).catch((error: unknown) => {
-    failures.push({ reason: 'ReconciliationFailed', message: `status: ${noteApiError(error)}` });
+    if (error instanceof KubeApiError && error.retryAfterSeconds !== undefined) retryAfter = Math.max(retryAfter ?? 0, error.retryAfterSeconds);
+    failures.push({ reason: 'ReconciliationFailed', message: `status: ${deps.redactor.redact(error instanceof Error ? error.message : String(error))}` });
   });
   await deps.events.record(entry, failures);
-  await recordExpiries(entry, deps);
   const ok = failures.length === 0;
   deps.metrics.refreshes.inc({ result: ok ? 'success' : 'failure' });
-  deps.metrics.reconcileDuration.observe({ result: ok ? 'success' : 'failure' }, (performance.now() - started) / 1000);
+  deps.metrics.reconcileDuration.observe({ result: ok ? 'success' : 'failure' }, (deps.timers.now().getTime() - started) / 1000);
   if (!ok) deps.log.warn('reconcile failed', { imagePullSecret: name, failures: failures.map((failure) => failure.message) });
-  else deps.log.debug('reconciled', { imagePullSecret: name, namespaces: report.namespaces.length, wrote });
-  return { ok, retryAfterSeconds: retryAfter };
+  else deps.log.debug('reconciled', { imagePullSecret: name, namespaces: holding.length, wrote });
+  return { ok, retry: failures.some((failure) => !failure.terminal), retryAfterSeconds: retryAfter };
+}
+
+/** What the pure planner needs: the outcome, with digests of the rendered data, and the cached objects concerned. */
+export function planInput(imps: ImagePullSecret, uid: string, outcome: ImpsOutcome, payload: ShellPayload | undefined, deps: Pick<ReconcileDeps, 'cache'>): SecretPlanInput {
+  const target = imps.spec.target.secret.name;
+  const serviceAccounts = imps.spec.target.serviceAccounts ?? [];
+  return {
+    owner: { apiVersion: imps.apiVersion, name: imps.metadata.name, uid, adoptFrom: imps.spec.target.secret.adoptFrom },
+    target,
+    serviceAccounts,
+    failed: outcome.failed,
+    selected: outcome.namespaces,
+    denied: outcome.deniedNamespaces,
+    desired: outcome.secrets.map((manifest) => ({ manifest, dataHash: hashData(manifest.data) })),
+    repositoryCredentials: outcome.repositoryCredentials.map((manifest) => ({ manifest, dataHash: hashData(manifest.data) })),
+    deniedRepositoryNamespaces: outcome.deniedRepositoryNamespaces,
+    shellPayload: payload,
+    shellDenials: outcome.namespaceDenials,
+    secrets: deps.cache.secretsConcerning({
+      name: imps.metadata.name,
+      uid,
+      target,
+      also: new Set(outcome.repositoryCredentials.map(({ metadata }) => `${metadata.namespace}/${metadata.name}`)),
+    }),
+    serviceAccountFacts: deps.cache.serviceAccountsFor(serviceAccounts),
+  };
+}
+
+/**
+ * What shells naming this ImagePullSecret are filled with. Shells may sit in namespaces the controller's own
+ * selection does not reach (the render saw other manifests): with no selected namespace there is no rendered Secret
+ * to copy, so the payload is rendered for the namespace of a shell every source allows (I/O: tokens).
+ */
+async function shellPayload(imps: ImagePullSecret, outcome: ImpsOutcome, deps: ReconcileDeps): Promise<ShellPayload | undefined> {
+  if (outcome.failed) return undefined;
+  const shells = deps.cache.secretsConcerning({ name: imps.metadata.name, uid: '', target: imps.spec.target.secret.name }).filter((secret) => shellOwner(secret.annotations) === imps.metadata.name);
+  const allowed = shells.find((shell) => outcome.namespaceDenials(shell.namespace).length === 0);
+  if (!allowed) return undefined;
+  let rendered = outcome.secrets[0];
+  if (!rendered) {
+    const names = { names: [allowed.namespace] };
+    const again = await runRenderPipeline([{ imps: { ...imps, spec: { ...imps.spec, target: { secret: imps.spec.target.secret, namespaces: names } } } }], {
+      cluster: deps.cache.reader(),
+      tokens: deps.tokens,
+      redactor: deps.redactor,
+      consent: deps.consent,
+    });
+    rendered = again.outcomes[0]?.secrets[0];
+  }
+  if (!rendered?.data) return undefined;
+  return { data: rendered.data, dataHash: hashData(rendered.data), expiresAt: rendered.metadata.annotations?.[EXPIRES_AT_ANNOTATION] };
+}
+
+/**
+ * What a deleted ImagePullSecret leaves behind, possibly deleted while we were down: its ServiceAccount entries
+ * (first: a ServiceAccount never names a Secret we have just deleted, as msi-acrpull orders it) and the Secrets we
+ * created for it. Swept for every deleted ImagePullSecret at once; failures are retried.
+ */
+export async function sweep(deps: ReconcileDeps): Promise<ReconcileResult> {
+  const live = [...deps.cache.imps.items.values()];
+  const actions = [
+    ...planServiceAccountSweep(deps.cache.serviceAccountsFor([]), new Set(live.map((entry) => entry.name))),
+    ...planOrphanSweep(deps.cache.labelledSecrets(), new Set(live.map((entry) => entry.uid))),
+  ];
+  if (actions.length === 0) return { ok: true, retry: false };
+  const execution = await execute({ actions, current: [] }, undefined, deps);
+  for (const failure of execution.failures) deps.log.warn('cannot clean up after a deleted ImagePullSecret', { error: failure.message });
+  const ok = execution.failures.length === 0;
+  return { ok, retry: !ok, retryAfterSeconds: execution.retryAfterSeconds };
 }
 
 async function writeStatus(entry: ImpsEntry, report: ReconcileReport, deps: ReconcileDeps): Promise<void> {
@@ -127,30 +168,32 @@ async function writeStatus(entry: ImpsEntry, report: ReconcileReport, deps: Reco
   const redacted = JSON.parse(deps.redactor.redact(JSON.stringify(statusPatch(entry.status, status)))) as Record<string, unknown>;
   const updated = impsEntry(await patchImpsStatus(deps.http, entry.name, redacted));
   // The watch will bring the same object; remembering it now keeps the next reconcile from writing it again.
-  if (updated) deps.cache.imps.store.set(updated.key, updated.value);
+  if (updated) deps.cache.imps.writeThrough(updated.key, updated.value);
 }
 
 /**
  * Per source: the expiry of its cached token; static logins never expire and have no series. Inline sources are
- * labelled `<ImagePullSecret>.inline[<index>]`: unlike a Secret, an inline entry belongs to one CR.
+ * labelled `<ImagePullSecret>.inline[<index>]`: unlike a Secret, an inline entry belongs to one CR. A token not
+ * seen before gets one info line (source, expiry, next renewal). Returns the earliest renewal of the CR's tokens.
  */
-async function recordExpiries(entry: ImpsEntry, deps: ReconcileDeps): Promise<void> {
-  const record = (id: string, parsed: SourceParse | undefined): void => {
-    const request = parsed?.ok && parsed.plan.kind === 'token' ? parsed.plan.request : undefined;
+async function recordExpiries(entry: ImpsEntry, outcome: ImpsOutcome | undefined, deps: ReconcileDeps): Promise<Date | undefined> {
+  let next: Date | undefined;
+  for (const source of outcome?.sources ?? []) {
+    const id = source.key;
+    const request = source.tokenRequest?.();
     const expiresAt = request ? deps.tokens.expiryOf(request) : undefined;
     const renewAt = request ? deps.tokens.renewalOf(request) : undefined;
     setTimestamp(deps.metrics.tokenExpiry, id, expiresAt);
     setTimestamp(deps.metrics.tokenRenewal, id, expiresAt && renewAt);
-  };
-  for (const ref of entry.imps?.spec.registry.credentials ?? []) {
-    const secret = await deps.cache.reader().readSecret(ref.namespace, ref.name);
-    record(sourceId(ref), secret ? parseSource(secret) : undefined);
+    if (expiresAt && renewAt && (!next || renewAt < next)) next = renewAt;
+    if (expiresAt && deps.tokenExpiries.get(id) !== expiresAt.getTime()) {
+      const first = !deps.tokenExpiries.has(id);
+      deps.tokenExpiries.set(id, expiresAt.getTime());
+      deps.log.info(first ? 'token obtained' : 'token renewed', { source: id, expiresAt: expiresAt.toISOString(), nextRenewal: renewAt?.toISOString() });
+    }
   }
-  const inline = entry.imps?.spec.registry.inline ?? [];
-  for (const [index, source] of inline.entries()) {
-    record(inlineSourceKey(entry.name, index), parseInlineSource(source));
-  }
-  await dropInlineExpiries(entry.name, inline.length, deps);
+  await dropInlineExpiries(entry.name, entry.imps?.spec.registry.inline?.length ?? 0, deps);
+  return next;
 }
 
 /**
@@ -166,6 +209,7 @@ async function dropInlineExpiries(name: string, keep: number, deps: ReconcileDep
     if (index !== undefined && Number(index) >= keep) {
       deps.metrics.tokenExpiry.remove({ source });
       deps.metrics.tokenRenewal.remove({ source });
+      deps.tokenExpiries.delete(source);
     }
   }
 }
@@ -175,4 +219,3 @@ function setTimestamp(gauge: Gauge<'source'>, source: string, at: Date | undefin
   if (at) gauge.set({ source }, Math.floor(at.getTime() / 1000));
   else gauge.remove({ source });
 }
-

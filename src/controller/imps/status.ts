@@ -5,9 +5,12 @@ import { formatTime } from '../../core/render.js';
 export interface ReconcileReport {
   readonly generation: number | undefined;
   readonly failures: readonly Failure[];
+  /** The namespaces that hold this ImagePullSecret's Secret (or a filled shell) after the reconcile. */
   readonly namespaces: readonly string[];
   readonly sourceStatus: Readonly<Record<string, string>>;
   readonly expiresAt: Date | undefined;
+  /** The earliest renewal time of its sources' cached tokens; undefined when nothing expires. */
+  readonly nextRenewal?: Date | undefined;
   /** A Secret was written: the time fields of the status are worth a write. */
   readonly wrote: boolean;
 }
@@ -17,6 +20,12 @@ export type FailureReason = 'InvalidSpec' | 'SourceCredentialsError' | 'SecretRe
 export interface Failure {
   readonly reason: FailureReason;
   readonly message: string;
+  /**
+   * A decision, not a fault: an invalid spec, a Secret something else holds, a source that does not consent.
+   * Retrying cannot change it; it is reported and looked at again when an input changes (a watch event).
+   * Everything else (API and registry errors) is retried with backoff.
+   */
+  readonly terminal?: boolean;
 }
 
 /**
@@ -41,7 +50,9 @@ export function buildStatus(report: ReconcileReport, previous: ImagePullSecretSt
     status: ok ? 'Ready' : 'Failed',
     reason: ok ? '' : reason,
     ...(lastSuccess ? { lastSuccessfulReconciliation: lastSuccess } : {}),
-    validitySeconds: report.expiresAt ? Math.max(0, Math.floor((report.expiresAt.getTime() - now.getTime()) / 1000)) : 0,
+    // IMPS's meaning: seconds to the earliest expiry, and no field at all when nothing expires (its omitempty 0).
+    ...(report.expiresAt ? { validitySeconds: Math.max(0, Math.floor((report.expiresAt.getTime() - now.getTime()) / 1000)) } : {}),
+    ...(report.nextRenewal ? { nextRenewal: formatTime(report.nextRenewal) } : {}),
     managedNamespaces: [...report.namespaces],
     sourceSecretStatus: { ...report.sourceStatus },
     ...(report.generation !== undefined ? { observedGeneration: report.generation } : {}),
@@ -62,14 +73,17 @@ export function statusChanged(previous: ImagePullSecretStatus | undefined, next:
       status.managedNamespaces ?? [],
       Object.entries(status.sourceSecretStatus ?? {}).sort(),
       status.observedGeneration,
+      status.nextRenewal ?? '',
       (status.conditions ?? []).map((c) => [c.type, c.status, c.reason, c.message]),
     ]);
   return material(previous) !== material(next);
 }
 
-/** A merge patch replaces maps key by key: keys that went away must be sent as null. */
+/** A merge patch replaces maps key by key: keys that went away (a field, a source) must be sent as null. */
 export function statusPatch(previous: ImagePullSecretStatus | undefined, next: ImagePullSecretStatus): Record<string, unknown> {
   const sources: Record<string, string | null> = { ...next.sourceSecretStatus };
   for (const key of Object.keys(previous?.sourceSecretStatus ?? {})) if (!(key in sources)) sources[key] = null;
-  return { ...next, sourceSecretStatus: sources };
+  const patch: Record<string, unknown> = { ...next, sourceSecretStatus: sources };
+  for (const key of Object.keys(previous ?? {})) if (!(key in patch)) patch[key] = null;
+  return patch;
 }

@@ -20,7 +20,7 @@ export interface ProcessParts {
  * kubeconfig cannot be used (logged as one error line: the command exits 1).
  */
 export async function setupProcess(stdio: Stdio, flags: { kubeconfig?: string | undefined; context?: string | undefined; logLevel: LogLevel }): Promise<ProcessParts | undefined> {
-  const redactor = new ExpiringRedactor();
+  const redactor = new ExpiringRedactor(systemTimers);
   const log = jsonLogger(stdio.stderr, redactor, systemTimers, flags.logLevel);
   const metrics = createMetrics();
   const [{ loadKubeAccess }, { kubeHttp }] = await Promise.all([import('../../adapters/kube/kube-access.js'), import('../../adapters/kube/kube-http.js')]);

@@ -8,8 +8,9 @@ import { createSecret, patchSecret, readSecret } from '../../adapters/kube/write
 import type { ClusterReader } from '../../ports/cluster.js';
 import { ExpiringRedactor } from '../runtime/expiring-redactor.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../runtime/backoff.js';
-import { hashData } from '../imps/cluster-cache.js';
-import { asRecord, Reflector, stringMap } from '../runtime/reflector.js';
+import { hashData } from '../imps/facts.js';
+import { asRecord, stringMap } from '../../core/records.js';
+import { Reflector } from '../runtime/reflector.js';
 import { DEFAULT_RENEWAL, TokenCache } from '../runtime/token-cache.js';
 import type { ProcessDeps } from '../process/process-deps.js';
 
@@ -55,6 +56,8 @@ export class Refresher {
   #stop = new AbortController();
   #wake: (() => void) | undefined;
   #woken = false;
+  /** The earliest credential expiry of the last successful pass (logged with each refresh). */
+  #expiresAt: Date | undefined;
 
   constructor(private readonly options: RefresherOptions) {
     this.#redactor = options.redactor ?? new Redactor();
@@ -95,6 +98,7 @@ export class Refresher {
       return [`Secret ${target.namespace}/${target.name}: ${this.#redactor.redact(error instanceof Error ? error.message : String(error))}`];
     }
     const expiresAt = result.outcomes[0]?.expiresAt;
+    this.#expiresAt = expiresAt;
     // One target: every source gets the earliest expiry and renewal of the render (what the target's validity hangs on).
     const renewAt = this.tokens.nextRenewal();
     for (const ref of this.options.sources) {
@@ -139,9 +143,9 @@ export class Refresher {
           wakeAt = new Date(timers.now().getTime() + delay);
         } else {
           failures = 0;
-          if (this.#redactor instanceof ExpiringRedactor) this.#redactor.forgetOlderThan(Date.now() - 24 * 3600_000);
+          if (this.#redactor instanceof ExpiringRedactor) this.#redactor.forgetOlderThan(new Date(timers.now().getTime() - 24 * 3600_000));
           wakeAt = this.tokens.nextRenewal();
-          log.info('refreshed', { target: `${this.options.target.namespace}.${this.options.target.name}`, nextRenewal: wakeAt?.toISOString() });
+          log.info('refreshed', { target: `${this.options.target.namespace}.${this.options.target.name}`, expiresAt: this.#expiresAt?.toISOString(), nextRenewal: wakeAt?.toISOString() });
         }
         await this.#sleepUntil(wakeAt);
       }
@@ -183,7 +187,7 @@ export class Refresher {
       if (!(error instanceof KubeApiError && error.status === 404)) throw error;
     }
     if (!existing) {
-      await createSecret(http, manifest as unknown as Parameters<typeof createSecret>[1]);
+      await createSecret(http, manifest);
       this.options.metrics.secretWrites.inc({ operation: 'create' });
       return;
     }

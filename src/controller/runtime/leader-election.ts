@@ -1,5 +1,5 @@
 import { KubeApiError, type KubeHttp } from '../../adapters/kube/kube-http.js';
-import { asRecord } from './reflector.js';
+import { asRecord } from '../../core/records.js';
 import type { Logger } from './logger.js';
 import { sleep, type Timers } from './timers.js';
 

@@ -1,19 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { SECRET_REFUSAL_REASONS } from '../../core/secret-ownership.js';
 
-/**
- * Why the controller would not write a target Secret: a fixed set, so the `reason` label stays bounded and never
- * carries a name or a value from the cluster. The ownership rules (which manager holds a Secret) add their reasons
- * here; deploy/monitoring's ImpsKrmSecretsRefused alert counts every reason.
- */
-export const SECRET_REFUSAL_REASONS = [
-  // A Secret with the target's name exists and lacks our owner label: another tool or a person manages it.
-  'not-managed',
-  // It carries our owner label for another ImagePullSecret, or an owner reference to another one.
-  'other-imagepullsecret',
-  // Rendered with token material and applied by GitOps (our label, no owner reference): only shells are filled.
-  'gitops-rendered',
-] as const;
-export type SecretRefusalReason = (typeof SECRET_REFUSAL_REASONS)[number];
+// Why the controller would not write a target Secret: a fixed list in the core (SECRET_REFUSAL_REASONS), so the
+// `reason` label stays bounded and never carries a name or a value from the cluster; deploy/monitoring's
+// ImpsKrmSecretsRefused alert counts every reason.
+export { SECRET_REFUSAL_REASONS, type SecretRefusalReason } from '../../core/secret-ownership.js';
 
 /** The controller's Prometheus metrics, in their own registry so tests can run several controllers side by side. */
 export interface ControllerMetrics {
@@ -26,6 +17,10 @@ export interface ControllerMetrics {
   readonly apiErrors: Counter<'verb' | 'code'>;
   readonly secretWrites: Counter<'operation'>;
   readonly secretsRefused: Counter<'reason'>;
+  /** Target Secrets refused right now (a refusal waits for a change instead of being retried). */
+  readonly refusedSecrets: Gauge<'reason'>;
+  /** ImagePullSecrets whose last reconcile failed (an invalid spec waits for a change instead of being retried). */
+  readonly failingImagePullSecrets: Gauge;
   readonly leader: Gauge;
 }
 
@@ -74,14 +69,25 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Contr
     }),
     secretWrites: new Counter({
       name: 'imps_krm_secret_writes_total',
-      help: 'Writes to target Secrets by operation (create, update, fill, delete).',
+      help: 'Writes to target Secrets by operation (create, update, adopt, fill, delete).',
       labelNames: ['operation'],
       registers,
     }),
     secretsRefused: new Counter({
       name: 'imps_krm_secrets_refused_total',
-      help: 'Target Secrets the controller would not write because something else manages them, by reason (not-managed, other-imagepullsecret, gitops-rendered); counted on every attempt, retries included.',
+      help: 'Target Secrets the controller would not write because something else manages them, by reason; counted on every reconcile that meets one.',
       labelNames: ['reason'],
+      registers,
+    }),
+    refusedSecrets: new Gauge({
+      name: 'imps_krm_refused_secrets',
+      help: 'Target Secrets the controller refuses to write right now because something else manages them, by reason (same reasons as imps_krm_secrets_refused_total).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    failingImagePullSecrets: new Gauge({
+      name: 'imps_krm_failing_image_pull_secrets',
+      help: 'ImagePullSecrets whose last reconcile failed (status Failed), retried or waiting for a change.',
       registers,
     }),
     leader: new Gauge({ name: 'imps_krm_leader', help: '1 while this replica holds the leader Lease.', registers }),
@@ -90,6 +96,10 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Contr
   // increment shows no increase until the second one (prometheus.io/docs/practices/instrumentation, "Avoid missing
   // metrics").
   for (const result of ['success', 'failure']) metrics.refreshes.inc({ result }, 0);
-  for (const reason of SECRET_REFUSAL_REASONS) metrics.secretsRefused.inc({ reason }, 0);
+  for (const reason of SECRET_REFUSAL_REASONS) {
+    metrics.secretsRefused.inc({ reason }, 0);
+    metrics.refusedSecrets.set({ reason }, 0);
+  }
+  metrics.failingImagePullSecrets.set(0);
   return metrics;
 }

@@ -1,5 +1,6 @@
 import { KubeApiError, type KubeHttp, type WatchEvent } from '../../adapters/kube/kube-http.js';
 import { listPages } from '../../adapters/kube/list-pages.js';
+import { asRecord } from '../../core/records.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import type { Logger } from './logger.js';
 import { sleep, type Timers } from './timers.js';
@@ -19,6 +20,16 @@ export interface ReflectorOptions<T> {
   readonly accept?: string;
   /** Reduces an object to what the controller keeps (undefined: ignore it). Keeps memory low at 10,000 objects. */
   readonly transform: (object: unknown) => { key: string; value: T } | undefined;
+  /**
+   * Which reduced objects this cache holds (default: all). An object that stops qualifying (a Secret that gains a
+   * label another cache selects) leaves the store as if deleted: two caches never hold the same object.
+   */
+  readonly keep?: (value: T) => boolean;
+  /**
+   * The object's resourceVersion. With it, the watch event that echoes one of our own writes (already in the store
+   * through `writeThrough`) changes nothing and reports nothing: our writes do not trigger reconciles of their own.
+   */
+  readonly revision?: (value: T) => string;
   readonly onChange: (type: ChangeType, key: string, value: T | undefined, previous: T | undefined) => void;
 }
 
@@ -31,7 +42,7 @@ const PAGE_SIZE = 500;
  * At rest it makes one watch request per timeout (5 to 10 min): no polling.
  */
 export class Reflector<T> {
-  readonly store = new Map<string, T>();
+  readonly #store = new Map<string, T>();
   #synced = false;
   #stop = new AbortController();
   #resourceVersion: string | undefined;
@@ -42,6 +53,25 @@ export class Reflector<T> {
 
   get synced(): boolean {
     return this.#synced;
+  }
+
+  /** The cached objects, read-only: only the watch and `writeThrough` change them. */
+  get items(): ReadonlyMap<string, T> {
+    return this.#store;
+  }
+
+  /**
+   * Our own write, remembered at once so a reconcile right after it plans from what we wrote (the watch brings the
+   * same object later). `undefined`, or a value this cache does not keep, removes the key (a delete of ours).
+   * No change event: the writer knows what it wrote.
+   */
+  writeThrough(key: string, value: T | undefined): void {
+    if (value !== undefined && this.#keeps(value)) this.#store.set(key, value);
+    else this.#store.delete(key);
+  }
+
+  #keeps(value: T): boolean {
+    return this.options.keep?.(value) ?? true;
   }
 
   /** Resolves once the first list is in the store (or the reflector stops). */
@@ -66,11 +96,11 @@ export class Reflector<T> {
     while (!this.#stop.signal.aborted) {
       try {
         if (this.#resourceVersion === undefined) await this.#list();
-        const started = Date.now();
+        const started = this.options.timers.now().getTime();
         await this.#watch();
         // A watch that stayed up a while proves the connection good again. One the server (or a proxy) ends at
         // once is treated as a failure, so a misbehaving endpoint cannot make us spin.
-        const lasted = Date.now() - started;
+        const lasted = this.options.timers.now().getTime() - started;
         if (lasted > 10_000) failures = 0;
         else if (lasted < 1_000 && !this.#stop.signal.aborted) {
           failures++;
@@ -103,21 +133,23 @@ export class Reflector<T> {
       (items) => {
         for (const item of items) {
           const reduced = this.options.transform(item);
-          if (reduced) seen.set(reduced.key, reduced.value);
+          if (reduced && this.#keeps(reduced.value)) seen.set(reduced.key, reduced.value);
         }
       },
     );
-    // A relist after 410 replaces the store: report what changed while we were not watching.
-    for (const [key, previous] of this.store) {
+    // A relist after 410 replaces the store: report what changed while we were not watching. The first list is
+    // not reported: whoever started the reflector waits for it to sync and then looks at everything.
+    const report = this.#synced ? this.options.onChange : () => undefined;
+    for (const [key, previous] of this.#store) {
       if (!seen.has(key)) {
-        this.store.delete(key);
-        this.options.onChange('DELETED', key, undefined, previous);
+        this.#store.delete(key);
+        report('DELETED', key, undefined, previous);
       }
     }
     for (const [key, value] of seen) {
-      const previous = this.store.get(key);
-      this.store.set(key, value);
-      this.options.onChange(previous === undefined ? 'ADDED' : 'MODIFIED', key, value, previous);
+      const previous = this.#store.get(key);
+      this.#store.set(key, value);
+      report(previous === undefined ? 'ADDED' : 'MODIFIED', key, value, previous);
     }
     this.#resourceVersion = resourceVersion;
     if (!this.#synced) {
@@ -143,12 +175,15 @@ export class Reflector<T> {
       if (event.type === 'BOOKMARK') return;
       const reduced = this.options.transform(event.object);
       if (!reduced) return;
-      const previous = this.store.get(reduced.key);
-      if (event.type === 'DELETED') {
-        this.store.delete(reduced.key);
+      const previous = this.#store.get(reduced.key);
+      if (event.type === 'DELETED' || !this.#keeps(reduced.value)) {
+        if (previous === undefined && event.type !== 'DELETED') return;
+        this.#store.delete(reduced.key);
         this.options.onChange('DELETED', reduced.key, undefined, previous);
       } else if (event.type === 'ADDED' || event.type === 'MODIFIED') {
-        this.store.set(reduced.key, reduced.value);
+        const revision = this.options.revision;
+        if (previous !== undefined && revision && revision(previous) !== '' && revision(previous) === revision(reduced.value)) return;
+        this.#store.set(reduced.key, reduced.value);
         this.options.onChange(previous === undefined ? 'ADDED' : 'MODIFIED', reduced.key, reduced.value, previous);
       }
     };
@@ -169,10 +204,4 @@ function listAccept(accept: string | undefined): string | undefined {
   return accept?.replace(/PartialObjectMetadata(?!List)/, 'PartialObjectMetadataList');
 }
 
-export function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-export function stringMap(value: unknown): Record<string, string> {
-  return Object.fromEntries(Object.entries(asRecord(value)).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-}
+// Kept for the controller's importers; the helpers live in core/records.ts.

@@ -15,6 +15,8 @@ interface Entry {
   readonly token: RegistryToken;
   readonly renewAt: Date | undefined;
   lastUsed: number;
+  /** When a renewal of this token last failed: it is due no more, the failing ImagePullSecrets retry with backoff. */
+  failedAt?: number;
 }
 
 /** The moment to renew a token fetched at `fetchedAt`: undefined when it never expires. */
@@ -60,6 +62,11 @@ export class TokenCache implements TokenProvider {
           this.#entries.set(key, { token, renewAt: renewalTime(this.policy, fetchedAt, token.expiresAt), lastUsed: fetchedAt.getTime() });
           return token;
         },
+        (error: unknown) => {
+          const failed = this.#entries.get(key);
+          if (failed) failed.failedAt = this.clock.now().getTime();
+          throw error;
+        },
       );
       const settled = (): void => {
         this.#inFlight.delete(key);
@@ -80,11 +87,16 @@ export class TokenCache implements TokenProvider {
     return this.#entries.get(tokenRequestKey(request))?.renewAt;
   }
 
-  /** The earliest renewal time of any cached token: when the controller must next wake up. */
+  /**
+   * The earliest renewal time of any cached token: when the controller must next wake up. It may be past (the time
+   * came while a reconcile was running): due now. A token whose renewal has failed since its time is left out: the
+   * ImagePullSecrets that failed with it retry on their own backoff, and a due time that stays past would spin.
+   */
   nextRenewal(): Date | undefined {
     let next: Date | undefined;
     for (const entry of this.#entries.values()) {
-      if (entry.renewAt && (!next || entry.renewAt < next)) next = entry.renewAt;
+      if (!entry.renewAt || (entry.failedAt !== undefined && entry.failedAt >= entry.renewAt.getTime())) continue;
+      if (!next || entry.renewAt < next) next = entry.renewAt;
     }
     return next;
   }

@@ -2,7 +2,7 @@
 // `plugin.parameters` as ARGOCD_APP_PARAMETERS (JSON) plus PARAM_<NAME>[_<i>|_<KEY>]; users cannot set plain
 // variables. Parameters win over env, as the more specific and the only announced way.
 import type { Problem } from '../../core/problems.js';
-import { isRecord } from '../../io/documents.js';
+import { isRecord } from '../../core/records.js';
 import { OPERATOR_SETTING_NAMES, operatorSetting, parseSettings, SETTING_NAMES, unknownSetting, type RawSetting, type SettingsResult } from '../krm/settings.js';
 
 type Name = (typeof SETTING_NAMES)[number];

@@ -7,7 +7,7 @@ import { readDocuments } from '../../io/documents.js';
 import { ReadBudget } from '../../io/read-budget.js';
 import type { Stdio } from '../../io/stdio.js';
 import { EXIT, UsageError } from '../kit/exit.js';
-import { oneOf, parseFlags, readableFileFlag } from '../kit/flags.js';
+import { clusterFlag, manifestFlags, oneOf, parseFlags, readableFileFlag } from '../kit/flags.js';
 import { reportProblems } from '../kit/report.js';
 import { explanationTable } from './explain-table.js';
 
@@ -54,22 +54,18 @@ const MAX_NAMESPACES = 100;
 
 export async function run(args: readonly string[], stdio: Stdio): Promise<number> {
   const { values } = parseFlags(args, {
-    filename: { type: 'string', short: 'f', multiple: true },
-    cluster: { type: 'string' },
-    kubeconfig: { type: 'string' },
-    context: { type: 'string' },
+    ...manifestFlags,
     'require-source-consent': { type: 'boolean' },
     controller: { type: 'string' },
     namespace: { type: 'string', short: 'n', multiple: true },
     all: { type: 'boolean' },
     output: { type: 'string', short: 'o' },
-    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     stdio.stdout.write(HELP);
     return EXIT.ok;
   }
-  const cluster = oneOf('cluster', values.cluster, ['auto', 'live', 'input'] as const);
+  const cluster = clusterFlag(values.cluster);
   const output = oneOf('output', values.output, ['table', 'json'] as const) ?? 'table';
   const namespaces = namespaceFlags(values.namespace);
   if (namespaces && values.all) throw new UsageError('--namespace and --all cannot be used together');

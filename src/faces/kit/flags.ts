@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from './exit.js';
+import { errorMessage } from '../../core/problems.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -15,7 +16,7 @@ export function parseFlags<T extends Options>(args: readonly string[], options: 
     return parseArgs({ args: shortEquals(args, options), options, allowPositionals, strict: true });
   } catch (error) {
     // node:util's messages may span lines (an ambiguous value's advice): one line per problem.
-    throw new UsageError((error instanceof Error ? error.message : String(error)).replace(/^[A-Z_]+: /, '').replace(/\s*\n\s*/g, ' '));
+    throw new UsageError(errorMessage(error).replace(/^[A-Z_]+: /, '').replace(/\s*\n\s*/g, ' '));
   }
 }
 
@@ -74,3 +75,15 @@ function describeFileError(error: unknown): string {
   if (code === 'ENOTDIR') return 'a parent is not a directory';
   return `cannot read the file (${typeof code === 'string' ? code : 'unknown error'})`;
 }
+
+/** The flags of the commands that read manifests and may read a cluster (`render`, `explain`). */
+export const manifestFlags = {
+  filename: { type: 'string', short: 'f', multiple: true },
+  cluster: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `--cluster`: where namespaces, Pods and source Secrets come from. */
+export const clusterFlag = (value: string | undefined) => oneOf('cluster', value, ['auto', 'live', 'input'] as const);

@@ -1,8 +1,8 @@
 import { CONTRACT_KEYS, DOMAIN } from '../../core/contract.js';
 import type { Problem, ResourceRef } from '../../core/problems.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
-import { isRecord } from '../../io/documents.js';
-import { annotationsOf, metadataOf, stringsOf } from './items.js';
+import { isRecord, stringMap } from '../../core/records.js';
+import { annotationsOf, metadataOf } from './items.js';
 import { isSettingName, operatorSetting, parseSettings, unknownSetting, type RawSetting, type Settings, type SettingsResult } from './settings.js';
 
 export interface FunctionConfig {
@@ -71,7 +71,7 @@ export function readFunctionConfig(value: unknown): FunctionConfig {
 }
 
 function refOf(value: Record<string, unknown>): ResourceRef {
-  const metadata = stringsOf(metadataOf(value));
+  const metadata = stringMap(metadataOf(value));
   return {
     apiVersion: typeof value['apiVersion'] === 'string' ? value['apiVersion'] : '',
     kind: typeof value['kind'] === 'string' ? value['kind'] : '',

@@ -3,9 +3,9 @@
 // annotations. No I/O here: the faces parse and write, this module decides what changes.
 import { isMap, isNode, isScalar, isSeq, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_LABEL } from '../../core/contract.js';
-import type { PullSecretManifest } from '../../core/render.js';
+import type { RenderedSecret } from '../../core/repository-credentials.js';
 import { planImagePullSecrets } from '../../core/service-accounts.js';
-import { isRecord } from '../../io/documents.js';
+import { isRecord, stringMap } from '../../core/records.js';
 
 export const LOCAL_CONFIG = 'config.kubernetes.io/local-config';
 const PATH_KEYS = ['internal.config.kubernetes.io/path', 'config.kubernetes.io/path'] as const;
@@ -33,13 +33,8 @@ export function metadataOf(value: Record<string, unknown>): Record<string, unkno
   return isRecord(value['metadata']) ? value['metadata'] : {};
 }
 
-export function stringsOf(value: unknown): Record<string, string> {
-  if (!isRecord(value)) return {};
-  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-}
-
-export const annotationsOf = (value: Record<string, unknown>): Record<string, string> => stringsOf(metadataOf(value)['annotations']);
-const labelsOf = (value: Record<string, unknown>): Record<string, string> => stringsOf(metadataOf(value)['labels']);
+export const annotationsOf = (value: Record<string, unknown>): Record<string, string> => stringMap(metadataOf(value)['annotations']);
+const labelsOf = (value: Record<string, unknown>): Record<string, string> => stringMap(metadataOf(value)['labels']);
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** Any value but "false" means "not applied", as kustomize and kpt read it. */
@@ -69,7 +64,7 @@ function isOwnedBy(value: Record<string, unknown>, owners: ReadonlySet<string>):
 }
 
 /** Items that share a namespace/name with a rendered Secret but are not ours: overwriting them would lose data. */
-export function foreignClashes(items: readonly Item[], secrets: readonly PullSecretManifest[], owners: ReadonlySet<string>): Item[] {
+export function foreignClashes(items: readonly Item[], secrets: readonly RenderedSecret[], owners: ReadonlySet<string>): Item[] {
   const rendered = new Set(secrets.map((secret) => secretKey(secret.metadata.namespace, secret.metadata.name)));
   return items.filter(({ value }) => {
     const metadata = metadataOf(value);
@@ -86,7 +81,7 @@ export function foreignClashes(items: readonly Item[], secrets: readonly PullSec
  * - every other item is left exactly as it is; new Secrets are appended with path and index annotations.
  * `owners` are the owner label values of the ImagePullSecrets rendered in this run.
  */
-export function mergeSecrets(doc: Document, seq: YAMLSeq, secrets: readonly PullSecretManifest[], owners: ReadonlySet<string>): void {
+export function mergeSecrets(doc: Document, seq: YAMLSeq, secrets: readonly RenderedSecret[], owners: ReadonlySet<string>): void {
   const byKey = new Map(secrets.map((secret) => [secretKey(secret.metadata.namespace, secret.metadata.name), secret]));
   const kept: unknown[] = [];
   for (const node of seq.items) {
@@ -118,7 +113,7 @@ export function mergeSecrets(doc: Document, seq: YAMLSeq, secrets: readonly Pull
 const fileKey = (file: { path: string; index: number }): string => `${file.path}#${file.index}`;
 
 /** kpt's default layout for new objects (`<namespace>/<kind>_<name>.yaml`), made unique if a file is taken. */
-export function freePath(secret: PullSecretManifest, taken: ReadonlySet<string>): string {
+export function freePath(secret: RenderedSecret, taken: ReadonlySet<string>): string {
   const base = `${secret.metadata.namespace}/secret_${secret.metadata.name}`;
   let path = `${base}.yaml`;
   for (let n = 2; taken.has(fileKey({ path, index: 0 })); n++) path = `${base}-${n}.yaml`;
@@ -135,7 +130,7 @@ export function fileAnnotations(path: string): Record<string, string> {
   };
 }
 
-function withAnnotations(secret: PullSecretManifest, extra: Record<string, string>): PullSecretManifest {
+function withAnnotations(secret: RenderedSecret, extra: Record<string, string>): RenderedSecret {
   const annotations = { ...secret.metadata.annotations, ...extra };
   return { ...secret, metadata: { ...secret.metadata, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) } };
 }

@@ -3,10 +3,11 @@
 // and adds no Secret, so an orchestrator that ignores our exit code still never applies half a result.
 import type { Document, YAMLSeq } from 'yaml';
 import { renderDocuments, type DocumentsRender, type RenderDependencies } from '../../app/render-documents.js';
-import { impsRef } from '../../app/render-pipeline.js';
+import { impsRef } from '../../core/outcome.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { ownerLabelValue } from '../../core/contract.js';
 import { isError, type Problem } from '../../core/problems.js';
+import type { RepositoryCredentialManifest } from '../../core/repository-credentials.js';
 import { readDocuments, type InputDocument } from '../../io/documents.js';
 import type { InputRoot } from '../../io/input-files.js';
 import type { ReadBudget } from '../../io/read-budget.js';
@@ -89,11 +90,18 @@ export async function processItems(input: ProcessInput): Promise<ProcessOutput> 
     problems.push({
       severity: 'info',
       resource: impsRef(outcome.input.imps),
-      message: summary(secretName, [...namespaces], patched),
+      message: `${summary(secretName, [...namespaces], patched)}${repositoryCredentialsSummary(outcome.repositoryCredentials, input.settings.output === 'shells', outcome.input.imps.spec.target.repositoryCredentials !== undefined)}`,
     });
   }
   mergeSecrets(input.doc, input.items, render.secrets, owners);
   return { problems, render };
+}
+
+function repositoryCredentialsSummary(secrets: readonly RepositoryCredentialManifest[], shells: boolean, asked: boolean): string {
+  if (!asked) return '';
+  if (shells) return '; repository credentials left to the controller';
+  const namespaces = [...new Set(secrets.map((secret) => secret.metadata.namespace))];
+  return `; ${secrets.length} repository credential Secret(s)${namespaces.length > 0 ? ` in ${namespaces.join(', ')}` : ''}`;
 }
 
 function sameName(a: Record<string, unknown>, b: Record<string, unknown>): boolean {

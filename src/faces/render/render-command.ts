@@ -6,7 +6,7 @@ import { toJsonList, toYamlStream } from '../../io/yaml-output.js';
 import { reportProblems } from '../kit/report.js';
 import { renderSummary } from './render-summary.js';
 import { EXIT, UsageError } from '../kit/exit.js';
-import { oneOf, parseFlags, readableFileFlag } from '../kit/flags.js';
+import { clusterFlag, manifestFlags, oneOf, parseFlags, readableFileFlag } from '../kit/flags.js';
 
 const HELP = `Render the pull Secrets of every ImagePullSecret found in the input, as a YAML stream on stdout.
 
@@ -40,14 +40,10 @@ Examples:
 
 export async function run(args: readonly string[], stdio: Stdio): Promise<number> {
   const { values } = parseFlags(args, {
-    filename: { type: 'string', short: 'f', multiple: true },
-    cluster: { type: 'string' },
-    kubeconfig: { type: 'string' },
-    context: { type: 'string' },
+    ...manifestFlags,
     output: { type: 'string', short: 'o' },
     shells: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
-    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     stdio.stdout.write(HELP);
@@ -55,7 +51,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   }
   const paths = values.filename ?? [];
   if (paths.length === 0) throw new UsageError('at least one -f FILE|DIR|- is required');
-  const cluster = oneOf('cluster', values.cluster, ['auto', 'live', 'input'] as const);
+  const cluster = clusterFlag(values.cluster);
   const output = oneOf('output', values.output, ['yaml', 'json'] as const) ?? 'yaml';
   const kubeconfig = readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd);
 

@@ -14,7 +14,16 @@ export function renderSummary(outcome: ImpsOutcome, shells: boolean): string {
   const noun = shells ? (count === 1 ? 'shell' : 'shells') : count === 1 ? 'Secret' : 'Secrets';
   const where = count === 0 ? 'no namespace selected' : `${count === 1 ? 'namespace' : 'namespaces'} ${capped(outcome.namespaces, MAX_NAMESPACES)}`;
   const excluded = outcome.excludedNamespaces.length > 0 ? ` (${capped(outcome.excludedNamespaces, MAX_EXCLUDED)} excluded)` : '';
-  return `rendered ${count} ${noun} for ImagePullSecret ${outcome.input.imps.metadata.name}: ${where}${excluded}`;
+  return `rendered ${count} ${noun} for ImagePullSecret ${outcome.input.imps.metadata.name}: ${where}${excluded}${repositorySummary(outcome, shells)}`;
+}
+
+/** `; 4 repository credentials in argocd, kargo-demo` when the extension asks for some; shells leave them to the controller. */
+export function repositorySummary(outcome: ImpsOutcome, shells: boolean): string {
+  if (!outcome.input.imps.spec.target.repositoryCredentials) return '';
+  if (shells) return '; repository credentials left to the controller';
+  const count = outcome.repositoryCredentials.length;
+  const namespaces = [...new Set(outcome.repositoryCredentials.map((secret) => secret.metadata.namespace))];
+  return `; ${count} repository ${count === 1 ? 'credential' : 'credentials'}${namespaces.length > 0 ? ` in ${capped(namespaces, MAX_NAMESPACES)}` : ''}`;
 }
 
 function capped(names: readonly string[], max: number): string {

@@ -3,6 +3,7 @@
 
 import type { ResourceDef } from './registry.js';
 import type { KubeObject } from './types.js';
+import { isRecord } from '../../../src/core/records.js';
 
 export const REASONS: Record<number, string> = {
   400: 'BadRequest',
@@ -57,7 +58,8 @@ export const conflict = (def: ResourceDef, name: string): HttpError =>
 export const expired = (rv: number, oldest: number): HttpError => new HttpError(410, `too old resource version: ${rv} (${oldest})`, 'Expired');
 
 export const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-export const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+// The project's one reading of untyped data (src/core/records.ts); re-exported for the fake's modules.
+export { isRecord };
 
 export function wantsPartial(accept: string | undefined): boolean {
   return accept !== undefined && /as=PartialObjectMetadata(List)?\b/.test(accept);
