@@ -4,8 +4,8 @@ import { findCommand } from './registry.js';
 import { EXIT, isUsageError, UsageError } from '../faces/kit/exit.js';
 import { VERSION } from '../faces/kit/version.js';
 import { mainHelp } from './help.js';
-import { errorMessage } from '../core/problems.js';
 import { LEGACY_PLUGIN_NAME } from './legacy-plugin-name.js';
+import { errorMessage } from '../core/problems.js';
 
 /**
  * The only top-level catch: usage errors exit 2, anything unexpected exits 3 with a one-line message

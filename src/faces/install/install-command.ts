@@ -9,8 +9,8 @@ import { EXIT, UsageError } from '../kit/exit.js';
 import { VERSION } from '../kit/version.js';
 import { parseFlags } from '../kit/flags.js';
 import type { Stdio } from '../../io/stdio.js';
-import { errorMessage } from '../../core/problems.js';
 import { prewarmCodeCache } from './prewarm.js';
+import { errorMessage } from '../../core/problems.js';
 
 const HELP = `Copy a self-contained, runnable imps-krm into DIR (for an init container sharing an emptyDir).
 
@@ -24,7 +24,7 @@ Example (init container of argocd-repo-server or of the CMP sidecar):
   command: [imps-krm, install, /custom-tools]     # then run /custom-tools/imps-krm
 `;
 
-/** What `install` lays out in DIR (the Dockerfile and test/e2e/dockerfile.test.ts rely on these names). */
+/** What `install` lays out in DIR (the Dockerfile and test/unit/dockerfile.test.ts rely on these names). */
 export const INSTALL_LAYOUT = {
   entry: 'imps-krm',
   bundle: 'imps-krm.cjs',
