@@ -4,6 +4,7 @@ import { findCommand } from './registry.js';
 import { EXIT, isUsageError, UsageError } from '../faces/kit/exit.js';
 import { VERSION } from '../faces/kit/version.js';
 import { mainHelp } from './help.js';
+import { LEGACY_PLUGIN_NAMES } from './legacy-plugin-name.js';
 import { errorMessage } from '../core/problems.js';
 
 /**
@@ -48,8 +49,6 @@ export async function runCli(argv: readonly string[], stdio: Stdio, invokedAs: s
     return EXIT.internal;
   }
 }
-
-const LEGACY_PLUGIN_NAMES = ['ImagePullSecret', 'AcrPullBinding'];
 
 async function runCommand(name: string, args: readonly string[], stdio: Stdio): Promise<number> {
   const command = findCommand(name);

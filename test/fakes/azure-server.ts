@@ -7,7 +7,7 @@
  *     GET  /<tenant>/v2.0/.well-known/openid-configuration      authority metadata
  *     POST /<tenant>/oauth2/v2.0/token                            client credentials: client_secret or
  *                                                                 client_assertion (workload identity)
- *   (the https server also answers the registry's /oauth2 routes, for registries reached by name: host-redirect.mjs)
+ *   (the https server also answers the registry's /oauth2 routes, for registries reached under their own name)
  *   http server (IMDS shape and the registry):
  *     AZURE_POD_IDENTITY_AUTHORITY_HOST=http://127.0.0.1:PORT
  *     GET  /metadata/identity/oauth2/token[/]?resource=&client_id=|msi_res_id=|mi_res_id=   (header Metadata: true)
@@ -30,6 +30,10 @@ export interface AzureCall {
 export interface FakeAzureFailure {
   readonly status: number;
   readonly body: unknown;
+  /** Extra reply headers (Retry-After). */
+  readonly headers?: Record<string, string>;
+  /** Close the connection without a reply (a reset) instead of answering. */
+  readonly reset?: boolean;
 }
 
 export interface FakeAzure {
@@ -80,9 +84,9 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
     now = () => new Date();
   };
 
-  const json = (res: http.ServerResponse, status: number, body: unknown): void => {
+  const json = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
     res.end(text);
   };
   const entraError = (res: http.ServerResponse, status: number, error: string, description: string): void =>
@@ -94,7 +98,8 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
   const record = (res: http.ServerResponse, endpoint: AzureCall['endpoint'], params: Record<string, string>): boolean => {
     calls.push({ endpoint, params });
     const failure = failures.get(endpoint)?.shift();
-    if (failure) json(res, failure.status, failure.body);
+    if (failure?.reset) res.socket?.destroy();
+    else if (failure) json(res, failure.status, failure.body, failure.headers);
     return failure !== undefined;
   };
 
@@ -103,7 +108,7 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
 
   const handleEntra = async (req: http.IncomingMessage, res: http.ServerResponse, origin: string): Promise<void> => {
     const url = new URL(req.url ?? '/', origin);
-    // A registry reached by its real name over https (test/fakes/host-redirect.mjs): the token service answers here too.
+    // A registry reached under its own name over https (through test/fakes/connect-proxy.ts): its token service answers here too.
     if (req.method === 'POST' && (url.pathname === '/oauth2/exchange' || url.pathname === '/oauth2/token')) return handleHttp(req, res, origin);
     const discovery = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
     if (req.method === 'GET' && discovery) {

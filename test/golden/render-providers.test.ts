@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAws, type FakeAws } from '../fakes/aws-server.js';
 import { startFakeAzure, type FakeAzure } from '../fakes/azure-server.js';
 import { startFakeGoogle, type FakeGoogle } from '../fakes/google-server.js';
-import { runTs } from '../providers/child.js';
+import { runBuilt } from '../providers/child.js';
 import { cloudTls } from '../providers/cloud-tls.js';
 import { GOOGLE_ISOLATION } from '../providers/google-env.js';
 import { canaries, configureAws, expectedOf, loadCases } from './harness.js';
@@ -23,7 +23,7 @@ afterAll(async () => {
 /** What argocd-cmp-server and the sidecar's operator give `cmp generate` here (see argocd-cmp/plugin.yaml). */
 const CMP_ENV = { ARGOCD_ENV_CLUSTER: 'input', ARGOCD_APP_PROJECT_NAME: 'default', IMPS_KRM_AMBIENT_IDENTITY_PROJECTS: 'default' };
 
-describe('render golden folders: cloud providers (CLI in a child process)', () => {
+describe('render golden folders: cloud providers (the built CLI in a child process)', () => {
   for (const golden of loadCases('render-providers')) {
     const config = golden.config as ProviderCaseConfig;
     for (const face of config.faces ?? ['render', 'fn']) {
@@ -49,7 +49,8 @@ describe('render golden folders: cloud providers (CLI in a child process)', () =
         const startedAt = Date.now();
         const input = face === 'fn' ? resourceListOf(work.dir) : undefined;
         const cwd = face === 'cmp' ? appDirectoryOf(work.dir) : work.dir;
-        const run = await runTs('src/cli/bin.ts', args, env, { cwd, ...(input !== undefined ? { input } : {}) });
+        // The built CLI, what users run (issue 9: the bundle failed where the sources under tsx did not).
+        const run = await runBuilt(args, env, { cwd, ...(input !== undefined ? { input } : {}) });
         const endedAt = Date.now();
         const stdout = normalizeProviderOutput(run.stdout, { startedAt, endedAt });
         const stderr = normalizeProviderOutput(run.stderr, { startedAt, endedAt });
