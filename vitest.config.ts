@@ -53,6 +53,9 @@ export default defineConfig({
       AWS_SHARED_CREDENTIALS_FILE: join(NOWHERE, 'aws-credentials'),
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       KUBECONFIG: join(NOWHERE, 'kubeconfig'),
+      // The built CLI's code cache (src/cli/launcher/): not in the developer's home. A directory another user made
+      // first is refused by the launcher, which then runs without a cache.
+      XDG_CACHE_HOME: join(tmpdir(), `imps-krm-tests-cache-${process.getuid?.() ?? 'user'}`),
       NO_PROXY: '127.0.0.1,localhost,::1',
       no_proxy: '127.0.0.1,localhost,::1',
     },

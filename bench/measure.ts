@@ -2,7 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 export const repoRoot = join(import.meta.dirname, '..');
-export const cli = join(repoRoot, 'dist', 'cli.js');
+/** The built CLI; BENCH_CLI points the start-up benches at another build (e.g. an older one, for before/after figures). */
+export const cli = process.env['BENCH_CLI'] ?? join(repoRoot, 'dist', 'cli.js');
 const probe = join(import.meta.dirname, 'rss-probe.mjs');
 
 export interface Measured {
@@ -39,13 +40,17 @@ export async function runNode(args: string[], options: { env?: NodeJS.ProcessEnv
   };
 }
 
+// Start-up figures are taken with NODE_EXTRA_CA_CERTS unset: Node 20 parses that file eagerly at start-up, which adds
+// the same constant to every figure and flatters every ratio.
+const { NODE_EXTRA_CA_CERTS: _ca, ...startupEnv } = process.env;
+
 /** Median wall time of a command over `runs` runs after `warmup` runs (synchronous, nothing else running). */
 export function medianMs(command: string, args: string[], options: { runs?: number; warmup?: number; input?: string; cwd?: string } = {}): number {
   const runs = options.runs ?? 15;
   const times: number[] = [];
   for (let i = 0; i < (options.warmup ?? 3) + runs; i++) {
     const started = performance.now();
-    const result = spawnSync(command, args, { input: options.input ?? '', cwd: options.cwd ?? repoRoot, stdio: ['pipe', 'ignore', 'ignore'] });
+    const result = spawnSync(command, args, { input: options.input ?? '', cwd: options.cwd ?? repoRoot, env: startupEnv, stdio: ['pipe', 'ignore', 'ignore'] });
     if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${String(result.status)}`);
     if (i >= (options.warmup ?? 3)) times.push(performance.now() - started);
   }

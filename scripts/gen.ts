@@ -23,6 +23,8 @@ const schemaFiles = [
   'gar-login-config.schema.json',
   'basic-auth.schema.json',
   'explanation.schema.json',
+  'acr-pull-binding-v1beta1.schema.json',
+  'acr-pull-binding-v1beta2.schema.json',
 ] as const;
 
 /** Export name -> [schema reference, generated type it guards]. */
@@ -37,6 +39,8 @@ const validators: Record<string, [string, string]> = {
   validateGarLoginConfig: ['gar-login-config.schema.json', 'GarLoginConfig'],
   validateBasicAuthSource: ['basic-auth.schema.json', 'BasicAuthSource'],
   validateExplanation: ['explanation.schema.json', 'Explanation'],
+  validateAcrPullBindingV1beta1: ['acr-pull-binding-v1beta1.schema.json', 'AcrPullBindingV1Beta1'],
+  validateAcrPullBindingV1beta2: ['acr-pull-binding-v1beta2.schema.json', 'AcrPullBindingV1Beta2'],
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -66,6 +70,8 @@ function generateValidators(schemas: Array<{ [key: string]: Json }>): { js: stri
     code: { source: true, esm: true, lines: true },
     formats: { 'date-time': true },
   });
+  // CEL rules for the API server (x-kubernetes-validations in a CRD): the tool checks the same rules in code.
+  ajv.addKeyword({ keyword: 'x-kubernetes-validations', schemaType: 'array' });
   for (const schema of schemas) ajv.addSchema(schema as AnySchemaObject);
   const refs = Object.fromEntries(Object.entries(validators).map(([name, [ref]]) => [name, ref]));
   const js = `${banner('schemas/*.schema.json')}\n// @ts-nocheck\n${standaloneCode.default(ajv, refs)}`;
@@ -107,7 +113,73 @@ function mapValues(value: Json, resolveRef: (ref: string) => Json): Json {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toStructural(v, resolveRef)]));
 }
 
-function generateCrd(schema: { [key: string]: Json }): string {
+/** What a CRD needs beyond its schema: names, scope, version and printer columns. */
+interface CrdShape {
+  readonly schemaFile: (typeof schemaFiles)[number];
+  readonly output: string;
+  readonly group: string;
+  readonly version: string;
+  readonly scope: 'Cluster' | 'Namespaced';
+  readonly names: { kind: string; listKind: string; plural: string; singular: string; shortNames?: string[] };
+  readonly printerColumns: Array<{ name: string; type: string; jsonPath: string; priority?: number; description?: string }>;
+}
+
+const crds: readonly CrdShape[] = [
+  {
+    schemaFile: 'image-pull-secret.schema.json',
+    output: 'deploy/crd/imagepullsecrets.images.banzaicloud.io.yaml',
+    group: 'images.banzaicloud.io',
+    version: 'v1alpha1',
+    scope: 'Cluster',
+    names: { kind: 'ImagePullSecret', listKind: 'ImagePullSecretList', plural: 'imagepullsecrets', singular: 'imagepullsecret', shortNames: ['imps'] },
+    printerColumns: [
+      { name: 'State', type: 'string', jsonPath: '.status.status' },
+      { name: 'Reconciled', type: 'date', jsonPath: '.status.lastSuccessfulReconciliation' },
+      { name: 'Validity seconds', type: 'integer', jsonPath: '.status.validitySeconds' },
+      { name: 'Secret Name', type: 'string', jsonPath: '.spec.target.secret.name' },
+      { name: 'Namespaces', type: 'string', jsonPath: '.status.managedNamespaces' },
+      // Extension, after IMPS's columns and only with -o wide: `kubectl get imps` prints what it printed.
+      { name: 'Next renewal', type: 'date', jsonPath: '.status.nextRenewal', priority: 1 },
+    ],
+  },
+  // msi-acrpull's two CRDs (Azure/msi-acrpull config/helm/templates/*_acrpullbindings.yaml): same group, names and
+  // scope, so that applying these over msi-acrpull's keeps every binding. v1beta2's printer columns are msi-acrpull's;
+  // v1beta1 had none, and gets the same ones.
+  {
+    schemaFile: 'acr-pull-binding-v1beta1.schema.json',
+    output: 'deploy/acrpull/crd/acrpullbindings.msi-acrpull.microsoft.com.yaml',
+    group: 'msi-acrpull.microsoft.com',
+    version: 'v1beta1',
+    scope: 'Namespaced',
+    names: { kind: 'AcrPullBinding', listKind: 'AcrPullBindingList', plural: 'acrpullbindings', singular: 'acrpullbinding' },
+    printerColumns: [
+      { name: 'Server', type: 'string', jsonPath: '.spec.acrServer', description: 'FQDN for the ACR.' },
+      { name: 'Scope', type: 'string', jsonPath: '.spec.scope', priority: 1, description: 'Scope for the ACR token.' },
+      { name: 'Target', type: 'string', jsonPath: '.spec.serviceAccountName', description: 'ServiceAccount to which the pull credentials are attached.' },
+      { name: 'Last Refresh', type: 'date', jsonPath: '.status.lastTokenRefreshTime', priority: 1, description: 'Time the token was last refreshed.' },
+      { name: 'Expiration', type: 'date', jsonPath: '.status.tokenExpirationTime', description: 'Time the current token expires.' },
+      { name: 'Error', type: 'string', jsonPath: '.status.error', description: 'Errors encountered during token generation, if any.' },
+    ],
+  },
+  {
+    schemaFile: 'acr-pull-binding-v1beta2.schema.json',
+    output: 'deploy/acrpull/crd/acrpullbindings.acrpull.microsoft.com.yaml',
+    group: 'acrpull.microsoft.com',
+    version: 'v1beta2',
+    scope: 'Namespaced',
+    names: { kind: 'AcrPullBinding', listKind: 'AcrPullBindingList', plural: 'acrpullbindings', singular: 'acrpullbinding', shortNames: ['apb', 'apbs'] },
+    printerColumns: [
+      { name: 'Server', type: 'string', jsonPath: '.spec.acr.server', description: 'FQDN for the ACR.' },
+      { name: 'Scope', type: 'string', jsonPath: '.spec.acr.scope', priority: 1, description: 'Scope for the ACR token.' },
+      { name: 'Target', type: 'string', jsonPath: '.spec.serviceAccountName', description: 'ServiceAccount to which the pull credentials are attached.' },
+      { name: 'Last Refresh', type: 'date', jsonPath: '.status.lastTokenRefreshTime', priority: 1, description: 'Time the token was last refreshed.' },
+      { name: 'Expiration', type: 'date', jsonPath: '.status.tokenExpirationTime', description: 'Time the current token expires.' },
+      { name: 'Error', type: 'string', jsonPath: '.status.error', description: 'Errors encountered during token generation, if any.' },
+    ],
+  },
+];
+
+function generateCrd(schema: { [key: string]: Json }, shape: CrdShape): string {
   const definitions = schema['definitions'] as { [key: string]: Json };
   const resolveRef = (ref: string): Json => {
     const name = ref.replace('#/definitions/', '');
@@ -131,38 +203,24 @@ function generateCrd(schema: { [key: string]: Json }): string {
   const crd = {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: 'imagepullsecrets.images.banzaicloud.io' },
+    metadata: { name: `${shape.names.plural}.${shape.group}` },
     spec: {
-      group: 'images.banzaicloud.io',
-      names: {
-        kind: 'ImagePullSecret',
-        listKind: 'ImagePullSecretList',
-        plural: 'imagepullsecrets',
-        singular: 'imagepullsecret',
-        shortNames: ['imps'],
-      },
-      scope: 'Cluster',
+      group: shape.group,
+      names: shape.names,
+      scope: shape.scope,
       versions: [
         {
-          name: 'v1alpha1',
+          name: shape.version,
           served: true,
           storage: true,
           subresources: { status: {} },
-          additionalPrinterColumns: [
-            { name: 'State', type: 'string', jsonPath: '.status.status' },
-            { name: 'Reconciled', type: 'date', jsonPath: '.status.lastSuccessfulReconciliation' },
-            { name: 'Validity seconds', type: 'integer', jsonPath: '.status.validitySeconds' },
-            { name: 'Secret Name', type: 'string', jsonPath: '.spec.target.secret.name' },
-            { name: 'Namespaces', type: 'string', jsonPath: '.status.managedNamespaces' },
-            // Extension, after IMPS's columns and only with -o wide: `kubectl get imps` prints what it printed.
-            { name: 'Next renewal', type: 'date', jsonPath: '.status.nextRenewal', priority: 1 },
-          ],
+          additionalPrinterColumns: shape.printerColumns,
           schema: { openAPIV3Schema },
         },
       ],
     },
   };
-  return `# ${banner('schemas/image-pull-secret.schema.json').slice(3)}\n${stringify(crd, { lineWidth: 0 })}`;
+  return `# ${banner(`schemas/${shape.schemaFile}`).slice(3)}\n${stringify(crd, { lineWidth: 0 })}`;
 }
 
 async function main(): Promise<void> {
@@ -176,7 +234,7 @@ async function main(): Promise<void> {
   const { js, dts } = generateValidators(schemas);
   outputs.set('src/generated/validators.js', js);
   outputs.set('src/generated/validators.d.ts', dts);
-  outputs.set('deploy/crd/imagepullsecrets.images.banzaicloud.io.yaml', generateCrd(schemas[0]!));
+  for (const shape of crds) outputs.set(shape.output, generateCrd(schemas[schemaFiles.indexOf(shape.schemaFile)]!, shape));
 
   const stale: string[] = [];
   for (const [path, content] of outputs) {

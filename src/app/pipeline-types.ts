@@ -4,7 +4,7 @@ import type { ClusterReader } from '../ports/cluster.js';
 import type { TokenProvider } from '../ports/tokens.js';
 import type { RenderConsent } from '../core/outcome.js';
 
-export type { FileOrigin, ImpsInput, RenderConsent } from '../core/outcome.js';
+export type { BindingInput, FileOrigin, ImpsInput, RenderConsent } from '../core/outcome.js';
 
 /** What the render pipeline resolves the ImagePullSecrets with. */
 export interface RenderPorts {

@@ -11,6 +11,8 @@ import type { ClusterReader } from '../ports/cluster.js';
 import type { TokenProvider } from '../ports/tokens.js';
 import { chooseCluster, openCluster } from './open-cluster.js';
 import { runRenderPipeline } from './render-pipeline.js';
+import { bindingDefaultsFrom } from '../core/acr-pull-binding.js';
+import { selectAcrPullBindings } from './select-bindings.js';
 import { selectImagePullSecrets } from './select-inputs.js';
 
 export { chooseCluster, type ClusterMode } from './open-cluster.js';
@@ -31,6 +33,11 @@ export interface RenderDependencies {
    * which no source names, rather than "not Argo CD", which would skip the project check.
    */
   readonly argoCd?: boolean;
+  /**
+   * The namespace of AcrPullBindings that name none: where they will be applied (`render --namespace`; for Argo CD the
+   * Application's destination, ARGOCD_APP_NAMESPACE). Default `default`, as kubectl with a context naming none.
+   */
+  readonly bindingNamespace?: string | undefined;
 }
 
 export interface DocumentsRender {
@@ -54,13 +61,23 @@ export async function renderDocuments(
   settings: RenderSettings,
   dependencies: RenderDependencies = {},
 ): Promise<DocumentsRender> {
-  const { inputs, problems } = selectImagePullSecrets(documents);
+  const imps = selectImagePullSecrets(documents);
+  // AcrPullBindings take the operator's defaults (ACR_SERVER, MANAGED_IDENTITY_*) from the process environment.
+  const env = dependencies.env ?? process.env;
+  // Argo CD applies a namespace-less object into the Application's destination namespace (its build environment).
+  const argoNamespace = dependencies.argoCd ? env['ARGOCD_APP_NAMESPACE'] || undefined : undefined;
+  const bindings = selectAcrPullBindings(documents, bindingDefaultsFrom(env), dependencies.bindingNamespace ?? argoNamespace ?? 'default');
+  const inputs = [...imps.inputs, ...bindings.inputs];
+  const problems = [...imps.problems, ...bindings.problems];
   const target: LiveTarget = dependencies.target ?? {};
   const mode = chooseCluster(settings.cluster ?? 'auto', target, dependencies.env);
   const empty = { inputs, outcomes: [], secrets: [], cluster: mode };
   if (problems.length > 0) return { ...empty, problems };
   if (inputs.length === 0) {
-    return { ...empty, problems: [{ severity: 'error', message: 'no ImagePullSecret (images.banzaicloud.io/v1alpha1) found in the input' }] };
+    return {
+      ...empty,
+      problems: [{ severity: 'error', message: 'no ImagePullSecret (images.banzaicloud.io/v1alpha1) or AcrPullBinding (msi-acrpull.microsoft.com/v1beta1, acrpull.microsoft.com/v1beta2) found in the input' }],
+    };
   }
 
   const opened = await openCluster(mode, documents, inputs, target, dependencies.env ?? process.env, dependencies.openLiveCluster);

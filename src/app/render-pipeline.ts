@@ -26,7 +26,7 @@ export async function runRenderPipeline(inputs: readonly ImpsInput[], ports: Ren
   let facts;
   try {
     facts = await resolve(
-      inputs.map((input) => input.imps),
+      inputs,
       { cluster: ports.cluster, tokens: ports.tokens, consent, output, redactor },
     );
   } catch (error) {

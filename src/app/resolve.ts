@@ -1,6 +1,6 @@
 import { readsCredentials, type RenderFacts } from '../core/assemble.js';
 import { parseInlineSource } from '../core/inline-sources.js';
-import type { RenderConsent } from '../core/outcome.js';
+import type { ImpsInput, RenderConsent } from '../core/outcome.js';
 import { errorMessage } from '../core/problems.js';
 import type { Redactor } from '../core/redaction.js';
 import type { RenderOutput } from '../core/render.js';
@@ -9,7 +9,6 @@ import { useRefusal, type SourceFacts, type TokenResult } from '../core/source-f
 import { parseSource } from '../core/sources.js';
 import { compileTarget, type TargetMatcher } from '../core/targets.js';
 import { tokenRequestKey, tokenRequestSecrets, type TokenRequest } from '../core/tokens.js';
-import type { ImagePullSecret } from '../generated/image-pull-secret.js';
 import type { ClusterReader } from '../ports/cluster.js';
 import type { TokenProvider } from '../ports/tokens.js';
 
@@ -28,12 +27,12 @@ export interface ResolvePorts {
 const TOKEN_CONCURRENCY = 8;
 
 /** Throws when the cluster cannot be read; a source that is missing, unreadable as a source or unminted is a fact. */
-export async function resolve(specs: readonly ImagePullSecret[], ports: ResolvePorts): Promise<RenderFacts> {
-  const matchers = specs.map((imps) => compileTarget(imps.spec.target));
+export async function resolve(inputs: readonly ImpsInput[], ports: ResolvePorts): Promise<RenderFacts> {
+  const matchers = inputs.map(({ imps }) => compileTarget(imps.spec.target));
   const [namespaces, podNamespaces, credentials] = await Promise.all([
     ports.cluster.listNamespaces(),
     scanPods(ports.cluster, matchers),
-    readsCredentials(ports.output) ? resolveCredentials(specs, ports) : { sources: new Map(), tokens: new Map() },
+    readsCredentials(ports.output) ? resolveCredentials(inputs, ports) : { sources: new Map(), tokens: new Map() },
   ]);
   return { namespaces, podNamespaces, ...credentials, live: ports.cluster.isInput !== true };
 }
@@ -58,13 +57,14 @@ async function scanPods(cluster: ClusterReader, matchers: readonly TargetMatcher
  * one set of requests: equal requests share a call.
  */
 async function resolveCredentials(
-  specs: readonly ImagePullSecret[],
+  inputs: readonly ImpsInput[],
   ports: ResolvePorts,
 ): Promise<Pick<RenderFacts, 'sources' | 'tokens'>> {
-  const sources = await readSources(uniqueSources(specs), ports);
+  const sources = await readSources(uniqueSources(inputs), ports);
   const requests = new Map<string, TokenRequest>();
-  for (const imps of specs) {
-    for (const { key } of sourcesOf(imps)) {
+  for (const input of inputs) {
+    const { imps } = input;
+    for (const { key } of sourcesOf(input)) {
       const source = sources.get(key)!;
       if ('error' in source.plan || source.plan.kind !== 'token' || useRefusal(imps, source, ports.consent) !== undefined) continue;
       requests.set(tokenRequestKey(source.plan.request), source.plan.request);
@@ -79,6 +79,12 @@ async function readSources(refs: readonly SourceRef[], ports: ResolvePorts): Pro
     refs.map(async (ref) => {
       let parsed;
       let consentOf: SourceFacts['consentOf'];
+      if ('binding' in ref.from) {
+        // An AcrPullBinding's own fields: nothing to read. Its use of the process's identity is the operator's to
+        // allow for an Argo CD project (useRefusal, like every token source).
+        reads.set(ref.key, { plan: ref.from.binding });
+        return;
+      }
       if ('inline' in ref.from) {
         // Validation has already refused what this refuses; checked again because the pipeline is also called
         // with specs built in code (the refresher), and a credential in a CR must never be used.

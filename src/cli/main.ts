@@ -4,6 +4,7 @@ import { findCommand } from './registry.js';
 import { EXIT, isUsageError, UsageError } from '../faces/kit/exit.js';
 import { VERSION } from '../faces/kit/version.js';
 import { mainHelp } from './help.js';
+import { LEGACY_PLUGIN_NAMES } from './legacy-plugin-name.js';
 import { errorMessage } from '../core/problems.js';
 import { oneLine } from '../core/text.js';
 
@@ -14,8 +15,9 @@ import { oneLine } from '../core/text.js';
 export async function runCli(argv: readonly string[], stdio: Stdio, invokedAs: string | undefined = process.argv[1]): Promise<number> {
   const [name, ...args] = argv;
   try {
-    // kustomize finds a legacy exec plugin by file name: a link named ImagePullSecret needs no wrapper script.
-    if (invokedAs !== undefined && basename(invokedAs) === LEGACY_PLUGIN_NAME) return await runCommand('kustomize-plugin', argv, stdio);
+    // kustomize finds a legacy exec plugin by file name: a link named ImagePullSecret (or AcrPullBinding, for
+    // msi-acrpull manifests listed under generators:) needs no wrapper script.
+    if (invokedAs !== undefined && LEGACY_PLUGIN_NAMES.includes(basename(invokedAs))) return await runCommand('kustomize-plugin', argv, stdio);
     if (name === undefined) {
       // kustomize exec functions and container functions start us with no arguments and a ResourceList on stdin.
       if (!stdio.stdin.isTTY) return await runCommand('fn', [], stdio);
@@ -48,8 +50,6 @@ export async function runCli(argv: readonly string[], stdio: Stdio, invokedAs: s
     return EXIT.internal;
   }
 }
-
-const LEGACY_PLUGIN_NAME = 'ImagePullSecret';
 
 async function runCommand(name: string, args: readonly string[], stdio: Stdio): Promise<number> {
   const command = findCommand(name);

@@ -59,20 +59,23 @@ export const commands: readonly CommandEntry[] = [
   },
   {
     name: 'controller',
-    summary: 'In-cluster controller: keep the pull Secrets of every ImagePullSecret present, valid and renewed; fill shells.',
-    examples: ['imps-krm controller --leader-elect --metrics-addr :8080'],
+    summary: 'In-cluster controller: keep the pull Secrets of every ImagePullSecret (and AcrPullBinding) present, valid and renewed; fill shells.',
+    examples: ['imps-krm controller --leader-elect --metrics-addr :8080', 'imps-krm controller --leader-elect --acr-pull-bindings --label-selector shard=a'],
     load: () => import('../faces/controller/controller-command.js'),
   },
   {
     name: 'migrate',
-    summary: 'Check a cluster before switching from the IMPS controller: Secrets adopted, refused or deleted, specs to change, Helm.',
+    summary: 'Check a cluster before switching from the IMPS controller or msi-acrpull: Secrets adopted, refused or deleted, specs to change, Helm.',
     examples: ['imps-krm migrate --context prod', 'imps-krm migrate --require-source-consent -o json'],
     load: () => import('../faces/migrate/migrate-command.js'),
   },
   {
     name: 'refresh',
-    summary: 'IMPS refresher: merge source Secrets into one target Secret and keep it fresh (--once for CronJobs).',
-    examples: ['imps-krm refresh --target-secret apps.regcred --source-secret creds.ecr-login --once'],
+    summary: 'IMPS refresher: merge source Secrets into one target Secret and keep it fresh (--once for CronJobs); the ECR Public helper\'s job.',
+    examples: [
+      'imps-krm refresh --target-secret apps.regcred --source-secret creds.ecr-login --once',
+      'imps-krm refresh --once --target-secret ecr-public-token --target-namespaces "default prometheus my-app" --source-ecr-public',
+    ],
     load: () => import('../faces/refresh/refresh-command.js'),
   },
 ];

@@ -1,7 +1,7 @@
 import { namespaceDenial } from './consent.js';
 import { mergeCredentials, type SourceCredentials } from './docker-config.js';
 import type { NamespaceFacts } from './facts.js';
-import { impsRef, type ImpsInput, type ImpsOutcome, type RenderConsent, type SourceOutcome } from './outcome.js';
+import { inputName, inputRef, type ImpsInput, type ImpsOutcome, type RenderConsent, type SourceOutcome } from './outcome.js';
 import type { Problem } from './problems.js';
 import { renderPullSecrets, type RenderOutput } from './render.js';
 import { renderRepositoryCredentials, repositoryCredentialNamespaces } from './repository-credentials.js';
@@ -70,14 +70,15 @@ function assembleOne(
   options: AssembleOptions,
 ): ImpsOutcome {
   const { imps, origin } = input;
-  const resource = impsRef(imps);
+  const resource = inputRef(input);
   const { selected, excluded } = partitionNamespaces(matcher, facts.namespaces, withMatchingPods);
   const shells = !readsCredentials(options.output);
   // The extension's namespaces are target namespaces too: the sources must allow them.
   const repositoryNamespaces = repositoryCredentialNamespaces(imps);
   const targets = [...new Set([...selected, ...repositoryNamespaces])];
-  const uses = sourcesOf(imps).map((ref) => (shells ? notRead(ref) : useOf(input, ref, facts, options.consent, targets, repositoryNamespaces, selected)));
-  const problems: Problem[] = uses.flatMap((use) => use.problems);
+  const uses = sourcesOf(input).map((ref) => (shells ? notRead(ref) : useOf(input, ref, facts, options.consent, targets, repositoryNamespaces, selected)));
+  const warnings = (input.binding?.warnings ?? []).map((warning): Problem => ({ severity: 'warning', resource, file: origin, field: warning.path, message: warning.message }));
+  const problems: Problem[] = [...warnings, ...uses.flatMap((use) => use.problems)];
   const denied = new Set(uses.flatMap((use) => use.denied));
   let failed = uses.some((use) => use.outcome.state === 'failed');
 
@@ -137,7 +138,7 @@ function assembleOne(
   };
 }
 
-const originOf = (ref: SourceRef): SourceOutcome['origin'] => ('secret' in ref.from ? 'secret' : 'inline');
+const originOf = (ref: SourceRef): SourceOutcome['origin'] => ('secret' in ref.from ? 'secret' : 'binding' in ref.from ? 'binding' : 'inline');
 
 function notRead(ref: SourceRef): SourceUse {
   const outcome: SourceOutcome = { id: ref.id, key: ref.key, origin: originOf(ref), state: 'not-read', status: 'not read: shells carry no credential' };
@@ -166,7 +167,7 @@ function useOf(
     origin: originOf(ref),
     ...('error' in plan ? {} : plan.kind === 'static' ? { kind: plan.kind } : { kind: plan.kind, tokenRequest: () => plan.request }),
   };
-  const problem = (message: string): Problem => ({ severity: 'error', resource: impsRef(imps), file: origin, source: ref.id, message });
+  const problem = (message: string): Problem => ({ severity: 'error', resource: inputRef(input), file: origin, source: ref.id, message });
 
   // Consent first, even for a source that does not parse: a tenant the owner did not name learns nothing of it.
   const refused = useRefusal(imps, source, consent);
@@ -214,23 +215,24 @@ function duplicateTargets(outcomes: readonly ImpsOutcome[]): Problem[] {
   const owners = new Map<string, string>();
   const problems: Problem[] = [];
   for (const outcome of outcomes) {
-    const { imps, origin } = outcome.input;
+    const { imps, origin, binding } = outcome.input;
+    const who = inputName(outcome.input);
     const written = [
-      ...outcome.namespaces.map((namespace) => ({ key: `${namespace}/${imps.spec.target.secret.name}`, field: 'spec.target.secret.name' })),
+      ...outcome.namespaces.map((namespace) => ({ key: `${namespace}/${imps.spec.target.secret.name}`, field: binding ? 'metadata.name' : 'spec.target.secret.name' })),
       ...outcome.repositoryCredentials.map(({ metadata }) => ({ key: `${metadata.namespace}/${metadata.name}`, field: 'spec.target.repositoryCredentials' })),
     ];
     for (const { key, field } of written) {
       const owner = owners.get(key);
-      if (owner !== undefined && owner !== imps.metadata.name) {
+      if (owner !== undefined && owner !== who) {
         problems.push({
           severity: 'error',
-          resource: impsRef(imps),
+          resource: inputRef(outcome.input),
           file: origin,
           field,
-          message: `Secret ${key} is also rendered by ImagePullSecret ${owner}`,
+          message: `Secret ${key} is also rendered by ${owner}`,
         });
       } else {
-        owners.set(key, imps.metadata.name);
+        owners.set(key, who);
       }
     }
   }

@@ -48,7 +48,8 @@ export function parseEcrLogin(values: Record<string, string>): FormatResult {
 
 export function parseEcrPublicLogin(values: Record<string, string>): FormatResult {
   if (!validateEcrPublicLoginConfig(values)) return schemaErrors(validateEcrPublicLoginConfig.errors);
-  return awsTokenPlan(values, { provider: 'ecr-public' }, ECR_PUBLIC_REGISTRY);
+  // `registry` only names the key in the docker config (the helper's https://public.ecr.aws): the token is ECR Public's.
+  return awsTokenPlan(values, { provider: 'ecr-public' }, values.registry ?? ECR_PUBLIC_REGISTRY);
 }
 
 /**

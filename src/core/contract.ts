@@ -30,7 +30,8 @@ export function shellOwner(annotations: Readonly<Record<string, string>> | undef
 export function ownerLabelValue(impsName: string): string {
   if (impsName.length <= 63) return impsName;
   // Cluster-scoped names may reach 253 characters: keep a readable prefix and a stable hash of the rest.
-  return `${impsName.slice(0, 54).replace(/[-.]+$/, '')}-${fnv1a(impsName)}`;
+  // `_` only occurs in an AcrPullBinding's name (core/acr-pull-binding.ts bindingOwnerName).
+  return `${impsName.slice(0, 54).replace(/[-._]+$/, '')}-${fnv1a(impsName)}`;
 }
 
 /** A stable 8-hex-digit digest (FNV-1a, 32 bits) that shortened names end with, so they stay distinct. */

@@ -41,6 +41,9 @@ export interface SecretChange {
 }
 
 export interface ImagePullSecretMigration {
+  /** Absent: an ImagePullSecret. An AcrPullBinding's `name` is `<namespace>/<name>`. */
+  readonly kind?: 'AcrPullBinding' | undefined;
+  readonly apiVersion?: string | undefined;
   readonly name: string;
   readonly helm?: HelmMembership | undefined;
   /** What must change before the switch: an invalid spec, a source that cannot be read, a consent gap. */
@@ -57,8 +60,17 @@ export interface ImagePullSecretMigration {
   readonly managed: readonly SecretChange[];
 }
 
+/** One of msi-acrpull's CRDs: uninstalling the Helm release that holds it deletes it, and every binding with it. */
+export interface CrdMigration {
+  readonly name: string;
+  readonly helm?: HelmMembership | undefined;
+}
+
 export interface MigrationReport {
+  /** ImagePullSecrets, then AcrPullBindings (kind set). */
   readonly imagePullSecrets: readonly ImagePullSecretMigration[];
+  /** msi-acrpull's CRDs found in the cluster. */
+  readonly crds?: readonly CrdMigration[] | undefined;
   /** IMPS Secrets whose ImagePullSecret is gone: the garbage collector's, as with IMPS. */
   readonly orphans: readonly SecretChange[];
   readonly summary: {
@@ -74,6 +86,8 @@ export interface MigrationReport {
 }
 
 export interface PlannedImagePullSecret {
+  readonly kind?: 'AcrPullBinding' | undefined;
+  readonly apiVersion?: string | undefined;
   readonly name: string;
   readonly helm?: HelmMembership | undefined;
   readonly specChanges: readonly string[];
@@ -89,7 +103,7 @@ const DELETED: Record<string, string> = {
 };
 
 /** Sorts each plan's actions into what a person deciding on the switch wants to see. */
-export function migrationReport(planned: readonly PlannedImagePullSecret[], orphans: readonly SecretChange[]): MigrationReport {
+export function migrationReport(planned: readonly PlannedImagePullSecret[], orphans: readonly SecretChange[], crds: readonly CrdMigration[] = []): MigrationReport {
   const imagePullSecrets = planned.map((entry): ImagePullSecretMigration => {
     const adopt: SecretChange[] = [];
     const refuse: SecretChange[] = [];
@@ -121,7 +135,17 @@ export function migrationReport(planned: readonly PlannedImagePullSecret[], orph
           break;
       }
     }
-    return { name: entry.name, ...(entry.helm ? { helm: entry.helm } : {}), specChanges: entry.specChanges, adopt, refuse, delete: remove, create, managed };
+    return {
+      ...(entry.kind ? { kind: entry.kind, apiVersion: entry.apiVersion } : {}),
+      name: entry.name,
+      ...(entry.helm ? { helm: entry.helm } : {}),
+      specChanges: entry.specChanges,
+      adopt,
+      refuse,
+      delete: remove,
+      create,
+      managed,
+    };
   });
   const count = (pick: (entry: ImagePullSecretMigration) => readonly unknown[]): number => imagePullSecrets.reduce((sum, entry) => sum + pick(entry).length, 0);
   const summary = {
@@ -130,9 +154,15 @@ export function migrationReport(planned: readonly PlannedImagePullSecret[], orph
     delete: count((entry) => entry.delete),
     create: count((entry) => entry.create),
     specChanges: count((entry) => entry.specChanges),
-    helmReleases: imagePullSecrets.filter((entry) => entry.helm && !entry.helm.keep).length,
+    helmReleases: imagePullSecrets.filter((entry) => entry.helm && !entry.helm.keep).length + crds.filter((crd) => crd.helm && !crd.helm.keep).length,
   };
-  return { imagePullSecrets, orphans, summary, ready: summary.refuse === 0 && summary.specChanges === 0 && summary.helmReleases === 0 };
+  return {
+    imagePullSecrets,
+    ...(crds.length > 0 ? { crds } : {}),
+    orphans,
+    summary,
+    ready: summary.refuse === 0 && summary.specChanges === 0 && summary.helmReleases === 0,
+  };
 }
 
 /**
@@ -151,5 +181,24 @@ export function helmSteps(name: string, helm: HelmMembership): string[] {
     `helm uninstall ${release}${ns}   # reports ImagePullSecret ${name} as kept; deletes the IMPS controller`,
     `kubectl annotate imagepullsecret ${name} meta.helm.sh/release-name- meta.helm.sh/release-namespace- helm.sh/resource-policy-`,
     `kubectl label imagepullsecret ${name} app.kubernetes.io/managed-by- app.kubernetes.io/instance-`,
+  ];
+}
+
+/**
+ * The steps that keep msi-acrpull's CRDs when its Helm release is uninstalled. Its chart ships them as templates
+ * (Azure/msi-acrpull config/helm/templates/*_acrpullbindings.yaml), so `helm uninstall` deletes them, and deleting a
+ * CRD deletes every AcrPullBinding, and with each its Secret. The keep policy must be in the stored release manifest
+ * (helm/helm pkg/action/resource_policy.go), which an upgrade through the post-renderer writes.
+ */
+export function crdHelmSteps(crds: readonly string[], helm: HelmMembership): string[] {
+  const release = helm.release || '<release>';
+  const ns = helm.namespace ? ` -n ${helm.namespace}` : ' -n <release namespace>';
+  return [
+    `helm get values ${release}${ns} -o yaml > acrpull-values.yaml`,
+    `helm upgrade ${release} <the acrpull chart, same version>${ns} -f acrpull-values.yaml --post-renderer ./keep-crds.sh   # adds helm.sh/resource-policy: keep to its CustomResourceDefinitions`,
+    `helm get manifest ${release}${ns} | grep -B3 -A3 'helm.sh/resource-policy'   # the keep policy is in the stored release`,
+    `helm uninstall ${release}${ns}   # after imps-krm runs: reports the CRDs as kept; deletes msi-acrpull's controller`,
+    `kubectl annotate crd ${crds.join(' ')} meta.helm.sh/release-name- meta.helm.sh/release-namespace- helm.sh/resource-policy-`,
+    `kubectl label crd ${crds.join(' ')} app.kubernetes.io/managed-by-`,
   ];
 }

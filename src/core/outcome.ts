@@ -1,6 +1,7 @@
 import type { ImagePullSecret } from '../generated/image-pull-secret.js';
 import type { Problem, ResourceRef } from './problems.js';
 import type { PullSecretManifest } from './render.js';
+import type { SourcePlan } from './source-plan.js';
 import type { RepositoryCredentialManifest } from './repository-credentials.js';
 import type { TokenRequest } from './tokens.js';
 
@@ -12,8 +13,21 @@ export interface FileOrigin {
 }
 
 export interface ImpsInput {
+  /** The spec to render; for an AcrPullBinding, its ImagePullSecret-shaped translation (core/acr-pull-binding.ts). */
   readonly imps: ImagePullSecret;
   readonly origin?: FileOrigin | undefined;
+  /** Set when the input is an AcrPullBinding: what problems name, and its one source (no Secret, nothing inline). */
+  readonly binding?: BindingInput | undefined;
+}
+
+/** An AcrPullBinding as the pipeline takes it. */
+export interface BindingInput {
+  /** The binding itself (apiVersion, kind, namespace, name): what messages, results and Events are about. */
+  readonly resource: ResourceRef;
+  /** The ACR token to mint, built from the binding's own fields (never a Secret, never an inline entry). */
+  readonly source: SourcePlan;
+  /** What the binding's translation found worth saying. */
+  readonly warnings: readonly { readonly path: string; readonly message: string }[];
 }
 
 /** Who the render is for, and what the operator allows it (docs/security.md, "Tenant isolation"). */
@@ -41,7 +55,7 @@ export interface SourceOutcome {
   readonly id: string;
   /** Unique across ImagePullSecrets: `<namespace>.<name>`, or `<ImagePullSecret>.inline[<index>]`: the metric label. */
   readonly key: string;
-  readonly origin: 'secret' | 'inline';
+  readonly origin: 'secret' | 'inline' | 'binding';
   /** What it contributes, once read and parsed: logins as they are, or a token to mint. */
   readonly kind?: 'static' | 'token' | undefined;
   /**
@@ -102,3 +116,12 @@ export const impsRef = (imps: ImagePullSecret): ResourceRef => ({
   kind: imps.kind,
   name: imps.metadata.name,
 });
+
+/** What problems about an input name: the ImagePullSecret, or the AcrPullBinding it was translated from. */
+export const inputRef = (input: ImpsInput): ResourceRef => input.binding?.resource ?? impsRef(input.imps);
+
+/** `Kind name` or `Kind namespace/name`, for messages and summaries. */
+export const inputName = (input: ImpsInput): string => {
+  const resource = inputRef(input);
+  return `${resource.kind} ${resource.namespace ? `${resource.namespace}/` : ''}${resource.name}`;
+};

@@ -1,3 +1,4 @@
+import { ACR_PULL_BINDING_KIND, isAcrPullBindingApiVersion } from './acr-pull-binding.js';
 import { OWNER_LABEL, ownerLabelValue, shellOwner } from './contract.js';
 import type { OwnerReferenceFacts, SecretFacts } from './facts.js';
 import type { StringMap } from './selectors.js';
@@ -44,14 +45,41 @@ export const IMPS_OWNER_UID_LABEL = 'images.banzaicloud.io/owner-uid';
  */
 export const IMPS_LAST_APPLIED_ANNOTATION = 'banzaicloud.com/last-applied';
 
-/** The ImagePullSecret a plan is made for. */
+/** The ImagePullSecret a plan is made for, or the AcrPullBinding translated into one. */
 export interface PlanOwner {
   readonly apiVersion: string;
+  /** The ImagePullSecret's name; a binding's ownerName (core/acr-pull-binding.ts): what labels and records name. */
   readonly name: string;
   /** metadata.uid; '' only for objects that never came from an API server. */
   readonly uid: string;
   /** spec.target.secret.adoptFrom */
   readonly adoptFrom?: readonly Manager[] | undefined;
+  /** An AcrPullBinding: its own name (owner references name it), and msi-acrpull's Secrets of it are adopted. */
+  readonly binding?: { readonly name: string } | undefined;
+}
+
+/** The kind of object that owns the Secrets of `owner` (owner references). */
+export const ownerKindOf = (owner: Pick<PlanOwner, 'binding'>): string => (owner.binding ? ACR_PULL_BINDING_KIND : 'ImagePullSecret');
+
+/** An owner reference to an AcrPullBinding of msi-acrpull's groups. */
+export const isBindingOwnerRef = (ref: OwnerReferenceFacts): boolean => ref.kind === ACR_PULL_BINDING_KIND && isAcrPullBindingApiVersion(ref.apiVersion);
+
+/** UIDs of the objects of `owner`'s kind that a Secret names as owners. */
+export const ownerUidsFor = (secret: SecretFacts, owner: Pick<PlanOwner, 'binding'>): string[] =>
+  secret.ownerReferences.filter(owner.binding ? isBindingOwnerRef : isImpsOwnerRef).map((ref) => ref.uid);
+
+/**
+ * msi-acrpull's Secret of this binding (internal/controller: newPullSecret with ctrl.SetControllerReference): owner
+ * references only to AcrPullBindings, one of them the controller reference to this uid. Its label
+ * acr.microsoft.com/binding is not required: msi-acrpull before v0.1.4 set none.
+ */
+export function isMsiAcrPullSecretOf(secret: SecretFacts, uid: string): boolean {
+  return (
+    Boolean(uid) &&
+    secret.ownerReferences.length > 0 &&
+    secret.ownerReferences.every(isBindingOwnerRef) &&
+    secret.ownerReferences.some((ref) => ref.uid === uid && ref.controller === true)
+  );
 }
 
 export type Holder =
@@ -106,13 +134,15 @@ export function holderOf(existing: SecretFacts, owner: PlanOwner, ours: { labels
   const shell = shellOwner(existing.annotations);
   // Shells are applied by a GitOps tool for us to fill: ours by design, whatever tool applied them.
   if (shell !== undefined) return { kind: 'shell', of: shell };
-  const other = existing.ownerReferences.find((ref) => !isImpsOwnerRef(ref));
+  const ownKind = owner.binding ? isBindingOwnerRef : isImpsOwnerRef;
+  const kind = ownerKindOf(owner);
+  const other = existing.ownerReferences.find((ref) => !ownKind(ref));
   if (other) return refused('other-owner', `owned by a ${other.kind || 'object'} (owner reference); its controller writes it, not overwriting it`);
-  const uids = impsOwnerUids(existing);
-  if (uids.some((uid) => uid !== owner.uid)) return refused('other-imagepullsecret', 'owned by another ImagePullSecret (owner reference); not overwriting it');
+  const uids = ownerUidsFor(existing, owner);
+  if (uids.some((uid) => uid !== owner.uid)) return refused('other-imagepullsecret', `owned by another ${kind} (owner reference); not overwriting it`);
   const label = existing.labels[OWNER_LABEL];
   if (label !== undefined && label !== ownerLabelValue(owner.name)) {
-    return refused('other-imagepullsecret', `owned by another ImagePullSecret (${label}); not overwriting it`);
+    return refused('other-imagepullsecret', `owned by another ${label.startsWith('acrpullbinding_') ? ACR_PULL_BINDING_KIND : 'ImagePullSecret'} (${label}); not overwriting it`);
   }
   const managers = managersOf(existing, ours);
   const unopted = managers.find((manager) => !(owner.adoptFrom ?? []).includes(manager));
@@ -124,9 +154,10 @@ export function holderOf(existing: SecretFacts, owner: PlanOwner, ours: { labels
     if (managers.length > 0) return { kind: 'adoptable', from: managers.join('+') };
     return refused('gitops-rendered', 'rendered and applied by GitOps (no owner reference); not overwriting it: render it with output: shells to have it filled here');
   }
-  // The IMPS controller's Secret for this same ImagePullSecret is adopted in place, which makes migrating gapless;
-  // another tool's, when the spec opts in.
-  const from = isImpsSecretOf(existing, owner.uid) ? ['IMPS', ...managers] : managers;
+  // The IMPS controller's Secret for this same ImagePullSecret (msi-acrpull's for this same binding) is adopted in
+  // place, which makes migrating gapless; another tool's, when the spec opts in.
+  const adopted = owner.binding ? isMsiAcrPullSecretOf(existing, owner.uid) && ['msi-acrpull'] : isImpsSecretOf(existing, owner.uid) && ['IMPS'];
+  const from = adopted ? [...adopted, ...managers] : managers;
   if (from.length === 0) return refused('not-managed', 'a Secret with this name exists and is not managed by imps-krm; not overwriting it');
   if (existing.type !== (ours.type ?? 'kubernetes.io/dockerconfigjson')) {
     return refused('wrong-type', `of type ${existing.type}, which cannot change in place; not overwriting it`);
@@ -138,7 +169,7 @@ function refused(reason: SecretRefusalReason, message: string): Holder {
   return { kind: 'refused', reason, message };
 }
 
-/** Secrets this controller wrote for the ImagePullSecret with `uid` (our label, owner reference to it), not shells. */
-export function isOursFor(secret: SecretFacts, uid: string): boolean {
-  return Boolean(uid) && secret.labels[OWNER_LABEL] !== undefined && impsOwnerUids(secret).includes(uid) && shellOwner(secret.annotations) === undefined;
+/** Secrets this controller wrote for the owner with `uid` (our label, owner reference to it), not shells. */
+export function isOursFor(secret: SecretFacts, uid: string, owner: Pick<PlanOwner, 'binding'> = {}): boolean {
+  return Boolean(uid) && secret.labels[OWNER_LABEL] !== undefined && ownerUidsFor(secret, owner).includes(uid) && shellOwner(secret.annotations) === undefined;
 }

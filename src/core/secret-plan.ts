@@ -8,9 +8,11 @@ import {
   isImpsSecretOf,
   isOursFor,
   managersOf,
+  ownerKindOf,
   type PlanOwner,
   type SecretRefusalReason,
 } from './secret-ownership.js';
+import { MSI_ACRPULL_TOKEN_ANNOTATIONS } from './acr-pull-binding.js';
 import { parseAddedPullSecrets, serviceAccountPatch, type OwnerEntries } from './service-accounts.js';
 
 // The controller's decisions, pure: what one ImagePullSecret's render (its outcome) and the cached Secrets and
@@ -151,8 +153,13 @@ const byKey = (a: { namespace: string; name: string }, b: { namespace: string; n
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
-/** The owner reference on every Secret we write: the garbage collector removes them with the ImagePullSecret. */
+/**
+ * The owner reference on every Secret we write: the garbage collector removes them with the ImagePullSecret. A
+ * binding's is msi-acrpull's own (ctrl.SetControllerReference: controller and blockOwnerDeletion), so an adopted
+ * Secret keeps its reference unchanged and a rollback finds what it wrote.
+ */
 export function ownerReference(owner: PlanOwner): Record<string, unknown> {
+  if (owner.binding) return { apiVersion: owner.apiVersion, kind: ownerKindOf(owner), name: owner.binding.name, uid: owner.uid, controller: true, blockOwnerDeletion: true };
   return { apiVersion: owner.apiVersion, kind: 'ImagePullSecret', name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: false };
 }
 
@@ -228,13 +235,13 @@ export function planSecrets(input: SecretPlanInput): SecretPlan {
     const at = { namespace: secret.namespace, name: secret.name };
     // Where a repository credential belongs, its own plan decided (written or refused): never deleted here.
     if (repositoryKeys.has(keyOf(secret.namespace, secret.name))) continue;
-    if (isOursFor(secret, owner.uid) && isOurRepositoryCredential(secret)) {
+    if (isOursFor(secret, owner.uid, owner) && isOurRepositoryCredential(secret)) {
       // Gone from the render: dropped from the spec, its registry gone from the sources, its namespace no longer
       // allowed. Unknown when the render failed or the caller plans none: kept.
       if (input.failed || input.repositoryCredentials === undefined) continue;
       const why = deniedRepository.has(secret.namespace) ? 'not-allowed' : 'dropped';
       deletions.push({ kind: 'delete', ...at, uid: secret.uid, resourceVersion: secret.resourceVersion, cause: why, role: 'repository-credential' });
-    } else if (isOursFor(secret, owner.uid) && unwanted(secret)) {
+    } else if (isOursFor(secret, owner.uid, owner) && unwanted(secret)) {
       deletions.push({ kind: 'delete', ...at, uid: secret.uid, resourceVersion: secret.resourceVersion, cause: cause(secret) });
     } else if (!input.failed && secret.labels[OWNER_LABEL] === undefined && isImpsSecretOf(secret, owner.uid) && unwanted(secret)) {
       // What IMPS itself would delete: its Secret of this ImagePullSecret under an old name or where the namespace
@@ -301,7 +308,9 @@ function planServiceAccounts(input: SecretPlanInput, held: ReadonlySet<string>):
   for (const sa of [...candidates.values()].sort(byKey)) {
     if (held.has(sa.namespace)) continue;
     const wanted = selected.has(sa.namespace) && names.has(sa.name) ? [input.target] : [];
-    const entries = [{ owner, wanted }];
+    // A binding's entry in its ServiceAccount, listed by msi-acrpull, is the binding's: taken over with the Secret.
+    const claim = input.owner.binding && selected.has(sa.namespace) && names.has(sa.name) ? [input.target] : undefined;
+    const entries = [{ owner, wanted, ...(claim ? { claim } : {}) }];
     const change = serviceAccountPatch(sa, entries);
     if (change) actions.push({ kind: 'patch-service-account', namespace: sa.namespace, name: sa.name, entries, ...change });
   }
@@ -364,8 +373,10 @@ function contentPatch(existing: SecretFacts, desired: DesiredSecret, owner: Plan
   }
   const wanted: Record<string, string | null> = { ...manifest.metadata.annotations };
   if (wanted[EXPIRES_AT_ANNOTATION] === undefined && existing.annotations[EXPIRES_AT_ANNOTATION] !== undefined) wanted[EXPIRES_AT_ANNOTATION] = null;
-  // IMPS's record of what it wrote holds a copy of the old login: it goes with the adoption.
+  // IMPS's record of what it wrote holds a copy of the old login: it goes with the adoption. msi-acrpull's records of
+  // its token (expiry, refresh time, inputs) would go stale: they go too (msi-acrpull, rolled back to, refreshes at once).
   if (existing.annotations[IMPS_LAST_APPLIED_ANNOTATION] !== undefined) wanted[IMPS_LAST_APPLIED_ANNOTATION] = null;
+  if (owner.binding) for (const key of MSI_ACRPULL_TOKEN_ANNOTATIONS) if (existing.annotations[key] !== undefined) wanted[key] = null;
   const annotations = differing(existing.annotations, wanted);
   if (annotations) {
     metadata['annotations'] = annotations;
@@ -373,7 +384,7 @@ function contentPatch(existing: SecretFacts, desired: DesiredSecret, owner: Plan
   }
   if (owner.uid) {
     const refs = existing.ownerReferences;
-    const only = refs.length === 1 && refs[0]!.kind === 'ImagePullSecret' && refs[0]!.uid === owner.uid && refs[0]!.controller === true;
+    const only = refs.length === 1 && refs[0]!.kind === ownerKindOf(owner) && refs[0]!.uid === owner.uid && refs[0]!.controller === true;
     if (!only) {
       metadata['ownerReferences'] = [ownerReference(owner)];
       changed.push('ownerReferences');

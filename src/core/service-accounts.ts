@@ -122,12 +122,16 @@ export function planRecordedImagePullSecrets(
   recordValue: string | undefined,
   owner: string,
   wanted: readonly string[],
+  claim: readonly string[] = [],
 ): { plan: ImagePullSecretsPlan; record: string | undefined; recordChanged: boolean } {
   const record = parseAddedPullSecrets(recordValue);
   const mine = record.get(owner) ?? new Set<string>();
   const plan = planImagePullSecrets(current, wanted, (name) => mine.has(name));
   const listed = new Set(plan.imagePullSecrets.map(nameOf).filter((name): name is string => name !== undefined));
   const next = new Set([...wanted].filter((name) => listed.has(name) && (mine.has(name) || plan.added.includes(name))));
+  // Taken over: recorded as ours from now on, and so removable on a later pass (never in the same patch, which the
+  // admission policy would refuse: an entry leaves only when the record held it before).
+  for (const name of claim) if (listed.has(name)) next.add(name);
   if (next.size > 0) record.set(owner, next);
   else record.delete(owner);
   const formatted = formatAddedPullSecrets(record);
@@ -138,6 +142,11 @@ export function planRecordedImagePullSecrets(
 export interface OwnerEntries {
   readonly owner: string;
   readonly wanted: readonly string[];
+  /**
+   * Entries to take over when listed but not recorded: an AcrPullBinding's Secret name, listed by msi-acrpull, which
+   * the binding's controller (now us) removes when the binding goes. Recorded first, removed on a later pass.
+   */
+  readonly claim?: readonly string[] | undefined;
 }
 
 /** A merge patch of one ServiceAccount, and what it changes; undefined when nothing changes. */
@@ -161,8 +170,8 @@ export function serviceAccountPatch(
   let record = serviceAccount.added || undefined;
   const added: string[] = [];
   const removed: string[] = [];
-  for (const { owner, wanted } of entries) {
-    const next = planRecordedImagePullSecrets(list, record, owner, wanted);
+  for (const { owner, wanted, claim } of entries) {
+    const next = planRecordedImagePullSecrets(list, record, owner, wanted, claim);
     list = next.plan.imagePullSecrets;
     record = next.record;
     added.push(...next.plan.added);

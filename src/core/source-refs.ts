@@ -1,4 +1,6 @@
-import type { ImagePullSecret, InlineSource, NamespacedName } from '../generated/image-pull-secret.js';
+import type { InlineSource, NamespacedName } from '../generated/image-pull-secret.js';
+import type { ImpsInput } from './outcome.js';
+import type { SourcePlan } from './source-plan.js';
 
 // How the sources of an ImagePullSecret are named: in status and messages (`id`), and across ImagePullSecrets
 // (`key`: maps shared by several CRs, metric labels).
@@ -22,11 +24,19 @@ export const inlineSourceKey = (impsName: string, index: number): string => `${i
 export interface SourceRef {
   readonly key: string;
   readonly id: string;
-  readonly from: { readonly secret: NamespacedName } | { readonly inline: InlineSource };
+  readonly from: { readonly secret: NamespacedName } | { readonly inline: InlineSource } | { readonly binding: SourcePlan };
 }
 
-/** Source Secrets first, then inline entries, in spec order: the order of sourceStatus and of messages. */
-export function sourcesOf(imps: ImagePullSecret): SourceRef[] {
+/** How an AcrPullBinding's one source is named in messages and status: its `acr` fields. */
+export const BINDING_SOURCE_ID = 'acr';
+
+/**
+ * Source Secrets first, then inline entries, in spec order: the order of sourceStatus and of messages. An
+ * AcrPullBinding has exactly one source, built from its own fields; its key is unique across inputs.
+ */
+export function sourcesOf(input: ImpsInput): SourceRef[] {
+  const { imps, binding } = input;
+  if (binding) return [{ key: `${imps.metadata.name}.${BINDING_SOURCE_ID}`, id: BINDING_SOURCE_ID, from: { binding: binding.source } }];
   const { credentials = [], inline = [] } = imps.spec.registry;
   return [
     ...credentials.map((ref) => ({ key: sourceId(ref), id: sourceId(ref), from: { secret: ref } })),
@@ -35,8 +45,8 @@ export function sourcesOf(imps: ImagePullSecret): SourceRef[] {
 }
 
 /** Every source of every CR once, by key, in first-seen order. */
-export function uniqueSources(specs: readonly ImagePullSecret[]): SourceRef[] {
+export function uniqueSources(inputs: readonly ImpsInput[]): SourceRef[] {
   const byKey = new Map<string, SourceRef>();
-  for (const imps of specs) for (const ref of sourcesOf(imps)) if (!byKey.has(ref.key)) byKey.set(ref.key, ref);
+  for (const input of inputs) for (const ref of sourcesOf(input)) if (!byKey.has(ref.key)) byKey.set(ref.key, ref);
   return [...byKey.values()];
 }

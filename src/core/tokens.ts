@@ -32,7 +32,20 @@ export type AzureIdentity =
    * operator's AZURE_FEDERATED_TOKEN_FILE: a path from a source would let it send any file to Entra ID.
    */
   | { readonly kind: 'WorkloadIdentity'; readonly clientId?: string | undefined; readonly tenantId?: string | undefined }
-  | { readonly kind: 'ServicePrincipal'; readonly clientId: string; readonly tenantId: string; readonly clientSecret: string };
+  | { readonly kind: 'ServicePrincipal'; readonly clientId: string; readonly tenantId: string; readonly clientSecret: string }
+  /**
+   * An AcrPullBinding's workload identity (msi-acrpull v1beta2): the token of a ServiceAccount of the binding's own
+   * namespace (a TokenRequest with audience SERVICE_ACCOUNT_TOKEN_AUDIENCE), so each namespace pulls as itself, not as
+   * the controller. Unset ids come from that ServiceAccount's azure.workload.identity/* annotations. Only the
+   * controller can mint it: it needs the API server; a render face refuses it.
+   */
+  | {
+      readonly kind: 'ServiceAccountToken';
+      readonly namespace: string;
+      readonly serviceAccount: string;
+      readonly clientId?: string | undefined;
+      readonly tenantId?: string | undefined;
+    };
 
 /** An ACR login minted from an Entra ID token (what msi-acrpull does). The token is valid for one registry only. */
 export interface AcrTokenRequest {
@@ -88,6 +101,7 @@ export function tokenRequestKey(request: TokenRequest): string {
         identity.kind === 'ManagedIdentity' ? (identity.resourceId ?? null) : null,
         identity.kind === 'ManagedIdentity' ? null : (identity.tenantId ?? null),
         identity.kind === 'ServicePrincipal' ? identity.clientSecret : null,
+        ...(identity.kind === 'ServiceAccountToken' ? [identity.namespace, identity.serviceAccount] : []),
       ]);
     }
     case 'gar':
@@ -121,7 +135,9 @@ export function ambientIdentityOf(request: TokenRequest): string | undefined {
       if (request.keys !== undefined) return undefined;
       return `the process's AWS identity${request.roleArn === undefined ? '' : ' (to assume roleArn)'}`;
     case 'acr':
-      return request.identity.kind === 'ServicePrincipal' ? undefined : `the process's Azure ${request.identity.kind === 'ManagedIdentity' ? 'managed' : 'workload'} identity`;
+      // A ServiceAccount's token is that namespace's identity, not the process's (and only the controller mints it).
+      if (request.identity.kind === 'ServicePrincipal' || request.identity.kind === 'ServiceAccountToken') return undefined;
+      return `the process's Azure ${request.identity.kind === 'ManagedIdentity' ? 'managed' : 'workload'} identity`;
     case 'gar':
       return request.serviceAccountKey === undefined ? "the process's Google application default credentials" : undefined;
   }

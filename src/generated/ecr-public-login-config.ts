@@ -20,4 +20,8 @@ export interface EcrPublicLoginConfig {
    * Role to assume (STS AssumeRole in us-east-1) before asking ECR Public for a token.
    */
   roleArn?: string;
+  /**
+   * The key of the login in the docker config. Default public.ecr.aws; https://public.ecr.aws is what `kubectl create secret docker-registry --docker-server=https://public.ecr.aws` writes, as the Amazon ECR Public credentials helper did (the kubelet matches both). Never an address: the token always comes from ECR Public's API in us-east-1.
+   */
+  registry?: 'public.ecr.aws' | 'https://public.ecr.aws';
 }

@@ -3576,7 +3576,7 @@ return errors === 0;
 }
 
 export const validateEcrPublicLoginConfig = validate59;
-const schema60 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"ecr-public-login-config.schema.json","title":"EcrPublicLoginConfig","description":"Keys of an imps-krm.io/ecr-public-login-config Secret (from data, base64-decoded, or stringData): an ECR Public token for public.ecr.aws, username AWS, from GetAuthorizationToken in us-east-1 (the only region where it works). Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile). The principal needs ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken. The Secret may have no keys at all.","type":"object","additionalProperties":false,"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Session token for temporary keys."},"roleArn":{"type":"string","maxLength":2048,"pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$","description":"Role to assume (STS AssumeRole in us-east-1) before asking ECR Public for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
+const schema60 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"ecr-public-login-config.schema.json","title":"EcrPublicLoginConfig","description":"Keys of an imps-krm.io/ecr-public-login-config Secret (from data, base64-decoded, or stringData): an ECR Public token for public.ecr.aws, username AWS, from GetAuthorizationToken in us-east-1 (the only region where it works). Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile). The principal needs ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken. The Secret may have no keys at all.","type":"object","additionalProperties":false,"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Session token for temporary keys."},"roleArn":{"type":"string","maxLength":2048,"pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$","description":"Role to assume (STS AssumeRole in us-east-1) before asking ECR Public for a token."},"registry":{"type":"string","enum":["public.ecr.aws","https://public.ecr.aws"],"description":"The key of the login in the docker config. Default public.ecr.aws; https://public.ecr.aws is what `kubectl create secret docker-registry --docker-server=https://public.ecr.aws` writes, as the Amazon ECR Public credentials helper did (the kubelet matches both). Never an address: the token always comes from ECR Public's API in us-east-1."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
 
 function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="ecr-public-login-config.schema.json" */;
@@ -3584,7 +3584,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((((key0 === "accessKeyID") || (key0 === "secretKey")) || (key0 === "sessionToken")) || (key0 === "roleArn"))){
+if(!(((((key0 === "accessKeyID") || (key0 === "secretKey")) || (key0 === "sessionToken")) || (key0 === "roleArn")) || (key0 === "registry"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -3763,14 +3763,37 @@ vErrors.push(err13);
 errors++;
 }
 }
-}
-else {
-const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.registry !== undefined){
+let data4 = data.registry;
+if(typeof data4 !== "string"){
+const err14 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
 else {
 vErrors.push(err14);
+}
+errors++;
+}
+if(!((data4 === "public.ecr.aws") || (data4 === "https://public.ecr.aws"))){
+const err15 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/enum",keyword:"enum",params:{allowedValues: schema60.properties.registry.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
 }
 errors++;
 }
@@ -5892,5 +5915,1493 @@ vErrors.push(err13);
 errors++;
 }
 validate63.errors = vErrors;
+return errors === 0;
+}
+
+export const validateAcrPullBindingV1beta1 = validate81;
+const schema92 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"acr-pull-binding-v1beta1.schema.json","title":"AcrPullBindingV1beta1","description":"msi-acrpull.microsoft.com/v1beta1 AcrPullBinding, as Azure/msi-acrpull defines it (api/v1beta1/acrpullbinding_types.go): binds a managed identity to an Azure Container Registry for one namespace. imps-krm renders one kubernetes.io/dockerconfigjson Secret named `<binding>-msi-acrpull-secret` in the binding's namespace and lists it in the ServiceAccount `serviceAccountName` (default `default`). Empty fields take the operator's defaults: ACR_SERVER, MANAGED_IDENTITY_CLIENT_ID, MANAGED_IDENTITY_RESOURCE_ID (environment of imps-krm).","type":"object","required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"type":"string","const":"msi-acrpull.microsoft.com/v1beta1"},"kind":{"type":"string","const":"AcrPullBinding"},"metadata":{"$ref":"#/definitions/BindingMeta"},"spec":{"$ref":"#/definitions/AcrPullBindingV1beta1Spec"},"status":{"$ref":"#/definitions/AcrPullBindingStatus"}},"definitions":{"BindingMeta":{"title":"BindingMeta","description":"Standard object metadata. AcrPullBinding is namespaced; without metadata.namespace the render faces use `default`, as kubectl would with a context that names none.","type":"object","required":["name"],"properties":{"name":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"namespace":{"type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"labels":{"type":"object","additionalProperties":{"type":"string"}},"annotations":{"type":"object","additionalProperties":{"type":"string"}},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"},"finalizers":{"type":"array","items":{"type":"string"}},"deletionTimestamp":{"type":"string"}}},"AcrPullBindingV1beta1Spec":{"title":"AcrPullBindingV1beta1Spec","type":"object","additionalProperties":false,"properties":{"acrServer":{"type":"string","maxLength":253,"pattern":"^((http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?)?$","description":"Registry host, e.g. myregistry.azurecr.io. Empty: the operator's ACR_SERVER. Its suffix must be allowed (IMPS_KRM_ACR_ALLOWED_SUFFIXES or the controller's --allowed-acr-server-suffixes)."},"managedIdentityClientID":{"type":"string","description":"Client id of the managed identity. Wins over managedIdentityResourceID. Empty: the operator's MANAGED_IDENTITY_CLIENT_ID."},"managedIdentityResourceID":{"type":"string","pattern":"^(/*subscriptions/.+)?$","description":"ARM resource id of a user-assigned managed identity (used when no client id is set). Empty: the operator's MANAGED_IDENTITY_RESOURCE_ID."},"scope":{"type":"string","description":"Space-separated token scopes such as repository:team/app:pull. Empty: the unscoped ACR refresh token is the password."},"serviceAccountName":{"type":"string","description":"ServiceAccount of the binding's namespace whose imagePullSecrets lists the Secret. Empty: `default`."}}},"AcrPullBindingStatus":{"title":"AcrPullBindingStatus","description":"Written by the controller, as msi-acrpull writes it.","type":"object","properties":{"lastTokenRefreshTime":{"type":"string","format":"date-time","description":"When the token in the Secret was obtained."},"tokenExpirationTime":{"type":"string","format":"date-time","description":"When the token in the Secret expires."},"error":{"type":"string","description":"Why the last reconcile failed; absent once it succeeds."}}}}};
+const schema93 = {"title":"BindingMeta","description":"Standard object metadata. AcrPullBinding is namespaced; without metadata.namespace the render faces use `default`, as kubectl would with a context that names none.","type":"object","required":["name"],"properties":{"name":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"namespace":{"type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"labels":{"type":"object","additionalProperties":{"type":"string"}},"annotations":{"type":"object","additionalProperties":{"type":"string"}},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"},"finalizers":{"type":"array","items":{"type":"string"}},"deletionTimestamp":{"type":"string"}}};
+const schema94 = {"title":"AcrPullBindingV1beta1Spec","type":"object","additionalProperties":false,"properties":{"acrServer":{"type":"string","maxLength":253,"pattern":"^((http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?)?$","description":"Registry host, e.g. myregistry.azurecr.io. Empty: the operator's ACR_SERVER. Its suffix must be allowed (IMPS_KRM_ACR_ALLOWED_SUFFIXES or the controller's --allowed-acr-server-suffixes)."},"managedIdentityClientID":{"type":"string","description":"Client id of the managed identity. Wins over managedIdentityResourceID. Empty: the operator's MANAGED_IDENTITY_CLIENT_ID."},"managedIdentityResourceID":{"type":"string","pattern":"^(/*subscriptions/.+)?$","description":"ARM resource id of a user-assigned managed identity (used when no client id is set). Empty: the operator's MANAGED_IDENTITY_RESOURCE_ID."},"scope":{"type":"string","description":"Space-separated token scopes such as repository:team/app:pull. Empty: the unscoped ACR refresh token is the password."},"serviceAccountName":{"type":"string","description":"ServiceAccount of the binding's namespace whose imagePullSecrets lists the Secret. Empty: `default`."}}};
+const schema95 = {"title":"AcrPullBindingStatus","description":"Written by the controller, as msi-acrpull writes it.","type":"object","properties":{"lastTokenRefreshTime":{"type":"string","format":"date-time","description":"When the token in the Secret was obtained."},"tokenExpirationTime":{"type":"string","format":"date-time","description":"When the token in the Secret expires."},"error":{"type":"string","description":"Why the last reconcile failed; absent once it succeeds."}}};
+const pattern45 = new RegExp("^((http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?)?$", "u");
+const pattern46 = new RegExp("^(/*subscriptions/.+)?$", "u");
+
+function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="acr-pull-binding-v1beta1.schema.json" */;
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.apiVersion === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.kind === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.metadata === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metadata"},message:"must have required property '"+"metadata"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.spec === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.apiVersion !== undefined){
+let data0 = data.apiVersion;
+if(typeof data0 !== "string"){
+const err4 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if("msi-acrpull.microsoft.com/v1beta1" !== data0){
+const err5 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "msi-acrpull.microsoft.com/v1beta1"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data1 = data.kind;
+if(typeof data1 !== "string"){
+const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if("AcrPullBinding" !== data1){
+const err7 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "AcrPullBinding"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.metadata !== undefined){
+let data2 = data.metadata;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.name === undefined){
+const err8 = {instancePath:instancePath+"/metadata",schemaPath:"#/definitions/BindingMeta/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(data2.name !== undefined){
+let data3 = data2.name;
+if(typeof data3 === "string"){
+if(data3.length > 253){
+const err9 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/definitions/BindingMeta/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(!pattern0.test(data3)){
+const err10 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/definitions/BindingMeta/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/definitions/BindingMeta/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data2.namespace !== undefined){
+let data4 = data2.namespace;
+if(typeof data4 === "string"){
+if(data4.length > 63){
+const err12 = {instancePath:instancePath+"/metadata/namespace",schemaPath:"#/definitions/BindingMeta/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(!pattern2.test(data4)){
+const err13 = {instancePath:instancePath+"/metadata/namespace",schemaPath:"#/definitions/BindingMeta/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/metadata/namespace",schemaPath:"#/definitions/BindingMeta/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data2.labels !== undefined){
+let data5 = data2.labels;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+for(const key0 in data5){
+if(typeof data5[key0] !== "string"){
+const err15 = {instancePath:instancePath+"/metadata/labels/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/BindingMeta/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/metadata/labels",schemaPath:"#/definitions/BindingMeta/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data2.annotations !== undefined){
+let data7 = data2.annotations;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key1 in data7){
+if(typeof data7[key1] !== "string"){
+const err17 = {instancePath:instancePath+"/metadata/annotations/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/BindingMeta/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/metadata/annotations",schemaPath:"#/definitions/BindingMeta/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data2.uid !== undefined){
+if(typeof data2.uid !== "string"){
+const err19 = {instancePath:instancePath+"/metadata/uid",schemaPath:"#/definitions/BindingMeta/properties/uid/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data2.generation !== undefined){
+let data10 = data2.generation;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err20 = {instancePath:instancePath+"/metadata/generation",schemaPath:"#/definitions/BindingMeta/properties/generation/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data2.resourceVersion !== undefined){
+if(typeof data2.resourceVersion !== "string"){
+const err21 = {instancePath:instancePath+"/metadata/resourceVersion",schemaPath:"#/definitions/BindingMeta/properties/resourceVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data2.finalizers !== undefined){
+let data12 = data2.finalizers;
+if(Array.isArray(data12)){
+const len0 = data12.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data12[i0] !== "string"){
+const err22 = {instancePath:instancePath+"/metadata/finalizers/" + i0,schemaPath:"#/definitions/BindingMeta/properties/finalizers/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/metadata/finalizers",schemaPath:"#/definitions/BindingMeta/properties/finalizers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data2.deletionTimestamp !== undefined){
+if(typeof data2.deletionTimestamp !== "string"){
+const err24 = {instancePath:instancePath+"/metadata/deletionTimestamp",schemaPath:"#/definitions/BindingMeta/properties/deletionTimestamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/metadata",schemaPath:"#/definitions/BindingMeta/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data.spec !== undefined){
+let data15 = data.spec;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key2 in data15){
+if(!(((((key2 === "acrServer") || (key2 === "managedIdentityClientID")) || (key2 === "managedIdentityResourceID")) || (key2 === "scope")) || (key2 === "serviceAccountName"))){
+const err26 = {instancePath:instancePath+"/spec",schemaPath:"#/definitions/AcrPullBindingV1beta1Spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data15.acrServer !== undefined){
+let data16 = data15.acrServer;
+if(typeof data16 === "string"){
+if(data16.length > 253){
+const err27 = {instancePath:instancePath+"/spec/acrServer",schemaPath:"#/definitions/AcrPullBindingV1beta1Spec/properties/acrServer/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+if(!pattern45.test(data16)){
+const err28 = {instancePath:instancePath+"/spec/acrServer",schemaPath:"#/definitions/AcrPullBindingV1beta1Spec/properties/acrServer/pattern",keyword:"pattern",params:{pattern: "^((http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?)?$"},message:"must match pattern \""+"^((http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?)?$"+"\""};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/spec/acrServer",schemaPath:"#/definitions/AcrPullBindingV1beta1Spec/properties/acrServer/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data15.managedIdentityClientID !== undefined){
+if(typeof data15.managedIdentityClientID !== "string"){
+const err30 = {instancePath:instancePath+"/spec/managedIdentityClientID",schemaPath:"#/definitions/AcrPullBindingV1beta1Spec/properties/managedIdentityClientID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data15.managedIdentityResourceID !== undefined){
+let data18 = data15.managedIdentityResourceID;
+if(typeof data18 === "string"){
+if(!pattern46.test(data18)){
+const err31 = {instancePath:instancePath+"/spec/managedIdentityResourceID",schemaPath:"#/definitions/AcrPullBindingV1beta1Spec/properties/managedIdentityResourceID/pattern",keyword:"pattern",params:{pattern: "^(/*subscriptions/.+)?$"},message:"must match pattern \""+"^(/*subscriptions/.+)?$"+"\""};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/spec/managedIdentityResourceID",schemaPath:"#/definitions/AcrPullBindingV1beta1Spec/properties/managedIdentityResourceID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data15.scope !== undefined){
+if(typeof data15.scope !== "string"){
+const err33 = {instancePath:instancePath+"/spec/scope",schemaPath:"#/definitions/AcrPullBindingV1beta1Spec/properties/scope/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data15.serviceAccountName !== undefined){
+if(typeof data15.serviceAccountName !== "string"){
+const err34 = {instancePath:instancePath+"/spec/serviceAccountName",schemaPath:"#/definitions/AcrPullBindingV1beta1Spec/properties/serviceAccountName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/spec",schemaPath:"#/definitions/AcrPullBindingV1beta1Spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data21 = data.status;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(data21.lastTokenRefreshTime !== undefined){
+if(!(typeof data21.lastTokenRefreshTime === "string")){
+const err36 = {instancePath:instancePath+"/status/lastTokenRefreshTime",schemaPath:"#/definitions/AcrPullBindingStatus/properties/lastTokenRefreshTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data21.tokenExpirationTime !== undefined){
+if(!(typeof data21.tokenExpirationTime === "string")){
+const err37 = {instancePath:instancePath+"/status/tokenExpirationTime",schemaPath:"#/definitions/AcrPullBindingStatus/properties/tokenExpirationTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data21.error !== undefined){
+if(typeof data21.error !== "string"){
+const err38 = {instancePath:instancePath+"/status/error",schemaPath:"#/definitions/AcrPullBindingStatus/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+}
+else {
+const err39 = {instancePath:instancePath+"/status",schemaPath:"#/definitions/AcrPullBindingStatus/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+}
+else {
+const err40 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+validate81.errors = vErrors;
+return errors === 0;
+}
+
+export const validateAcrPullBindingV1beta2 = validate82;
+const schema96 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"acr-pull-binding-v1beta2.schema.json","title":"AcrPullBindingV1beta2","description":"acrpull.microsoft.com/v1beta2 AcrPullBinding, as Azure/msi-acrpull defines it (api/v1beta2/acrpullbinding_types.go): an Azure Container Registry login for one namespace, by managed identity or by the workload identity of a ServiceAccount of that namespace. imps-krm renders one kubernetes.io/dockerconfigjson Secret named `acr-pull-<binding>` (cut with a hash beyond 233 characters, as msi-acrpull) in the binding's namespace and lists it in the ServiceAccount `serviceAccountName`.","type":"object","required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"type":"string","const":"acrpull.microsoft.com/v1beta2"},"kind":{"type":"string","const":"AcrPullBinding"},"metadata":{"$ref":"#/definitions/BindingMeta"},"spec":{"$ref":"#/definitions/AcrPullBindingV1beta2Spec"},"status":{"$ref":"#/definitions/AcrPullBindingStatus"}},"definitions":{"BindingMeta":{"title":"BindingMeta","description":"Standard object metadata. AcrPullBinding is namespaced; without metadata.namespace the render faces use `default`, as kubectl would with a context that names none.","type":"object","required":["name"],"properties":{"name":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"namespace":{"type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"labels":{"type":"object","additionalProperties":{"type":"string"}},"annotations":{"type":"object","additionalProperties":{"type":"string"}},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"},"finalizers":{"type":"array","items":{"type":"string"}},"deletionTimestamp":{"type":"string"}}},"AcrPullBindingV1beta2Spec":{"title":"AcrPullBindingV1beta2Spec","type":"object","required":["acr","auth","serviceAccountName"],"additionalProperties":false,"properties":{"acr":{"$ref":"#/definitions/AcrConfiguration"},"auth":{"$ref":"#/definitions/AuthenticationMethod"},"serviceAccountName":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"ServiceAccount of the binding's namespace whose imagePullSecrets lists the Secret; with workload identity, also the ServiceAccount whose token is exchanged (as msi-acrpull does)."}}},"AcrConfiguration":{"title":"AcrConfiguration","type":"object","required":["server","scope"],"additionalProperties":false,"properties":{"server":{"type":"string","maxLength":253,"pattern":"^(http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?$","description":"Registry host, e.g. example.azurecr.io. Its suffix must be allowed (IMPS_KRM_ACR_ALLOWED_SUFFIXES or the controller's --allowed-acr-server-suffixes).","x-kubernetes-validations":[{"rule":"isURL('https://' + self) && url('https://' + self).getHostname() == self","message":"server must be a fully-qualified domain name"}]},"scope":{"type":"string","minLength":1,"description":"Space-separated token scopes such as repository:team/app:pull; no wildcard."},"environment":{"type":"string","enum":["PublicCloud","USGovernmentCloud","ChinaCloud","AirgappedCloud"],"default":"PublicCloud","description":"Azure cloud, by name: the Entra authority and the Resource Manager audience come from imps-krm's table, or for AirgappedCloud from the operator (IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST, IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE). Default PublicCloud."},"cloudConfig":{"$ref":"#/definitions/AirgappedCloudConfiguration"}},"x-kubernetes-validations":[{"rule":"!has(self.cloudConfig) || self.environment == 'AirgappedCloud'","message":"a custom cloud configuration is only allowed for the AirgappedCloud environment"}]},"AirgappedCloudConfiguration":{"title":"AirgappedCloudConfiguration","description":"Kept for msi-acrpull manifests, never used as an address: an air-gapped cloud's endpoints are operator settings (docs/security.md). When given, each value must equal the operator's (IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST, IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE), else the binding is refused.","type":"object","required":["entraAuthorityHost","resourceManagerAudience"],"additionalProperties":false,"properties":{"entraAuthorityHost":{"type":"string","minLength":1},"resourceManagerAudience":{"type":"string","minLength":1}}},"AuthenticationMethod":{"title":"AuthenticationMethod","description":"Exactly one of managedIdentity and workloadIdentity.","type":"object","additionalProperties":false,"properties":{"managedIdentity":{"$ref":"#/definitions/ManagedIdentityAuth"},"workloadIdentity":{"$ref":"#/definitions/WorkloadIdentityAuth"}},"x-kubernetes-validations":[{"rule":"[has(self.managedIdentity), has(self.workloadIdentity)].exists_one(x, x)","message":"only one authentication type can be set"}]},"ManagedIdentityAuth":{"title":"ManagedIdentityAuth","description":"The managed identity of the node or pod running imps-krm (IMDS), by client id or resource id (exactly one).","type":"object","additionalProperties":false,"properties":{"clientID":{"type":"string","minLength":1},"resourceID":{"type":"string","pattern":"^/*subscriptions/.+"}},"x-kubernetes-validations":[{"rule":"[has(self.clientID), has(self.resourceID)].exists_one(x, x)","message":"only client or resource ID can be set"}]},"WorkloadIdentityAuth":{"title":"WorkloadIdentityAuth","description":"The workload identity of the binding's ServiceAccount `spec.serviceAccountName`: the controller requests that ServiceAccount's token (audience api://AzureCRTokenExchange) and exchanges it at Entra ID. Client and tenant ids from here, else from the ServiceAccount's azure.workload.identity/client-id and azure.workload.identity/tenant-id annotations. Controller only: render faces cannot request a ServiceAccount's token.","type":"object","required":["serviceAccountRef"],"additionalProperties":false,"properties":{"serviceAccountRef":{"type":"string","minLength":1,"description":"As in msi-acrpull, informational: the token is requested for spec.serviceAccountName."},"clientID":{"type":"string","minLength":1},"tenantID":{"type":"string","minLength":1}},"x-kubernetes-validations":[{"rule":"(has(self.clientID) && has(self.tenantID)) || (!has(self.clientID) && !has(self.tenantID))","message":"custom client and tenant identifiers must be provided together, if at all"}]},"AcrPullBindingStatus":{"title":"AcrPullBindingStatus","description":"Written by the controller, as msi-acrpull writes it.","type":"object","properties":{"lastTokenRefreshTime":{"type":"string","format":"date-time","description":"When the token in the Secret was obtained."},"tokenExpirationTime":{"type":"string","format":"date-time","description":"When the token in the Secret expires."},"error":{"type":"string","description":"Why the last reconcile failed; absent once it succeeds."}}}}};
+const schema97 = {"title":"BindingMeta","description":"Standard object metadata. AcrPullBinding is namespaced; without metadata.namespace the render faces use `default`, as kubectl would with a context that names none.","type":"object","required":["name"],"properties":{"name":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"namespace":{"type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"labels":{"type":"object","additionalProperties":{"type":"string"}},"annotations":{"type":"object","additionalProperties":{"type":"string"}},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"},"finalizers":{"type":"array","items":{"type":"string"}},"deletionTimestamp":{"type":"string"}}};
+const schema104 = {"title":"AcrPullBindingStatus","description":"Written by the controller, as msi-acrpull writes it.","type":"object","properties":{"lastTokenRefreshTime":{"type":"string","format":"date-time","description":"When the token in the Secret was obtained."},"tokenExpirationTime":{"type":"string","format":"date-time","description":"When the token in the Secret expires."},"error":{"type":"string","description":"Why the last reconcile failed; absent once it succeeds."}}};
+const schema98 = {"title":"AcrPullBindingV1beta2Spec","type":"object","required":["acr","auth","serviceAccountName"],"additionalProperties":false,"properties":{"acr":{"$ref":"#/definitions/AcrConfiguration"},"auth":{"$ref":"#/definitions/AuthenticationMethod"},"serviceAccountName":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"ServiceAccount of the binding's namespace whose imagePullSecrets lists the Secret; with workload identity, also the ServiceAccount whose token is exchanged (as msi-acrpull does)."}}};
+const schema99 = {"title":"AcrConfiguration","type":"object","required":["server","scope"],"additionalProperties":false,"properties":{"server":{"type":"string","maxLength":253,"pattern":"^(http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?$","description":"Registry host, e.g. example.azurecr.io. Its suffix must be allowed (IMPS_KRM_ACR_ALLOWED_SUFFIXES or the controller's --allowed-acr-server-suffixes).","x-kubernetes-validations":[{"rule":"isURL('https://' + self) && url('https://' + self).getHostname() == self","message":"server must be a fully-qualified domain name"}]},"scope":{"type":"string","minLength":1,"description":"Space-separated token scopes such as repository:team/app:pull; no wildcard."},"environment":{"type":"string","enum":["PublicCloud","USGovernmentCloud","ChinaCloud","AirgappedCloud"],"default":"PublicCloud","description":"Azure cloud, by name: the Entra authority and the Resource Manager audience come from imps-krm's table, or for AirgappedCloud from the operator (IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST, IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE). Default PublicCloud."},"cloudConfig":{"$ref":"#/definitions/AirgappedCloudConfiguration"}},"x-kubernetes-validations":[{"rule":"!has(self.cloudConfig) || self.environment == 'AirgappedCloud'","message":"a custom cloud configuration is only allowed for the AirgappedCloud environment"}]};
+const schema100 = {"title":"AirgappedCloudConfiguration","description":"Kept for msi-acrpull manifests, never used as an address: an air-gapped cloud's endpoints are operator settings (docs/security.md). When given, each value must equal the operator's (IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST, IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE), else the binding is refused.","type":"object","required":["entraAuthorityHost","resourceManagerAudience"],"additionalProperties":false,"properties":{"entraAuthorityHost":{"type":"string","minLength":1},"resourceManagerAudience":{"type":"string","minLength":1}}};
+const pattern49 = new RegExp("^(http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?$", "u");
+
+function validate84(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.server === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "server"},message:"must have required property '"+"server"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.scope === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "server") || (key0 === "scope")) || (key0 === "environment")) || (key0 === "cloudConfig"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.server !== undefined){
+let data0 = data.server;
+if(typeof data0 === "string"){
+if(data0.length > 253){
+const err3 = {instancePath:instancePath+"/server",schemaPath:"#/properties/server/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(!pattern49.test(data0)){
+const err4 = {instancePath:instancePath+"/server",schemaPath:"#/properties/server/pattern",keyword:"pattern",params:{pattern: "^(http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?$"},message:"must match pattern \""+"^(http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?$"+"\""};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/server",schemaPath:"#/properties/server/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.scope !== undefined){
+let data1 = data.scope;
+if(typeof data1 === "string"){
+if(data1.length < 1){
+const err6 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.environment !== undefined){
+let data2 = data.environment;
+if(typeof data2 !== "string"){
+const err8 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!((((data2 === "PublicCloud") || (data2 === "USGovernmentCloud")) || (data2 === "ChinaCloud")) || (data2 === "AirgappedCloud"))){
+const err9 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/enum",keyword:"enum",params:{allowedValues: schema99.properties.environment.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.cloudConfig !== undefined){
+let data3 = data.cloudConfig;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.entraAuthorityHost === undefined){
+const err10 = {instancePath:instancePath+"/cloudConfig",schemaPath:"#/definitions/AirgappedCloudConfiguration/required",keyword:"required",params:{missingProperty: "entraAuthorityHost"},message:"must have required property '"+"entraAuthorityHost"+"'"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(data3.resourceManagerAudience === undefined){
+const err11 = {instancePath:instancePath+"/cloudConfig",schemaPath:"#/definitions/AirgappedCloudConfiguration/required",keyword:"required",params:{missingProperty: "resourceManagerAudience"},message:"must have required property '"+"resourceManagerAudience"+"'"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+for(const key1 in data3){
+if(!((key1 === "entraAuthorityHost") || (key1 === "resourceManagerAudience"))){
+const err12 = {instancePath:instancePath+"/cloudConfig",schemaPath:"#/definitions/AirgappedCloudConfiguration/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data3.entraAuthorityHost !== undefined){
+let data4 = data3.entraAuthorityHost;
+if(typeof data4 === "string"){
+if(data4.length < 1){
+const err13 = {instancePath:instancePath+"/cloudConfig/entraAuthorityHost",schemaPath:"#/definitions/AirgappedCloudConfiguration/properties/entraAuthorityHost/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/cloudConfig/entraAuthorityHost",schemaPath:"#/definitions/AirgappedCloudConfiguration/properties/entraAuthorityHost/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data3.resourceManagerAudience !== undefined){
+let data5 = data3.resourceManagerAudience;
+if(typeof data5 === "string"){
+if(data5.length < 1){
+const err15 = {instancePath:instancePath+"/cloudConfig/resourceManagerAudience",schemaPath:"#/definitions/AirgappedCloudConfiguration/properties/resourceManagerAudience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/cloudConfig/resourceManagerAudience",schemaPath:"#/definitions/AirgappedCloudConfiguration/properties/resourceManagerAudience/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/cloudConfig",schemaPath:"#/definitions/AirgappedCloudConfiguration/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate84.errors = vErrors;
+return errors === 0;
+}
+
+const schema101 = {"title":"AuthenticationMethod","description":"Exactly one of managedIdentity and workloadIdentity.","type":"object","additionalProperties":false,"properties":{"managedIdentity":{"$ref":"#/definitions/ManagedIdentityAuth"},"workloadIdentity":{"$ref":"#/definitions/WorkloadIdentityAuth"}},"x-kubernetes-validations":[{"rule":"[has(self.managedIdentity), has(self.workloadIdentity)].exists_one(x, x)","message":"only one authentication type can be set"}]};
+const schema102 = {"title":"ManagedIdentityAuth","description":"The managed identity of the node or pod running imps-krm (IMDS), by client id or resource id (exactly one).","type":"object","additionalProperties":false,"properties":{"clientID":{"type":"string","minLength":1},"resourceID":{"type":"string","pattern":"^/*subscriptions/.+"}},"x-kubernetes-validations":[{"rule":"[has(self.clientID), has(self.resourceID)].exists_one(x, x)","message":"only client or resource ID can be set"}]};
+const schema103 = {"title":"WorkloadIdentityAuth","description":"The workload identity of the binding's ServiceAccount `spec.serviceAccountName`: the controller requests that ServiceAccount's token (audience api://AzureCRTokenExchange) and exchanges it at Entra ID. Client and tenant ids from here, else from the ServiceAccount's azure.workload.identity/client-id and azure.workload.identity/tenant-id annotations. Controller only: render faces cannot request a ServiceAccount's token.","type":"object","required":["serviceAccountRef"],"additionalProperties":false,"properties":{"serviceAccountRef":{"type":"string","minLength":1,"description":"As in msi-acrpull, informational: the token is requested for spec.serviceAccountName."},"clientID":{"type":"string","minLength":1},"tenantID":{"type":"string","minLength":1}},"x-kubernetes-validations":[{"rule":"(has(self.clientID) && has(self.tenantID)) || (!has(self.clientID) && !has(self.tenantID))","message":"custom client and tenant identifiers must be provided together, if at all"}]};
+const pattern50 = new RegExp("^/*subscriptions/.+", "u");
+
+function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "managedIdentity") || (key0 === "workloadIdentity"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.managedIdentity !== undefined){
+let data0 = data.managedIdentity;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+for(const key1 in data0){
+if(!((key1 === "clientID") || (key1 === "resourceID"))){
+const err1 = {instancePath:instancePath+"/managedIdentity",schemaPath:"#/definitions/ManagedIdentityAuth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data0.clientID !== undefined){
+let data1 = data0.clientID;
+if(typeof data1 === "string"){
+if(data1.length < 1){
+const err2 = {instancePath:instancePath+"/managedIdentity/clientID",schemaPath:"#/definitions/ManagedIdentityAuth/properties/clientID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/managedIdentity/clientID",schemaPath:"#/definitions/ManagedIdentityAuth/properties/clientID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data0.resourceID !== undefined){
+let data2 = data0.resourceID;
+if(typeof data2 === "string"){
+if(!pattern50.test(data2)){
+const err4 = {instancePath:instancePath+"/managedIdentity/resourceID",schemaPath:"#/definitions/ManagedIdentityAuth/properties/resourceID/pattern",keyword:"pattern",params:{pattern: "^/*subscriptions/.+"},message:"must match pattern \""+"^/*subscriptions/.+"+"\""};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/managedIdentity/resourceID",schemaPath:"#/definitions/ManagedIdentityAuth/properties/resourceID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/managedIdentity",schemaPath:"#/definitions/ManagedIdentityAuth/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.workloadIdentity !== undefined){
+let data3 = data.workloadIdentity;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.serviceAccountRef === undefined){
+const err7 = {instancePath:instancePath+"/workloadIdentity",schemaPath:"#/definitions/WorkloadIdentityAuth/required",keyword:"required",params:{missingProperty: "serviceAccountRef"},message:"must have required property '"+"serviceAccountRef"+"'"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+for(const key2 in data3){
+if(!(((key2 === "serviceAccountRef") || (key2 === "clientID")) || (key2 === "tenantID"))){
+const err8 = {instancePath:instancePath+"/workloadIdentity",schemaPath:"#/definitions/WorkloadIdentityAuth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data3.serviceAccountRef !== undefined){
+let data4 = data3.serviceAccountRef;
+if(typeof data4 === "string"){
+if(data4.length < 1){
+const err9 = {instancePath:instancePath+"/workloadIdentity/serviceAccountRef",schemaPath:"#/definitions/WorkloadIdentityAuth/properties/serviceAccountRef/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/workloadIdentity/serviceAccountRef",schemaPath:"#/definitions/WorkloadIdentityAuth/properties/serviceAccountRef/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data3.clientID !== undefined){
+let data5 = data3.clientID;
+if(typeof data5 === "string"){
+if(data5.length < 1){
+const err11 = {instancePath:instancePath+"/workloadIdentity/clientID",schemaPath:"#/definitions/WorkloadIdentityAuth/properties/clientID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/workloadIdentity/clientID",schemaPath:"#/definitions/WorkloadIdentityAuth/properties/clientID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data3.tenantID !== undefined){
+let data6 = data3.tenantID;
+if(typeof data6 === "string"){
+if(data6.length < 1){
+const err13 = {instancePath:instancePath+"/workloadIdentity/tenantID",schemaPath:"#/definitions/WorkloadIdentityAuth/properties/tenantID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/workloadIdentity/tenantID",schemaPath:"#/definitions/WorkloadIdentityAuth/properties/tenantID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/workloadIdentity",schemaPath:"#/definitions/WorkloadIdentityAuth/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+validate86.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.acr === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "acr"},message:"must have required property '"+"acr"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.auth === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "auth"},message:"must have required property '"+"auth"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.serviceAccountName === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "serviceAccountName"},message:"must have required property '"+"serviceAccountName"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "acr") || (key0 === "auth")) || (key0 === "serviceAccountName"))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.acr !== undefined){
+if(!(validate84(data.acr, {instancePath:instancePath+"/acr",parentData:data,parentDataProperty:"acr",rootData}))){
+vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+errors = vErrors.length;
+}
+}
+if(data.auth !== undefined){
+if(!(validate86(data.auth, {instancePath:instancePath+"/auth",parentData:data,parentDataProperty:"auth",rootData}))){
+vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
+errors = vErrors.length;
+}
+}
+if(data.serviceAccountName !== undefined){
+let data2 = data.serviceAccountName;
+if(typeof data2 === "string"){
+if(data2.length > 253){
+const err4 = {instancePath:instancePath+"/serviceAccountName",schemaPath:"#/properties/serviceAccountName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data2.length < 1){
+const err5 = {instancePath:instancePath+"/serviceAccountName",schemaPath:"#/properties/serviceAccountName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(!pattern0.test(data2)){
+const err6 = {instancePath:instancePath+"/serviceAccountName",schemaPath:"#/properties/serviceAccountName/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/serviceAccountName",schemaPath:"#/properties/serviceAccountName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+validate83.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate82(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="acr-pull-binding-v1beta2.schema.json" */;
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.apiVersion === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.kind === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.metadata === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metadata"},message:"must have required property '"+"metadata"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.spec === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.apiVersion !== undefined){
+let data0 = data.apiVersion;
+if(typeof data0 !== "string"){
+const err4 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if("acrpull.microsoft.com/v1beta2" !== data0){
+const err5 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "acrpull.microsoft.com/v1beta2"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data1 = data.kind;
+if(typeof data1 !== "string"){
+const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if("AcrPullBinding" !== data1){
+const err7 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "AcrPullBinding"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.metadata !== undefined){
+let data2 = data.metadata;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.name === undefined){
+const err8 = {instancePath:instancePath+"/metadata",schemaPath:"#/definitions/BindingMeta/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(data2.name !== undefined){
+let data3 = data2.name;
+if(typeof data3 === "string"){
+if(data3.length > 253){
+const err9 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/definitions/BindingMeta/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(!pattern0.test(data3)){
+const err10 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/definitions/BindingMeta/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/definitions/BindingMeta/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data2.namespace !== undefined){
+let data4 = data2.namespace;
+if(typeof data4 === "string"){
+if(data4.length > 63){
+const err12 = {instancePath:instancePath+"/metadata/namespace",schemaPath:"#/definitions/BindingMeta/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(!pattern2.test(data4)){
+const err13 = {instancePath:instancePath+"/metadata/namespace",schemaPath:"#/definitions/BindingMeta/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/metadata/namespace",schemaPath:"#/definitions/BindingMeta/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data2.labels !== undefined){
+let data5 = data2.labels;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+for(const key0 in data5){
+if(typeof data5[key0] !== "string"){
+const err15 = {instancePath:instancePath+"/metadata/labels/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/BindingMeta/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/metadata/labels",schemaPath:"#/definitions/BindingMeta/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data2.annotations !== undefined){
+let data7 = data2.annotations;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key1 in data7){
+if(typeof data7[key1] !== "string"){
+const err17 = {instancePath:instancePath+"/metadata/annotations/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/BindingMeta/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/metadata/annotations",schemaPath:"#/definitions/BindingMeta/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data2.uid !== undefined){
+if(typeof data2.uid !== "string"){
+const err19 = {instancePath:instancePath+"/metadata/uid",schemaPath:"#/definitions/BindingMeta/properties/uid/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data2.generation !== undefined){
+let data10 = data2.generation;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err20 = {instancePath:instancePath+"/metadata/generation",schemaPath:"#/definitions/BindingMeta/properties/generation/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data2.resourceVersion !== undefined){
+if(typeof data2.resourceVersion !== "string"){
+const err21 = {instancePath:instancePath+"/metadata/resourceVersion",schemaPath:"#/definitions/BindingMeta/properties/resourceVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data2.finalizers !== undefined){
+let data12 = data2.finalizers;
+if(Array.isArray(data12)){
+const len0 = data12.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data12[i0] !== "string"){
+const err22 = {instancePath:instancePath+"/metadata/finalizers/" + i0,schemaPath:"#/definitions/BindingMeta/properties/finalizers/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/metadata/finalizers",schemaPath:"#/definitions/BindingMeta/properties/finalizers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data2.deletionTimestamp !== undefined){
+if(typeof data2.deletionTimestamp !== "string"){
+const err24 = {instancePath:instancePath+"/metadata/deletionTimestamp",schemaPath:"#/definitions/BindingMeta/properties/deletionTimestamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/metadata",schemaPath:"#/definitions/BindingMeta/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data.spec !== undefined){
+if(!(validate83(data.spec, {instancePath:instancePath+"/spec",parentData:data,parentDataProperty:"spec",rootData}))){
+vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
+errors = vErrors.length;
+}
+}
+if(data.status !== undefined){
+let data16 = data.status;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.lastTokenRefreshTime !== undefined){
+if(!(typeof data16.lastTokenRefreshTime === "string")){
+const err26 = {instancePath:instancePath+"/status/lastTokenRefreshTime",schemaPath:"#/definitions/AcrPullBindingStatus/properties/lastTokenRefreshTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data16.tokenExpirationTime !== undefined){
+if(!(typeof data16.tokenExpirationTime === "string")){
+const err27 = {instancePath:instancePath+"/status/tokenExpirationTime",schemaPath:"#/definitions/AcrPullBindingStatus/properties/tokenExpirationTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data16.error !== undefined){
+if(typeof data16.error !== "string"){
+const err28 = {instancePath:instancePath+"/status/error",schemaPath:"#/definitions/AcrPullBindingStatus/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/status",schemaPath:"#/definitions/AcrPullBindingStatus/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+validate82.errors = vErrors;
 return errors === 0;
 }

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { promises as fs } from 'node:fs'; // read where used: see input-files.ts
 import { join, relative, resolve } from 'node:path';
 import type { Problem } from '../core/problems.js';
 import { isRecord } from '../core/records.js';
@@ -90,7 +90,7 @@ async function listFiles(path: string, root: InputRoot | undefined): Promise<Wal
     return walk;
   }
   try {
-    if ((await stat(real.path)).isDirectory()) await walkDirectory(path, real.path, root, walk);
+    if ((await fs.stat(real.path)).isDirectory()) await walkDirectory(path, real.path, root, walk);
     else walk.files.push({ path, real: real.path });
   } catch (error) {
     walk.failures.push({ message: describeFsError(error), path });
@@ -101,7 +101,7 @@ async function listFiles(path: string, root: InputRoot | undefined): Promise<Wal
 async function walkDirectory(path: string, real: string, root: InputRoot | undefined, walk: Walk): Promise<void> {
   let entries;
   try {
-    entries = (await readdir(real, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    entries = (await fs.readdir(real, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
   } catch (error) {
     walk.failures.push({ message: describeFsError(error), path });
     return;
@@ -127,7 +127,7 @@ async function walkDirectory(path: string, real: string, root: InputRoot | undef
 
 async function isDirectory(path: string): Promise<boolean> {
   try {
-    return (await stat(path)).isDirectory();
+    return (await fs.stat(path)).isDirectory();
   } catch {
     return false; // the reader reports it
   }

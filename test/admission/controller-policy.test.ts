@@ -19,14 +19,14 @@ const S = {
   typeChange: 'imps-krm-controller never changes the type of a Secret',
   labelKept: 'imps-krm-controller never removes or changes the imps-krm.io/owner label of a Secret',
   adoption:
-    "imps-krm-controller takes over an unlabelled Secret only when it is the IMPS controller's Secret of the same ImagePullSecret or is marked by Argo CD, Helm or Flux, and never one owned by another kind of object",
-  keepMeta: "imps-krm-controller never removes a label or an annotation of a Secret, but imps-krm.io/expires-at and IMPS's banzaicloud.com/last-applied",
+    "imps-krm-controller takes over an unlabelled Secret only when it is the IMPS controller's Secret of the same ImagePullSecret, msi-acrpull's Secret of an AcrPullBinding (owner references kept) or is marked by Argo CD, Helm or Flux, and never one owned by another kind of object",
+  keepMeta: "imps-krm-controller never removes a label or an annotation of a Secret, but imps-krm.io/expires-at, IMPS's banzaicloud.com/last-applied and msi-acrpull's acr.microsoft.com/token.* of a binding's Secret",
   keepOwners: 'imps-krm-controller never removes an owner reference to anything but an ImagePullSecret',
-  ownerRef: 'imps-krm-controller creates and replaces only Secrets owned by an ImagePullSecret (owner reference)',
+  ownerRef: 'imps-krm-controller creates and replaces only Secrets owned by an ImagePullSecret or an AcrPullBinding (owner reference)',
   shells: 'imps-krm-controller never creates, deletes or unmarks a shell Secret (imps-krm.io/refresher-managed); it only fills them',
   fill: 'imps-krm-controller fills a shell Secret by changing only its data and the imps-krm.io/expires-at annotation',
   deletes:
-    "imps-krm-controller deletes only Secrets it created (labelled imps-krm.io/owner, owned by an ImagePullSecret) and the IMPS controller's (its owner-uid label and owner reference, no other tool's marks)",
+    "imps-krm-controller deletes only Secrets it created (labelled imps-krm.io/owner, owned by an ImagePullSecret or an AcrPullBinding) and the IMPS controller's (its owner-uid label and owner reference, no other tool's marks)",
 };
 const A = {
   operation: 'imps-krm-controller never creates or deletes ServiceAccounts',

@@ -6,6 +6,8 @@ import { loadPolicies, type CelPolicy } from './cel-policy.js';
 
 export const CONTROLLER_POLICIES = 'deploy/controller/admission-policy.yaml';
 export const REFRESH_POLICIES = 'deploy/refresh-cronjob/admission-policy.yaml';
+/** The optional deploy/acrpull component's policies (ServiceAccount tokens, AcrPullBindings). */
+export const ACRPULL_POLICIES = 'deploy/acrpull/admission-policy.yaml';
 
 export interface Judged {
   readonly policy: string;

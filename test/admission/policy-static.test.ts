@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import * as contract from '../../src/core/contract.js';
 import { functionsOf, KUBERNETES_CEL_FUNCTIONS, loadPolicies, readManifests } from './cel-policy.js';
 
-const FILES = ['deploy/controller/admission-policy.yaml', 'deploy/refresh-cronjob/admission-policy.yaml'];
+const FILES = [
+  'deploy/controller/admission-policy.yaml',
+  'deploy/refresh-cronjob/admission-policy.yaml',
+  'deploy/acrpull/admission-policy.yaml',
+  'deploy/ecr-public-helper/admission-policy.yaml',
+];
 // CEL reserves these words; Kubernetes makes fields with such names reachable only as __name__ (e.g. a
 // `.namespace` selection does not parse there), so the policies avoid selecting them.
 const RESERVED = ['as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while'];
@@ -12,7 +17,14 @@ describe('shipped admission policies', () => {
   const policies = [...loadPolicies(...FILES).values()];
 
   it('exist, each with a Deny binding', () => {
-    expect(policies.map((policy) => policy.name).sort()).toEqual(['imps-krm-controller-secrets', 'imps-krm-controller-service-accounts', 'imps-krm-refresh-secrets']);
+    expect(policies.map((policy) => policy.name).sort()).toEqual([
+      'imps-krm-controller-acr-pull-bindings',
+      'imps-krm-controller-secrets',
+      'imps-krm-controller-service-account-tokens',
+      'imps-krm-controller-service-accounts',
+      'imps-krm-ecr-public-helper-secrets',
+      'imps-krm-refresh-secrets',
+    ]);
   });
 
   it('fail closed and deny with a one-line Forbidden message', () => {
@@ -55,5 +67,11 @@ describe('shipped admission policies', () => {
     expect(conditions.get('imps-krm-controller-secrets')).toContain(`':${controllerAccount.metadata.name}'`);
     expect(conditions.get('imps-krm-controller-service-accounts')).toContain(`':${controllerAccount.metadata.name}'`);
     expect(conditions.get('imps-krm-refresh-secrets')).toContain(`':${refreshAccount.metadata.name}'`);
+    for (const name of ['imps-krm-controller-acr-pull-bindings', 'imps-krm-controller-service-account-tokens']) expect(conditions.get(name)).toContain(`':${controllerAccount.metadata.name}'`);
+    // The ECR Public helper's ServiceAccount, exactly: its IRSA role trusts that one name in that one namespace.
+    const helperAccount = readManifests('deploy/ecr-public-helper/serviceaccount.yaml').find((manifest) => manifest.kind === 'ServiceAccount')!;
+    const helperJob = readManifests('deploy/ecr-public-helper/cronjob.yaml')[0]!.spec as { jobTemplate: { spec: { template: { spec: { serviceAccountName: string } } } } };
+    expect(helperJob.jobTemplate.spec.template.spec.serviceAccountName).toBe(helperAccount.metadata.name);
+    expect(conditions.get('imps-krm-ecr-public-helper-secrets')).toContain(`'system:serviceaccount:ecr-public-creds-helper:${helperAccount.metadata.name}'`);
   });
 });

@@ -43,6 +43,24 @@ describe('shipped RBAC', () => {
     ]);
   });
 
+  it('AcrPullBindings (deploy/acrpull): the bindings, their status and finalizers, ServiceAccount tokens, two CRDs by name', () => {
+    expect(grants(rbac('deploy/acrpull/rbac.yaml'))).toEqual([
+      'ClusterRole/imps-krm-controller-acrpull acrpullbindings: list,watch,patch',
+      'ClusterRole/imps-krm-controller-acrpull acrpullbindings/status: patch',
+      'ClusterRole/imps-krm-controller-acrpull acrpullbindings/finalizers: update',
+      'ClusterRole/imps-krm-controller-acrpull serviceaccounts/token: create',
+      'ClusterRole/imps-krm-controller-acrpull secrets: get',
+      'ClusterRole/imps-krm-controller-acrpull customresourcedefinitions: get [acrpullbindings.msi-acrpull.microsoft.com,acrpullbindings.acrpull.microsoft.com]',
+    ]);
+  });
+
+  it('ECR Public helper drop-in: get and patch ecr-public-token only, create (the helper had create and delete on every Secret)', () => {
+    expect(grants(rbac('deploy/ecr-public-helper/serviceaccount.yaml'))).toEqual([
+      'ClusterRole/ecr-public-token-editor secrets: get,patch [ecr-public-token]',
+      'ClusterRole/ecr-public-token-editor secrets: create',
+    ]);
+  });
+
   it('Argo CD plugin: Secrets only by name, in namespaced Roles, read-only', () => {
     const objects = rbac('argocd-cmp/rbac-live.yaml');
     const lines = grants(objects);

@@ -54,3 +54,29 @@ describe('Secrets written by imps-krm-refresh', () => {
     expect(judge({ ...opaque, username: 'system:serviceaccount:apps:default' })).toBe('not judged');
   });
 });
+
+describe('the ECR Public helper drop-in (deploy/ecr-public-helper/admission-policy.yaml): the refresher rules, for its ServiceAccount', () => {
+  const helper = loadPolicies('deploy/ecr-public-helper/admission-policy.yaml').get('imps-krm-ecr-public-helper-secrets')!;
+  const HELPER = 'system:serviceaccount:ecr-public-creds-helper:sa-secrets-editor';
+  const token = (owner: string | null, type = DOCKER): Record<string, unknown> =>
+    withMeta(foreignSecret(type, owner === null ? {} : { [MANAGED_BY_LABEL]: MANAGED_BY, [OWNER_LABEL]: owner }), { name: 'ecr-public-token', namespace: 'default' });
+  const verdict = (attempt: Attempt): readonly string[] | 'not judged' => {
+    const result = helper.evaluate(attempt);
+    expect(result.errors).toEqual([]);
+    return result.applies ? result.denied : 'not judged';
+  };
+  it("allows: take over the helper's own Secret (no label), then renew it", () => {
+    expect(verdict(update(token(null), token('ecr-public-token'), HELPER))).toEqual([]);
+    expect(verdict(update(token('ecr-public-token'), token('ecr-public-token'), HELPER))).toEqual([]);
+    expect(verdict(create(token('ecr-public-token'), HELPER))).toEqual([]);
+  });
+  it('denies: a delete (the helper deleted and re-created), a token Secret, an unlabelled create', () => {
+    expect(verdict(remove(token('ecr-public-token'), HELPER))).toEqual(['the ECR Public helper never deletes Secrets']);
+    expect(verdict(create(token('ecr-public-token', 'kubernetes.io/service-account-token'), HELPER))).toEqual(['the ECR Public helper writes only Secrets of type kubernetes.io/dockerconfigjson']);
+    expect(verdict(create(token(null), HELPER))).toEqual(['the ECR Public helper writes only Secrets labelled imps-krm.io/owner']);
+  });
+  it('judges only that ServiceAccount in that namespace', () => {
+    expect(verdict(remove(token('x'), 'system:serviceaccount:other:sa-secrets-editor'))).toBe('not judged');
+    expect(verdict(remove(token('x'), REFRESHER))).toBe('not judged');
+  });
+});

@@ -1,10 +1,11 @@
 // The limits keep `cmp generate` well under the Argo CD sidecar's 256Mi (argocd-cmp/repo-server-patch.yaml), which
 // also holds argocd-cmp-server itself: the most expensive inputs the limits admit (test/bounds/worst-inputs.ts) run
-// through the BUILT CLI and must peak below 192 MiB; one unit more must be refused with one line and exit 1.
+// through the BUILT CLI, with the image's V8 settings, and must peak below 192 MiB; one unit more must be refused
+// with one line and exit 1.
 // Peak RSS comes from /usr/bin/time: a child's own getrusage() counts the memory of the (large) test process it was
 // forked from, because Linux keeps the peak across exec.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,8 @@ import { guardedEnv } from '../guard/child-env.js';
 import { worstInputs, type WorstInput } from './worst-inputs.js';
 
 const TIME = '/usr/bin/time';
+/** The V8 settings the image runs every face with (the Dockerfile's ENV NODE_OPTIONS): what ships is what is measured. */
+const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS=(.+)$/m.exec(readFileSync(join(import.meta.dirname, '..', '..', 'Dockerfile'), 'utf8'))?.[1] ?? '';
 const CEILING_MIB = 192;
 const dirs: string[] = [];
 afterAll(() => {
@@ -32,7 +35,7 @@ function cmpGenerate(dir: string): Promise<{ code: number; stdout: string; stder
     execFile(
       TIME,
       ['-f', '__peak_kb=%M', process.execPath, BUILT_CLI, 'cmp', 'generate'],
-      { cwd: dir, env: guardedEnv({ PATH: process.env['PATH'], HOME: dir, ARGOCD_ENV_CLUSTER: 'input' }), maxBuffer: 64 << 20, timeout: 60_000 },
+      { cwd: dir, env: guardedEnv({ PATH: process.env['PATH'], HOME: dir, ARGOCD_ENV_CLUSTER: 'input', NODE_OPTIONS: IMAGE_NODE_OPTIONS }), maxBuffer: 64 << 20, timeout: 60_000 },
       (error, stdout, stderr) => {
         const peak = /__peak_kb=(\d+)/.exec(stderr);
         done({

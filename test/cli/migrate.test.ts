@@ -85,7 +85,7 @@ describe('imps-krm migrate (built CLI)', () => {
     kube = await startFakeKubeApi({ objects: cluster() });
     const result = await migrate([]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('error: not ready to switch: 1 Secret(s) refused, 2 spec or source change(s), 1 ImagePullSecret(s) in a Helm release without a keep policy\n');
+    expect(result.stderr).toBe('error: not ready to switch: 1 Secret(s) refused, 2 spec or source change(s), 1 ImagePullSecret(s) or CRD(s) in a Helm release without a keep policy\n');
     const text = result.stdout;
     expect(text).toContain('ImagePullSecret imps-controller-default (Helm release imps in imps-system)');
     expect(text).toMatch(/ {2}adopt {4}team-a\/regcred +written by IMPS\n/);
@@ -98,7 +98,7 @@ describe('imps-krm migrate (built CLI)', () => {
     expect(text).toMatch(/ {2}change {3}source creds\.ecr: .*accountID/);
     expect(text).toMatch(/ {2}change {3}source creds\.untyped: .*Opaque/);
     expect(text).toContain('left     left/old: IMPS Secret of an ImagePullSecret that is gone, with no owner reference: nothing removes it');
-    expect(text).toContain('Summary: 1 to adopt, 1 refused, 1 to delete, 1 to create; 2 spec or source change(s); 1 ImagePullSecret(s) in a Helm release without a keep policy. Not ready to switch.');
+    expect(text).toContain('Summary: 1 to adopt, 1 refused, 1 to delete, 1 to create; 2 spec or source change(s); 1 ImagePullSecret(s) or CRD(s) in a Helm release without a keep policy. Not ready to switch.');
     expect(`${text}${result.stderr}`).not.toContain('CANARY');
     expect(kube.requests.filter((request) => request.method !== 'GET')).toEqual([]);
   });
@@ -118,7 +118,7 @@ describe('imps-krm migrate (built CLI)', () => {
     kube = await startFakeKubeApi({ objects: [ns('default'), ns('creds'), ns('team-a', { team: 'a' }), dockerSource('creds', 'hub', 'https://index.docker.io/v1/', 'CANARY-migrate-password-0010'), cr, fromImps('team-a')] });
     const result = await migrate([]);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('Summary: 1 to adopt, 0 refused, 0 to delete, 0 to create; 0 spec or source change(s); 0 ImagePullSecret(s) in a Helm release without a keep policy. Ready to switch.');
+    expect(result.stdout).toContain('Summary: 1 to adopt, 0 refused, 0 to delete, 0 to create; 0 spec or source change(s); 0 ImagePullSecret(s) or CRD(s) in a Helm release without a keep policy. Ready to switch.');
     expect(result.code).toBe(0);
   });
 

@@ -7,6 +7,7 @@
 // So `Date` itself is the injected clock here: frozen at START, moved only by `ProcessClock.advance`. Real
 // setTimeout still runs, so short waits (debounce, backoff) pass on their own while the clock stands still, and
 // every expiry the tests read is exact.
+import { ambientIdentities } from '../../src/adapters/ambient-identities.js';
 import { Writable } from 'node:stream';
 import { vi } from 'vitest';
 import { loadKubeAccess } from '../../src/adapters/kube/kube-access.js';
@@ -79,6 +80,8 @@ export async function startCloudFakes(): Promise<CloudFakes> {
     azure,
     google,
     reset() {
+      // The identities the providers keep for the process (ambient-identities.ts) belong to the fakes being reset.
+      ambientIdentities.forget();
       aws.reset();
       azure.reset();
       google.reset();

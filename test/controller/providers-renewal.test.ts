@@ -131,7 +131,7 @@ const cases: ProviderCase[] = [
     tokenCalls: () => fakes.google.calls.filter((call) => call.endpoint === 'metadata-token').length,
     fail: () => fakes.google.failMetadataToken(404, 'service account not found', 10_000),
     heal: () => fakes.google.reset(),
-    failure: /^Google access token \(application default credentials\): .*404/,
+    failure: /^Google access token \(metadata server\): 127\.0\.0\.1:\d+: HTTP 404: service account not found$/,
   },
   {
     // The metadata server hands out its cached token until 5 minutes before it expires: expires_in may be far
@@ -148,7 +148,7 @@ const cases: ProviderCase[] = [
       fakes.google.reset();
       fakes.google.setExpiresIn(600);
     },
-    failure: /^Google access token \(application default credentials\): .*404/,
+    failure: /^Google access token \(metadata server\): 127\.0\.0\.1:\d+: HTTP 404: service account not found$/,
   },
 ];
 

@@ -97,6 +97,35 @@ describe('deploy/ rendered by kubectl kustomize', () => {
     }
   });
 
+  it('deploy/acrpull as a component: the two CRDs, the flag, RBAC bound to the controller, its policies judging it', async () => {
+    const overlay = join(dir, 'acrpull');
+    await mkdir(overlay);
+    const deploy = relative(overlay, join(REPO, 'deploy'));
+    await writeFile(join(overlay, 'kustomization.yaml'), `resources: [${deploy}]\ncomponents: [${deploy}/acrpull]\n`);
+    const objects = await kustomize(overlay);
+    expect(objects.filter((object) => object.kind === 'CustomResourceDefinition').map((object) => object.metadata.name).sort()).toEqual([
+      'acrpullbindings.acrpull.microsoft.com',
+      'acrpullbindings.msi-acrpull.microsoft.com',
+      'imagepullsecrets.images.banzaicloud.io',
+    ]);
+    expect(container(objects).args).toContain('--acr-pull-bindings');
+    const account = one(objects, 'ServiceAccount', 'imps-krm-controller');
+    const subjects = (one(objects, 'ClusterRoleBinding', 'imps-krm-controller-acrpull') as unknown as { subjects: Array<{ name: string; namespace: string }> }).subjects;
+    expect(subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata.name, namespace: account.metadata.namespace }]);
+    const username = `system:serviceaccount:${account.metadata.namespace}:${account.metadata.name}`;
+    const token = { operation: 'CREATE' as const, username, resource: { group: '', version: 'v1', resource: 'serviceaccounts' }, subResource: 'token', kind: 'TokenRequest', namespace: 'team', name: 'puller', object: { spec: { audiences: ['x'] } }, oldObject: null };
+    const judging = [...policiesOf(objects).values()].filter((policy) => policy.evaluate(token).applies).map((policy) => policy.name);
+    expect(judging).toEqual(['imps-krm-controller-service-account-tokens']);
+  });
+
+  it('deploy/ecr-public-helper: the helper\'s namespace, ServiceAccount and CronJob, its policy judging that ServiceAccount', async () => {
+    const objects = await kustomize('deploy/ecr-public-helper');
+    const account = one(objects, 'ServiceAccount', 'sa-secrets-editor');
+    expect(account.metadata.namespace).toBe('ecr-public-creds-helper');
+    expect(one(objects, 'CronJob', 'ecr-public-creds-helper').metadata.namespace).toBe('ecr-public-creds-helper');
+    expect(judgesWorkload(objects, account)).toEqual(['imps-krm-ecr-public-helper-secrets']);
+  });
+
   it('deploy/refresh-cronjob ships its policy, judging the refresher ServiceAccount', async () => {
     const objects = await kustomize('deploy/refresh-cronjob');
     const account = one(objects, 'ServiceAccount', 'imps-krm-refresh');

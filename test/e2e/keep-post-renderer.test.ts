@@ -41,3 +41,40 @@ describe('keep-imagepullsecrets.sh (Helm post-renderer)', () => {
     expect(sa).toEqual(saBefore);
   });
 });
+
+// msi-acrpull's chart (Azure/msi-acrpull config/helm/templates): its CRDs are templates, beside its controller.
+const CRD_SCRIPT = join(REPO, 'examples', 'migrate-from-msi-acrpull', 'keep-crds.sh');
+const ACRPULL_RELEASE = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: acrpullbindings.acrpull.microsoft.com
+  annotations: {controller-gen.kubebuilder.io/version: v0.20.1}
+spec: {group: acrpull.microsoft.com, names: {kind: AcrPullBinding, plural: acrpullbindings}, scope: Namespaced}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: acrpullbindings.msi-acrpull.microsoft.com
+spec: {group: msi-acrpull.microsoft.com, names: {kind: AcrPullBinding, plural: acrpullbindings}, scope: Namespaced}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: acrpull, namespace: acrpull}
+spec: {selector: {matchLabels: {app: acrpull}}, template: {metadata: {labels: {app: acrpull}}, spec: {containers: [{name: manager, image: mcr.microsoft.com/aks/msi-acrpull:v0.1.4}]}}}
+`;
+
+describe('keep-crds.sh (Helm post-renderer for msi-acrpull)', () => {
+  const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+  const runners: Array<[string, Record<string, string>]> = [['kustomize 4.5.4', { KUSTOMIZE }], ...(kubectl ? [['kubectl kustomize', {}] as [string, Record<string, string>]] : [])];
+  it.each(runners)('adds the keep policy to both CRDs only (%s)', (_name, env) => {
+    const result = spawnSync('sh', [CRD_SCRIPT], { input: ACRPULL_RELEASE, encoding: 'utf8', env: { PATH: process.env['PATH'], ...env } });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const out = docs(result.stdout);
+    const before = docs(ACRPULL_RELEASE);
+    const crds = out.filter((doc) => doc.kind === 'CustomResourceDefinition').sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    const crdsBefore = before.filter((doc) => doc.kind === 'CustomResourceDefinition').sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    expect(crds).toEqual(crdsBefore.map((doc) => ({ ...doc, metadata: { ...doc.metadata, annotations: { ...doc.metadata.annotations, 'helm.sh/resource-policy': 'keep' } } })));
+    expect(out.find((doc) => doc.kind === 'Deployment')).toEqual(before.find((doc) => doc.kind === 'Deployment'));
+  });
+});

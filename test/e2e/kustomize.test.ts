@@ -134,3 +134,43 @@ describe('kubectl kustomize --enable-alpha-plugins (legacy exec plugin)', () => 
     expect(failed.stderr).toContain('Secret registry-access/missing-login not found');
   });
 });
+
+describe("kubectl kustomize with msi-acrpull's README sample as a generator (legacy plugin linked as AcrPullBinding)", () => {
+  it('renders the Secret msi-acrpull would have written, the registry reached by its name, the identity through IMDS', async () => {
+    const { startFakeAzure } = await import('../fakes/azure-server.js');
+    const { cloudTls } = await import('../providers/cloud-tls.js');
+    const { pathToFileURL } = await import('node:url');
+    const azure = await startFakeAzure(cloudTls());
+    try {
+      const resourceId = '/subscriptions/712288dc-f816-4242-b73f-a0a87265dcc8/resourceGroups/my-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/my-acr-puller';
+      azure.allowManagedIdentity(resourceId);
+      const xdg = join(box.dir, 'xdg-acrpull');
+      const pluginDir = join(xdg, 'kustomize', 'plugin', 'msi-acrpull.microsoft.com', 'v1beta1', 'acrpullbinding');
+      await mkdir(pluginDir, { recursive: true });
+      await symlink(join(box.bin, 'imps-krm'), join(pluginDir, 'AcrPullBinding'));
+      const app = join(box.dir, 'acrpull-app');
+      await mkdir(app, { recursive: true });
+      await cp(join(REPO, 'test', 'fixtures', 'render-providers', 'msi-acrpull-readme-sample', 'input', 'acrpullbinding.yaml'), join(app, 'acrpullbinding.yaml'));
+      await writeFile(join(app, 'kustomization.yaml'), 'generators:\n- acrpullbinding.yaml\n');
+      const redirect = pathToFileURL(join(REPO, 'test', 'fakes', 'host-redirect.mjs')).href;
+      const env = {
+        ...box.env,
+        XDG_CONFIG_HOME: xdg,
+        NODE_OPTIONS: `--import=${redirect} ${box.env['NODE_OPTIONS'] ?? ''}`,
+        IMPS_KRM_TEST_HOST_REDIRECT: `veryimportantcr.azurecr.io=${azure.authorityHost}`,
+        NODE_EXTRA_CA_CERTS: cloudTls().caFile,
+        AZURE_POD_IDENTITY_AUTHORITY_HOST: azure.httpUrl,
+      };
+      const result = await run('kubectl', ['kustomize', '--enable-alpha-plugins', app], { cwd: box.dir, env });
+      expect(result).toMatchObject({ code: 0 });
+      const out = objects(result.stdout);
+      expect(ids(out)).toEqual(['Secret/default/acrpulltest-msi-acrpull-secret']);
+      const config = JSON.parse(Buffer.from(((out[0] as K8sObject & { data: Record<string, string> }).data)['.dockerconfigjson']!, 'base64').toString('utf8')) as { auths: Record<string, { username: string }> };
+      expect(Object.keys(config.auths)).toEqual(['veryimportantcr.azurecr.io']);
+      expect(config.auths['veryimportantcr.azurecr.io']?.username).toBe('00000000-0000-0000-0000-000000000000');
+      expect(azure.calls.find((call) => call.endpoint === 'imds')?.params).toMatchObject({ msi_res_id: resourceId });
+    } finally {
+      await azure.close();
+    }
+  });
+});

@@ -7,7 +7,8 @@
  *   (or AWS_ENDPOINT_URL for every service)
  *   AWS_CONTAINER_CREDENTIALS_FULL_URI (+ AWS_CONTAINER_AUTHORIZATION_TOKEN)
  *
- * One `http` server on 127.0.0.1 (random port) serves everything:
+ * One `http` server on 127.0.0.1 (random port) serves everything (and, started with a certificate, the same routes
+ * over https: `httpsUrl`, reached under AWS's own host names through test/fakes/connect-proxy.ts):
  *   - `POST /` with `X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.*` -> ECR (JSON 1.1)
  *   - `POST /` with `X-Amz-Target: SpencerFrontendService.*`                 -> ECR Public (JSON 1.1)
  *   - `POST /` with a form body `Action=...`                                 -> STS (awsQuery; this is what
@@ -34,11 +35,14 @@
  *   - With AWS_EC2_METADATA_DISABLED=true and no container variables, the last link of the default
  *     chain fails at once ("EC2 Instance Metadata Service access disabled") instead of probing
  *     169.254.169.254.
- *   - Retryable errors (status >= 500, throttling codes) are retried by the SDK (3 attempts by
- *     default), so `failNext(service, {status: 500, ...}, 1)` is absorbed by a retry.
+ *   - Retryable errors (status >= 500, throttling codes, resets) are retried by imps-krm's policy
+ *     (src/adapters/retry-policy.ts: 3 attempts; the SDK's own retries are off), so
+ *     `failNext(service, {status: 500, ...}, 1)` is absorbed by a retry, and a reply can carry Retry-After
+ *     or be a reset (`retryAfter`, `reset`).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isRecord } from '../../src/core/records.js';
 
@@ -61,11 +65,17 @@ export interface FakeAwsError {
   status: number;
   code: string;
   message: string;
+  /** A Retry-After header on the error reply. */
+  retryAfter?: string;
+  /** Close the connection without any reply (a reset), instead of answering. */
+  reset?: boolean;
 }
 
 export interface FakeAws {
   /** `http://127.0.0.1:PORT` */
   url: string;
+  /** `https://127.0.0.1:PORT`, the same fake over TLS, when started with a certificate (for tests through a proxy). */
+  httpsUrl?: string;
   /** `${url}/pod-identity`: a value for AWS_CONTAINER_CREDENTIALS_FULL_URI. */
   containerCredentialsUrl: string;
   calls: AwsCall[];
@@ -191,9 +201,16 @@ interface Reply {
   status: number;
   contentType: string;
   body: string;
+  headers?: Record<string, string>;
+  reset?: boolean;
 }
 
-export async function startFakeAws(): Promise<FakeAws> {
+/** An injected failure as the reply it becomes. */
+function injectedReply(injected: FakeAwsError, reply: Reply): Reply {
+  return { ...reply, ...(injected.retryAfter !== undefined ? { headers: { 'retry-after': injected.retryAfter } } : {}), ...(injected.reset ? { reset: true } : {}) };
+}
+
+export async function startFakeAws(options: { tls?: { key: string; cert: string } } = {}): Promise<FakeAws> {
   const calls: AwsCall[] = [];
   const passwords = new Map<string, string>();
   const rejectedKeys = new Set<string>();
@@ -278,7 +295,7 @@ export async function startFakeAws(): Promise<FakeAws> {
     if (sessionToken !== undefined) call.sessionToken = sessionToken;
 
     const injected = takeFailure(service);
-    if (injected) return { call, reply: jsonError(injected.status, injected.code, injected.message) };
+    if (injected) return { call, reply: injectedReply(injected, jsonError(injected.status, injected.code, injected.message)) };
     if (parseError) return { call, reply: jsonError(400, 'SerializationException', 'Start of structure or map found where not expected.') };
     if (!scope) return { call, reply: jsonError(400, 'MissingAuthenticationTokenException', 'Missing Authentication Token') };
     if (scope.service !== service) {
@@ -386,7 +403,7 @@ export async function startFakeAws(): Promise<FakeAws> {
     if (sessionToken !== undefined) call.sessionToken = sessionToken;
 
     const injected = takeFailure('sts');
-    if (injected) return { call, reply: stsError(injected.status, injected.code, injected.message) };
+    if (injected) return { call, reply: injectedReply(injected, stsError(injected.status, injected.code, injected.message)) };
 
     const requestId = randomUUID();
     const wrap = (name: string, result: string): Reply =>
@@ -500,7 +517,7 @@ export async function startFakeAws(): Promise<FakeAws> {
       body: JSON.stringify(body),
     });
     const injected = takeFailure('container-credentials');
-    if (injected) return { call, reply: jsonBody(injected.status, { Code: injected.code, Message: injected.message }) };
+    if (injected) return { call, reply: injectedReply(injected, jsonBody(injected.status, { Code: injected.code, Message: injected.message })) };
     if (!containerCreds) {
       return { call, reply: jsonBody(404, { Code: 'NotFound', Message: 'no container credentials configured in the fake' }) };
     }
@@ -560,13 +577,18 @@ export async function startFakeAws(): Promise<FakeAws> {
     return { status: 400, contentType: 'text/plain', body: `fake-aws: cannot route POST ${url.pathname} (${contentType})` };
   };
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     dispatch(req).then(
       (reply) => {
+        if (reply.reset) {
+          req.socket.destroy();
+          return;
+        }
         res.writeHead(reply.status, {
           'content-type': reply.contentType,
           'content-length': Buffer.byteLength(reply.body),
           'x-amzn-requestid': randomUUID(),
+          ...reply.headers,
         });
         res.end(reply.body);
       },
@@ -575,7 +597,9 @@ export async function startFakeAws(): Promise<FakeAws> {
         res.end(`fake-aws internal error: ${err instanceof Error ? err.message : String(err)}`);
       },
     );
-  });
+  };
+  const server = http.createServer(handler);
+  const secure = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler) : undefined;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -586,10 +610,19 @@ export async function startFakeAws(): Promise<FakeAws> {
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
+  let httpsUrl: string | undefined;
+  if (secure) {
+    await new Promise<void>((resolve, reject) => {
+      secure.once('error', reject);
+      secure.listen(0, '127.0.0.1', () => resolve());
+    });
+    httpsUrl = `https://127.0.0.1:${(secure.address() as AddressInfo).port}`;
+  }
   const containerCredentialsUrl = `${url}/pod-identity`;
 
   return {
     url,
+    ...(httpsUrl ? { httpsUrl } : {}),
     containerCredentialsUrl,
     calls,
     resetCalls() {
@@ -640,8 +673,14 @@ export async function startFakeAws(): Promise<FakeAws> {
       rejectedKeys.add(accessKeyId);
     },
     reset,
-    close() {
-      return new Promise<void>((resolve, reject) => {
+    async close() {
+      if (secure) {
+        await new Promise<void>((resolve) => {
+          secure.close(() => resolve());
+          secure.closeAllConnections();
+        });
+      }
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       });

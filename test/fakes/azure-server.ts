@@ -7,6 +7,7 @@
  *     GET  /<tenant>/v2.0/.well-known/openid-configuration      authority metadata
  *     POST /<tenant>/oauth2/v2.0/token                            client credentials: client_secret or
  *                                                                 client_assertion (workload identity)
+ *   (the https server also answers the registry's /oauth2 routes, for registries reached under their own name)
  *   http server (IMDS shape and the registry):
  *     AZURE_POD_IDENTITY_AUTHORITY_HOST=http://127.0.0.1:PORT
  *     GET  /metadata/identity/oauth2/token[/]?resource=&client_id=|msi_res_id=|mi_res_id=   (header Metadata: true)
@@ -29,6 +30,10 @@ export interface AzureCall {
 export interface FakeAzureFailure {
   readonly status: number;
   readonly body: unknown;
+  /** Extra reply headers (Retry-After). */
+  readonly headers?: Record<string, string>;
+  /** Close the connection without a reply (a reset) instead of answering. */
+  readonly reset?: boolean;
 }
 
 export interface FakeAzure {
@@ -39,6 +44,12 @@ export interface FakeAzure {
   readonly calls: AzureCall[];
   /** Workload identity: accept this federated token (the token file's content) for the client id. */
   allowFederatedToken(clientId: string, token: string): void;
+  /**
+   * Workload identity federated with a Kubernetes ServiceAccount (what an AcrPullBinding's controller presents): accept
+   * any assertion whose `sub` is this subject (`system:serviceaccount:<ns>:<name>`) and whose `aud` holds
+   * api://AzureCRTokenExchange, for the client id in the tenant, as an Entra federated identity credential does.
+   */
+  allowFederatedSubject(clientId: string, tenantId: string, subject: string): void;
   /** Service principal: accept this secret for the client id. */
   allowClientSecret(clientId: string, secret: string): void;
   /** Managed identity: the IMDS answers for these ids (client id or resource id); the system identity always works. */
@@ -54,6 +65,7 @@ export interface FakeAzure {
 export async function startFakeAzure(tls: { key: string; cert: string }): Promise<FakeAzure> {
   const calls: AzureCall[] = [];
   const federated = new Map<string, string>();
+  const subjects = new Map<string, { tenantId: string; subject: string }>();
   const secrets = new Map<string, string>();
   const managed = new Set<string>();
   const failures = new Map<AzureCall['endpoint'], FakeAzureFailure[]>();
@@ -63,6 +75,7 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
   const reset = (): void => {
     calls.length = 0;
     federated.clear();
+    subjects.clear();
     secrets.clear();
     managed.clear();
     failures.clear();
@@ -71,9 +84,9 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
     now = () => new Date();
   };
 
-  const json = (res: http.ServerResponse, status: number, body: unknown): void => {
+  const json = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
     res.end(text);
   };
   const entraError = (res: http.ServerResponse, status: number, error: string, description: string): void =>
@@ -85,7 +98,8 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
   const record = (res: http.ServerResponse, endpoint: AzureCall['endpoint'], params: Record<string, string>): boolean => {
     calls.push({ endpoint, params });
     const failure = failures.get(endpoint)?.shift();
-    if (failure) json(res, failure.status, failure.body);
+    if (failure?.reset) res.socket?.destroy();
+    else if (failure) json(res, failure.status, failure.body, failure.headers);
     return failure !== undefined;
   };
 
@@ -94,6 +108,8 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
 
   const handleEntra = async (req: http.IncomingMessage, res: http.ServerResponse, origin: string): Promise<void> => {
     const url = new URL(req.url ?? '/', origin);
+    // A registry reached under its own name over https (through test/fakes/connect-proxy.ts): its token service answers here too.
+    if (req.method === 'POST' && (url.pathname === '/oauth2/exchange' || url.pathname === '/oauth2/token')) return handleHttp(req, res, origin);
     const discovery = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
     if (req.method === 'GET' && discovery) {
       const tenant = discovery[1]!;
@@ -117,8 +133,12 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
       const scope = (params['scope'] ?? '').split(' ').find((s) => s.endsWith('/.default')) ?? '';
       const assertion = params['client_assertion'];
       const secret = params['client_secret'];
+      const claims = assertion !== undefined ? claimsOf(assertion) : undefined;
+      const bound = subjects.get(clientId);
+      const audiences = Array.isArray(claims?.['aud']) ? (claims['aud'] as unknown[]) : [claims?.['aud']];
       const ok =
         (assertion !== undefined && federated.get(clientId) === assertion) ||
+        (bound !== undefined && bound.tenantId === token[1] && claims?.['sub'] === bound.subject && audiences.includes('api://AzureCRTokenExchange')) ||
         (secret !== undefined && secrets.get(clientId) === secret);
       if (!ok) {
         const description =
@@ -165,8 +185,9 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
       const endpoint = url.pathname === '/oauth2/exchange' ? 'acr-exchange' : 'acr-token';
       if (record(res, endpoint, redactForm(params))) return;
       const service = params['service'];
-      if (service !== url.host) {
-        acrError(res, 400, 'UNSUPPORTED', `service ${String(service)} does not match the registry ${url.host}`);
+      const registry = req.headers.host ?? url.host;
+      if (service !== registry) {
+        acrError(res, 400, 'UNSUPPORTED', `service ${String(service)} does not match the registry ${registry}`);
         return;
       }
       const nowSeconds = Math.floor(now().getTime() / 1000);
@@ -215,6 +236,7 @@ export async function startFakeAzure(tls: { key: string; cert: string }): Promis
     httpUrl: httpOrigin,
     calls,
     allowFederatedToken: (clientId, token) => void federated.set(clientId, token),
+    allowFederatedSubject: (clientId, tenantId, subject) => void subjects.set(clientId, { tenantId, subject }),
     allowClientSecret: (clientId, secret) => void secrets.set(clientId, secret),
     allowManagedIdentity: (id) => void managed.add(id),
     setLifetimes(access, refresh) {

@@ -8,7 +8,8 @@
  *   CONNECT proxy (http):    HTTPS_PROXY=http://127.0.0.1:PORT
  *     tunnels only to oauth2.googleapis.com:443 and answers it itself over TLS (the caller trusts the cert
  *     via NODE_EXTRA_CA_CERTS): POST /token with the JWT-bearer grant of a service-account key. A key's
- *     token_uri is ignored by the library, so this is the only way to point a key at a fake.
+ *     token_uri is ignored by the library, so this is the only way to point a key at a fake. The same OAuth server
+ *     also listens on `oauthPort`, for test/fakes/connect-proxy.ts to route oauth2.googleapis.com to.
  *
  * Tokens are deterministic strings; the library computes expiry from `expires_in` and the real clock.
  */
@@ -22,6 +23,18 @@ export interface GoogleCall {
   readonly params: Record<string, string>;
 }
 
+export interface FailureOptions {
+  readonly retryAfter?: string;
+  /** Close the connection without a reply. */
+  readonly reset?: boolean;
+}
+
+interface Failure extends FailureOptions {
+  readonly status: number;
+  readonly body: string;
+  remaining: number;
+}
+
 export interface FakeGoogle {
   /** `127.0.0.1:PORT`, for GCE_METADATA_HOST. */
   readonly metadataHost: string;
@@ -30,8 +43,12 @@ export interface FakeGoogle {
   readonly calls: GoogleCall[];
   /** Service-account keys with this client_email get tokens; others `invalid_grant`. */
   allowServiceAccount(email: string): void;
-  /** The next `times` (default 1) metadata token requests fail with this status and body. */
-  failMetadataToken(status: number, body: string, times?: number): void;
+  /** `127.0.0.1:PORT` of the OAuth token endpoint, for a proxy's route to oauth2.googleapis.com:443. */
+  readonly oauthPort: number;
+  /** The next `times` (default 1) metadata token requests fail with this status and body (or a reset). */
+  failMetadataToken(status: number, body: string, times?: number, options?: FailureOptions): void;
+  /** The next `times` (default 1) OAuth token requests (service-account keys) fail likewise. */
+  failOauthToken(status: number, body: string, times?: number, options?: FailureOptions): void;
   setExpiresIn(seconds: number): void;
   reset(): void;
   close(): Promise<void>;
@@ -40,13 +57,23 @@ export interface FakeGoogle {
 export async function startFakeGoogle(tls: { key: string; cert: string }): Promise<FakeGoogle> {
   const calls: GoogleCall[] = [];
   const accounts = new Set<string>();
-  let metadataFailure: { status: number; body: string; remaining: number } | undefined;
+  let metadataFailure: Failure | undefined;
+  let oauthFailure: Failure | undefined;
+  /** Answers the queued failure (and counts it down); false when none is queued. */
+  const fail = (failure: Failure | undefined, res: http.ServerResponse, headers: Record<string, string>): Failure | undefined => {
+    if (!failure) return undefined;
+    failure.remaining -= 1;
+    if (failure.reset) res.socket?.destroy();
+    else res.writeHead(failure.status, { ...headers, 'content-type': 'text/plain', ...(failure.retryAfter ? { 'retry-after': failure.retryAfter } : {}) }).end(failure.body);
+    return failure.remaining <= 0 ? undefined : failure;
+  };
   let expiresIn = 3599;
   let issued = 0;
   const reset = (): void => {
     calls.length = 0;
     accounts.clear();
     metadataFailure = undefined;
+    oauthFailure = undefined;
     expiresIn = 3599;
     issued = 0;
   };
@@ -71,10 +98,7 @@ export async function startFakeGoogle(tls: { key: string; cert: string }): Promi
     if (url.pathname === '/computeMetadata/v1/instance/service-accounts/default/token') {
       calls.push({ endpoint: 'metadata-token', params: Object.fromEntries(url.searchParams) });
       if (metadataFailure) {
-        const { status, body } = metadataFailure;
-        metadataFailure.remaining -= 1;
-        if (metadataFailure.remaining <= 0) metadataFailure = undefined;
-        res.writeHead(status, { ...flavor, 'content-type': 'text/plain' }).end(body);
+        metadataFailure = fail(metadataFailure, res, flavor);
         return;
       }
       issued += 1;
@@ -93,6 +117,10 @@ export async function startFakeGoogle(tls: { key: string; cert: string }): Promi
       calls.push({ endpoint: 'oauth2-token', params: { path: req.url ?? '', grant_type: form.get('grant_type') ?? '', iss: String(claims?.['iss']) } });
       if (req.method !== 'POST' || req.url !== '/token') {
         json(res, 404, { error: 'not_found' });
+        return;
+      }
+      if (oauthFailure) {
+        oauthFailure = fail(oauthFailure, res, {});
         return;
       }
       const email = typeof claims?.['iss'] === 'string' ? claims['iss'] : '';
@@ -118,29 +146,33 @@ export async function startFakeGoogle(tls: { key: string; cert: string }): Promi
 
   const metadataPort = await listen(metadata);
   const proxyPort = await listen(proxy);
+  const oauthPort = await listen(oauth);
   return {
     metadataHost: `127.0.0.1:${metadataPort}`,
     proxyUrl: `http://127.0.0.1:${proxyPort}`,
+    oauthPort,
     calls,
     allowServiceAccount: (email) => void accounts.add(email),
-    failMetadataToken(status, body, times = 1) {
-      metadataFailure = { status, body, remaining: times };
+    failMetadataToken(status, body, times = 1, options = {}) {
+      metadataFailure = { status, body, remaining: times, ...options };
+    },
+    failOauthToken(status, body, times = 1, options = {}) {
+      oauthFailure = { status, body, remaining: times, ...options };
     },
     setExpiresIn(seconds) {
       expiresIn = seconds;
     },
     reset,
     async close() {
-      await Promise.all([metadata, proxy].map((server) => new Promise<void>((resolve) => {
+      await Promise.all([metadata, proxy, oauth].map((server) => new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       })));
-      oauth.close();
     },
   };
 }
 
-async function listen(server: http.Server): Promise<number> {
+async function listen(server: http.Server | https.Server): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -410,6 +410,54 @@ describe('garbage collection of dependents (pkg/controller/garbagecollector)', (
   });
 });
 
+describe('finalizers, CRD deletion and TokenRequest (what AcrPullBindings need)', () => {
+  const BINDINGS = '/apis/acrpull.microsoft.com/v1beta2/namespaces/app/acrpullbindings';
+  const binding = (name: string, finalizers?: string[]): Record<string, unknown> => ({
+    apiVersion: 'acrpull.microsoft.com/v1beta2',
+    kind: 'AcrPullBinding',
+    metadata: { name, ...(finalizers ? { finalizers } : {}) },
+    spec: { acr: { server: 'x.azurecr.io', scope: 'repository:a:pull' }, auth: { managedIdentity: { clientID: 'c' } }, serviceAccountName: 'default' },
+  });
+
+  it('a delete with finalizers only sets deletionTimestamp; the update that removes the last finalizer deletes (registry/generic/registry/store.go)', async () => {
+    await call(fake, 'POST', BINDINGS, binding('held', ['example.com/hold']));
+    const deleted = await call(fake, 'DELETE', `${BINDINGS}/held`);
+    expect(deleted.status).toBe(200);
+    const held = fake.get('acrpull.microsoft.com/v1beta2', 'AcrPullBinding', 'held', 'app');
+    expect(held?.metadata['deletionTimestamp']).toBeDefined();
+    const added = await call(fake, 'PATCH', `${BINDINGS}/held`, { metadata: { finalizers: ['example.com/hold', 'example.com/new'] } }, 'application/merge-patch+json');
+    expect(added.status).toBe(422); // no new finalizers while deleting (ValidateObjectMetaUpdate)
+    await call(fake, 'PATCH', `${BINDINGS}/held`, { metadata: { finalizers: [] } }, 'application/merge-patch+json');
+    expect(fake.get('acrpull.microsoft.com/v1beta2', 'AcrPullBinding', 'held', 'app')).toBeUndefined();
+  });
+
+  it('deleting a CRD deletes every object of its kind, each after its finalizers; the CRD goes last (apiextensions finalizer controller)', async () => {
+    fake.put({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'acrpullbindings.acrpull.microsoft.com', finalizers: ['customresourcecleanup.apiextensions.k8s.io'] }, spec: {} });
+    await call(fake, 'POST', BINDINGS, binding('free'));
+    await call(fake, 'POST', BINDINGS, binding('stuck', ['example.com/hold']));
+    await call(fake, 'DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/acrpullbindings.acrpull.microsoft.com');
+    expect(fake.get('acrpull.microsoft.com/v1beta2', 'AcrPullBinding', 'free', 'app')).toBeUndefined();
+    expect(fake.get('acrpull.microsoft.com/v1beta2', 'AcrPullBinding', 'stuck', 'app')?.metadata['deletionTimestamp']).toBeDefined();
+    expect(fake.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'acrpullbindings.acrpull.microsoft.com')?.metadata['deletionTimestamp']).toBeDefined();
+    await call(fake, 'PATCH', `${BINDINGS}/stuck`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    expect(fake.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'acrpullbindings.acrpull.microsoft.com')).toBeUndefined();
+  });
+
+  it('TokenRequest: the ServiceAccount must exist, at least 10 minutes, defaults 3600 s (pkg/registry/core/serviceaccount/storage/token.go)', async () => {
+    const path = '/api/v1/namespaces/app/serviceaccounts/puller/token';
+    const body = (spec: Record<string, unknown>): Record<string, unknown> => ({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec });
+    expect((await call(fake, 'POST', path, body({ audiences: ['api://AzureCRTokenExchange'] }))).status).toBe(404);
+    await call(fake, 'POST', '/api/v1/namespaces/app/serviceaccounts', { metadata: { name: 'puller' } });
+    expect((await call(fake, 'POST', path, body({ expirationSeconds: 60 }))).status).toBe(422);
+    const issued = await call(fake, 'POST', path, body({ audiences: ['api://AzureCRTokenExchange'] }));
+    expect(issued.status).toBe(201);
+    expect(issued.json.spec).toEqual({ audiences: ['api://AzureCRTokenExchange'], expirationSeconds: 3600 });
+    const token = (issued.json.status as { token: string }).token;
+    expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))).toMatchObject({ sub: 'system:serviceaccount:app:puller', aud: ['api://AzureCRTokenExchange'] });
+    expect((await call(fake, 'GET', path)).status).toBe(405);
+  });
+});
+
 describe('other types the project writes', () => {
   it('core/v1 Events about a cluster-scoped object live in default (pkg/apis/core/validation/events.go)', async () => {
     const event = (namespace: string) => ({

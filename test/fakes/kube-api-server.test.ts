@@ -469,7 +469,14 @@ describe('fake kube-apiserver over raw HTTP', () => {
     const core = (await raw(fake, '/api/v1')).json as { resources: { name: string; namespaced: boolean }[] };
     expect(core.resources.map((r) => r.name)).toEqual(expect.arrayContaining(['namespaces', 'pods', 'secrets', 'serviceaccounts', 'events', 'configmaps', 'namespaces/status']));
     const groups = (await raw(fake, '/apis')).json as { groups: { name: string; preferredVersion: { groupVersion: string } }[] };
-    expect(groups.groups.map((g) => g.preferredVersion.groupVersion)).toEqual(['coordination.k8s.io/v1', 'events.k8s.io/v1', 'images.banzaicloud.io/v1alpha1']);
+    expect(groups.groups.map((g) => g.preferredVersion.groupVersion)).toEqual([
+      'coordination.k8s.io/v1',
+      'events.k8s.io/v1',
+      'images.banzaicloud.io/v1alpha1',
+      'msi-acrpull.microsoft.com/v1beta1',
+      'acrpull.microsoft.com/v1beta2',
+      'apiextensions.k8s.io/v1',
+    ]);
     const impsList = (await raw(fake, '/apis/images.banzaicloud.io/v1alpha1')).json;
     expect(impsList).toMatchObject({
       kind: 'APIResourceList',

@@ -8,6 +8,8 @@
 //   google: { serviceAccounts: [email] }
 //   files:  { name: content }  written next to the copied case
 //   azureCalls: how many requests the Azure fakes (Entra, IMDS, ACR) must have seen, e.g. 0: nothing was asked
+//   hosts:  registry host names (e.g. veryimportantcr.azurecr.io) sent to the Azure fake's https server by
+//           test/fakes/host-redirect.mjs, so a manifest naming a real registry runs unchanged
 //   faces:  [render, fn] by default; fn gets a ResourceList of input/ and cluster.yaml (functionConfig
 //           cluster: input) and is compared with expected-fn.yaml / expected-fn-stderr.txt; cmp runs `cmp generate`
 //           in an app directory holding input/ and cluster.yaml (the Application's setting cluster: input, project
@@ -25,7 +27,20 @@ import { parseAllDocuments, stringify } from 'yaml';
 import type { FakeAzure, FakeAzureFailure } from '../fakes/azure-server.js';
 import type { FakeGoogle } from '../fakes/google-server.js';
 import { serviceAccountKey } from '../providers/google-env.js';
+import { pathToFileURL } from 'node:url';
 import { FIXED_NOW, type CaseConfig } from './harness.js';
+
+const HOST_REDIRECT = pathToFileURL(join(import.meta.dirname, '..', 'fakes', 'host-redirect.mjs')).href;
+
+/** The environment that sends `hosts` to the Azure fake's https server (empty without hosts). */
+export function hostRedirectEnv(config: ProviderCaseConfig, azure: FakeAzure): Record<string, string> {
+  const hosts = config.hosts ?? [];
+  if (hosts.length === 0) return {};
+  return {
+    IMPS_KRM_TEST_HOST_REDIRECT: hosts.map((host) => `${host}=${azure.authorityHost}`).join(','),
+    NODE_OPTIONS: `--import=${HOST_REDIRECT}`,
+  };
+}
 
 export interface ProviderCaseConfig extends CaseConfig {
   azure?: {
@@ -36,6 +51,7 @@ export interface ProviderCaseConfig extends CaseConfig {
   };
   google?: { serviceAccounts?: string[] };
   azureCalls?: number;
+  hosts?: string[];
   files?: Record<string, string>;
   faces?: Array<'render' | 'fn' | 'cmp'>;
 }

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAws, type FakeAws } from '../fakes/aws-server.js';
 import { startFakeAzure, type FakeAzure } from '../fakes/azure-server.js';
 import { startFakeGoogle, type FakeGoogle } from '../fakes/google-server.js';
-import { runTs } from '../providers/child.js';
+import { runBuilt } from '../providers/child.js';
 import { cloudTls } from '../providers/cloud-tls.js';
 import { GOOGLE_ISOLATION } from '../providers/google-env.js';
 import { canaries, configureAws, expectedOf, loadCases } from './harness.js';
 import { parse } from 'yaml';
-import { appDirectoryOf, configureAzure, configureGoogle, materialize, normalizeProviderOutput, resourceListOf, type ProviderCaseConfig } from './providers-harness.js';
+import { appDirectoryOf, configureAzure, hostRedirectEnv, configureGoogle, materialize, normalizeProviderOutput, resourceListOf, type ProviderCaseConfig } from './providers-harness.js';
 
 let aws: FakeAws;
 let azure: FakeAzure;
@@ -23,7 +23,7 @@ afterAll(async () => {
 /** What argocd-cmp-server and the sidecar's operator give `cmp generate` here (see argocd-cmp/plugin.yaml). */
 const CMP_ENV = { ARGOCD_ENV_CLUSTER: 'input', ARGOCD_APP_PROJECT_NAME: 'default', IMPS_KRM_AMBIENT_IDENTITY_PROJECTS: 'default' };
 
-describe('render golden folders: cloud providers (CLI in a child process)', () => {
+describe('render golden folders: cloud providers (the built CLI in a child process)', () => {
   for (const golden of loadCases('render-providers')) {
     const config = golden.config as ProviderCaseConfig;
     for (const face of config.faces ?? ['render', 'fn']) {
@@ -42,13 +42,15 @@ describe('render golden folders: cloud providers (CLI in a child process)', () =
           NODE_EXTRA_CA_CERTS: cloudTls().caFile,
           IMPS_KRM_INSECURE_REGISTRY_HOSTS: '127.0.0.1',
           GCE_METADATA_HOST: google.metadataHost,
+          ...hostRedirectEnv(config, azure),
           ...(face === 'cmp' ? CMP_ENV : {}),
           ...Object.fromEntries(Object.entries(config.env ?? {}).map(([key, value]) => [key, work.fill(value)])),
         };
         const startedAt = Date.now();
         const input = face === 'fn' ? resourceListOf(work.dir) : undefined;
         const cwd = face === 'cmp' ? appDirectoryOf(work.dir) : work.dir;
-        const run = await runTs('src/cli/bin.ts', args, env, { cwd, ...(input !== undefined ? { input } : {}) });
+        // The built CLI, what users run (issue 9: the bundle failed where the sources under tsx did not).
+        const run = await runBuilt(args, env, { cwd, ...(input !== undefined ? { input } : {}) });
         const endedAt = Date.now();
         const stdout = normalizeProviderOutput(run.stdout, { startedAt, endedAt });
         const stderr = normalizeProviderOutput(run.stderr, { startedAt, endedAt });

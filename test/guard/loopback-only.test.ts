@@ -22,12 +22,11 @@ function socketError(sock: net.Socket): Promise<Error> {
   });
 }
 
-async function fetchError(url: string): Promise<{ err: Error; ms: number }> {
-  const t0 = Date.now();
+async function fetchError(url: string): Promise<{ err: Error }> {
   try {
     await fetch(url, { signal: AbortSignal.timeout(5000) });
   } catch (e) {
-    return { err: e as Error, ms: Date.now() - t0 };
+    return { err: e as Error };
   }
   throw new Error(`fetch ${url} unexpectedly succeeded`);
 }
@@ -38,11 +37,10 @@ describe('loopback-only guard', () => {
   });
 
   it('refuses TCP to the instance metadata service with a clear message', async () => {
-    const t0 = Date.now();
+    // The guard's own error code: refused before any packet, not a connect timeout.
     const err = await socketError(net.connect(80, '169.254.169.254'));
     expect(err.message).toContain(`${MSG} 169.254.169.254:80`);
     expect((err as NodeJS.ErrnoException).code).toBe('ELOOPBACKONLY');
-    expect(Date.now() - t0).toBeLessThan(500);
     expect((await socketError(net.connect({ host: '10.1.2.3', port: 443 }))).message).toBe(`${MSG} 10.1.2.3:443`);
     expect((await socketError(new net.Socket().connect(8080, '2001:db8::1'))).message).toBe(`${MSG} [2001:db8::1]:8080`);
   });
@@ -56,10 +54,9 @@ describe('loopback-only guard', () => {
   });
 
   it("fails Node's built-in fetch fast (undici goes through net.Socket#connect)", async () => {
-    const { err, ms } = await fetchError('http://example.com');
+    const { err } = await fetchError('http://example.com');
     expect(err).toBeInstanceOf(TypeError); // "fetch failed"
     expect((err.cause as Error).message).toBe(`${MSG} example.com:80`);
-    expect(ms).toBeLessThan(1000);
     const imds = await fetchError('http://169.254.169.254/latest/api/token');
     expect((imds.err.cause as Error).message).toContain(`${MSG} 169.254.169.254:80`);
   });

@@ -1,3 +1,4 @@
+import { ambientIdentities } from '../../src/adapters/ambient-identities.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ afterAll(async () => {
   await azure.close();
 });
 beforeEach(() => {
+  // The managed and workload identity tokens are kept for the process (ambient-identities.ts): forget them per test.
+  ambientIdentities.forget();
   azure.reset();
   azure.setNow(() => NOW);
 });

@@ -39,7 +39,7 @@ describe('Google access tokens from the metadata server (GCE_METADATA_HOST)', ()
     } catch (error) {
       message = error instanceof Error ? error.message : String(error);
     }
-    expect(message).toMatch(/^Google access token \(application default credentials\): .*404/);
+    expect(message).toBe(`Google access token (metadata server): ${google.metadataHost}: HTTP 404: service account not found`);
   });
 });
 

@@ -41,9 +41,7 @@ describe('readDocuments: file-system failures are one line each, naming the file
     symlinkSync(join(dir, 'repo', 'shared'), join(app, 'c-folder.yaml'));
     execFileSync('mkfifo', [join(app, 'd-fifo.yaml')]);
     writeFileSync(join(app, 'e-latin1.yaml'), Buffer.from([0x61, 0x3a, 0x20, 0x70, 0xe4, 0x73, 0x73, 0x0a])); // "a: päss" in Latin-1
-    const started = performance.now();
-    const result = await read(['.']);
-    expect(performance.now() - started).toBeLessThan(5000); // the FIFO is not waited on
+    const result = await read(['.']); // a FIFO waited on would never return: the test would time out
     expect(lines(result.problems)).toEqual([
       'a-dangling.yaml: no such file or directory (or a symbolic link to nothing)',
       'b-loop.yaml: too many levels of symbolic links (a loop)',

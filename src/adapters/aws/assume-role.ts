@@ -1,32 +1,11 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsKeys } from '../../core/tokens.js';
 import { TokenError } from '../../ports/tokens.js';
-import { describeAwsError } from './aws-errors.js';
+import { retryNote, withRetries } from '../retry-policy.js';
+import { awsClientConfig, endpointOf, type AwsCredentialIdentity, type AwsCredentialProvider, type AwsEnv } from './aws-clients.js';
+import { awsTransience, describeAwsError } from './aws-errors.js';
 
-export interface AwsCredentialIdentity {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string | undefined;
-  readonly expiration?: Date | undefined;
-}
-
-/** Bounded so a black-holed endpoint fails a render in seconds, well inside Argo CD's 60 s. */
-export const requestHandler = { connectionTimeout: 5_000, requestTimeout: 15_000 };
-
-/** The AWS settings a provider takes from its input rather than from the process. */
-export type AwsEnv = Readonly<Record<string, string | undefined>>;
-
-/**
- * The endpoint override the SDK documents (AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL), read from `env` and
- * handed to the client, so a provider is configured by its input. Unset: the SDK resolves it (profiles, defaults).
- */
-export function endpointOf(env: AwsEnv, service: 'ECR' | 'ECR_PUBLIC' | 'STS'): { endpoint: string } | Record<string, never> {
-  if (env['AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'] === 'true') return {};
-  const endpoint = env[`AWS_ENDPOINT_URL_${service}`] || env['AWS_ENDPOINT_URL'];
-  return endpoint ? { endpoint } : {};
-}
-
-/** Static keys as the SDK takes them; undefined lets the SDK use its default chain. */
+/** Static keys as the SDK takes them; undefined when the source has none (the process's identity is used). */
 export function staticCredentials(keys: AwsKeys | undefined): AwsCredentialIdentity | undefined {
   return (
     keys && {
@@ -37,23 +16,24 @@ export function staticCredentials(keys: AwsKeys | undefined): AwsCredentialIdent
   );
 }
 
-/** STS AssumeRole on top of the given (or default-chain) credentials, for 15 minutes: just long enough to mint. */
+/** STS AssumeRole on top of the given credentials (keys, or the process's identity), for 15 minutes: just long enough to mint. */
 export async function assumeRole(
   roleArn: string,
   region: string,
-  base: AwsCredentialIdentity | undefined,
+  base: AwsCredentialIdentity | AwsCredentialProvider,
   env: AwsEnv,
 ): Promise<AwsCredentialIdentity> {
-  const sts = new STSClient({ region, requestHandler, ...endpointOf(env, 'STS'), ...(base ? { credentials: base } : {}) });
+  const sts = new STSClient({ region, ...awsClientConfig(env), ...endpointOf(env, 'STS'), credentials: base });
   try {
-    const response = await sts.send(
-      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'imps-krm', DurationSeconds: 900 }),
+    const response = await withRetries(
+      () => sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'imps-krm', DurationSeconds: 900 })),
+      awsTransience,
     );
     const c = response.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new TokenError(`STS AssumeRole ${roleArn} returned no credentials`);
     return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
   } catch (error) {
-    throw error instanceof TokenError ? error : new TokenError(`STS AssumeRole ${roleArn}: ${describeAwsError(error)}`);
+    throw error instanceof TokenError ? error : new TokenError(`STS AssumeRole ${roleArn}: ${describeAwsError(error)}${retryNote(error)}`);
   } finally {
     sts.destroy();
   }

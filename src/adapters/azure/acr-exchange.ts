@@ -1,5 +1,9 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { isRecord } from '../../core/records.js';
 import { TokenError } from '../../ports/tokens.js';
+import { httpsAgentFromEnv, type ProxyEnv } from '../https-proxy.js';
+import { networkCodeOf, parseRetryAfter, PERMANENT, retryNote, transientNetworkCode, transientStatus, withRetries, type Transience } from '../retry-policy.js';
 
 const ACR_TIMEOUT_MS = 15_000;
 
@@ -11,37 +15,88 @@ export interface AcrEndpoint {
 }
 
 /** Entra access token -> ACR refresh token (`/oauth2/exchange`). */
-export async function exchangeForRefreshToken(endpoint: AcrEndpoint, entraToken: string): Promise<string> {
+export async function exchangeForRefreshToken(endpoint: AcrEndpoint, entraToken: string, env: ProxyEnv = process.env): Promise<string> {
   const body = new URLSearchParams({ grant_type: 'access_token', service: endpoint.service, access_token: entraToken });
-  return postForm(endpoint, '/oauth2/exchange', body, 'refresh_token');
+  return postForm(endpoint, '/oauth2/exchange', body, 'refresh_token', env);
 }
 
 /** ACR refresh token -> access token limited to `scope` (`/oauth2/token`). */
-export async function exchangeForAccessToken(endpoint: AcrEndpoint, refreshToken: string, scope: string): Promise<string> {
+export async function exchangeForAccessToken(endpoint: AcrEndpoint, refreshToken: string, scope: string, env: ProxyEnv = process.env): Promise<string> {
   const body = new URLSearchParams({ grant_type: 'refresh_token', service: endpoint.service, scope, refresh_token: refreshToken });
-  return postForm(endpoint, '/oauth2/token', body, 'access_token');
+  return postForm(endpoint, '/oauth2/token', body, 'access_token', env);
 }
 
-async function postForm(endpoint: AcrEndpoint, path: string, body: URLSearchParams, field: string): Promise<string> {
-  const where = `ACR ${path} at ${endpoint.service}`;
-  let response: Response;
-  try {
-    response = await fetch(`${endpoint.baseUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body,
-      redirect: 'error',
-      signal: AbortSignal.timeout(ACR_TIMEOUT_MS),
-    });
-  } catch (error) {
-    throw new TokenError(`${where}: ${networkCause(error)}`);
+/** A failed call to the token service, with what the retry policy needs to know. */
+class AcrCallError extends TokenError {
+  constructor(
+    message: string,
+    readonly transience: Transience,
+  ) {
+    super(message);
   }
-  const text = await response.text().catch(() => '');
-  const parsed = parseJson(text);
-  if (!response.ok) throw new TokenError(`${where}: HTTP ${response.status}${acrErrorOf(parsed)}`);
-  const value = parsed?.[field];
+}
+
+async function postForm(endpoint: AcrEndpoint, path: string, body: URLSearchParams, field: string, env: ProxyEnv): Promise<string> {
+  const where = `ACR ${path} at ${endpoint.service}`;
+  const reply = await withRetries(
+    async () => {
+      const response = await post(new URL(`${endpoint.baseUrl}${path}`), body.toString(), env).catch((error: unknown) => {
+        throw new AcrCallError(`${where}: ${networkCause(error)}`, transientNetworkCode(networkCodeOf(error)) ? { transient: true } : PERMANENT);
+      });
+      const parsed = parseJson(response.text);
+      if (response.status < 200 || response.status > 299) {
+        const transience: Transience = transientStatus(response.status) ? { transient: true, retryAfterMs: parseRetryAfter(response.headers['retry-after']) } : PERMANENT;
+        // Redirects are not followed: a token must go to the registry named, nowhere else.
+        throw new AcrCallError(`${where}: HTTP ${response.status}${acrErrorOf(parsed)}`, transience);
+      }
+      return parsed;
+    },
+    (error) => (error instanceof AcrCallError ? error.transience : PERMANENT),
+  ).catch((error: unknown) => {
+    throw new TokenError(`${error instanceof Error ? error.message : String(error)}${retryNote(error)}`);
+  });
+  const value = reply?.[field];
   if (typeof value !== 'string' || value === '') throw new TokenError(`${where}: the reply has no ${field}`);
   return value;
+}
+
+interface Reply {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly text: string;
+}
+
+/** One POST with node:http(s): fetch would ignore the operator's HTTPS_PROXY (https-proxy.ts). Bodies are small. */
+function post(url: URL, form: string, env: ProxyEnv): Promise<Reply> {
+  const secure = url.protocol === 'https:';
+  const agent = secure ? httpsAgentFromEnv(env) : undefined;
+  const send = secure ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const request = send(
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'content-length': Buffer.byteLength(form) },
+        timeout: ACR_TIMEOUT_MS,
+        ...(agent ? { agent } : {}),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          // A token reply is a few kB; anything much larger is not one.
+          if (size > 1024 * 1024) request.destroy(Object.assign(new Error('reply larger than 1 MiB'), { code: 'EREPLYTOOLARGE' }));
+          else chunks.push(chunk);
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () => request.destroy(Object.assign(new Error(`no answer within ${ACR_TIMEOUT_MS / 1000} s`), { name: 'TimeoutError' })));
+    request.on('error', reject);
+    request.end(form);
+  });
 }
 
 function parseJson(text: string): Record<string, unknown> | undefined {
@@ -64,16 +119,12 @@ function acrErrorOf(body: Record<string, unknown> | undefined): string {
   return parts.length > 0 ? `: ${parts.join('; ')}` : '';
 }
 
-/** fetch hides the reason in `cause` (ECONNREFUSED, ENOTFOUND, certificate errors). */
+/** The socket's reason (ECONNREFUSED, ENOTFOUND, certificate errors), or our timeout. */
 function networkCause(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  if (error.name === 'TimeoutError') return `no answer within ${ACR_TIMEOUT_MS / 1000} s`;
-  const cause = (error as { cause?: unknown }).cause;
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    return `${typeof code === 'string' ? `${code}: ` : ''}${cause.message}`;
-  }
-  return error.message;
+  if (error.name === 'TimeoutError') return error.message;
+  const code = (error as { code?: unknown }).code;
+  return `${typeof code === 'string' && !error.message.includes(code) ? `${code}: ` : ''}${error.message}`;
 }
 
 /** The `exp` claim of a JWT, unverified: the registry verifies; we only need to know when to renew. */

@@ -6,9 +6,11 @@ import {
   type AirgappedCloudSettings,
 } from '../../core/azure-clouds.js';
 import { ACR_USERNAME, type AcrTokenRequest, type RegistryToken } from '../../core/tokens.js';
+import type { ServiceAccountTokens } from '../../ports/service-account-tokens.js';
 import { TokenError } from '../../ports/tokens.js';
 import { exchangeForAccessToken, exchangeForRefreshToken, jwtExpiry, type AcrEndpoint } from './acr-exchange.js';
 import { fetchEntraToken } from './entra-token.js';
+import { proxyEnvOf, type ProxyEnv } from '../https-proxy.js';
 
 /** Operator settings, read from the environment of the process that renders. */
 export interface AcrSettings {
@@ -18,6 +20,8 @@ export interface AcrSettings {
   readonly insecureHosts: readonly string[];
   /** IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST and IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE: an air-gapped cloud's endpoints. */
   readonly airgapped: AirgappedCloudSettings;
+  /** HTTPS_PROXY and NO_PROXY, for the token service (https-proxy.ts); the Azure SDK reads them itself for Entra ID. */
+  readonly proxy: ProxyEnv;
 }
 
 export function acrSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AcrSettings {
@@ -27,6 +31,7 @@ export function acrSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AcrSet
     allowedSuffixes: suffixes === undefined ? DEFAULT_ACR_SUFFIXES : suffixes.trim() === '*' ? [] : list(suffixes),
     insecureHosts: list(env['IMPS_KRM_INSECURE_REGISTRY_HOSTS']),
     airgapped: { authorityHost: env[AIRGAPPED_AUTHORITY_HOST_ENV]?.trim(), audience: env[AIRGAPPED_AUDIENCE_ENV]?.trim() },
+    proxy: proxyEnvOf(env),
   };
 }
 
@@ -34,11 +39,16 @@ export function acrSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AcrSet
  * msi-acrpull's exchange: Entra ID token -> ACR refresh token -> (with a scope) repository access token.
  * The registry is checked before any identity is asked for a token, so a disallowed registry never sees one.
  */
-export async function fetchAcrToken(request: AcrTokenRequest, settings = acrSettingsFromEnv()): Promise<RegistryToken> {
+export async function fetchAcrToken(
+  request: AcrTokenRequest,
+  settings = acrSettingsFromEnv(),
+  serviceAccounts?: ServiceAccountTokens,
+  remember?: (secret: string) => void,
+): Promise<RegistryToken> {
   const endpoint = acrEndpoint(request.registry, settings);
-  const entraToken = await fetchEntraToken(request, settings.airgapped);
-  const refreshToken = await exchangeForRefreshToken(endpoint, entraToken);
-  const password = request.scope ? await exchangeForAccessToken(endpoint, refreshToken, request.scope) : refreshToken;
+  const entraToken = await fetchEntraToken(request, settings.airgapped, serviceAccounts, remember);
+  const refreshToken = await exchangeForRefreshToken(endpoint, entraToken, settings.proxy);
+  const password = request.scope ? await exchangeForAccessToken(endpoint, refreshToken, request.scope, settings.proxy) : refreshToken;
   // ACR tokens have lived 75 minutes where 3 hours were documented: only the token itself knows.
   const expiresAt = jwtExpiry(password);
   if (!expiresAt) throw new TokenError(`ACR ${endpoint.service}: the token has no exp claim, so its renewal cannot be planned`);

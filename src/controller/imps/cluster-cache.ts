@@ -1,6 +1,6 @@
 import { OWNER_LABEL, ownerLabelValue, PULL_SECRETS_PATCHED_LABEL, shellOwner } from '../../core/contract.js';
 import type { NamespaceFacts, PodFacts, SecretFacts, ServiceAccountFacts } from '../../core/facts.js';
-import { IMPS_OWNER_UID_LABEL, impsOwnerUids } from '../../core/secret-ownership.js';
+import { IMPS_OWNER_UID_LABEL, ownerUidsFor } from '../../core/secret-ownership.js';
 import type { SourceSecret } from '../../core/sources.js';
 import type { KubeHttp } from '../../adapters/kube/kube-http.js';
 import { IMPS_PATH } from '../../adapters/kube/writes.js';
@@ -11,6 +11,8 @@ import { asRecord, stringMap } from '../../core/records.js';
 import { Reflector, type ChangeType } from '../runtime/reflector.js';
 import type { Timers } from '../runtime/timers.js';
 import { impsEntry, secretFacts, serviceAccountFacts, type ImpsEntry } from './facts.js';
+import { bindingEntry, BINDING_PATHS, type BindingEntry } from '../acrpull/binding-facts.js';
+import type { BindingDefaults } from '../../core/acr-pull-binding.js';
 
 export type { ImpsEntry } from './facts.js';
 
@@ -26,6 +28,15 @@ export interface CacheEvents {
   secret(facts: SecretFacts | undefined, previous: SecretFacts | undefined): void;
   source(id: string): void;
   serviceAccount(facts: ServiceAccountFacts): void;
+  binding?(type: ChangeType, key: string, value: BindingEntry | undefined, previous: BindingEntry | undefined): void;
+}
+
+/** `--acr-pull-bindings`: watch msi-acrpull's AcrPullBindings too (both versions), as msi-acrpull would. */
+export interface BindingWatchOptions {
+  /** msi-acrpull's --label-selector: only the bindings it selects (sharding between controllers). */
+  readonly labelSelector?: string | undefined;
+  /** The operator's ACR_SERVER, MANAGED_IDENTITY_* and air-gapped settings. */
+  readonly defaults: BindingDefaults;
 }
 
 const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
@@ -57,12 +68,15 @@ export class ClusterCache {
   readonly #serviceAccountsByName = new Map<string, Reflector<ServiceAccountFacts>>();
   /** The ServiceAccounts we have patched (marker label), wherever they are: what cleanup needs. */
   readonly patchedServiceAccounts: Reflector<ServiceAccountFacts>;
+  /** AcrPullBindings, one reflector per version msi-acrpull serves; none unless the operator asked for them. */
+  readonly #bindings: ReadonlyArray<Reflector<BindingEntry>>;
   /** Pods share identical label/annotation sets: one object per distinct set. */
   readonly #interned = new Map<string, { labels: Record<string, string>; annotations: Record<string, string> }>();
 
   constructor(
     private readonly deps: { http: KubeHttp; timers: Timers; log: Logger; backoff: BackoffPolicy },
     private readonly events: CacheEvents,
+    bindings?: BindingWatchOptions,
   ) {
     const base = { ...deps };
     this.imps = new Reflector<ImpsEntry>({
@@ -89,7 +103,40 @@ export class ClusterCache {
     // and removed after their CR is deleted, possibly while we were down. Label-selected, so at rest it is one idle
     // watch holding only the ServiceAccounts we patched.
     this.patchedServiceAccounts = this.#serviceAccountReflector({ labelSelector: PULL_SECRETS_PATCHED_LABEL });
+    this.#bindings = bindings
+      ? Object.entries(BINDING_PATHS).map(
+          ([apiVersion, path]) =>
+            new Reflector<BindingEntry>({
+              ...base,
+              path,
+              ...(bindings.labelSelector ? { labelSelector: bindings.labelSelector } : {}),
+              transform: (object) => bindingEntry(object, apiVersion, bindings.defaults),
+              revision: (entry) => entry.resourceVersion,
+              onChange: (type, key, value, previous) => events.binding?.(type, key, value, previous),
+            }),
+        )
+      : [];
   }
+
+  /** Whether AcrPullBindings are watched (`--acr-pull-bindings`). */
+  get watchesBindings(): boolean {
+    return this.#bindings.length > 0;
+  }
+
+  /** Every cached AcrPullBinding, of both versions. */
+  bindings(): BindingEntry[] {
+    return this.#bindings.flatMap((reflector) => [...reflector.items.values()]);
+  }
+
+  /** One AcrPullBinding by its key (its ownerName). */
+  binding(key: string): BindingEntry | undefined {
+    for (const reflector of this.#bindings) {
+      const entry = reflector.items.get(key);
+      if (entry) return entry;
+    }
+    return undefined;
+  }
+
 
   /** `labelled`: keep only Secrets carrying the owner label (true) or only those without it (false). */
   #secretReflector(selector: { labelSelector?: string; fieldSelector?: string }, labelled: boolean): Reflector<SecretFacts> {
@@ -121,7 +168,7 @@ export class ClusterCache {
    * of other Secrets it writes (repository credentials), found among the labelled ones (another ImagePullSecret's, a
    * GitOps render's); an unlabelled Secret there is not watched, and a create meets it as a conflict.
    */
-  secretsConcerning(owner: { name: string; uid: string; target: string; also?: ReadonlySet<string> }): SecretFacts[] {
+  secretsConcerning(owner: { name: string; uid: string; target: string; also?: ReadonlySet<string>; binding?: { name: string } | undefined }): SecretFacts[] {
     const label = ownerLabelValue(owner.name);
     const found: SecretFacts[] = [];
     for (const [key, secret] of this.#labelled.items) {
@@ -129,7 +176,7 @@ export class ClusterCache {
         secret.name === owner.target ||
         secret.labels[OWNER_LABEL] === label ||
         shellOwner(secret.annotations) === owner.name ||
-        (owner.uid && impsOwnerUids(secret).includes(owner.uid)) ||
+        (owner.uid && ownerUidsFor(secret, owner).includes(owner.uid)) ||
         owner.also?.has(key)
       ) {
         found.push(secret);
@@ -216,6 +263,7 @@ export class ClusterCache {
     this.#labelled.start();
     this.#fromImps.start();
     this.patchedServiceAccounts.start();
+    for (const reflector of this.#bindings) reflector.start();
   }
 
   async whenSynced(): Promise<void> {
@@ -225,6 +273,7 @@ export class ClusterCache {
       this.#labelled.whenSynced(),
       this.#fromImps.whenSynced(),
       this.patchedServiceAccounts.whenSynced(),
+      ...this.#bindings.map((reflector) => reflector.whenSynced()),
       this.#pods?.whenSynced(),
       ...[...this.#serviceAccountsByName.values(), ...this.#atTargets.values()].map((reflector) => reflector.whenSynced()),
     ]);
@@ -237,6 +286,7 @@ export class ClusterCache {
       this.#labelled.synced &&
       this.#fromImps.synced &&
       this.patchedServiceAccounts.synced &&
+      this.#bindings.every((reflector) => reflector.synced) &&
       (this.#pods?.synced ?? true) &&
       [...this.#serviceAccountsByName.values(), ...this.#atTargets.values()].every((reflector) => reflector.synced)
     );
@@ -309,6 +359,7 @@ export class ClusterCache {
       this.#labelled.stop(),
       this.#fromImps.stop(),
       this.patchedServiceAccounts.stop(),
+      ...this.#bindings.map((reflector) => reflector.stop()),
       this.#pods?.stop(),
       ...[...this.#sources.values(), ...this.#serviceAccountsByName.values(), ...this.#atTargets.values()].map((r) => r.stop()),
     ]);

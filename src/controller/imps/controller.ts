@@ -7,7 +7,10 @@ import { compileTarget, type TargetMatcher } from '../../core/targets.js';
 import { ExpiringRedactor } from '../runtime/expiring-redactor.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../runtime/backoff.js';
 import type { SecretFacts, ServiceAccountFacts } from '../../core/facts.js';
-import { ClusterCache, type ImpsEntry } from './cluster-cache.js';
+import { ClusterCache, type BindingWatchOptions, type ImpsEntry } from './cluster-cache.js';
+import type { BindingEntry } from '../acrpull/binding-facts.js';
+import { reconcileBinding } from '../acrpull/binding-reconciler.js';
+import { isBindingOwnerRef } from '../../core/secret-ownership.js';
 import { EventRecorder } from '../runtime/events.js';
 import { reconcileImps, sweep, type ReconcileDeps, type ReconcileResult } from './reconciler.js';
 import { RefusalBook } from './refusals.js';
@@ -21,7 +24,12 @@ export interface ControllerOptions extends ProcessDeps {
    * (imps-krm.io/allowed-image-pull-secrets, imps-krm.io/allowed-namespaces); absent annotations deny.
    */
   readonly requireSourceConsent?: boolean;
+  /** `--acr-pull-bindings`: also keep msi-acrpull's AcrPullBindings (deploy/acrpull). */
+  readonly acrPullBindings?: BindingWatchOptions | undefined;
 }
+
+/** Work-queue keys of AcrPullBindings are their ownerNames, which no ImagePullSecret name can be (they hold `_`). */
+const isBindingKey = (key: string): boolean => key.startsWith('acrpullbinding_');
 
 /** Batches bursts (a namespace created with its Pods, a relist) into one reconcile per CR, well inside 1 s. */
 const DEBOUNCE_MS = 50;
@@ -62,7 +70,9 @@ export class Controller {
         secret: (facts, previous) => this.#onSecret(facts ?? previous),
         source: (id) => this.#forEachImps((entry) => (entry.imps?.spec.registry.credentials ?? []).some((ref) => sourceId(ref) === id)),
         serviceAccount: (facts) => this.#onServiceAccount(facts),
+        binding: (type, key, value, previous) => this.#onBinding(type, key, value, previous),
       },
+      options.acrPullBindings,
     );
     this.#deps = {
       http: options.http,
@@ -91,8 +101,12 @@ export class Controller {
     await this.#refreshWatches();
     this.#started = true;
     await sweep(this.#deps);
-    for (const name of this.cache.imps.items.keys()) this.#queue.add(name);
-    this.options.log.info('controller started', { imagePullSecrets: this.cache.imps.items.size, namespaces: this.cache.namespaces.items.size });
+    for (const name of this.#keys()) this.#queue.add(name);
+    this.options.log.info('controller started', {
+      imagePullSecrets: this.cache.imps.items.size,
+      ...(this.cache.watchesBindings ? { acrPullBindings: this.cache.bindings().length } : {}),
+      namespaces: this.cache.namespaces.items.size,
+    });
   }
 
   /** Resolves when no reconcile is queued or running: for tests and shutdown. */
@@ -111,9 +125,9 @@ export class Controller {
     if (!this.#started) return;
     let result: ReconcileResult;
     try {
-      result = await reconcileImps(name, this.#deps);
+      result = isBindingKey(name) ? await reconcileBinding(name, this.#deps) : await reconcileImps(name, this.#deps);
     } catch (error) {
-      this.options.log.error('reconcile crashed', { imagePullSecret: name, error: this.#deps.redactor.redact(error instanceof Error ? error.message : String(error)) });
+      this.options.log.error('reconcile crashed', { [isBindingKey(name) ? 'acrPullBinding' : 'imagePullSecret']: name, error: this.#deps.redactor.redact(error instanceof Error ? error.message : String(error)) });
       result = { ok: false, retry: true };
     }
     if (result.ok || !result.retry) {
@@ -126,7 +140,7 @@ export class Controller {
       this.#failures.set(name, failures);
       this.#queue.addAfter(name, backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, failures, result.retryAfterSeconds));
     }
-    if (!result.ok && this.cache.imps.items.has(name)) this.#failing.add(name);
+    if (!result.ok && (this.cache.imps.items.has(name) || this.cache.binding(name) !== undefined)) this.#failing.add(name);
     else this.#failing.delete(name);
     this.options.metrics.failingImagePullSecrets.set(this.#failing.size);
     this.#armRenewal();
@@ -150,8 +164,21 @@ export class Controller {
       if (this.#renewal === armed) this.#renewal = undefined;
       this.#lastRenewal = armed.at;
       this.options.log.info('token renewal due', { at: next.toISOString() });
-      for (const key of this.cache.imps.items.keys()) this.#queue.add(key);
+      for (const key of this.#keys()) this.#queue.add(key);
     });
+  }
+
+  /** Every ImagePullSecret and AcrPullBinding, by work-queue key. */
+  #keys(): string[] {
+    return [...this.cache.imps.items.keys(), ...this.cache.bindings().map((binding) => binding.key)];
+  }
+
+  #onBinding(type: string, key: string, value: BindingEntry | undefined, previous: BindingEntry | undefined): void {
+    // Our own status and finalizer writes change the binding too: only spec changes, deletion and add/delete matter.
+    const same = value && previous && value.generation === previous.generation && value.uid === previous.uid && value.deleting === previous.deleting;
+    if (type === 'MODIFIED' && same) return;
+    if (!this.#started) return;
+    void this.#refreshWatches().then(() => this.#queue.add(key));
   }
 
   #onImps(type: string, name: string, value: ImpsEntry | undefined, previous: ImpsEntry | undefined): void {
@@ -190,12 +217,24 @@ export class Controller {
         entry.uid === fromImps ||
         entry.imps?.spec.target.secret.name === facts.name,
     );
+    const bindingUids = facts.ownerReferences.filter(isBindingOwnerRef).map((ref) => ref.uid);
+    for (const binding of this.cache.bindings()) {
+      const mine =
+        binding.key === shell ||
+        bindingUids.includes(binding.uid) ||
+        ownerLabelValue(binding.key) === owner ||
+        (binding.namespace === facts.namespace && binding.valid?.target.secretName === facts.name);
+      if (mine) this.#enqueueSoon(binding.key);
+    }
   }
 
   /** A ServiceAccount appeared or changed: the CRs that list its name, or whose entries it records, look again. */
   #onServiceAccount(facts: ServiceAccountFacts): void {
     const recorded = parseAddedPullSecrets(facts.added);
     this.#forEachImps((entry) => recorded.has(entry.name) || (entry.imps?.spec.target.serviceAccounts?.includes(facts.name) ?? false));
+    for (const binding of this.cache.bindings()) {
+      if (recorded.has(binding.key) || (binding.namespace === facts.namespace && binding.valid?.target.serviceAccount === facts.name)) this.#enqueueSoon(binding.key);
+    }
   }
 
   #forEachImps(predicate: (entry: ImpsEntry) => boolean): void {
@@ -234,6 +273,8 @@ export class Controller {
       if (entry.imps && compileTarget(entry.imps.spec.target).wantsPods) pods = true;
       if (entry.imps && !this.#matchers.has(entry.name)) this.#matchers.set(entry.name, compileTarget(entry.imps.spec.target));
     }
+    // A binding's Secret is read by name when not ours yet (binding-reconciler.ts): no watch per target name.
+    for (const binding of this.cache.bindings()) if (binding.valid) serviceAccounts.add(binding.valid.target.serviceAccount);
     await Promise.all([this.cache.wantSources(refs), this.cache.wantPods(pods), this.cache.wantServiceAccounts(serviceAccounts), this.cache.wantTargets(targets)]);
     await this.cache.whenSynced();
   }

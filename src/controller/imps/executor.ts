@@ -56,7 +56,13 @@ const isManagerRefusal = (reason: RefusalReason): reason is SecretRefusalReason 
  * Applies `plan` in order. A failed write is reported and the rest goes on, except that a ServiceAccount is never
  * patched in a namespace whose target Secret could not be written (it would name a Secret that is not there).
  */
-export async function execute(plan: SecretPlan, imagePullSecret: string | undefined, deps: ExecutorDeps): Promise<Execution> {
+export async function execute(
+  plan: SecretPlan,
+  imagePullSecret: string | undefined,
+  deps: ExecutorDeps,
+  /** Who the log lines are about when it is not an ImagePullSecret (an AcrPullBinding: `{ acrPullBinding: ns/name }`). */
+  subject?: Readonly<Record<string, string>>,
+): Promise<Execution> {
   const failures: Failure[] = [];
   const refusals: Refusal[] = [];
   const holding = new Set(plan.current.map((entry) => entry.namespace));
@@ -65,7 +71,7 @@ export async function execute(plan: SecretPlan, imagePullSecret: string | undefi
   let writeFailed = false;
   let retryAfterSeconds: number | undefined;
   const about = (action: { namespace: string; name: string; role?: string | undefined }): Record<string, string> => ({
-    ...(imagePullSecret ? { imagePullSecret } : {}),
+    ...(subject ?? (imagePullSecret ? { imagePullSecret } : {})),
     namespace: action.namespace,
     secret: action.name,
     ...(action.role ? { role: action.role } : {}),
@@ -130,7 +136,7 @@ export async function execute(plan: SecretPlan, imagePullSecret: string | undefi
       case 'patch-service-account': {
         if (held.has(action.namespace)) break;
         try {
-          wrote = (await patchAccount(action, deps)) || wrote;
+          wrote = (await patchAccount(action, deps, subject)) || wrote;
         } catch (error) {
           failed('ServiceAccountPatchError', `ServiceAccount ${action.namespace}/${action.name}`, error);
         }
@@ -185,14 +191,14 @@ function logWrite(action: Extract<SecretAction, { kind: 'create' | 'patch' | 'ad
 }
 
 /** Applies one ServiceAccount patch; on a conflict re-reads and re-plans. Returns whether it wrote. */
-async function patchAccount(action: Extract<SecretAction, { kind: 'patch-service-account' }>, deps: ExecutorDeps): Promise<boolean> {
+async function patchAccount(action: Extract<SecretAction, { kind: 'patch-service-account' }>, deps: ExecutorDeps, subject?: Readonly<Record<string, string>>): Promise<boolean> {
   const { namespace, name } = action;
   let change: { patch: unknown; added: readonly string[]; removed: readonly string[] } | undefined = action;
   for (let attempt = 1; change; attempt++) {
     try {
       const updated = serviceAccountFacts(await patchServiceAccount(deps.http, namespace, name, change.patch));
       if (updated) deps.cache.rememberServiceAccount(updated);
-      deps.log.info('ServiceAccount patched', { imagePullSecrets: action.entries.map((entry) => entry.owner), namespace, serviceAccount: name, added: change.added, removed: change.removed });
+      deps.log.info('ServiceAccount patched', { ...(subject ?? { imagePullSecrets: action.entries.map((entry) => entry.owner) }), namespace, serviceAccount: name, added: change.added, removed: change.removed });
       return true;
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 404) return false; // deleted meanwhile: nothing to keep

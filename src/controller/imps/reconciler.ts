@@ -5,6 +5,7 @@ import { patchImpsStatus } from '../../adapters/kube/writes.js';
 import { EXPIRES_AT_ANNOTATION, shellOwner } from '../../core/contract.js';
 import { inlineSourceKey } from '../../core/source-refs.js';
 import { planOrphanSweep, planSecrets, planServiceAccountSweep, type SecretPlanInput, type ShellPayload } from '../../core/secret-plan.js';
+import { parseAddedPullSecrets } from '../../core/service-accounts.js';
 import type { ImagePullSecret } from '../../generated/image-pull-secret.js';
 import { execute } from './executor.js';
 import { hashData, impsEntry, type ImpsEntry } from './facts.js';
@@ -151,8 +152,12 @@ async function shellPayload(imps: ImagePullSecret, outcome: ImpsOutcome, deps: R
  */
 export async function sweep(deps: ReconcileDeps): Promise<ReconcileResult> {
   const live = [...deps.cache.imps.items.values()];
+  const accounts = deps.cache.serviceAccountsFor([]);
+  const liveNames = new Set([...live.map((entry) => entry.name), ...deps.cache.bindings().map((binding) => binding.key)]);
+  // AcrPullBindings not watched (--acr-pull-bindings off): what they recorded is not ours to judge; kept.
+  if (!deps.cache.watchesBindings) for (const sa of accounts) for (const owner of parseAddedPullSecrets(sa.added).keys()) if (owner.startsWith('acrpullbinding_')) liveNames.add(owner);
   const actions = [
-    ...planServiceAccountSweep(deps.cache.serviceAccountsFor([]), new Set(live.map((entry) => entry.name))),
+    ...planServiceAccountSweep(accounts, liveNames),
     ...planOrphanSweep(deps.cache.labelledSecrets(), new Set(live.map((entry) => entry.uid))),
   ];
   if (actions.length === 0) return { ok: true, retry: false };

@@ -1,6 +1,7 @@
 import type { Redactor } from '../../core/redaction.js';
 import { ExpiringRedactor } from '../runtime/expiring-redactor.js';
 import type { Stdio } from '../../io/stdio.js';
+import { foldWarnings, releaseWarningsTo } from '../../io/warning-scope.js';
 import { jsonLogger, type Logger, type LogLevel } from '../runtime/logger.js';
 import { createMetrics, type ControllerMetrics } from '../runtime/metrics.js';
 import { systemTimers } from '../runtime/timers.js';
@@ -22,6 +23,9 @@ export interface ProcessParts {
 export async function setupProcess(stdio: Stdio, flags: { kubeconfig?: string | undefined; context?: string | undefined; logLevel: LogLevel }): Promise<ProcessParts | undefined> {
   const redactor = new ExpiringRedactor(systemTimers);
   const log = jsonLogger(stdio.stderr, redactor, systemTimers, flags.logLevel);
+  // stderr is JSON lines: a warning a token provider emitted on a call that succeeded is one of them (a failing
+  // call's warnings are folded into its error, src/io/warning-scope.ts).
+  releaseWarningsTo((warning) => log.warn('a token provider emitted a process warning', { warning: foldWarnings([warning]) }));
   const metrics = createMetrics();
   const [{ loadKubeAccess }, { kubeHttp }] = await Promise.all([import('../../adapters/kube/kube-access.js'), import('../../adapters/kube/kube-http.js')]);
   let access: KubeAccess;

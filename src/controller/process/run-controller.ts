@@ -5,6 +5,7 @@ import type { Redactor } from '../../core/redaction.js';
 import type { TokenProvider } from '../../ports/tokens.js';
 import type { BackoffPolicy } from '../runtime/backoff.js';
 import { Controller } from '../imps/controller.js';
+import type { BindingWatchOptions } from '../imps/cluster-cache.js';
 import { explainEndpoint } from '../imps/explain-cache.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import type { Logger } from '../runtime/logger.js';
@@ -24,6 +25,8 @@ export interface RunOptions {
   readonly backoff?: BackoffPolicy;
   /** `--require-source-consent`: absent consent annotations on a source Secret deny. */
   readonly requireSourceConsent?: boolean;
+  /** `--acr-pull-bindings` (and `--label-selector`): keep msi-acrpull's AcrPullBindings too. */
+  readonly acrPullBindings?: BindingWatchOptions | undefined;
   /** Where /metrics, the probes and /explain listen (see faces/kit/process-flags.ts); undefined: none. */
   readonly opsAddresses?: OpsAddresses | undefined;
   /** Lease namespace; undefined: no leader election (a single replica). */
@@ -96,6 +99,7 @@ export async function runController(options: RunOptions): Promise<RunningControl
       ...(options.renewal ? { renewal: options.renewal } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
       ...(options.requireSourceConsent ? { requireSourceConsent: true } : {}),
+      ...(options.acrPullBindings ? { acrPullBindings: options.acrPullBindings } : {}),
     });
     await controller.start();
   })().catch((error: unknown) => {

@@ -2,7 +2,8 @@ import { runRenderPipeline } from '../../app/render-pipeline.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_LABEL } from '../../core/contract.js';
 import { Redactor } from '../../core/redaction.js';
 import type { PullSecretManifest } from '../../core/render.js';
-import type { ImagePullSecret } from '../../generated/image-pull-secret.js';
+import type { ImagePullSecret, InlineSource } from '../../generated/image-pull-secret.js';
+import { inlineSourceKey } from '../../core/source-refs.js';
 import { KubeApiError } from '../../adapters/kube/kube-http.js';
 import { createSecret, patchSecret, readSecret } from '../../adapters/kube/writes.js';
 import type { ClusterReader } from '../../ports/cluster.js';
@@ -26,23 +27,36 @@ export function parseSecretRef(text: string): SecretRef | undefined {
   return { namespace: parts[0], name: parts[1] };
 }
 
-/** The refresher's job as an ImagePullSecret: the same sources, one target namespace, rendered by the same core. */
-export function refresherSpec(target: SecretRef, sources: readonly [SecretRef, ...SecretRef[]]): ImagePullSecret {
+/**
+ * The refresher's job as an ImagePullSecret: the same sources, its target namespaces, rendered by the same core. One
+ * namespace is IMPS's refresher (owner `<namespace>.<name>`); several are the ECR Public helper's TARGET_NAMESPACES
+ * (owner: the Secret's name, the same in each).
+ */
+export function refresherSpec(targets: readonly [SecretRef, ...SecretRef[]], sources: readonly SecretRef[], inline: readonly InlineSource[] = []): ImagePullSecret {
+  const [target] = targets;
   const [first, ...rest] = sources.map((ref) => ({ namespace: ref.namespace, name: ref.name }));
+  const [firstInline, ...moreInline] = inline;
   return {
     apiVersion: 'images.banzaicloud.io/v1alpha1',
     kind: 'ImagePullSecret',
-    metadata: { name: `${target.namespace}.${target.name}` },
+    metadata: { name: targets.length === 1 ? `${target.namespace}.${target.name}` : target.name },
     spec: {
-      registry: { credentials: [first!, ...rest] },
-      target: { secret: { name: target.name }, namespaces: { names: [target.namespace] } },
+      registry: { ...(first ? { credentials: [first, ...rest] } : {}), ...(firstInline ? { inline: [firstInline, ...moreInline] } : {}) },
+      target: { secret: { name: target.name }, namespaces: { names: targets.map((ref) => ref.namespace) } },
     },
   };
 }
 
 export interface RefresherOptions extends ProcessDeps {
   readonly target: SecretRef;
-  readonly sources: readonly [SecretRef, ...SecretRef[]];
+  /**
+   * Write the target's name in each of these namespaces instead of `target.namespace` alone (the Amazon ECR Public
+   * credentials helper's TARGET_NAMESPACES). A namespace that fails does not stop the others.
+   */
+  readonly namespaces?: readonly string[] | undefined;
+  readonly sources: readonly SecretRef[];
+  /** Keyless sources minted with the process's own identity (the ECR Public helper's IRSA role). */
+  readonly inline?: readonly InlineSource[] | undefined;
 }
 
 /**
@@ -53,6 +67,7 @@ export class Refresher {
   readonly tokens: TokenCache;
   readonly #redactor: Redactor;
   readonly #imps: ImagePullSecret;
+  readonly #targets: readonly [SecretRef, ...SecretRef[]];
   #stop = new AbortController();
   #wake: (() => void) | undefined;
   #woken = false;
@@ -62,16 +77,24 @@ export class Refresher {
   constructor(private readonly options: RefresherOptions) {
     this.#redactor = options.redactor ?? new Redactor();
     this.tokens = new TokenCache(options.tokens, options.timers, options.renewal ?? DEFAULT_RENEWAL);
-    this.#imps = refresherSpec(options.target, options.sources);
+    const [first, ...rest] = (options.namespaces ?? [options.target.namespace]).map((namespace) => ({ namespace, name: options.target.name }));
+    this.#targets = [first ?? options.target, ...rest];
+    this.#imps = refresherSpec(this.#targets, options.sources, options.inline ?? []);
+  }
+
+  /** `ns.name`, or `name in a, b, c` for several namespaces: what log lines name. */
+  get label(): string {
+    const [first, ...rest] = this.#targets;
+    return rest.length === 0 ? `${first.namespace}.${first.name}` : `${first.name} in ${this.#targets.map((ref) => ref.namespace).join(', ')}`;
   }
 
   /** One pass: render and write if needed. Returns the error messages (empty on success). */
   async once(): Promise<string[]> {
-    const { http, target } = this.options;
+    const { http } = this.options;
     const reader: ClusterReader = {
       description: `cluster ${http.server}`,
-      // The target namespace is the only one that matters; listing every namespace would need more RBAC.
-      listNamespaces: async () => [{ name: target.namespace, labels: {}, annotations: {} }],
+      // The target namespaces are the only ones that matter; listing every namespace would need more RBAC.
+      listNamespaces: async () => this.#targets.map((ref) => ({ name: ref.namespace, labels: {}, annotations: {} })),
       scanPods: async () => undefined,
       readSecret: async (namespace, name) => {
         try {
@@ -86,23 +109,30 @@ export class Refresher {
     };
     const result = await runRenderPipeline([{ imps: this.#imps }], { cluster: reader, tokens: this.tokens, redactor: this.#redactor });
     const errors = result.problems.filter((problem) => problem.severity === 'error').map((problem) => (problem.source ? `source ${problem.source}: ${problem.message}` : problem.message));
-    const manifest = result.outcomes[0]?.secrets[0];
-    if (errors.length > 0 || !manifest) {
+    const manifests = result.outcomes[0]?.secrets ?? [];
+    if (errors.length > 0 || manifests.length === 0) {
       this.options.metrics.refreshes.inc({ result: 'failure' });
       return errors.length > 0 ? errors : ['nothing rendered'];
     }
-    try {
-      await this.#write(manifest);
-    } catch (error) {
+    // One namespace failing (deleted, or never created) does not keep the others from their Secret.
+    const failures: string[] = [];
+    for (const manifest of manifests) {
+      try {
+        await this.#write(manifest);
+      } catch (error) {
+        failures.push(`Secret ${manifest.metadata.namespace}/${manifest.metadata.name}: ${this.#redactor.redact(error instanceof Error ? error.message : String(error))}`);
+      }
+    }
+    if (failures.length > 0) {
       this.options.metrics.refreshes.inc({ result: 'failure' });
-      return [`Secret ${target.namespace}/${target.name}: ${this.#redactor.redact(error instanceof Error ? error.message : String(error))}`];
+      return failures;
     }
     const expiresAt = result.outcomes[0]?.expiresAt;
     this.#expiresAt = expiresAt;
     // One target: every source gets the earliest expiry and renewal of the render (what the target's validity hangs on).
     const renewAt = this.tokens.nextRenewal();
-    for (const ref of this.options.sources) {
-      const source = `${ref.namespace}.${ref.name}`;
+    const ids = [...this.options.sources.map((ref) => `${ref.namespace}.${ref.name}`), ...(this.options.inline ?? []).map((_, index) => inlineSourceKey(this.#imps.metadata.name, index))];
+    for (const source of ids) {
       if (expiresAt) this.options.metrics.tokenExpiry.set({ source }, Math.floor(expiresAt.getTime() / 1000));
       if (expiresAt && renewAt) this.options.metrics.tokenRenewal.set({ source }, Math.floor(renewAt.getTime() / 1000));
     }
@@ -113,7 +143,7 @@ export class Refresher {
   /** Runs until `stop()`: a pass at start, on any change of a source or the target, at token renewal, on retry. */
   async run(): Promise<void> {
     const { http, timers, log } = this.options;
-    const watched = [...this.options.sources, this.options.target].map(
+    const watched = [...this.options.sources, ...this.#targets].map(
       (ref) =>
         new Reflector<string>({
           http,
@@ -139,13 +169,13 @@ export class Refresher {
         if (errors.length > 0) {
           failures++;
           const delay = backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, failures);
-          log.warn('refresh failed', { target: `${this.options.target.namespace}.${this.options.target.name}`, errors, retryInMs: Math.round(delay) });
+          log.warn('refresh failed', { target: this.label, errors, retryInMs: Math.round(delay) });
           wakeAt = new Date(timers.now().getTime() + delay);
         } else {
           failures = 0;
           if (this.#redactor instanceof ExpiringRedactor) this.#redactor.forgetOlderThan(new Date(timers.now().getTime() - 24 * 3600_000));
           wakeAt = this.tokens.nextRenewal();
-          log.info('refreshed', { target: `${this.options.target.namespace}.${this.options.target.name}`, expiresAt: this.#expiresAt?.toISOString(), nextRenewal: wakeAt?.toISOString() });
+          log.info('refreshed', { target: this.label, expiresAt: this.#expiresAt?.toISOString(), nextRenewal: wakeAt?.toISOString() });
         }
         await this.#sleepUntil(wakeAt);
       }
@@ -179,7 +209,8 @@ export class Refresher {
 
   /** Create, or patch data/labels/expiry with the resourceVersion read; nothing when already up to date. */
   async #write(manifest: PullSecretManifest): Promise<void> {
-    const { http, target } = this.options;
+    const { http } = this.options;
+    const target = { namespace: manifest.metadata.namespace, name: manifest.metadata.name };
     let existing: Record<string, unknown> | undefined;
     try {
       existing = asRecord(await readSecret(http, target.namespace, target.name));

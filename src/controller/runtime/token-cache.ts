@@ -13,6 +13,7 @@ export const DEFAULT_RENEWAL: RenewalPolicy = { fraction: 0.5, marginMs: 30 * 60
 
 interface Entry {
   readonly token: RegistryToken;
+  readonly fetchedAt: Date;
   readonly renewAt: Date | undefined;
   lastUsed: number;
   /** When a renewal of this token last failed: it is due no more, the failing ImagePullSecrets retry with backoff. */
@@ -59,7 +60,7 @@ export class TokenCache implements TokenProvider {
       call = this.provider.fetchToken(request).then(
         (token) => {
           const fetchedAt = this.clock.now();
-          this.#entries.set(key, { token, renewAt: renewalTime(this.policy, fetchedAt, token.expiresAt), lastUsed: fetchedAt.getTime() });
+          this.#entries.set(key, { token, fetchedAt, renewAt: renewalTime(this.policy, fetchedAt, token.expiresAt), lastUsed: fetchedAt.getTime() });
           return token;
         },
         (error: unknown) => {
@@ -80,6 +81,11 @@ export class TokenCache implements TokenProvider {
   /** Expiry of the cached token for this request, for the per-source expiry metric. */
   expiryOf(request: TokenRequest): Date | undefined {
     return this.#entries.get(tokenRequestKey(request))?.token.expiresAt;
+  }
+
+  /** When the cached token for this request was obtained (an AcrPullBinding's status.lastTokenRefreshTime). */
+  fetchedAtOf(request: TokenRequest): Date | undefined {
+    return this.#entries.get(tokenRequestKey(request))?.fetchedAt;
   }
 
   /** Renewal time of the cached token for this request, for the per-source renewal metric (past while renewals fail). */

@@ -6,6 +6,7 @@ import type { LiveTarget } from '../../adapters/kube/detect.js';
 import { reportProblems } from '../kit/report.js';
 import { EXIT, UsageError } from '../kit/exit.js';
 import { parseFlags, readableFileFlag } from '../kit/flags.js';
+import { isAcrPullBindingLike } from '../../app/select-bindings.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { isError, type Problem } from '../../core/problems.js';
 import { Redactor } from '../../core/redaction.js';
@@ -25,7 +26,8 @@ const HELP = `Argo CD config-management plugin (sidecar, see argocd-cmp/plugin.y
 
 Usage: imps-krm cmp generate [--kubeconfig PATH] [--context NAME] [DIR]
                                      print the app directory's manifests and the rendered Secrets (DIR default .)
-       imps-krm cmp discover [DIR]   print the first file holding an ImagePullSecret (Argo CD discovery)
+       imps-krm cmp discover [DIR]   print the first file holding an ImagePullSecret or an AcrPullBinding
+                                     (Argo CD discovery)
 
 Settings (Application spec.source.plugin): parameters cluster, output, patchServiceAccounts, patchWorkloads,
 files; or env CLUSTER, OUTPUT, PATCH_SERVICE_ACCOUNTS, ... (read as ARGOCD_ENV_<NAME>). Parameters win over env.
@@ -34,8 +36,8 @@ Operator settings (plugin.yaml's command and the sidecar's environment, never th
 or KUBECONFIG, --context or IMPS_KRM_CONTEXT. An Application that sets kubeconfig or context is refused.
 
 Not printed: objects marked config.kubernetes.io/local-config, kustomize/kpt config files, and the
-ImagePullSecrets themselves (they are the plugin's input) unless output is shells (the in-cluster
-refresher needs them). On any error nothing is printed, the problems go to stderr and the exit code is 1.
+ImagePullSecrets and AcrPullBindings themselves (they are the plugin's input) unless output is shells (the
+in-cluster controller needs them). On any error nothing is printed, the problems go to stderr and the exit code is 1.
 `;
 
 export async function run(args: readonly string[], stdio: Stdio): Promise<number> {
@@ -61,7 +63,7 @@ async function discover(dir: string, stdio: Stdio): Promise<number> {
   const root = await repositoryRoot(stdio.cwd, stdio.env);
   if ('message' in root) return EXIT.ok;
   const read = await readDocuments([dir], { cwd: stdio.cwd, budget: new ReadBudget(), stdin: stdio.stdin, root });
-  const found = read.documents.find((document) => isImagePullSecretLike(document.value));
+  const found = read.documents.find((document) => isImagePullSecretLike(document.value) || isAcrPullBindingLike(document.value));
   if (found) stdio.stdout.write(`${found.origin.path}\n`);
   return EXIT.ok;
 }
@@ -130,7 +132,7 @@ function emitted(value: Record<string, unknown>, settings: Settings): boolean {
   if (typeof value['apiVersion'] !== 'string' || typeof value['kind'] !== 'string') return false;
   if (/^(kustomize\.config\.k8s\.io|kpt\.dev|config\.kubernetes\.io)\//.test(value['apiVersion'])) return false;
   if (isLocalConfig(value)) return false;
-  if (isImagePullSecretLike(value)) return settings.output === 'shells';
+  if (isImagePullSecretLike(value) || isAcrPullBindingLike(value)) return settings.output === 'shells';
   return true;
 }
 

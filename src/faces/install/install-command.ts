@@ -1,25 +1,42 @@
 // `imps-krm install DIR`: the init-container pattern (as ksops does it) without needing a shell or `cp` in the
-// image: copy the running bundle into a shared volume, runnable there as DIR/imps-krm by any Node >= 20.10 image (an extensionless ES module entry point).
+// image: copy the running build into a shared volume, runnable there as DIR/imps-krm by Node 22 or later, and
+// prewarm its code cache (./prewarm.ts) so the copy starts warm on a read-only file system.
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, UsageError } from '../kit/exit.js';
 import { VERSION } from '../kit/version.js';
 import { parseFlags } from '../kit/flags.js';
 import type { Stdio } from '../../io/stdio.js';
+import { prewarmCodeCache } from './prewarm.js';
 import { errorMessage } from '../../core/problems.js';
 
 const HELP = `Copy a self-contained, runnable imps-krm into DIR (for an init container sharing an emptyDir).
 
 Usage: imps-krm install DIR
 
-Writes DIR/imps-krm (the entry point), DIR/chunks/ (lazily loaded parts) and DIR/package.json
-(marks the files as ES modules). Needs Node 20.10 or later where it runs; nothing else.
+Writes DIR/imps-krm (the entry point), DIR/imps-krm.cjs (the bundle), DIR/chunks/ (lazily loaded parts),
+DIR/package.json, and DIR/code-cache/ (V8 code cache, made by running each face once on a built-in sample,
+so the copy starts warm where no user cache directory is writable). Needs Node 22 or later; nothing else.
 
 Example (init container of argocd-repo-server or of the CMP sidecar):
   command: [imps-krm, install, /custom-tools]     # then run /custom-tools/imps-krm
 `;
+
+/** What `install` lays out in DIR (the Dockerfile and test/unit/dockerfile.test.ts rely on these names). */
+export const INSTALL_LAYOUT = {
+  entry: 'imps-krm',
+  bundle: 'imps-krm.cjs',
+  chunks: 'chunks',
+  packageJson: 'package.json',
+  codeCache: 'code-cache',
+} as const;
+
+/** The launcher's name in dist/ (the build) and in an installed copy. */
+const LAUNCHER_NAMES = ['cli.js', INSTALL_LAYOUT.entry];
+/** Must match src/cli/launcher/code-cache.ts (the launcher is a separate bundle: nothing is shared at run time). */
+const PREWARM_ENV = 'IMPS_KRM_CODE_CACHE_PREWARM';
 
 export async function run(args: readonly string[], stdio: Stdio, bundleDir = findBundleDir()): Promise<number> {
   const { values, positionals } = parseFlags(args, { help: { type: 'boolean', short: 'h' } }, true);
@@ -28,23 +45,30 @@ export async function run(args: readonly string[], stdio: Stdio, bundleDir = fin
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError('exactly one target directory is required');
-  if (!bundleDir) {
+  const launcher = bundleDir && LAUNCHER_NAMES.map((name) => join(bundleDir, name)).find((path) => existsSync(path));
+  if (!bundleDir || !launcher) {
     stdio.stderr.write('imps-krm install: runs from the built bundle only (dist/cli.js); run `npm run build` first\n');
     return EXIT.failed;
   }
   const dir = positionals[0]!;
   const target = resolve(stdio.cwd, dir);
+  const entry = join(target, INSTALL_LAYOUT.entry);
   // A DIR that cannot be a directory (under a file, not writable, read-only) is a usage error naming it.
   await mkdir(target, { recursive: true }).catch((error: unknown) => {
     throw new UsageError(`cannot use DIR ${dir}: ${describeFsError(error)}`);
   });
   try {
-    // Chunk names carry content hashes: drop an older install's instead of accumulating them.
-    await rm(join(target, 'chunks'), { recursive: true, force: true });
-    await cp(join(bundleDir, 'chunks'), join(target, 'chunks'), { recursive: true });
-    await copyFile(join(bundleDir, 'cli.js'), join(target, 'imps-krm'));
-    await chmod(join(target, 'imps-krm'), 0o755);
-    await writeFile(join(target, 'package.json'), `${JSON.stringify({ name: 'imps-krm-install', version: VERSION, private: true, type: 'module' }, null, 2)}\n`);
+    // Chunk names carry content hashes, and a cache belongs to one build: drop an older install's.
+    await rm(join(target, INSTALL_LAYOUT.chunks), { recursive: true, force: true });
+    await rm(join(target, INSTALL_LAYOUT.codeCache), { recursive: true, force: true });
+    await cp(join(bundleDir, 'chunks'), join(target, INSTALL_LAYOUT.chunks), { recursive: true });
+    await copyFile(join(bundleDir, INSTALL_LAYOUT.bundle), join(target, INSTALL_LAYOUT.bundle));
+    for (const legal of (await readdir(bundleDir)).filter((name) => name.endsWith('.LEGAL.txt'))) await copyFile(join(bundleDir, legal), join(target, legal));
+    if (launcher !== entry) await copyFile(launcher, entry);
+    await chmod(entry, 0o755);
+    // CommonJS: the launcher is an extensionless CommonJS file (the chunks are .mjs).
+    const manifest = { name: 'imps-krm-install', version: VERSION, private: true, type: 'commonjs' };
+    await writeFile(join(target, INSTALL_LAYOUT.packageJson), `${JSON.stringify(manifest, null, 2)}\n`);
   } catch (error) {
     const path = (error as NodeJS.ErrnoException).path;
     if (describeFsError(error) === 'permission denied' || (error as NodeJS.ErrnoException).code === 'EROFS') {
@@ -53,7 +77,12 @@ export async function run(args: readonly string[], stdio: Stdio, bundleDir = fin
     stdio.stderr.write(`imps-krm install: cannot write ${path ?? target}: ${describeFsError(error)}\n`);
     return EXIT.failed;
   }
-  stdio.stderr.write(`imps-krm ${VERSION} installed: ${join(target, 'imps-krm')}\n`);
+  const problem = await prewarmCodeCache(entry, stdio.env, PREWARM_ENV);
+  if (problem !== undefined) {
+    stdio.stderr.write(`imps-krm install: ${problem}\n`);
+    return EXIT.failed;
+  }
+  stdio.stderr.write(`imps-krm ${VERSION} installed: ${entry}\n`);
   return EXIT.ok;
 }
 
@@ -74,11 +103,8 @@ function describeFsError(error: unknown): string {
   }
 }
 
-/** The folder holding cli.js and chunks/: this module is bundled into dist/chunks/ (or dist/ itself). */
+/** The folder holding the bundle (imps-krm.cjs, where this module is bundled), the launcher and chunks/. */
 function findBundleDir(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 2; up++, dir = dirname(dir)) {
-    if (existsSync(join(dir, 'cli.js')) && existsSync(join(dir, 'chunks'))) return dir;
-  }
-  return undefined;
+  const dir = dirname(fileURLToPath(import.meta.url));
+  return existsSync(join(dir, INSTALL_LAYOUT.bundle)) && existsSync(join(dir, 'chunks')) ? dir : undefined;
 }

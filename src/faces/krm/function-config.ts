@@ -2,13 +2,14 @@ import { CONTRACT_KEYS, DOMAIN } from '../../core/contract.js';
 import { dns1123LabelErrors, dns1123SubdomainErrors } from '../../core/names.js';
 import { keySegment } from '../../validation/field-path.js';
 import type { Problem, ResourceRef } from '../../core/problems.js';
+import { isAcrPullBindingLike } from '../../app/select-bindings.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { isRecord, stringMap } from '../../core/records.js';
 import { annotationsOf, metadataOf } from './items.js';
 import { isSettingName, operatorSetting, parseSettings, unknownSetting, type RawSetting, type Settings, type SettingsResult } from './settings.js';
 
 export interface FunctionConfig {
-  /** The ImagePullSecret given as functionConfig (kustomize generator, kpt --fn-config, legacy plugin config). */
+  /** The ImagePullSecret (or AcrPullBinding) given as functionConfig (kustomize generator, kpt --fn-config, legacy plugin config). */
   readonly imps?: Record<string, unknown>;
   readonly settings: Settings;
   readonly problems: Problem[];
@@ -20,7 +21,7 @@ const ANNOTATION_PREFIX = `${DOMAIN}/`;
 
 /**
  * The functionConfig is one of:
- * - an ImagePullSecret: the spec to render, settings in `imps-krm.io/<setting>` annotations;
+ * - an ImagePullSecret or an AcrPullBinding: the spec to render, settings in `imps-krm.io/<setting>` annotations;
  * - a ConfigMap (kpt `-- key=value`, `configMap:` in a Kptfile): settings in `data`, the ImagePullSecrets among the items;
  * - absent: default settings, the ImagePullSecrets among the items.
  */
@@ -28,7 +29,7 @@ export function readFunctionConfig(value: unknown): FunctionConfig {
   if (value === undefined || value === null) return { settings: {}, problems: [] };
   if (!isRecord(value)) return { settings: {}, problems: [{ severity: 'error', field: 'functionConfig', message: 'must be an object' }] };
   const resource = refOf(value);
-  if (isImagePullSecretLike(value)) {
+  if (isImagePullSecretLike(value) || isAcrPullBindingLike(value)) {
     const raw: RawSetting[] = [];
     const problems: Problem[] = [];
     for (const [key, text] of Object.entries(annotationsOf(value))) {
@@ -66,7 +67,7 @@ export function readFunctionConfig(value: unknown): FunctionConfig {
       {
         severity: 'error',
         resource,
-        message: 'functionConfig must be an ImagePullSecret (images.banzaicloud.io/v1alpha1) or a ConfigMap of settings',
+        message: 'functionConfig must be an ImagePullSecret (images.banzaicloud.io/v1alpha1), an AcrPullBinding or a ConfigMap of settings',
       },
     ],
   };

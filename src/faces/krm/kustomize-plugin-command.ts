@@ -19,13 +19,16 @@ import { YAML_OPTIONS } from './resource-list.js';
 
 const HELP = `Legacy kustomize exec plugin: kustomize runs it as <plugin> CONFIG_FILE.
 
-Usage: imps-krm kustomize-plugin CONFIG_FILE   (or any link to imps-krm named ImagePullSecret)
+Usage: imps-krm kustomize-plugin CONFIG_FILE   (or any link to imps-krm named ImagePullSecret or AcrPullBinding)
 
 Install for kubectl kustomize --enable-alpha-plugins (kustomize looks the plugin up by group, version and kind):
   dir=\${XDG_CONFIG_HOME:-$HOME/.config}/kustomize/plugin/images.banzaicloud.io/v1alpha1/imagepullsecret
   mkdir -p "$dir" && ln -sf "$(command -v imps-krm)" "$dir/ImagePullSecret"
+For msi-acrpull's AcrPullBinding: the same link named AcrPullBinding in
+  \${XDG_CONFIG_HOME:-$HOME/.config}/kustomize/plugin/msi-acrpull.microsoft.com/v1beta1/acrpullbinding/
+  (acrpull.microsoft.com/v1beta2/acrpullbinding/ for v1beta2).
 
-CONFIG_FILE is the ImagePullSecret listed under generators: (settings as imps-krm.io/<setting> annotations;
+CONFIG_FILE is the ImagePullSecret or AcrPullBinding listed under generators: (settings as imps-krm.io/<setting> annotations;
 files: extra manifests relative to the kustomization). As a generator it prints the Secrets; as a transformer
 (resources on stdin) it prints the resources, patched when asked, followed by the Secrets.
 On any error: nothing on stdout, the problems on stderr, exit 1.

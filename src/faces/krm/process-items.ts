@@ -3,7 +3,8 @@
 // and adds no Secret, so an orchestrator that ignores our exit code still never applies half a result.
 import type { Document, YAMLSeq } from 'yaml';
 import { renderDocuments, type DocumentsRender, type RenderDependencies } from '../../app/render-documents.js';
-import { impsRef } from '../../core/outcome.js';
+import { inputRef } from '../../core/outcome.js';
+import { isAcrPullBindingLike } from '../../app/select-bindings.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { ownerLabelValue } from '../../core/contract.js';
 import { isError, type Problem } from '../../core/problems.js';
@@ -19,7 +20,7 @@ export interface ProcessInput {
   /** Owns `items`; new nodes are created through it. */
   readonly doc: Document;
   readonly items: YAMLSeq;
-  /** An ImagePullSecret given outside the items (functionConfig, plugin config file). */
+  /** An ImagePullSecret or AcrPullBinding given outside the items (functionConfig, plugin config file). */
   readonly configImps?: Record<string, unknown> | undefined;
   readonly settings: Settings;
   /** Base of relative `files`. */
@@ -51,7 +52,7 @@ export async function processItems(input: ProcessInput): Promise<ProcessOutput> 
   const documents: InputDocument[] = input.documents ? [...input.documents] : items.map((item, index) => ({ value: item.value, origin: defaultOrigin(item, index) }));
   const configImps = input.configImps;
   // kustomize hands a generator its config twice (functionConfig and a local-config item): render it once.
-  if (configImps && !documents.some(({ value }) => isImagePullSecretLike(value) && isRecord(value) && sameName(value, configImps))) {
+  if (configImps && !documents.some(({ value }) => (isImagePullSecretLike(value) || isAcrPullBindingLike(value)) && isRecord(value) && sameObject(value, configImps))) {
     documents.push({ value: configImps, origin: { path: '<functionConfig>', index: 0 } });
   }
   // Extra files feed input mode (Namespaces, source Secrets) but are not items: they are never written out.
@@ -93,7 +94,7 @@ export async function processItems(input: ProcessInput): Promise<ProcessOutput> 
     }
     problems.push({
       severity: 'info',
-      resource: impsRef(outcome.input.imps),
+      resource: inputRef(outcome.input),
       message: `${summary(secretName, [...namespaces], patched)}${repositoryCredentialsSummary(outcome.repositoryCredentials, input.settings.output === 'shells', outcome.input.imps.spec.target.repositoryCredentials !== undefined)}`,
     });
   }
@@ -108,8 +109,8 @@ function repositoryCredentialsSummary(secrets: readonly RepositoryCredentialMani
   return `; ${secrets.length} repository credential Secret(s)${namespaces.length > 0 ? ` in ${namespaces.join(', ')}` : ''}`;
 }
 
-function sameName(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  return metadataOf(a)['name'] === metadataOf(b)['name'];
+function sameObject(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return a['kind'] === b['kind'] && metadataOf(a)['name'] === metadataOf(b)['name'] && metadataOf(a)['namespace'] === metadataOf(b)['namespace'];
 }
 
 function summary(secretName: string, namespaces: readonly string[], patched: number): string {

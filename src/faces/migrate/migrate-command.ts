@@ -3,10 +3,12 @@ import { EXIT } from '../kit/exit.js';
 import { oneOf, parseFlags, readableFileFlag } from '../kit/flags.js';
 import { formatPlan } from './plan-text.js';
 
-const HELP = `Check a live cluster before switching from the IMPS controller to imps-krm's, and print the plan: which
-Secrets the controller will adopt, refuse (and why) or delete, which it will create, which ImagePullSecrets or
-source Secrets need changes first, and which ImagePullSecrets belong to a Helm release (IMPS's chart) with the
-steps that keep them. Reads only: lists and gets, never a write, never a registry call.
+const HELP = `Check a live cluster before switching from the IMPS controller (or msi-acrpull) to imps-krm's, and print the
+plan: which Secrets the controller will adopt, refuse (and why) or delete, which it will create, which
+ImagePullSecrets, AcrPullBindings or source Secrets need changes first, and which ImagePullSecrets or msi-acrpull
+CRDs belong to a Helm release (IMPS's or msi-acrpull's chart) with the steps that keep them. Reads only: lists and
+gets, never a write, never a registry call. AcrPullBindings are checked with this process's environment as the
+controller's (ACR_SERVER, MANAGED_IDENTITY_*, IMPS_KRM_ACR_ALLOWED_SUFFIXES): export what the Deployment sets.
 
 Usage: imps-krm migrate [flags]
 
@@ -20,7 +22,7 @@ Flags:
 
 Exit code: 0 when nothing needs attention before the switch, 1 when something does (a Secret that will be refused,
 a spec or source to change, an ImagePullSecret in a Helm release) or the cluster cannot be read, 2 on bad usage.
-The order of steps and a rollback: docs/migrating-from-imps.md.
+The order of steps and a rollback: docs/migrating-from-imps.md, docs/migrating-from-msi-acrpull.md.
 
 Examples:
   imps-krm migrate --context prod
@@ -50,7 +52,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   let report;
   try {
     const http = kubeHttp(loadKubeAccess({ kubeconfig, context: values.context }, stdio.env));
-    report = await checkMigration(http, { requireSourceConsent: values['require-source-consent'] === true });
+    report = await checkMigration(http, { requireSourceConsent: values['require-source-consent'] === true, env: stdio.env });
   } catch (error) {
     if (!(error instanceof KubeconfigError || error instanceof KubeApiError)) throw error;
     stdio.stderr.write(`error: cannot read the cluster: ${error.message}\n`);
@@ -60,7 +62,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   if (!report.ready) {
     const { summary } = report;
     stdio.stderr.write(
-      `error: not ready to switch: ${summary.refuse} Secret(s) refused, ${summary.specChanges} spec or source change(s), ${summary.helmReleases} ImagePullSecret(s) in a Helm release without a keep policy\n`,
+      `error: not ready to switch: ${summary.refuse} Secret(s) refused, ${summary.specChanges} spec or source change(s), ${summary.helmReleases} ImagePullSecret(s) or CRD(s) in a Helm release without a keep policy\n`,
     );
   }
   return report.ready ? EXIT.ok : EXIT.failed;

@@ -8,7 +8,8 @@ import { renderSummary } from './render-summary.js';
 import { EXIT, UsageError } from '../kit/exit.js';
 import { clusterFlag, manifestFlags, oneOf, parseFlags, readableFileFlag } from '../kit/flags.js';
 
-const HELP = `Render the pull Secrets of every ImagePullSecret found in the input, as a YAML stream on stdout.
+const HELP = `Render the pull Secrets of every ImagePullSecret (and msi-acrpull AcrPullBinding) found in the input, as a
+YAML stream on stdout.
 
 Usage: imps-krm render -f FILE|DIR|- [-f ...] [flags]
 
@@ -23,6 +24,7 @@ Flags:
   -o, --output FORMAT    yaml (default) | json (a v1 List).
       --shells           Render refresher-managed shells: the Secrets without credentials, for the in-cluster
                          controller to fill. Reads no source Secret and mints no token.
+  -n, --namespace NS     Namespace of the AcrPullBindings that name none (default: default), where you apply them.
   -q, --quiet            Print nothing on stderr on success (by default: one summary line per ImagePullSecret).
   -h, --help             Show this help.
 
@@ -44,6 +46,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     output: { type: 'string', short: 'o' },
     shells: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
+    namespace: { type: 'string', short: 'n' },
   });
   if (values.help) {
     stdio.stdout.write(HELP);
@@ -54,6 +57,8 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   const cluster = clusterFlag(values.cluster);
   const output = oneOf('output', values.output, ['yaml', 'json'] as const) ?? 'yaml';
   const kubeconfig = readableFileFlag('kubeconfig', values.kubeconfig, stdio.cwd);
+  const namespace = values.namespace;
+  if (namespace !== undefined && (namespace.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace))) throw new UsageError('--namespace must be a namespace name');
 
   // -f is the CLI user's own choice: read wherever it points (no input root), but bounded like every face.
   const read = await readDocuments(paths, { cwd: stdio.cwd, budget: new ReadBudget(), stdin: stdio.stdin });
@@ -63,7 +68,7 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
       : await renderDocuments(
           read.documents,
           { cluster, output: values.shells ? 'shells' : 'secrets' },
-          { env: stdio.env, target: { kubeconfig, context: values.context } },
+          { env: stdio.env, target: { kubeconfig, context: values.context }, bindingNamespace: namespace },
         );
 
   if (reportProblems(stdio.stderr, rendered.problems)) return EXIT.failed;

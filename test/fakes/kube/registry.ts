@@ -22,12 +22,18 @@ export const RESOURCES: readonly ResourceDef[] = [
   { group: '', version: 'v1', plural: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, subresources: ['status'], shortNames: ['ns'], extraFields: ['status.phase'] },
   { group: '', version: 'v1', plural: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, subresources: ['status'], shortNames: ['po'], extraFields: ['spec.nodeName', 'spec.serviceAccountName', 'status.phase'] },
   { group: '', version: 'v1', plural: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true, subresources: [], extraFields: ['type'] },
-  { group: '', version: 'v1', plural: 'serviceaccounts', singular: 'serviceaccount', kind: 'ServiceAccount', namespaced: true, subresources: [], shortNames: ['sa'] },
+  // `token`: TokenRequest (POST only), served by server.ts.
+  { group: '', version: 'v1', plural: 'serviceaccounts', singular: 'serviceaccount', kind: 'ServiceAccount', namespaced: true, subresources: ['token'], shortNames: ['sa'] },
   { group: '', version: 'v1', plural: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, subresources: [], shortNames: ['cm'] },
   { group: '', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, subresources: [], shortNames: ['ev'], extraFields: ['involvedObject.kind', 'involvedObject.name', 'involvedObject.namespace', 'involvedObject.uid', 'reason', 'type'] },
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', singular: 'lease', kind: 'Lease', namespaced: true, subresources: [] },
   { group: 'events.k8s.io', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, subresources: [], shortNames: ['ev'], extraFields: ['regarding.kind', 'regarding.name', 'regarding.namespace', 'reason', 'type'] },
   { group: 'images.banzaicloud.io', version: 'v1alpha1', plural: 'imagepullsecrets', singular: 'imagepullsecret', kind: 'ImagePullSecret', namespaced: false, subresources: ['status'], shortNames: ['imps'] },
+  // msi-acrpull's two CRDs (deploy/acrpull/crd), and CRDs themselves: the binding controller reads its CRD to tell a
+  // binding being deleted from every binding going with its CRD.
+  { group: 'msi-acrpull.microsoft.com', version: 'v1beta1', plural: 'acrpullbindings', singular: 'acrpullbinding', kind: 'AcrPullBinding', namespaced: true, subresources: ['status'] },
+  { group: 'acrpull.microsoft.com', version: 'v1beta2', plural: 'acrpullbindings', singular: 'acrpullbinding', kind: 'AcrPullBinding', namespaced: true, subresources: ['status'], shortNames: ['apb', 'apbs'] },
+  { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', singular: 'customresourcedefinition', kind: 'CustomResourceDefinition', namespaced: false, subresources: ['status'], shortNames: ['crd', 'crds'] },
 ];
 
 export function apiVersionOf(def: ResourceDef): string {

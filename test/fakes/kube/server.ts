@@ -17,7 +17,7 @@ import { resolvePath, type Route } from './routes.js';
 import { type Matcher, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
 import { ObjectStore, type StoreEvent, upperBound } from './store.js';
 import type { Fault, FakeKubeApi, KubeconfigOptions, KubeObject, RecordedRequest, StartOptions } from './types.js';
-import { decodeContinue, encodeContinue, expired, HttpError, now, parseRv, REASONS, statusBody, toPartial, wantsPartial } from './wire.js';
+import { decodeContinue, encodeContinue, expired, HttpError, isRecord, now, parseRv, REASONS, statusBody, toPartial, wantsPartial } from './wire.js';
 import { ObjectWriter, PATCH_TYPES, type Requester } from './writes.js';
 
 const NOT_FOUND_PATH = 'the server could not find the requested resource';
@@ -166,6 +166,38 @@ export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKub
     }
   }
 
+  // ---- TokenRequest ------------------------------------------------------
+  /**
+   * POST .../serviceaccounts/<name>/token (pkg/registry/core/serviceaccount/storage/token.go): the ServiceAccount must
+   * exist; SetDefaults_TokenRequestSpec gives 3600 s and the API server's own audience; ValidateTokenRequest refuses
+   * less than 10 minutes; admission sees the TokenRequest as a CREATE of the `token` subresource. The token is an
+   * unsigned JWT with the claims a verifier reads (iss, sub, aud, exp).
+   */
+  function tokenRequest(route: Route, body: unknown, requester: Requester | undefined): unknown {
+    const account = writer.existing({ ...route, subresource: undefined } as Route);
+    const spec = isRecord(body) && isRecord(body['spec']) ? body['spec'] : {};
+    const audiences = Array.isArray(spec['audiences']) && spec['audiences'].length > 0 ? spec['audiences'].map(String) : ['https://kubernetes.default.svc.cluster.local'];
+    const seconds = typeof spec['expirationSeconds'] === 'number' ? spec['expirationSeconds'] : 3600;
+    if (seconds < 600) {
+      throw new HttpError(422, `TokenRequest.authentication.k8s.io "${account.metadata.name}" is invalid: spec.expirationSeconds: Invalid value: ${seconds}: may not specify a duration less than 10 minutes`, 'Invalid');
+    }
+    const request: KubeObject = {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      metadata: { name: account.metadata.name, namespace: account.metadata.namespace, creationTimestamp: null as unknown as string },
+      spec: { ...spec, audiences, expirationSeconds: seconds },
+    };
+    writer.admit(route, requester, request, null, false);
+    const exp = Math.floor(Date.now() / 1000) + seconds;
+    const sub = `system:serviceaccount:${account.metadata.namespace}:${account.metadata.name}`;
+    const claims = { iss: 'https://kubernetes.default.svc.cluster.local', sub, aud: audiences, exp, 'kubernetes.io': { namespace: account.metadata.namespace, serviceaccount: { name: account.metadata.name, uid: account.metadata.uid } } };
+    const part = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const token = `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.fake-signature`;
+    issuedTokens.push({ namespace: String(account.metadata.namespace), serviceAccount: account.metadata.name, audiences, expirationSeconds: seconds });
+    return { ...request, status: { token, expirationTimestamp: new Date(exp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') } };
+  }
+  const issuedTokens: FakeKubeApi['issuedTokens'] = [];
+
   // ---- HTTP --------------------------------------------------------------
   let serverAddress = '127.0.0.1:0';
 
@@ -281,6 +313,12 @@ export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKub
       return;
     }
 
+    if (route.subresource === 'token') {
+      if (method !== 'POST') throw new HttpError(405, `method ${method} not allowed`);
+      sendJson(res, 201, tokenRequest(route, body, requester));
+      return;
+    }
+
     switch (method) {
       case 'GET': {
         const cur = writer.existing(route);
@@ -351,6 +389,7 @@ export async function startFakeKubeApi(opts: StartOptions = {}): Promise<FakeKub
     kubeconfigPath,
     writeKubeconfig,
     requests,
+    issuedTokens,
     resetRequests: () => {
       requests.length = 0;
     },

@@ -69,6 +69,8 @@ export interface FakeKubeApi {
   writeKubeconfig(dir: string, opts?: KubeconfigOptions): string;
   /** Every request in arrival order (live array; `resetRequests` empties it in place). */
   requests: RecordedRequest[];
+  /** Every ServiceAccount token issued through TokenRequest, in order (the tokens themselves are not kept). */
+  issuedTokens: Array<{ namespace: string; serviceAccount: string; audiences: string[]; expirationSeconds: number }>;
   resetRequests(): void;
   /**
    * Create or replace, bumping resourceVersion and notifying watches (ADDED/MODIFIED). The object is decoded,

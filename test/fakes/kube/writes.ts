@@ -295,12 +295,43 @@ export class ObjectWriter {
   private deleteNow(def: ResourceDef, namespace: string | undefined, name: string, propagation: DeleteOptions['propagation']): KubeObject | undefined {
     const cur = this.store.getRaw(def, namespace, name);
     if (!cur) return undefined;
+    if (def.kind === 'CustomResourceDefinition') return this.deleteCrd(def, cur);
+    // Graceful deletion with finalizers (registry/generic/registry/store.go updateForGracefulDeletionAndFinalizers):
+    // the object gets a deletionTimestamp and stays until the last finalizer is removed (see update).
+    if (def !== NAMESPACE_DEF && hasFinalizers(cur)) {
+      if (cur.metadata.deletionTimestamp !== undefined) return cur;
+      return this.commit(def, { ...cur, metadata: { ...cur.metadata, deletionTimestamp: now(), deletionGracePeriodSeconds: 0 } }, cur, false);
+    }
     const uid = String(cur.metadata.uid);
     if (propagation === 'Orphan') this.gc.orphan(uid);
     if (propagation === 'Foreground') for (const d of this.gc.dependentsOf(uid)) this.deleteNow(d.def, d.obj.metadata.namespace, d.obj.metadata.name, 'Foreground');
     const ev = this.store.delete(def, namespace, name);
     if (ev && def === NAMESPACE_DEF) this.purgeNamespace(name);
+    if (ev) this.finishCrd(`${def.plural}.${def.group}`);
     return ev?.object;
+  }
+
+  /**
+   * The apiextensions controller's job when a CRD is deleted (apiextensions-apiserver pkg/controller/finalizer: the
+   * customresourcecleanup finalizer): the CRD turns Terminating, every object of its kind is deleted (each waiting
+   * for its own finalizers), and the CRD goes once none is left (finishCrd, after each deletion).
+   */
+  private deleteCrd(crdDef: ResourceDef, crd: KubeObject): KubeObject {
+    const marked = crd.metadata.deletionTimestamp !== undefined ? crd : this.commit(crdDef, { ...crd, metadata: { ...crd.metadata, deletionTimestamp: now() } }, crd, false);
+    for (const d of RESOURCES.filter((r) => `${r.plural}.${r.group}` === crd.metadata.name)) {
+      const table = this.store.table(d);
+      for (const o of [...table.objects.values()]) this.deleteNow(d, o.metadata.namespace, o.metadata.name, undefined);
+    }
+    this.finishCrd(crd.metadata.name);
+    return marked;
+  }
+
+  private finishCrd(name: string): void {
+    const crdDef = RESOURCES.find((d) => d.kind === 'CustomResourceDefinition');
+    const crd = crdDef && this.store.getRaw(crdDef, undefined, name);
+    if (!crdDef || !crd || crd.metadata.deletionTimestamp === undefined) return;
+    if (RESOURCES.some((r) => `${r.plural}.${r.group}` === name && this.store.table(r).objects.size > 0)) return;
+    this.store.delete(crdDef, undefined, name);
   }
 
   /** The namespace controller's job (pkg/controller/namespace/deletion): every object in it goes. */
@@ -389,7 +420,10 @@ export class ObjectWriter {
     const merged = splitStatus(def, cur, next, statusWrite);
     if (!statusWrite) strategy.prepareForUpdate?.(merged, cur);
     throwIfInvalid(def, name, strategy.validateUpdate(merged, cur));
-    return this.commit(def, merged, cur, dryRun, { route, requester });
+    const stored = this.commit(def, merged, cur, dryRun, { route, requester });
+    // store.Update (deleteWithoutFinalizers): an object being deleted goes once an update leaves it no finalizer.
+    if (!dryRun && stored.metadata.deletionTimestamp !== undefined && !hasFinalizers(stored)) this.deleteNow(def, route.namespace, stored.metadata.name, undefined);
+    return stored;
   }
 
   replace(route: Route, body: unknown, dryRun: boolean, requester?: Requester): KubeObject {
@@ -511,4 +545,9 @@ export class ObjectWriter {
       else this.deleteNow(route.def, o.metadata.namespace, o.metadata.name, options.propagation);
     }
   }
+}
+
+/** metadata.finalizers holds something: a delete only marks the object. */
+function hasFinalizers(obj: KubeObject): boolean {
+  return Array.isArray(obj.metadata.finalizers) && obj.metadata.finalizers.length > 0;
 }

@@ -3,7 +3,7 @@
 // the schema does not declare are dropped silently (unless `x-kubernetes-preserve-unknown-fields`), so a controller
 // writing a status field its CRD lacks loses it. The schema is the CRD this project ships (deploy/crd/).
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { isRecord } from '../wire.js';
@@ -16,11 +16,14 @@ export interface StructuralSchema {
   'x-kubernetes-preserve-unknown-fields'?: boolean;
 }
 
-const CRD_DIR = join(import.meta.dirname, '..', '..', '..', '..', 'deploy', 'crd');
+const DEPLOY = join(import.meta.dirname, '..', '..', '..', '..', 'deploy');
+/** Where the shipped CRDs are: the ImagePullSecret's, and msi-acrpull's (the optional deploy/acrpull component). */
+const CRD_DIRS = [join(DEPLOY, 'crd'), join(DEPLOY, 'acrpull', 'crd')];
 
 /** The openAPIV3Schema of `version` in the shipped CRD named `<plural>.<group>`. */
 export function loadCrdSchema(plural: string, group: string, version: string): StructuralSchema {
-  const crd = YAML.parse(readFileSync(join(CRD_DIR, `${plural}.${group}.yaml`), 'utf8')) as { spec: { versions: { name: string; schema: { openAPIV3Schema: StructuralSchema } }[] } };
+  const file = CRD_DIRS.map((dir) => join(dir, `${plural}.${group}.yaml`)).find((path) => existsSync(path)) ?? join(CRD_DIRS[0]!, `${plural}.${group}.yaml`);
+  const crd = YAML.parse(readFileSync(file, 'utf8')) as { spec: { versions: { name: string; schema: { openAPIV3Schema: StructuralSchema } }[] } };
   const v = crd.spec.versions.find((x) => x.name === version);
   if (!v) throw new Error(`fake kube-apiserver: the shipped CRD ${plural}.${group} has no version ${version}`);
   return v.schema.openAPIV3Schema;

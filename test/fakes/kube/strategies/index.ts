@@ -2,6 +2,7 @@
 
 import type { ResourceDef } from '../registry.js';
 import { configMapStrategy } from './config-map.js';
+import { crdStrategy } from './crd.js';
 import { customResourceStrategy } from './custom-resource.js';
 import { coreEventStrategy, eventsV1Strategy } from './event.js';
 import { leaseStrategy } from './lease.js';
@@ -20,6 +21,7 @@ const BUILT_IN: Record<string, KindStrategy> = {
   '/Event': coreEventStrategy,
   'events.k8s.io/Event': eventsV1Strategy,
   'coordination.k8s.io/Lease': leaseStrategy,
+  'apiextensions.k8s.io/CustomResourceDefinition': crdStrategy,
 };
 
 const cache = new Map<ResourceDef, KindStrategy>();
