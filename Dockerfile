@@ -19,11 +19,13 @@ COPY tsconfig.json ./
 RUN npm run build
 
 FROM ${NODE_IMAGE}
-# The young generation at 16 MiB a semi-space, the size Node 22 picks by itself: Node 24 and 26 size it from the
-# machine's memory, and on a large build host the worst inputs the limits admit then peak near the 256Mi sidecar
-# limit (docs/input-limits.md; test/bounds/memory.test.ts runs with this setting). Set before `install`: the
-# prewarmed code cache is keyed by the V8 flags, NODE_OPTIONS included.
-ENV NODE_OPTIONS=--max-semi-space-size=16
+# V8 sized for the Argo CD sidecar's 256Mi (argocd-cmp/repo-server-patch.yaml): a young generation of 8 MiB a
+# semi-space (Node 24 and 26 size it from the host's memory) and an old generation capped at 160 MiB, so the
+# collector works harder before the heap grows. With Node 26's own sizing on a large host, the worst inputs the limits
+# admit peaked at 200-225 MB; with these, at 167-175 MB (docs/input-limits.md; test/bounds/memory.test.ts runs with
+# this line). The controller's Deployment sets its own NODE_OPTIONS. Set before `install`: the prewarmed code cache
+# is keyed by the V8 flags, NODE_OPTIONS included.
+ENV NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=160"
 # The bundle is self-contained (no node_modules at run time). `install` lays it out as the init container would and
 # runs each face once on a built-in sample (as root, here), leaving /opt/imps-krm/code-cache/: owned by root,
 # readable by the runtime user, read-only at run time. The install run's own cache (in root's home) is dropped.

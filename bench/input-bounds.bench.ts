@@ -43,7 +43,7 @@ const only = process.argv[2];
 const env = { ARGOCD_ENV_CLUSTER: 'input', KUBECONFIG: join(tmpdir(), 'imps-krm-no-kubeconfig') };
 const baseline = await runNode(['-e', '0'], { cwd: tmpdir(), env: {} });
 console.log(`node -e 0: ${baseline.maxRssMb.toFixed(0)} MB`);
-console.log('| input | bytes | face | exit | peak RSS | wall |');
+console.log('| input | units, bytes | face | exit | peak RSS | wall |');
 console.log('|---|---|---|---|---|---|');
 for (const app of worstInputs(undefined, only)) {
   const dir = writeApp(app);
@@ -56,7 +56,8 @@ for (const app of worstInputs(undefined, only)) {
     ] as const;
     for (const [face, result] of runs) {
       const firstError = result.code === 0 ? '' : ` ${result.stderr.split('\n')[0]?.slice(0, 160) ?? ''}`;
-      console.log(`| ${app.name}: ${app.description} | ${(bytes / 1048576).toFixed(2)} MiB | ${face} | ${result.code}${firstError} | ${result.maxRssMb.toFixed(0)} MB | ${(result.wallMs / 1000).toFixed(1)} s |`);
+      const size = face === 'fn' ? `${app.resourceListDescription}, ${(Buffer.byteLength(app.resourceList) / 1048576).toFixed(2)} MiB` : `${app.filesDescription}, ${(bytes / 1048576).toFixed(2)} MiB`;
+      console.log(`| ${app.name}: ${app.description} | ${size} | ${face} | ${result.code}${firstError} | ${result.maxRssMb.toFixed(0)} MB | ${(result.wallMs / 1000).toFixed(1)} s |`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

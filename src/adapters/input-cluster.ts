@@ -1,5 +1,5 @@
 import type { NamespaceFacts, PodFacts } from '../core/facts.js';
-import { dns1123LabelErrors } from '../core/names.js';
+import { dns1123LabelErrors, dns1123SubdomainErrors } from '../core/names.js';
 import type { Problem, ResourceRef } from '../core/problems.js';
 import type { StringMap } from '../core/selectors.js';
 import type { SourceSecret } from '../core/sources.js';
@@ -99,13 +99,18 @@ export function inputNamespaceProblems(documents: readonly InputDocument[]): Pro
   return problems;
 }
 
-/** The object as a problem names it, when its kind and name are short and printable; else the file says where. */
+/**
+ * The object as a problem names it, when its kind is short and printable and its name a name Kubernetes accepts (a
+ * DNS-1123 subdomain); else the file says where. An invalid name is input that may be anything, a pasted password
+ * included: named by its rule, never repeated, as select-inputs.ts does for ImagePullSecrets (a printable Pod name
+ * was repeated: found by test/fuzz/apps.test.ts).
+ */
 function shownResource(value: Record<string, unknown>): ResourceRef | undefined {
   const metadata = value['metadata'] as Record<string, unknown>;
   const { apiVersion, kind } = value;
   const name = metadata['name'];
   const printable = (text: unknown, max: number): text is string => typeof text === 'string' && text.length <= max && /^[\x21-\x7e]+$/.test(text);
-  if (!printable(apiVersion, 253) || !printable(kind, 63) || !printable(name, 253)) return undefined;
+  if (!printable(apiVersion, 253) || !printable(kind, 63) || typeof name !== 'string' || dns1123SubdomainErrors(name).length > 0) return undefined;
   if (kind === 'Namespace' && dns1123LabelErrors(name).length > 0) return undefined;
   return { apiVersion, kind, name };
 }

@@ -6,6 +6,7 @@ import { VERSION } from '../faces/kit/version.js';
 import { mainHelp } from './help.js';
 import { LEGACY_PLUGIN_NAMES } from './legacy-plugin-name.js';
 import { errorMessage } from '../core/problems.js';
+import { oneLine } from '../core/text.js';
 
 /**
  * The only top-level catch: usage errors exit 2, anything unexpected exits 3 with a one-line message
@@ -41,11 +42,11 @@ export async function runCli(argv: readonly string[], stdio: Stdio, invokedAs: s
     return await runCommand(name, args, stdio);
   } catch (error) {
     if (isUsageError(error)) {
-      stdio.stderr.write(`imps-krm: ${error.message}\nRun \`imps-krm ${findCommand(name ?? '') ? `${name} ` : ''}--help\` for usage.\n`);
+      stdio.stderr.write(`imps-krm: ${oneLine(error.message)}\nRun \`imps-krm ${findCommand(name ?? '') ? `${name} ` : ''}--help\` for usage.\n`);
       return EXIT.usage;
     }
     const detail = stdio.env['IMPS_KRM_DEBUG'] === '1' && error instanceof Error ? `\n${error.stack ?? ''}` : '';
-    stdio.stderr.write(`imps-krm: internal error: ${errorMessage(error)}${detail}\n`);
+    stdio.stderr.write(`imps-krm: internal error: ${oneLine(errorMessage(error))}${detail}\n`);
     return EXIT.internal;
   }
 }

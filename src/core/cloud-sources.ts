@@ -9,7 +9,7 @@ import {
 } from '../generated/validators.js';
 import { AIRGAPPED_AUDIENCE_ENV, AIRGAPPED_AUTHORITY_HOST_ENV } from './azure-clouds.js';
 import { REGISTRY_ANNOTATION } from './contract.js';
-import { basicAuth } from './docker-config.js';
+import { basicAuth, usernameProblem } from './docker-config.js';
 import { isRecord } from './records.js';
 import { definedOnly, schemaErrors, type FormatResult } from './source-plan.js';
 import { trimTrailing } from './text.js';
@@ -159,6 +159,8 @@ export function parseBasicAuth(values: Record<string, string>, annotations: Read
     return { errors: [`metadata.annotations[${JSON.stringify(REGISTRY_ANNOTATION)}]: required (the registry these logins are for)`] };
   }
   const { username, password } = values as { username: string; password: string };
+  const problem = usernameProblem(username);
+  if (problem) return { errors: [`username: ${problem}`] };
   return {
     plan: { kind: 'static', credentials: [{ registry, username, password }] },
     secrets: [password, basicAuth(username, password)],

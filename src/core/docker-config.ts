@@ -45,6 +45,15 @@ export function registryIdentity(registry: string): string {
   return trimTrailing(registry.replace(/^[a-z]+:\/\//i, ''), '/').toLowerCase();
 }
 
+/**
+ * Why a username cannot be rendered, when it cannot: the kubelet (and docker) read a login from `auth`, the base64 of
+ * `username:password`, split at the first colon, so a username holding one would be read as another login. HTTP basic
+ * authentication forbids it too (RFC 7617: a user-id may not contain a colon). Found by test/fuzz/sources.test.ts.
+ */
+export function usernameProblem(username: string): string | undefined {
+  return username.includes(':') ? 'contains a colon: the kubelet reads `auth` (base64 of username:password) split at the first colon, so the login would be another' : undefined;
+}
+
 export const basicAuth = (username: string, password: string): string =>
   Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
 

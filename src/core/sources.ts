@@ -2,7 +2,7 @@ import type { DockerAuthEntry, DockerAuths } from '../generated/docker-config.js
 import { validateDockerCfg, validateDockerConfigJson } from '../generated/validators.js';
 import { ACCOUNT_ID_TYPE_HINT } from '../validation/ajv-errors.js';
 import { parseAcrLogin, parseBasicAuth, parseEcrLogin, parseEcrPublicLogin, parseGarLogin } from './cloud-sources.js';
-import { basicAuth, type RegistryCredential } from './docker-config.js';
+import { basicAuth, usernameProblem, type RegistryCredential } from './docker-config.js';
 import { schemaErrors, type FormatResult, type SourcePlan } from './source-plan.js';
 import { decodeUtf8 } from './utf8.js';
 
@@ -174,5 +174,8 @@ function loginOf(entry: DockerAuthEntry): { username: string; password: string }
     if (colon < 0) return { error: '`auth` is not base64 of username:password' };
     return { username: decoded.text.slice(0, colon), password: decoded.text.slice(colon + 1) };
   }
-  return { username: entry.username ?? '', password: entry.password ?? '' };
+  const username = entry.username ?? '';
+  const problem = usernameProblem(username);
+  if (problem) return { error: `\`username\` ${problem}` };
+  return { username, password: entry.password ?? '' };
 }

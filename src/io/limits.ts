@@ -1,7 +1,7 @@
 // Every bound on what one run reads, in one place. An application repository or a ResourceList is written by
 // someone the operator does not trust (docs/security.md), and the Argo CD sidecar runs with a 256Mi memory limit:
 // input must be refused with a one-line error long before it can exhaust memory, the stack or time.
-// Figures are measured with the built CLI (`node scripts/measure-input-bounds.mjs`), not estimated.
+// Figures are measured with the built CLI (bench/input-bounds.bench.ts, docs/input-limits.md), not estimated.
 
 const MiB = 1024 * 1024;
 
@@ -10,15 +10,29 @@ export const LIMITS = {
    * Bytes read in one run: every manifest file, `files` entry, plugin config and stdin together. Argo CD's own
    * bound for plain-manifest apps (`reposerver.max.combined.directory.manifests.size`) defaults to 10M and its docs
    * warn of a 300x growth in memory on crafted YAML; the `yaml` library costs about 1 KB per token, so bytes alone
-   * cannot be the bound: `yamlTokens` is. This only stops a huge file before it is read at all.
+   * cannot be the bound: tokens are. This only stops a huge file before it is read at all.
    */
   inputBytes: 8 * MiB,
   /**
-   * YAML tokens (the lexer's, counted before anything is built) in one run. Parsing keeps about 1 KB per token
-   * alive while a document is composed; realistic manifests have 5-8 bytes per token (a 16 KB CRD: 2,600 tokens),
-   * so this admits several MB of ordinary manifests and keeps the worst input (`[1,1,1,...]`) within budget.
+   * YAML tokens (the lexer's, counted as the parser takes them) in one document, for the faces that convert each
+   * document and drop its syntax tree before parsing the next (render, cmp generate, `files`, kubeconfigs). What a
+   * document costs while it is parsed is what a face's peak memory follows: about 0.6 KB per token on the costliest
+   * shapes (nested flow collections), on top of the ~45 MB every run costs. The largest real document we know is Argo
+   * CD's ApplicationSet CRD (149,338 tokens, in its install.yaml).
    */
-  yamlTokens: 100_000,
+  documentTokens: 160_000,
+  /**
+   * YAML tokens in all, for the same faces: what was converted is kept as plain values (a few bytes a token), but
+   * every document parsed leaves garbage the collector takes its time over, so the run's peak still grows with the
+   * total. Admits Argo CD's install.yaml (213,745 tokens) and an app of 900 manifests (250,000).
+   */
+  inputTokens: 300_000,
+  /**
+   * YAML tokens in all, for the faces that keep every syntax tree for the whole run to write the items back as they
+   * were (fn's ResourceList, which is one document, and the legacy kustomize plugin's resources). Admits a ResourceList
+   * of Argo CD's install.yaml as kustomize writes it (216,000 tokens).
+   */
+  retainedTokens: 250_000,
   /**
    * One scalar's bytes. A Kubernetes Secret or ConfigMap holds at most 1 MiB in all (the API server's limit), so no
    * value we use can be larger.

@@ -1,10 +1,10 @@
-// The one way input YAML (and JSON) is parsed, by every face. Bounded as it is built: each lexeme is counted and
-// measured before the parser sees it, so an input that would cost too much memory or time is refused once it has
-// cost what an input just under the limits costs (the parser allocates ~1 KB per token). Each document is composed
-// on its own, checked by a linear walk (depth, duplicate keys, aliases and what they expand to) and converted; errors
-// carry the file, the document index, line and column, and the problem in words: never the library's message, which
-// quotes input.
-import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, Parser, Schema, type Document } from 'yaml';
+// The one way input YAML (and JSON) is parsed, by every face. Bounded as it is built: the lexer counts tokens and
+// measures each scalar before the parser sees it, so a document that would cost too much memory or time is refused
+// once it has cost its bound (the parser keeps up to ~1 KB per token while a document is composed). Each document is
+// then composed on its own, checked by a linear walk (depth, duplicate keys, aliases and what they expand to) and
+// converted or kept; errors carry the file, the document index, line and column, and the problem in words: never the
+// library's message, which quotes input.
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Lexer, Parser, Schema, type Document } from 'yaml';
 import type { Problem } from '../core/problems.js';
 import { formatBytes, LIMIT_NOTE } from './limits.js';
 import type { ReadBudget } from './read-budget.js';
@@ -13,8 +13,14 @@ import { atPosition, describeYamlCode, type TextPosition } from './yaml-errors.j
 /**
  * `uniqueKeys: false`: the library's own duplicate check compares each key with every earlier one (quadratic: a
  * 100,000-key map never finishes); checkDocument refuses duplicates in linear time instead, for every face.
+ * `schema: 'core'` even under a `%YAML 1.1` directive, `resolveKnownTags: false`, `merge: false`: manifests are JSON
+ * data, read the same way in every document. The YAML 1.1 types and the tags the library knows beyond JSON
+ * (`!!omap`, `!!pairs`, `!!set`, `!!binary`, `!!timestamp`) would hand the faces Maps, Sets, Buffers and Dates, and
+ * `!!omap` and `!!pairs` hold their entries in a form checkDocument's walk did not see: an alias to nothing there
+ * was an internal error that printed the alias's name (found by test/fuzz/documents.test.ts). Under these options an
+ * explicit tag the core schema does not know leaves the value as the string, mapping or list it is written as.
  */
-export const YAML_PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: false } as const;
+export const YAML_PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: false, schema: 'core', resolveKnownTags: false, merge: false } as const;
 
 /** Control lexemes the `yaml` lexer inserts; they take no room in the text (the library's Parser skips them too). */
 const CONTROL_LEXEMES = new Set(['\u0002', '\u0018', '\u001f']);
@@ -62,36 +68,20 @@ function tokenCost(lexeme: string): number {
   return cost;
 }
 
-/** Counts the run's tokens and measures every scalar and comment, before the parser builds anything. */
-export function preflight(text: string, budget: ReadBudget): Located | undefined {
-  const meter = new LexemeMeter(budget);
-  for (const lexeme of new Lexer().lex(text)) {
-    const found = meter.charge(lexeme);
-    if (found) return found;
+/** Why one lexeme is too long, when it is: every scalar and comment is measured before the parser keeps it. */
+function lexemeProblem(lexeme: string, limits: ReadBudget['limits']): string | undefined {
+  if (lexeme.length > limits.scalarBytes) return `a value or comment is longer than ${formatBytes(limits.scalarBytes)}`;
+  if (lexeme.length > limits.doubleQuotedBytes && lexeme.startsWith('"')) {
+    return `a double-quoted value is longer than ${formatBytes(limits.doubleQuotedBytes)} (write it as a block scalar, |)`;
   }
   return undefined;
 }
 
-/** Charges lexemes, one at a time, against the run's token budget and the size limits of one value. */
-class LexemeMeter {
-  private offset = 0;
-  constructor(private readonly budget: ReadBudget) {}
-
-  charge(lexeme: string): Located | undefined {
-    const { budget, offset } = this;
-    const { yamlTokens, scalarBytes, doubleQuotedBytes } = budget.limits;
-    budget.tokens += tokenCost(lexeme);
-    if (budget.tokens > yamlTokens) {
-      budget.exhausted = true;
-      return { message: `the input has more than ${yamlTokens.toLocaleString('en-US')} YAML tokens in all (lines of long values count as tokens)`, offset, limit: true };
-    }
-    if (lexeme.length > scalarBytes) return { message: `a value or comment is longer than ${formatBytes(scalarBytes)}`, offset, limit: true };
-    if (lexeme.length > doubleQuotedBytes && lexeme.startsWith('"')) {
-      return { message: `a double-quoted value is longer than ${formatBytes(doubleQuotedBytes)} (write it as a block scalar, |)`, offset, limit: true };
-    }
-    if (!(lexeme.length === 1 && CONTROL_LEXEMES.has(lexeme))) this.offset += lexeme.length;
-    return undefined;
-  }
+/** What the reader charges for `text`, in all (the figure the limits and the benchmarks are stated in). */
+export function countTokens(text: string): number {
+  let tokens = 0;
+  for (const lexeme of new Lexer().lex(text)) tokens += tokenCost(lexeme);
+  return tokens;
 }
 
 /** Size of a node once its aliases are expanded: what every later step (validate, render, print) pays for it. */
@@ -139,7 +129,11 @@ export function checkDocument(doc: Document.Parsed, budget: ReadBudget): Located
             children.push(pair.key, pair.value);
           }
         } else {
-          children.push(...node.items);
+          // A sequence of pairs (`!!omap`, `!!pairs`) is not composed under YAML_PARSE_OPTIONS; walked all the same.
+          for (const item of node.items) {
+            if (isPair(item)) children.push(item.key, item.value);
+            else children.push(item);
+          }
         }
         frame.children = children;
         for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i], depth: depth + 1 });
@@ -209,65 +203,93 @@ export interface ComposedDocument {
 type Report = (index: number, located: Located) => Problem;
 
 /**
- * Every document of a YAML stream, composed one at a time and checked; a document with a problem is reported (its
- * first problem) and skipped. Stops at the first bound the run's budget hits: the rest would not fit either.
+ * Every document of a YAML stream, composed one at a time, checked and handed to `visit`; a document with a problem
+ * is reported (its first problem) and skipped. The lexer runs ahead of the parser one lexeme at a time, so tokens are
+ * counted and scalars measured before the parser keeps them: a document is refused as soon as it passes the token
+ * bound, having cost no more than the bound. Each document is taken out of the library's Composer as soon as it ends
+ * (the Composer alone would hold it until the next one is complete), so a face that converts and drops documents
+ * (render, cmp) holds one syntax tree at a time. Stops at the first bound the run's budget hits: the rest would not
+ * fit either.
  */
-export function composeDocuments(text: string, path: string, budget: ReadBudget): { documents: ComposedDocument[]; problems: Problem[] } {
+export function forEachDocument(text: string, path: string, budget: ReadBudget, visit: (document: ComposedDocument) => void): Problem[] {
+  const problems: Problem[] = [];
+  if (budget.exhausted) return problems;
   const cursor = new LineCursor(text);
   const report: Report = (index, { message, offset, limit }) => {
     const where = atPosition(offset === undefined ? undefined : cursor.position(offset));
     const text = message.startsWith('invalid YAML') ? message : limit ? `too large${where}: ${message} (${LIMIT_NOTE})` : `invalid YAML${where}: ${message}`;
     return { severity: 'error', file: { path, index }, message: text };
   };
-  const documents: ComposedDocument[] = [];
-  const problems: Problem[] = [];
-  if (budget.exhausted) return { documents, problems };
-  const composer = new Composer(YAML_PARSE_OPTIONS);
+  let index = 0;
+  /** Checks and hands on one composed document; false when the run must stop reading. */
   const take = (doc: Document.Parsed): boolean => {
-    const index = documents.length + problems.length;
+    const at = index++;
     const error = doc.errors[0];
     if (error) {
-      problems.push(report(index, { message: describeYamlCode(error.code, cursor.position(error.pos[0])) }));
+      problems.push(report(at, { message: describeYamlCode(error.code, cursor.position(error.pos[0])) }));
       return true;
     }
     const found = checkDocument(doc, budget);
     if (found) {
-      problems.push(report(index, found));
+      problems.push(report(at, found));
       return !budget.exhausted;
     }
-    documents.push({ index, doc });
+    visit({ index: at, doc });
     return true;
   };
-  // One lexing pass for the meter and the parser (the library's Parser.parse, lexeme by lexeme; lexing twice cost
-  // about 7% of a KRM function's run). A lexeme over a limit ends the run before the parser sees it, and the result
-  // is then that one problem, as if nothing had been composed: what an input reports does not depend on where the
-  // limit fell. What was composed until then is no more than an input just under the limits builds.
-  const meter = new LexemeMeter(budget);
+  const composer = new Composer(YAML_PARSE_OPTIONS);
   const parser = new Parser();
+  let documentTokens = 0;
+  let offset = 0;
   for (const lexeme of new Lexer().lex(text)) {
-    const limit = meter.charge(lexeme);
-    if (limit) return { documents: [], problems: [report(0, limit)] };
-    for (const token of parser.next(lexeme)) {
-      for (const doc of composer.next(token)) if (!take(doc)) return { documents, problems };
+    const cost = tokenCost(lexeme);
+    documentTokens += cost;
+    const over = budget.spendTokens(cost, documentTokens);
+    if (over) {
+      problems.push(report(index, { message: over, offset, limit: true }));
+      return problems;
     }
+    const tooLong = lexemeProblem(lexeme, budget.limits);
+    if (tooLong) {
+      problems.push(report(index, { message: tooLong, offset, limit: true }));
+      return problems;
+    }
+    let ended = false;
+    for (const token of parser.next(lexeme)) {
+      // A document ends on the lexeme that starts the next one (`---`), or on `...` (its doc-end token follows).
+      if (token.type === 'document') {
+        documentTokens = cost;
+        ended = lexeme !== '...';
+      } else if (token.type === 'doc-end') {
+        ended = true;
+      }
+      for (const doc of composer.next(token)) if (!take(doc)) return problems;
+    }
+    if (ended) for (const doc of composer.end()) if (!take(doc)) return problems;
+    if (!(lexeme.length === 1 && CONTROL_LEXEMES.has(lexeme))) offset += lexeme.length;
   }
-  for (const token of parser.end()) {
-    for (const doc of composer.next(token)) if (!take(doc)) return { documents, problems };
-  }
-  for (const doc of composer.end()) if (!take(doc)) break;
+  for (const token of parser.end()) for (const doc of composer.next(token)) if (!take(doc)) return problems;
+  for (const doc of composer.end()) if (!take(doc)) return problems;
+  return problems;
+}
+
+/** Every document of a YAML stream, kept (comments, styles) for faces that write items back: fn, the legacy plugin. */
+export function composeDocuments(text: string, path: string, budget: ReadBudget): { documents: ComposedDocument[]; problems: Problem[] } {
+  const documents: ComposedDocument[] = [];
+  const problems = forEachDocument(text, path, budget, (document) => documents.push(document));
   return { documents, problems };
 }
 
 /** Plain values of every document (null documents dropped), for faces that need no comments or styles. */
 export function parseYamlValues(text: string, path: string, budget: ReadBudget): { values: Array<{ index: number; value: unknown }>; problems: Problem[] } {
-  const composed = composeDocuments(text, path, budget);
   const values: Array<{ index: number; value: unknown }> = [];
-  for (const { index, doc } of composed.documents) {
+  // Converted as each document ends, and its syntax tree dropped: only plain values outlive the parse.
+  const problems = forEachDocument(text, path, budget, ({ index, doc }) => {
     // checkDocument bounded the aliases; the library's own count (a full document scan per anchor) is not needed.
     const value: unknown = doc.toJS({ maxAliasCount: -1 });
     if (value !== null && value !== undefined) values.push({ index, value });
-  }
-  return { values, problems: composed.problems };
+  });
+  return { values, problems };
 }
 
 /**

@@ -16,8 +16,9 @@ import { worstInputs, type WorstInput } from './worst-inputs.js';
 
 const TIME = '/usr/bin/time';
 /** The V8 settings the image runs every face with (the Dockerfile's ENV NODE_OPTIONS): what ships is what is measured. */
-const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS=(.+)$/m.exec(readFileSync(join(import.meta.dirname, '..', '..', 'Dockerfile'), 'utf8'))?.[1] ?? '';
+const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS="?([^"\n]+)"?$/m.exec(readFileSync(join(import.meta.dirname, '..', '..', 'Dockerfile'), 'utf8'))?.[1] ?? '';
 const CEILING_MIB = 192;
+it('reads the image\'s V8 settings from the Dockerfile', () => expect(IMAGE_NODE_OPTIONS).toMatch(/^--max-semi-space-size=\d+ --max-old-space-size=\d+$/));
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -49,8 +50,10 @@ function cmpGenerate(dir: string): Promise<{ code: number; stdout: string; stder
   });
 }
 
-// The four costliest shapes of bench/input-bounds.bench.ts (all thirteen are measured there).
-const SHAPES = ['deep', 'flow-ints', 'double-quoted', 'escapes'];
+// The costliest shapes of bench/input-bounds.bench.ts (all of them are measured there): the per-document token bound
+// (deep, flow-ints, flow-empty: a document at the bound and a second one with the rest of the run's tokens) and the
+// per-value byte bound (double-quoted).
+const SHAPES = ['deep', 'flow-ints', 'flow-empty', 'double-quoted'];
 
 describe.runIf(existsSync(TIME))(`cmp generate at the limits peaks under ${CEILING_MIB} MiB`, () => {
   for (const name of SHAPES) {
@@ -64,10 +67,19 @@ describe.runIf(existsSync(TIME))(`cmp generate at the limits peaks under ${CEILI
     }, 120_000);
   }
 
-  it('one more unit than the limits admit is refused with one line naming the file, before it costs memory', async () => {
-    const [input] = worstInputs({ ...LIMITS, yamlTokens: LIMITS.yamlTokens + 2000 }, 'flow-ints') as [WorstInput];
+  it('a document larger than the per-document bound is refused with one line naming the file, before it costs memory', async () => {
+    const [input] = worstInputs({ ...LIMITS, documentTokens: LIMITS.documentTokens + 2000 }, 'flow-ints') as [WorstInput];
     const result = await cmpGenerate(writeApp(input.files));
-    expect(result.stderr).toMatch(/^error: bulk\.yaml: too large at line \d+, column \d+: the input has more than 100,000 YAML tokens in all .*\n$/);
+    expect(result.stderr).toMatch(/^error: bulk\.yaml: too large at line \d+, column \d+: a document has more than 160,000 YAML tokens .*\n$/);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.peakMiB).toBeLessThan(CEILING_MIB);
+  }, 120_000);
+
+  it('documents past the run’s total are refused the same way', async () => {
+    const [input] = worstInputs({ ...LIMITS, inputTokens: LIMITS.inputTokens + 4000 }, 'flow-ints') as [WorstInput];
+    const result = await cmpGenerate(writeApp(input.files));
+    expect(result.stderr).toMatch(/^error: bulk\.yaml(#\d+)?: too large at line \d+, column \d+: the input has more than 300,000 YAML tokens in all .*\n$/);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.peakMiB).toBeLessThan(CEILING_MIB);

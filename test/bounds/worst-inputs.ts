@@ -1,12 +1,12 @@
 // The most expensive inputs the limits still admit, built at run time (never committed: megabytes). Each shape is a
-// valid app (an ImagePullSecret, its Namespace and source Secret) plus a bulk ConfigMap shaped to cost the most per
-// token or per byte, grown until one more unit would cross a limit. The same bulk is laid out as an Argo CD app
-// directory (cmp generate, render) and as a ResourceList on stdin (fn). Used by test/bounds/memory.test.ts and
+// valid app (an ImagePullSecret, its Namespace and source Secret) plus bulk ConfigMaps shaped to cost the most per
+// token or per byte, grown until one more unit would cross a limit. The bulk is laid out as an Argo CD app directory
+// (cmp generate, render: as many documents as the run admits, each as large as a document may be) and as a
+// ResourceList on stdin (fn: one document, kept whole). Used by test/bounds/memory.test.ts and
 // bench/input-bounds.bench.ts.
 import { stringify } from 'yaml';
 import { LIMITS, type Limits } from '../../src/io/limits.js';
-import { ReadBudget } from '../../src/io/read-budget.js';
-import { preflight } from '../../src/io/yaml-parse.js';
+import { countTokens as countAll } from '../../src/io/yaml-parse.js';
 
 /** A valid app: one ImagePullSecret, its Namespace and its source Secret (input mode). */
 export const BASE_DOCUMENTS: readonly string[] = [
@@ -26,19 +26,17 @@ export const BASE_DOCUMENTS: readonly string[] = [
   }),
 ];
 
-/** What preflight charges for `text` (src/io/yaml-parse.ts). */
-export function countTokens(text: string): number {
-  const unlimited = Number.MAX_SAFE_INTEGER;
-  const budget = new ReadBudget({ ...LIMITS, yamlTokens: unlimited, scalarBytes: unlimited, doubleQuotedBytes: unlimited });
-  preflight(text, budget);
-  return budget.tokens;
-}
+/** What the reader charges for `text` (src/io/yaml-parse.ts). */
+export const countTokens = countAll;
 
 export type Face = 'files' | 'resource-list';
 
 export interface WorstInput {
   readonly name: string;
   readonly description: string;
+  /** How many units the app directory holds (`3 documents of 33,000`), and the ResourceList. */
+  readonly filesDescription: string;
+  readonly resourceListDescription: string;
   /** The app directory: relative path -> content. */
   readonly files: Readonly<Record<string, string>>;
   /** The same documents as one ResourceList (kustomize's and kpt's way), settings `cluster: input`. */
@@ -70,6 +68,7 @@ const SHAPES: readonly Shape[] = [
     description: 'empty flow sequences nested to the depth limit',
     bulk: (n, limits) => configMap(`  x: [${`${'['.repeat(limits.depth - 6)}${']'.repeat(limits.depth - 6)},`.repeat(n)}1]\n`),
   },
+  { name: 'flow-empty', description: 'a flow sequence of empty flow sequences', bulk: (n) => configMap(`  x: [${'[],'.repeat(n)}1]\n`) },
   { name: 'comments', description: 'comment lines', bulk: (n) => configMap(`${'#\n'.repeat(n)}  x: y\n`) },
   {
     name: 'double-quoted',
@@ -105,9 +104,10 @@ function asItems(docs: string): string {
     .join('\n');
 }
 
-function assemble(bulk: string): { files: Record<string, string>; resourceList: string } {
-  const files = Object.fromEntries(BASE_DOCUMENTS.map((doc, i) => [`base-${i}.yaml`, doc]));
-  const resourceList = [
+const baseFiles = (): Record<string, string> => Object.fromEntries(BASE_DOCUMENTS.map((doc, i) => [`base-${i}.yaml`, doc]));
+
+function resourceListOf(bulk: string): string {
+  return [
     'apiVersion: config.kubernetes.io/v1',
     'kind: ResourceList',
     'functionConfig: {apiVersion: v1, kind: ConfigMap, metadata: {name: fn}, data: {cluster: input}}',
@@ -115,26 +115,22 @@ function assemble(bulk: string): { files: Record<string, string>; resourceList: 
     asItems([...BASE_DOCUMENTS, bulk].join('---\n')),
     '',
   ].join('\n');
-  return { files: { ...files, 'bulk.yaml': bulk }, resourceList };
 }
 
-/** Within every bound, with room for what a run adds (rounding, the other reads). */
-function fits(text: string, limits: Limits): boolean {
-  return countTokens(text) <= limits.yamlTokens - 200 && Buffer.byteLength(text) <= limits.inputBytes - 64 * 1024;
-}
+/** Room left for what a run adds (rounding, the other reads). */
+const TOKEN_MARGIN = 200;
+const BYTE_MARGIN = 64 * 1024;
 
-function expandedFits(shape: Shape, units: number, limits: Limits): boolean {
+/** For the alias shape: every document's value and its aliases, expanded, within the run's expanded bytes. */
+function expandedFits(shape: Shape, unitsPerDocument: readonly number[], limits: Limits): boolean {
   if (shape.name !== 'alias-bytes') return true;
-  return (units + 1) * limits.scalarBytes <= limits.expandedBytes - 64 * 1024 && units <= limits.aliases;
+  const values = unitsPerDocument.reduce((sum, units) => sum + units + 1, 0);
+  return values * limits.scalarBytes <= limits.expandedBytes - BYTE_MARGIN && unitsPerDocument.every((units) => units <= limits.aliases);
 }
 
-/** The largest number of units whose input (both layouts) stays within every limit: grow by doubling, then bisect. */
-function largest(shape: Shape, limits: Limits): number {
-  const ok = (units: number): boolean => {
-    const { files, resourceList } = assemble(shape.bulk(units, limits));
-    return expandedFits(shape, units, limits) && fits(Object.values(files).join('---\n'), limits) && fits(resourceList, limits);
-  };
-  if (shape.name === 'baseline' || !ok(1)) return shape.name === 'baseline' ? 0 : 1;
+/** The largest `n` (at least 1) for which `ok(n)` holds, `ok` being monotone: grow by doubling, then bisect. */
+function largest(ok: (n: number) => boolean): number {
+  if (!ok(1)) return 1;
   let low = 1;
   let high = 2;
   while (ok(high)) [low, high] = [high, high * 2];
@@ -146,9 +142,70 @@ function largest(shape: Shape, limits: Limits): number {
   return low;
 }
 
+const bytes = (texts: readonly string[]): number => texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+const tokens = (texts: readonly string[]): number => texts.reduce((sum, text) => sum + countTokens(text), 0);
+
+/**
+ * The app directory: as many documents as the run's bounds admit, each holding as many units as one document may.
+ * render and cmp generate drop each document's syntax tree once it is converted, so what one document may hold and
+ * what the run may hold are separate bounds, and the worst input fills both.
+ */
+function filesLayout(shape: Shape, limits: Limits): { files: Record<string, string>; units: number; copies: number; rest: number } {
+  const base = Object.values(baseFiles());
+  const single = (units: number): string => shape.bulk(units, limits);
+  const units =
+    shape.name === 'baseline'
+      ? 0
+      : largest((n) => {
+          const doc = single(n);
+          return countTokens(doc) <= limits.documentTokens - TOKEN_MARGIN && bytes([...base, doc]) <= limits.inputBytes - BYTE_MARGIN && expandedFits(shape, [n], limits);
+        });
+  const doc = single(units);
+  const docTokens = countTokens(doc);
+  const docBytes = Buffer.byteLength(doc);
+  const room = { tokens: limits.inputTokens - TOKEN_MARGIN - tokens(base), bytes: limits.inputBytes - BYTE_MARGIN - bytes(base) };
+  const copies =
+    shape.name === 'baseline'
+      ? 1
+      : largest((k) => k * (docTokens + 4) <= room.tokens && k * (docBytes + 4) <= room.bytes && expandedFits(shape, Array<number>(k).fill(units), limits));
+  // Each copy is its own object (a name of its own), as separate manifests would be; what room is left takes one
+  // more, smaller document.
+  const named = (text: string, k: number): string => (k === 0 ? text : text.replace('name: bulk', `name: bulk-${k}`));
+  const docs = Array.from({ length: copies }, (_, k) => named(doc, k));
+  const left = { tokens: room.tokens - copies * (docTokens + 4), bytes: room.bytes - copies * (docBytes + 4) };
+  const withRest = (n: number): number[] => [...Array<number>(copies).fill(units), n];
+  const rest = shape.name === 'baseline' ? 0 : largest((n) => countTokens(single(n)) <= left.tokens && Buffer.byteLength(single(n)) <= left.bytes && expandedFits(shape, withRest(n), limits));
+  const extra = named(single(rest), copies);
+  const fitsExtra = countTokens(extra) <= left.tokens && Buffer.byteLength(extra) <= left.bytes && expandedFits(shape, withRest(rest), limits);
+  if (shape.name !== 'baseline' && fitsExtra) docs.push(extra);
+  return { files: { ...baseFiles(), 'bulk.yaml': docs.join('---\n') }, units, copies: docs.length, rest: fitsExtra ? rest : 0 };
+}
+
+/** The ResourceList: one document kept whole by fn, so the bound is the run's retained tokens. */
+function resourceListLayout(shape: Shape, limits: Limits): { resourceList: string; units: number } {
+  const units =
+    shape.name === 'baseline'
+      ? 0
+      : largest((n) => {
+          const list = resourceListOf(shape.bulk(n, limits));
+          return countTokens(list) <= limits.retainedTokens - TOKEN_MARGIN && Buffer.byteLength(list) <= limits.inputBytes - BYTE_MARGIN && expandedFits(shape, [n], limits);
+        });
+  return { resourceList: resourceListOf(shape.bulk(units, limits)), units };
+}
+
 export function worstInputs(limits: Limits = LIMITS, only?: string): WorstInput[] {
   return SHAPES.filter((shape) => only === undefined || shape.name.includes(only)).map((shape) => {
-    const units = largest(shape, limits);
-    return { name: shape.name, description: `${shape.description} (${units.toLocaleString('en-US')})`, ...assemble(shape.bulk(units, limits)) };
+    const files = filesLayout(shape, limits);
+    const list = resourceListLayout(shape, limits);
+    const count = (n: number): string => n.toLocaleString('en-US');
+    return {
+      name: shape.name,
+      description: shape.description,
+      filesDescription:
+        files.copies === 1 ? count(files.units) : files.rest > 0 ? `${count(files.copies - 1)} x ${count(files.units)} + ${count(files.rest)}` : `${count(files.copies)} x ${count(files.units)}`,
+      resourceListDescription: count(list.units),
+      files: files.files,
+      resourceList: list.resourceList,
+    };
   });
 }

@@ -52,6 +52,8 @@ const cases: Array<[string[], string]> = [
   [['cmp', 'render'], 'unknown action'],
   [['help', 'bogus'], 'unknown command "bogus"'],
   [['bogus'], 'unknown command "bogus"'],
+  // Control characters in a message are escaped: one line, nothing a terminal acts on (found by the command-line fuzzer).
+  [['render', '\u001b[2K'], "Unexpected argument '\\u001b[2K'"],
 ];
 
 describe('every usage error exits 2 with one line and a pointer to --help (dist/cli.js)', () => {

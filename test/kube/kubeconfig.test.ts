@@ -103,6 +103,8 @@ describe('kubeconfig errors: one line, the file and the field, never the text', 
     ['bad base64', { cluster: { server: 'https://k', 'certificate-authority-data': 'CANARY-%%%' } }, 'clusters[0].cluster.certificate-authority-data: must be base64'],
     ['a token that is not a string', { user: { token: ['CANARY-token'] } }, 'users[0].user.token: must be a string'],
     ['a misspelt field', { user: { tokenfile: 'CANARY-path' } }, 'users[0].user.tokenfile: unknown field (a typo would silently drop a credential)'],
+    // Found by test/fuzz/kubeconfig.test.ts: a key holding a line break made the error two lines.
+    ['a field name holding a line break', { user: { 'CANARY\nx': 'y' } }, 'users[0].user[<key of 8 characters>]: unknown field (a typo would silently drop a credential)'],
     ['an auth provider', { user: { 'auth-provider': { name: 'gcp', config: { 'access-token': 'CANARY-at' } } } }, 'users[0].user.auth-provider: not supported: auth providers are deprecated in Kubernetes; use an exec credential plugin (client.authentication.k8s.io/v1)'],
     ['an old exec apiVersion', { user: { exec: { apiVersion: 'client.authentication.k8s.io/v1alpha1', command: 'x' } } }, 'users[0].user.exec.apiVersion: must be client.authentication.k8s.io/v1 or client.authentication.k8s.io/v1beta1'],
     ['an exec without command', { user: { exec: { apiVersion: 'client.authentication.k8s.io/v1' } } }, 'users[0].user.exec.command: missing'],

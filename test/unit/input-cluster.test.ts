@@ -33,11 +33,15 @@ describe('inputNamespaceProblems: namespaces made from input manifests follow Is
     ]);
   });
 
-  it('refuses objects in an invalid namespace, naming the object when its name is short and printable', () => {
+  it('refuses objects in an invalid namespace, naming the object when its name is a valid name', () => {
     expect(lines([inNamespace('Secret', 'src', '../etc', 1), inNamespace('Pod', `${'x'.repeat(300)}CANARY`, 'Team-A', 2)])).toEqual([
       `error: Secret/src (in.yaml#1): metadata.namespace: invalid namespace name: ${RULE}`,
       `error: in.yaml#2: metadata.namespace: invalid namespace name: ${RULE}`,
     ]);
+  });
+
+  it('never repeats an invalid object name, however short and printable (it may be a pasted secret)', () => {
+    expect(lines([inNamespace('Pod', 'CANARY-fz5g9x', 'Bad_NS', 1)])).toEqual([`error: in.yaml#1: metadata.namespace: invalid namespace name: ${RULE}`]);
   });
 
   it('never repeats a long invalid name', () => {

@@ -47,6 +47,9 @@ describe('parseSource', () => {
     [{ type: 'banzaicloud.io/aws-ecr-login-config', stringData: { region: 'eu-west-1', accountID: 123 } }, /stringData\["accountID"\]: must be a string/],
     [{ type: 'banzaicloud.io/aws-ecr-login-config', stringData: { region: 'eu-west-1', accountID: '111111111111', accessKeyID: 'AKIA' } }, /secretKey: required when `accessKeyID` is set/],
     [{ type: 'banzaicloud.io/aws-ecr-login-config', data: { region: '***' } }, /not valid base64/],
+    // A colon in a username: the rendered `auth` would be read back (kubelet, docker) as another login.
+    [{ type: 'kubernetes.io/basic-auth', annotations: { 'imps-krm.io/registry': 'ghcr.io' }, stringData: { username: 'a:b', password: 'p' } }, /^username: contains a colon: the kubelet reads `auth`/],
+    [{ type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': '{"auths":{"ghcr.io":{"username":"a:b","password":"p"}}}' } }, /^\.dockerconfigjson: registry ghcr\.io: `username` contains a colon/],
   ])('rejects %j with a clear message', (secret, message) => {
     const parsed = parseSource(secret);
     expect(parsed.ok).toBe(false);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Schema } from 'yaml';
 import { LIMITS, type Limits } from '../../src/io/limits.js';
 import { ReadBudget } from '../../src/io/read-budget.js';
-import { composeDocuments, flattensStrings, parseYamlFile, parseYamlValues } from '../../src/io/yaml-parse.js';
+import { composeDocuments, flattensStrings, forEachDocument, parseYamlFile, parseYamlValues } from '../../src/io/yaml-parse.js';
 
 const CANARY = 'CANARY-yaml-7f3a';
 const read = (text: string, limits: Partial<Limits> = {}) => parseYamlValues(text, 'in.yaml', new ReadBudget({ ...LIMITS, ...limits }));
@@ -33,7 +33,7 @@ describe('parseYamlValues: YAML that is wrong', () => {
   it('finds duplicates among 100,000 keys in linear time (the library’s own check is quadratic)', () => {
     const keys = Array.from({ length: 100_000 }, (_, i) => `k${i}: 1`).join('\n');
     const started = performance.now();
-    expect(messages(`${keys}\nk5: 2\n`, { yamlTokens: 10_000_000 })).toEqual([
+    expect(messages(`${keys}\nk5: 2\n`, { documentTokens: 10_000_000, inputTokens: 10_000_000 })).toEqual([
       'in.yaml#0: invalid YAML at line 100001, column 1: a mapping key appears twice (DUPLICATE_KEY)',
     ]);
     expect(performance.now() - started).toBeLessThan(15_000);
@@ -52,6 +52,17 @@ describe('parseYamlValues: YAML that is wrong', () => {
     const result = read('a: 1\n---\nb: [\n---\nc: 3\n');
     expect(result.values.map((value) => value.index)).toEqual([0, 2]);
     expect(result.problems.map((problem) => problem.file?.index)).toEqual([1]);
+  });
+
+  it('reads every document as JSON data: no YAML 1.1 types, no library-specific tags (an !!omap alias to nothing was exit 3 and quoted its name)', () => {
+    expect(messages(`!!omap\n- *${CANARY}\n`)).toEqual(['in.yaml#0: invalid YAML at line 2, column 3: an alias names no anchor defined before it (quote values that start with *)']);
+    expect(messages(`%YAML 1.1\n--- !!pairs\n- a: *${CANARY}\n`)).toEqual(['in.yaml#0: invalid YAML at line 3, column 6: an alias names no anchor defined before it (quote values that start with *)']);
+    expect(read('%YAML 1.1\n---\nd: 2001-12-14\ny: yes\n<<: {m: 1}\ns: !!set {a}\no: !!omap [a: 1]\nb: !!binary aGk=\n').values).toEqual([
+      { index: 0, value: { d: '2001-12-14', y: 'yes', '<<': { m: 1 }, s: { a: null }, o: [{ a: 1 }], b: 'aGk=' } },
+    ]);
+    const laughs = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i <= 6; i++) laughs.push(`a${i}: &a${i} !!omap [${Array.from({ length: 10 }, (_, k) => `k${k}: *a${i - 1}`).join(', ')}]`);
+    expect(messages(laughs.join('\n'))[0]).toContain('expands to more than 1,000,000 nodes');
   });
 
   it('accepts ordinary aliases and expands them', () => {
@@ -94,22 +105,55 @@ describe('parseYamlValues: bounds', () => {
   });
 
   it('100,000 levels of nesting are refused by the token limit before anything recurses', () => {
-    expect(messages(`a: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`)[0]).toMatch(/too large at line 1, column \d+: the input has more than 100,000 YAML tokens/);
+    expect(messages(`a: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`)[0]).toMatch(/too large at line 1, column \d+: a document has more than 160,000 YAML tokens/);
   });
 
-  it('tokens: the run’s budget is shared by every file, and a spent budget stops the next reads', () => {
-    const budget = new ReadBudget({ ...LIMITS, yamlTokens: 100 });
+  it('tokens are bounded per document: documents that each fit are read, one that does not is refused by its index', () => {
+    // Ten items are 51 tokens.
+    const limits = { documentTokens: 60, inputTokens: 1000 };
+    const doc = (items: number): string => '- a\n'.repeat(items);
+    expect(read([doc(10), doc(10), doc(10)].join('---\n'), limits).values).toHaveLength(3);
+    expect(messages([doc(10), doc(15), doc(10)].join('---\n'), limits)).toEqual([
+      'in.yaml#1: too large at line 23, column 3: a document has more than 60 YAML tokens (lines of long values count as tokens) (an imps-krm input limit)',
+    ]);
+  });
+
+  it('tokens in all: the run’s budget is shared by every file, and a spent budget stops the next reads', () => {
+    const budget = new ReadBudget({ ...LIMITS, documentTokens: 60, inputTokens: 80 });
     expect(parseYamlValues('- a\n'.repeat(10), 'one.yaml', budget).problems).toEqual([]);
     expect(parseYamlValues('- a\n'.repeat(10), 'two.yaml', budget).problems.map((problem) => problem.message)).toEqual([
-      'too large at line 10, column 3: the input has more than 100 YAML tokens in all (lines of long values count as tokens) (an imps-krm input limit)',
+      'too large at line 6, column 3: the input has more than 80 YAML tokens in all (lines of long values count as tokens) (an imps-krm input limit)',
     ]);
     expect(budget.exhausted).toBe(true);
     expect(parseYamlValues('a: 1\n', 'three.yaml', budget)).toEqual({ values: [], problems: [] });
   });
 
+  it('a face that keeps every syntax tree (fn, the legacy plugin) is bounded by the tokens it keeps in all, not per document', () => {
+    const budget = new ReadBudget({ ...LIMITS, documentTokens: 10, retainedTokens: 80 }, 'whole-input');
+    expect(composeDocuments('- a\n'.repeat(10), '<stdin>', budget).problems).toEqual([]);
+    expect(composeDocuments('- a\n'.repeat(10), 'extra.yaml', budget).problems.map((problem) => problem.message)).toEqual([
+      'too large at line 6, column 3: the input has more than 80 YAML tokens in all (lines of long values count as tokens) (an imps-krm input limit)',
+    ]);
+  });
+
   it('every line of a multi-line value costs a token', () => {
-    expect(messages(`a: |\n${'  x\n'.repeat(200)}`, { yamlTokens: 100 })[0]).toContain('more than 100 YAML tokens');
-    expect(messages(`a: |\n${'  x\n'.repeat(50)}`, { yamlTokens: 100 })).toEqual([]);
+    expect(messages(`a: |\n${'  x\n'.repeat(200)}`, { documentTokens: 100 })[0]).toContain('more than 100 YAML tokens');
+    expect(messages(`a: |\n${'  x\n'.repeat(50)}`, { documentTokens: 100 })).toEqual([]);
+  });
+
+  it('hands each document over as soon as it ends, before the next one is parsed (one syntax tree at a time)', () => {
+    // The library's Composer alone holds a document until the next one is complete: here the next one is refused
+    // halfway, so the first would never be seen.
+    const seen: number[] = [];
+    const problems = forEachDocument(`a: 1\n---\nb: 2\n---\nc: ${'x'.repeat(2000)}\n`, 'in.yaml', new ReadBudget({ ...LIMITS, scalarBytes: 1000 }), ({ index }) => seen.push(index));
+    expect(seen).toEqual([0, 1]);
+    expect(problems.map((problem) => `${problem.file?.index}: ${problem.message}`)).toEqual([
+      '2: too large at line 5, column 4: a value or comment is longer than 1,000 bytes (an imps-krm input limit)',
+    ]);
+    // A document closed by `...` is handed over at its end marker, with the comment after it kept for the next one.
+    const ended: string[] = [];
+    forEachDocument('a: 1\n...\n# next\n---\nb: 2\n', 'in.yaml', new ReadBudget(), ({ doc }) => ended.push(doc.toString()));
+    expect(ended).toEqual(['a: 1\n...\n', '# next\n---\nb: 2\n']);
   });
 
   it('a value longer than the scalar limit, and a double-quoted one longer than its own', () => {
@@ -150,7 +194,7 @@ describe('parseYamlValues: time and robustness', () => {
   it('grows linearly: twice the input costs about twice the time, never four times', () => {
     const time = (text: string): number => {
       const started = performance.now();
-      parseYamlValues(text, 'in.yaml', new ReadBudget({ ...LIMITS, yamlTokens: Number.MAX_SAFE_INTEGER }));
+      parseYamlValues(text, 'in.yaml', new ReadBudget({ ...LIMITS, documentTokens: Number.MAX_SAFE_INTEGER, inputTokens: Number.MAX_SAFE_INTEGER }));
       return performance.now() - started;
     };
     for (const piece of ['a: @  ', '- ', '? ', 'a:\n ', 'x  ', '[', '{a: ']) {

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, sep } from 'node:path';
 import { isRecord } from '../../core/records.js';
+import { joinPath, keySegment } from '../../validation/field-path.js';
 import { fail, KubeconfigError, loadMergedKubeconfig, type KubeconfigEntry } from './kubeconfig-files.js';
 
 export interface ClusterSettings {
@@ -112,7 +113,8 @@ const USER_FIELDS = new Set([
 ]);
 
 function readUser(fields: Fields): UserSettings {
-  for (const key of Object.keys(fields.body)) if (!USER_FIELDS.has(key)) fields.fail(key, 'unknown field (a typo would silently drop a credential)');
+  // keySegment: the key is said safely (one line, no control character, never long), as in every field path.
+  for (const key of Object.keys(fields.body)) if (!USER_FIELDS.has(key)) fields.fail(keySegment(key), 'unknown field (a typo would silently drop a credential)');
   if (fields.body['auth-provider'] !== undefined && fields.body['auth-provider'] !== null) {
     fields.fail('auth-provider', 'not supported: auth providers are deprecated in Kubernetes; use an exec credential plugin (client.authentication.k8s.io/v1)');
   }
@@ -137,7 +139,7 @@ function readUser(fields: Fields): UserSettings {
   if (groups.length > 0) impersonate['Impersonate-Group'] = groups;
   if (isRecord(extra)) {
     for (const [name, values] of Object.entries(extra)) {
-      if (!Array.isArray(values) || !values.every((value): value is string => typeof value === 'string')) fields.fail(`as-user-extra.${name}`, 'must be a list of strings');
+      if (!Array.isArray(values) || !values.every((value): value is string => typeof value === 'string')) fields.fail(joinPath('as-user-extra', keySegment(name)), 'must be a list of strings');
       impersonate[`Impersonate-Extra-${encodeURIComponent(name)}`] = values;
     }
   } else if (extra !== undefined && extra !== null) fields.fail('as-user-extra', 'must be a mapping');
@@ -201,7 +203,7 @@ class Fields {
   }
 
   fail(field: string, problem: string): never {
-    fail(this.file, `${this.at}.${field}`, problem);
+    fail(this.file, joinPath(this.at, field), problem);
   }
 
   string(field: string): string | undefined {

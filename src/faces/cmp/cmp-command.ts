@@ -1,7 +1,7 @@
 // Argo CD config-management plugin (CMP v2 sidecar). `generate` prints plain Kubernetes objects, never a
 // ResourceList: the rendered Secrets plus every other manifest of the app directory. It fails closed: on any error
 // stdout stays empty and the exit code is 1, because an empty render with auto-prune deletes the app's resources.
-import { Document, type YAMLSeq } from 'yaml';
+import { Document, isNode, type YAMLSeq } from 'yaml';
 import type { LiveTarget } from '../../adapters/kube/detect.js';
 import { reportProblems } from '../kit/report.js';
 import { EXIT, UsageError } from '../kit/exit.js';
@@ -11,11 +11,12 @@ import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { isError, type Problem } from '../../core/problems.js';
 import { Redactor } from '../../core/redaction.js';
 import { isRecord } from '../../core/records.js';
-import { readDocuments } from '../../io/documents.js';
+import { oneLine } from '../../core/text.js';
+import { readDocuments, type InputDocument } from '../../io/documents.js';
 import { ReadBudget } from '../../io/read-budget.js';
 import type { Stdio } from '../../io/stdio.js';
 import { toYamlStream } from '../../io/yaml-output.js';
-import { isLocalConfig, itemsOf } from '../krm/items.js';
+import { isLocalConfig, mayBeEdited } from '../krm/items.js';
 import { processItems } from '../krm/process-items.js';
 import type { Settings } from '../krm/settings.js';
 import { argocdSettings } from './argocd-settings.js';
@@ -71,7 +72,7 @@ async function generate(dir: string, stdio: Stdio, target: LiveTarget): Promise<
   const settings = argocdSettings(stdio.env);
   const root = await repositoryRoot(stdio.cwd, stdio.env);
   if ('message' in root) {
-    stdio.stderr.write(`error: ${root.message}\n`);
+    stdio.stderr.write(`error: ${oneLine(root.message)}\n`);
     return EXIT.failed;
   }
   // One budget for the app directory and `files`: the sidecar's memory limit is for the whole run.
@@ -88,8 +89,12 @@ async function generate(dir: string, stdio: Stdio, target: LiveTarget): Promise<
         problems.push({ severity: 'warning', file: origin, message: 'not a Kubernetes object (no apiVersion or kind); not printed' });
       }
     }
-    const doc = new Document(documents.map((document) => document.value));
+    // Only what a render may edit is held as a syntax tree; everything else passes through as the plain value it was
+    // read as (a tree per object would cost several times the input, for the largest apps).
+    const editable = documents.filter((document) => isRecord(document.value) && mayBeEdited(document.value));
+    const doc = new Document(editable.map((document) => document.value));
     const items = doc.contents as YAMLSeq;
+    const nodeOf = new Map<InputDocument, unknown>(editable.map((document, index) => [document, items.items[index]]));
     const processed = await processItems({
       doc,
       items,
@@ -98,12 +103,21 @@ async function generate(dir: string, stdio: Stdio, target: LiveTarget): Promise<
       root,
       filesField: settings.fields?.files,
       budget,
-      originOf: (_item, index) => documents[index]?.origin ?? { path: `<document ${index}>`, index: 0 },
+      documents,
       dependencies: { env: stdio.env, redactor, argoCd: true, target },
     });
     problems.push(...processed.problems);
-    const objects = itemsOf(items)
-      .map(({ value }) => value)
+    // In input order, each edited object as it is now (a Secret of ours no longer rendered is gone), then the new Secrets.
+    const kept = new Set<unknown>(items.items);
+    const original = new Set<unknown>(nodeOf.values());
+    const values = documents.flatMap((document) => {
+      const node = nodeOf.get(document);
+      if (node === undefined) return [document.value];
+      return kept.has(node) ? [toPlain(node)] : [];
+    });
+    const added = items.items.filter((node) => !original.has(node)).map(toPlain);
+    const objects = [...values, ...added]
+      .filter(isRecord)
       .filter((value) => emitted(value, settings.settings))
       .map(withoutOrchestratorAnnotations);
     output = toYamlStream(objects);
@@ -133,3 +147,5 @@ function withoutOrchestratorAnnotations(value: Record<string, unknown>): Record<
   const { annotations: _dropped, ...rest } = metadata;
   return { ...value, metadata: Object.keys(kept).length > 0 ? { ...rest, annotations: kept } : rest };
 }
+
+const toPlain = (node: unknown): unknown => (isNode(node) ? node.toJSON() : node);

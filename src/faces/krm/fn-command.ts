@@ -1,6 +1,7 @@
 import { isError, type Problem } from '../../core/problems.js';
 import { Redactor } from '../../core/redaction.js';
 import { inputRoot, readInputStream, readProblem } from '../../io/input-files.js';
+import { LIMITS } from '../../io/limits.js';
 import { ReadBudget } from '../../io/read-budget.js';
 import type { Stdio } from '../../io/stdio.js';
 import { reportProblems } from '../kit/report.js';
@@ -46,7 +47,8 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
     return EXIT.ok;
   }
   if (stdio.stdin.isTTY) return usage(stdio, 'stdin is a terminal; pipe a ResourceList in');
-  const budget = new ReadBudget();
+  // The ResourceList is kept whole (items pass through byte for byte): its tokens are bounded in all.
+  const budget = new ReadBudget(LIMITS, 'whole-input');
   const input = await readInputStream(stdio.stdin, budget);
   if ('message' in input) return failed(stdio, readProblem('<stdin>', input));
   const list = parseResourceList(input.text, budget);

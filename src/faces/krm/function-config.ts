@@ -1,4 +1,6 @@
 import { CONTRACT_KEYS, DOMAIN } from '../../core/contract.js';
+import { dns1123LabelErrors, dns1123SubdomainErrors } from '../../core/names.js';
+import { keySegment } from '../../validation/field-path.js';
 import type { Problem, ResourceRef } from '../../core/problems.js';
 import { isAcrPullBindingLike } from '../../app/select-bindings.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
@@ -33,7 +35,7 @@ export function readFunctionConfig(value: unknown): FunctionConfig {
     for (const [key, text] of Object.entries(annotationsOf(value))) {
       if (!key.startsWith(ANNOTATION_PREFIX)) continue;
       const name = key.slice(ANNOTATION_PREFIX.length);
-      const field = `metadata.annotations.${key}`;
+      const field = fieldOf('metadata.annotations', key);
       const refused = operatorSetting(name, field, resource);
       // A typo must not fall back to a default (`clustr` would leave `cluster` on auto, reading whatever cluster the
       // kubeconfig points at). The contract's own keys are not settings, and not typos either.
@@ -49,7 +51,7 @@ export function readFunctionConfig(value: unknown): FunctionConfig {
     const problems: Problem[] = [];
     const data = isRecord(value['data']) ? value['data'] : {};
     for (const [key, text] of Object.entries(data)) {
-      const field = `data.${key}`;
+      const field = fieldOf('data', key);
       const refused = operatorSetting(key, field, resource);
       if (refused) problems.push(refused);
       else if (!isSettingName(key)) problems.push(unknownSetting(key, field, resource));
@@ -71,12 +73,25 @@ export function readFunctionConfig(value: unknown): FunctionConfig {
   };
 }
 
+/**
+ * `data.cluster`, `metadata.annotations.imps-krm.io/files`: a key as people write it when it is short printable ASCII;
+ * else said by keySegment's rule (its length), never as it is: a key holding ESC [2K reached stderr (found by
+ * test/fuzz/resource-list.test.ts).
+ */
+function fieldOf(base: string, key: string): string {
+  return /^[\x21-\x7e]{1,128}$/.test(key) ? `${base}.${key}` : `${base}${keySegment(key)}`;
+}
+
+/**
+ * How a problem names the functionConfig: its kind, name and namespace only when they are what Kubernetes accepts
+ * (an identifier, a DNS-1123 subdomain, a DNS-1123 label). Anything else is input that may be anything, a pasted
+ * secret included: said by a placeholder, never repeated (an invalid name was: found by test/fuzz/apps.test.ts).
+ */
 function refOf(value: Record<string, unknown>): ResourceRef {
   const metadata = stringMap(metadataOf(value));
-  return {
-    apiVersion: typeof value['apiVersion'] === 'string' ? value['apiVersion'] : '',
-    kind: typeof value['kind'] === 'string' ? value['kind'] : '',
-    name: metadata['name'] ?? '',
-    ...(metadata['namespace'] ? { namespace: metadata['namespace'] } : {}),
-  };
+  const apiVersion = typeof value['apiVersion'] === 'string' && /^[a-z0-9.-]{0,253}\/?[a-z0-9]{1,63}$/.test(value['apiVersion']) ? value['apiVersion'] : '';
+  const kind = typeof value['kind'] === 'string' && /^[A-Za-z][A-Za-z0-9]{0,62}$/.test(value['kind']) ? value['kind'] : '<invalid kind>';
+  const name = metadata['name'] === undefined ? '' : dns1123SubdomainErrors(metadata['name']).length > 0 ? '<invalid name>' : metadata['name'];
+  const namespace = metadata['namespace'] && dns1123LabelErrors(metadata['namespace']).length === 0 ? metadata['namespace'] : undefined;
+  return { apiVersion, kind, name, ...(namespace ? { namespace } : {}) };
 }

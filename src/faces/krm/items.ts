@@ -150,6 +150,17 @@ const POD_SPEC_PATHS: Readonly<Record<string, { readonly group: RegExp; readonly
 export type PatchKinds = 'serviceAccounts' | 'workloads';
 
 /**
+ * Whether a render may change this object: a Secret (ours is replaced or dropped, another's may clash), a
+ * ServiceAccount or a Pod-bearing kind (imagePullSecrets added). A face may keep every other object as a plain value
+ * and pass it through untouched, instead of holding a syntax tree for it.
+ */
+export function mayBeEdited(value: Record<string, unknown>): boolean {
+  if (isSecret(value)) return true;
+  const entry = POD_SPEC_PATHS[str(value['kind']) ?? ''];
+  return entry !== undefined && entry.group.test(str(value['apiVersion']) ?? '');
+}
+
+/**
  * The map that holds `imagePullSecrets` for this item, when it is a kind we patch and has that map.
  * `serviceAccountNames` (`spec.target.serviceAccounts`) adds the ServiceAccounts of those names even when the
  * `patchServiceAccounts` setting is off.

@@ -8,6 +8,7 @@ import { EXIT, UsageError } from '../kit/exit.js';
 import { isError, type Problem } from '../../core/problems.js';
 import { Redactor } from '../../core/redaction.js';
 import { inputRoot, readInputFile, readInputStream, readProblem } from '../../io/input-files.js';
+import { LIMITS } from '../../io/limits.js';
 import { ReadBudget } from '../../io/read-budget.js';
 import type { Stdio } from '../../io/stdio.js';
 import { YAML_SCHEMA } from '../../io/yaml-output.js';
@@ -41,7 +42,8 @@ export async function run(args: readonly string[], stdio: Stdio): Promise<number
   const configPath = args[0];
   if (configPath === undefined) throw new UsageError('the plugin config file is required (kustomize passes it as the first argument)');
 
-  const budget = new ReadBudget();
+  // The resources are kept as written (comments, styles) until they are printed: their tokens are bounded in all.
+  const budget = new ReadBudget(LIMITS, 'whole-input');
   const fail = (problem: Problem): number => (reportProblems(stdio.stderr, [problem]), EXIT.failed);
   // kustomize writes the config to a temp file it names: the path is kustomize's, the content the repository's.
   const configText = await readInputFile(resolve(stdio.cwd, configPath), budget);

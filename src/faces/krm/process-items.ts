@@ -8,6 +8,7 @@ import { isAcrPullBindingLike } from '../../app/select-bindings.js';
 import { isImagePullSecretLike } from '../../app/select-inputs.js';
 import { ownerLabelValue } from '../../core/contract.js';
 import { isError, type Problem } from '../../core/problems.js';
+import { isRecord } from '../../core/records.js';
 import type { RepositoryCredentialManifest } from '../../core/repository-credentials.js';
 import { readDocuments, type InputDocument } from '../../io/documents.js';
 import type { InputRoot } from '../../io/input-files.js';
@@ -30,8 +31,12 @@ export interface ProcessInput {
   readonly filesField?: string | undefined;
   /** The run's read budget, shared with the face's own reads. */
   readonly budget: ReadBudget;
-  /** Where item `index` came from, for messages; default: its path annotation. */
-  readonly originOf?: (item: Item, index: number) => InputDocument['origin'];
+  /**
+   * Every input document of the render, in input order, when the face keeps most of them as plain values and only
+   * the ones an edit may touch (`mayBeEdited`) as `items` (cmp generate); default: the items, origins from their path
+   * annotations.
+   */
+  readonly documents?: readonly InputDocument[];
   readonly dependencies?: RenderDependencies;
 }
 
@@ -44,11 +49,10 @@ const defaultOrigin = (item: Item, index: number): InputDocument['origin'] => fi
 
 export async function processItems(input: ProcessInput): Promise<ProcessOutput> {
   const items = itemsOf(input.items);
-  const originOf = input.originOf ?? defaultOrigin;
-  const documents: InputDocument[] = items.map((item, index) => ({ value: item.value, origin: originOf(item, index) }));
+  const documents: InputDocument[] = input.documents ? [...input.documents] : items.map((item, index) => ({ value: item.value, origin: defaultOrigin(item, index) }));
   const configImps = input.configImps;
   // kustomize hands a generator its config twice (functionConfig and a local-config item): render it once.
-  if (configImps && !items.some(({ value }) => (isImagePullSecretLike(value) || isAcrPullBindingLike(value)) && sameObject(value, configImps))) {
+  if (configImps && !documents.some(({ value }) => (isImagePullSecretLike(value) || isAcrPullBindingLike(value)) && isRecord(value) && sameObject(value, configImps))) {
     documents.push({ value: configImps, origin: { path: '<functionConfig>', index: 0 } });
   }
   // Extra files feed input mode (Namespaces, source Secrets) but are not items: they are never written out.

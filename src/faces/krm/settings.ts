@@ -5,6 +5,7 @@ import type { Problem, ResourceRef } from '../../core/problems.js';
 import type { RenderSettings } from '../../generated/function-config.js';
 import { validateFunctionConfig } from '../../generated/validators.js';
 import { describeAjvErrors } from '../../validation/ajv-errors.js';
+import { keySegment } from '../../validation/field-path.js';
 
 export type Settings = RenderSettings;
 type Key = keyof Settings;
@@ -78,5 +79,7 @@ function typed(name: Key, value: string | readonly string[]): unknown {
 
 /** `unknown setting "clustr" (known: cluster, ...)`: typos must not be silently ignored. */
 export function unknownSetting(name: string, field: string, resource?: ResourceRef): Problem {
-  return { severity: 'error', resource, field, message: `unknown setting ${JSON.stringify(name)} (known: ${SETTING_NAMES.join(', ')})` };
+  // The name is the input's: quoted when short and printable, else said by its length (keySegment's rule).
+  const shown = keySegment(name).startsWith('[<') ? `(a name of ${name.length} characters)` : JSON.stringify(name);
+  return { severity: 'error', resource, field, message: `unknown setting ${shown} (known: ${SETTING_NAMES.join(', ')})` };
 }
