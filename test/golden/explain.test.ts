@@ -4,19 +4,17 @@
 //   expected.json         `-o json` on stdout, with `mode` and `cluster` written as MODE and CLUSTER (checked apart)
 //   expected-stderr.txt   stderr of both runs (absent: empty)
 // case.yaml as in harness.ts: modes, args, exitCode. UPDATE_GOLDEN=1 rewrites the expected files.
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateExplanation } from '../../src/generated/validators.js';
-import { BUILT_CLI, run } from '../e2e/cli-on-path.js';
+import { run } from '../e2e/cli-on-path.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../fakes/kube-api-server.js';
 import { guardedEnv } from '../guard/child-env.js';
+import { requireBuiltCli } from '../support/run-built-cli.js';
 import { canaries, expectedOf, loadCases, normalize } from './harness.js';
 
 const env = guardedEnv({ ...process.env, IMPS_KRM_DEBUG: '1' });
 
-beforeAll(() => {
-  if (!existsSync(BUILT_CLI)) throw new Error('dist/cli.js is missing: run `npm run build` first');
-});
+const BUILT_CLI = requireBuiltCli();
 
 describe('explain golden folders (built CLI)', () => {
   for (const golden of loadCases('explain')) {
