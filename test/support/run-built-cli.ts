@@ -26,8 +26,8 @@ export interface RunBuiltOptions {
   readonly cwd: string;
   /** Over the test process's environment (vitest's safe defaults); `undefined` deletes a variable. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Written to stdin, which is then closed (absent: closed at once). */
-  readonly stdin?: string;
+  /** Written to stdin, which is then closed (absent: closed at once); bytes as they are. */
+  readonly stdin?: string | Buffer;
   /** stdin is a terminal: a pseudo-terminal from util-linux `script` (stdout and stderr stay apart, in files). */
   readonly tty?: boolean;
   readonly timeoutMs?: number;
