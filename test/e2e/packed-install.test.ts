@@ -5,7 +5,7 @@
 // as the shipped plugin.yaml runs it, refresh --once and the controller against the fake API server.
 // The tarball is packed with --ignore-scripts: `prepack` rebuilds dist/, which other tests are running; the dist/
 // packed is the one `npm test` built first from the same sources.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, sep } from 'node:path';
@@ -19,6 +19,7 @@ import { startFakeKubeApi } from '../fakes/kube-api-server.js';
 import { guardedEnv } from '../guard/child-env.js';
 import { REPO, requireBuiltCli, runBuiltCli } from '../support/run-built-cli.js';
 import { waitFor } from '../support/wait-for.js';
+import { run, type Ran } from './cli-on-path.js';
 
 /** What the README and docs link to, and what kustomize, kpt and Argo CD users take from the package. */
 const SHIPPED = ['LICENSE', 'README.md', 'argocd-cmp', 'deploy', 'dist', 'docs', 'examples', 'kustomize-plugin', 'package.json', 'schemas'];
@@ -35,33 +36,16 @@ let aws: FakeAws;
 /** The environment of every installed run: nothing of the test process or the checkout but the guard. */
 let env: NodeJS.ProcessEnv;
 
-interface Ran {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function exec(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; stdin?: string }): Promise<Ran> {
-  return new Promise((done, fail) => {
-    const child = execFile(command, [...args], { cwd: options.cwd, env: options.env, maxBuffer: 32 << 20, timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') fail(new Error(`${command} ${args.join(' ')}: ${error.signal ? `killed by ${error.signal}` : error.message}; stderr: ${stderr}`));
-      else done({ code: error ? Number(error.code) : 0, stdout, stderr });
-    });
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(options.stdin ?? '');
-  });
-}
-
 /** npm with its own cache and config in `work`, none of the outer npm's settings, under the loopback guard. */
 function npm(args: readonly string[], where: string): Promise<Ran> {
   const outer = Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) && key !== 'NODE_OPTIONS' && !key.startsWith('VITEST'));
   const npmEnv = guardedEnv({ ...Object.fromEntries(outer), HOME: join(work, 'home'), npm_config_cache: join(work, 'npm-cache'), npm_config_userconfig: join(work, 'npmrc'), npm_config_update_notifier: 'false' });
-  return exec('npm', args, { cwd: where, env: npmEnv });
+  return run('npm', args, { cwd: where, env: npmEnv });
 }
 
 /** The installed bin, as a user runs it (its `#!/usr/bin/env node` line finds node on PATH). */
-const imps_krm = (args: readonly string[], options: { cwd?: string; env?: Record<string, string>; stdin?: string } = {}): Promise<Ran> =>
-  exec(bin, args, { cwd: options.cwd ?? cwd, env: { ...env, ...options.env }, ...(options.stdin !== undefined ? { stdin: options.stdin } : {}) });
+const installedCli = (args: readonly string[], options: { cwd?: string; env?: Record<string, string>; stdin?: string } = {}): Promise<Ran> =>
+  run(bin, args, { cwd: options.cwd ?? cwd, env: { ...env, ...options.env }, ...(options.stdin !== undefined ? { stdin: options.stdin } : {}) });
 
 /** Every node_modules folder Node's resolution could reach from `dir` (dir and each of its parents). */
 function reachableNodeModules(dir: string): string[] {
@@ -120,7 +104,7 @@ afterAll(async () => {
 
 describe('the packed package, installed with --omit=dev', () => {
   it('ships the bundle, docs, plugin and CMP folders, LICENSE; no sources, no tests; no dependency installed', async () => {
-    const listing = await exec('tar', ['-tzf', tarball], { cwd: work, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+    const listing = await run('tar', ['-tzf', tarball], { cwd: work, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
     expect(listing.code, listing.stderr).toBe(0);
     const entries = listing.stdout.split('\n').filter((line) => line !== '');
     expect(entries.every((entry) => entry.startsWith('package/'))).toBe(true);
@@ -138,7 +122,7 @@ describe('the packed package, installed with --omit=dev', () => {
 
     const packedSize = statSync(tarball).size;
     const tree = sizeOf(installed);
-    const du = await exec('du', ['-sk', installed], { cwd: work, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+    const du = await run('du', ['-sk', installed], { cwd: work, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
     console.info(`packed-install: tarball ${packedSize} bytes; installed ${tree.bytes} bytes in ${tree.files} files (du -sk: ${du.stdout.split('\t')[0]} KiB)`);
     // A bound, not a figure: with the SDKs installed again it was 167 MB (issue 9).
     expect(tree.bytes).toBeLessThan(10 * 1024 * 1024);
@@ -156,7 +140,7 @@ describe('the packed package, installed with --omit=dev', () => {
 
   it('render: a shipped example in input mode, the same Secrets as the checkout build', async () => {
     const example = join(installed, 'examples', 'basic');
-    const result = await imps_krm(['render', '-f', example, '--cluster', 'input']);
+    const result = await installedCli(['render', '-f', example, '--cluster', 'input']);
     expect(result.stderr).toMatch(/^rendered 5 Secrets for ImagePullSecret imps: namespaces /);
     expect(result.code).toBe(0);
     expect(result.stdout.match(/^kind: Secret$/gm)).toHaveLength(5);
@@ -171,7 +155,7 @@ describe('the packed package, installed with --omit=dev', () => {
       .sort()
       .flatMap((name) => parseAllDocuments(readFileSync(join(example, name), 'utf8')).map((document) => document.toJS() as unknown));
     const list = stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', functionConfig: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fn' }, data: { cluster: 'input' } }, items });
-    const result = await imps_krm(['fn'], { stdin: list });
+    const result = await installedCli(['fn'], { stdin: list });
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const output = parse(result.stdout) as { kind: string; items: Array<{ kind: string; type?: string }> };
     expect(output.kind).toBe('ResourceList');
@@ -196,7 +180,7 @@ describe('the packed package, installed with --omit=dev', () => {
       KUBE_VERSION: '1.32.4',
       KUBE_API_VERSIONS: 'v1,apps/v1',
     };
-    const result = await exec(command!, args, { cwd: app, env: { ...env, ...argocd } });
+    const result = await run(command!, args, { cwd: app, env: { ...env, ...argocd } });
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const objects = parseAllDocuments(result.stdout).map((document) => document.toJS() as { kind: string; type?: string });
     // The app's manifests and the five rendered Secrets (the source Secret is one of the app's manifests).
@@ -213,7 +197,7 @@ describe('the packed package, installed with --omit=dev', () => {
       objects: [ns('creds'), ns('apps'), dockerSource('creds', 'hub', 'https://index.docker.io/v1/', CANARY_PASSWORD), ecrSource('creds', 'ecr')],
     });
     try {
-      const result = await imps_krm(['refresh', '--once', '--target-secret', 'apps.regcred', '--source-secret', 'creds.hub', '--source-secret', 'creds.ecr', '--metrics-addr', ''], {
+      const result = await installedCli(['refresh', '--once', '--target-secret', 'apps.regcred', '--source-secret', 'creds.hub', '--source-secret', 'creds.ecr', '--metrics-addr', ''], {
         env: { KUBECONFIG: kube.kubeconfigPath },
       });
       expect(result.code, result.stderr).toBe(0);

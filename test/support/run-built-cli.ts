@@ -50,15 +50,20 @@ export function runBuiltCli(args: readonly string[], options: RunBuiltOptions): 
   const cli = requireBuiltCli();
   const env = builtCliEnv(options.env);
   if (options.tty) return runOnTerminal([process.execPath, cli, ...args], options.cwd, env, options.timeoutMs);
+  return run(process.execPath, [cli, ...args], { cwd: options.cwd, env, ...(options.stdin !== undefined ? { stdin: options.stdin } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
+}
+
+/** Runs a command without a shell (any tool: kustomize, kpt, npm, the CLI); never rejects for a non-zero exit. */
+export function run(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; stdin?: string | Buffer; timeoutMs?: number }): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = execFile(process.execPath, [cli, ...args], { cwd: options.cwd, env, maxBuffer: 32 << 20, timeout: options.timeoutMs ?? 30_000 }, (error, stdout, stderr) => {
+    const child = execFile(command, [...args], { cwd: options.cwd, env: options.env, maxBuffer: 32 << 20, timeout: options.timeoutMs ?? 30_000 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') {
-        fail(new Error(`imps-krm ${args.join(' ')}: ${error.signal ? `killed by ${error.signal}` : error.message}; stderr: ${stderr}`));
+        fail(new Error(`${command} ${args.join(' ')}: ${error.signal ? `killed by ${error.signal}` : error.message}; stderr: ${stderr}`));
         return;
       }
       done({ code: error ? Number(error.code) : 0, stdout, stderr });
     });
-    // A command that exits before reading stdin (usage errors) closes the pipe under us: not the test's failure.
+    // A command that exits before reading stdin (usage errors) closes the pipe under us: its exit code says what happened.
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.stdin ?? '');
   });
