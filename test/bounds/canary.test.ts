@@ -2,7 +2,7 @@
 // stderr or in KRM results. Parsers: manifest YAML (syntax, aliases, duplicate keys), a ResourceList, the legacy
 // plugin's config, `files`, Argo CD parameters (JSON), docker configs (JSON, `auth`), a GAR key (JSON), non-UTF-8
 // bytes, kubeconfigs (client-node's js-yaml for render, the yaml library for the controller's loader).
-// Faces: render and fn and the legacy kustomize plugin in-process, cmp generate as the built CLI.
+// Faces: render, fn, the legacy kustomize plugin and cmp generate, all as the built CLI (dist/cli.js) in a child process.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadKubeAccess } from '../../src/adapters/kube/kube-access.js';
-import { runCli } from '../../src/cli/main.js';
 import { BUILT_CLI } from '../e2e/cli-on-path.js';
-import { captureStdio } from '../golden/capture.js';
 import { guardedEnv } from '../guard/child-env.js';
 import { b64, imagePullSecret, namespaceObject } from '../support/builders.js';
+import { requireBuiltCli, runBuiltCli } from '../support/run-built-cli.js';
+
+requireBuiltCli();
 
 const CANARY = 'CANARY-c4n4ry-9d1e';
 
@@ -99,19 +100,12 @@ async function runFace(face: Face, app: string, bad: string | Buffer): Promise<{
   }
   const args = face === 'render' ? ['render', '-f', '.', '--cluster', 'input'] : face === 'fn' ? ['fn'] : ['kustomize-plugin', join(app, 'imps.yaml')];
   const stdin = face === 'fn' ? resourceList(bad) : face === 'kustomize-plugin' ? (Buffer.isBuffer(bad) ? bad : Buffer.from(bad)) : undefined;
-  const run = captureStdio({ cwd: app, env: { ...process.env, KUSTOMIZE_PLUGIN_CONFIG_ROOT: app } });
-  if (stdin) {
-    const { PassThrough } = await import('node:stream');
-    const input = new PassThrough();
-    input.end(stdin);
-    Object.assign(run.stdio, { stdin: input });
-  }
   if (face === 'kustomize-plugin') writeFileSync(join(app, 'imps.yaml'), imps.replace('name: pull\n', 'name: pull\n  annotations:\n    imps-krm.io/cluster: input\n'));
-  const code = await runCli(args, run.stdio, 'imps-krm');
-  if (face !== 'fn' || run.stdout() === '') return { code, out: run.stdout() + run.stderr() };
+  const run = await runBuiltCli(args, { cwd: app, env: { KUSTOMIZE_PLUGIN_CONFIG_ROOT: app }, ...(stdin ? { stdin } : {}) });
+  if (face !== 'fn' || run.stdout === '') return { code: run.code, out: run.stdout + run.stderr };
   const { parse } = await import('yaml');
-  const list = parse(run.stdout(), { uniqueKeys: false }) as { results?: unknown };
-  return { code, out: JSON.stringify(list.results ?? []) + run.stderr() };
+  const list = parse(run.stdout, { uniqueKeys: false }) as { results?: unknown };
+  return { code: run.code, out: JSON.stringify(list.results ?? []) + run.stderr };
 }
 
 const FACES: readonly Face[] = ['render', 'fn', 'kustomize-plugin', 'cmp'];
@@ -153,19 +147,19 @@ describe('no face prints a parser’s input', () => {
       functionConfig: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fn' }, data: { cluster: 'input', files: 'extra.yaml' } },
       items: [],
     });
-    const run = captureStdio({ cwd: app, stdin: `${list.trimEnd()}\n- ${imps.trimEnd().split('\n').join('\n  ')}\n`.replace('items: []', 'items:') });
-    expect(await runCli(['fn'], run.stdio, 'imps-krm')).toBe(1);
-    expect(run.stderr()).toBe('error: extra.yaml: invalid YAML at line 1, column 4: an alias names no anchor defined before it (quote values that start with *)\n');
-    expect(run.stdout()).not.toContain(CANARY);
+    const run = await runBuiltCli(['fn'], { cwd: app, stdin: `${list.trimEnd()}\n- ${imps.trimEnd().split('\n').join('\n  ')}\n`.replace('items: []', 'items:') });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('error: extra.yaml: invalid YAML at line 1, column 4: an alias names no anchor defined before it (quote values that start with *)\n');
+    expect(run.stdout).not.toContain(CANARY);
   });
 
   it('a kubeconfig whose token line is broken × render --cluster live', async () => {
     const app = appDir('kubeconfig', imps);
     const kubeconfig = join(app, 'kubeconfig');
     writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: ${CANARY}: x\n`);
-    const run = captureStdio({ cwd: app });
-    expect(await runCli(['render', '-f', 'imps.yaml', '--cluster', 'live', '--kubeconfig', kubeconfig], run.stdio, 'imps-krm')).toBe(1);
-    expect(run.stderr()).toBe(`error: cannot use the cluster: kubeconfig ${kubeconfig}: invalid YAML at line 6, column 12: a block collection is used as a key (BLOCK_AS_IMPLICIT_KEY)\n`);
+    const run = await runBuiltCli(['render', '-f', 'imps.yaml', '--cluster', 'live', '--kubeconfig', kubeconfig], { cwd: app });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`error: cannot use the cluster: kubeconfig ${kubeconfig}: invalid YAML at line 6, column 12: a block collection is used as a key (BLOCK_AS_IMPLICIT_KEY)\n`);
   });
 
   it('a kubeconfig whose token line is broken × the controller’s loader (the yaml library)', () => {

@@ -1,5 +1,4 @@
-// Files through every face, against the BUILT CLI where a face is a separate process (cmp, render) and in-process
-// otherwise (fn, the legacy kustomize plugin): what a repository can make each face read, and what any file-system
+// Files through every face (cmp, render, fn, the legacy kustomize plugin), against the BUILT CLI in a child process: what a repository can make each face read, and what any file-system
 // failure looks like (one line naming the file, exit 1, never exit 3, never a hang, nothing on stdout).
 // The layout is argocd-cmp-server's: /tmp/_cmp-server/<uuid>/ holds one repository, other tenants' next to it.
 import { execFile, execFileSync } from 'node:child_process';
@@ -8,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { runCli } from '../../src/cli/main.js';
 import { BUILT_CLI } from '../e2e/cli-on-path.js';
-import { captureStdio } from '../golden/capture.js';
 import { guardedEnv } from '../guard/child-env.js';
 import { imagePullSecret, namespaceObject } from '../support/builders.js';
+import { requireBuiltCli, runBuiltCli } from '../support/run-built-cli.js';
+
+requireBuiltCli();
 
 const OTHER_TENANT = 'CANARY-other-tenant-pw';
 
@@ -140,13 +140,13 @@ describe('fn and the legacy kustomize plugin: files stay in the kustomization', 
       functionConfig: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fn' }, data: { cluster: 'input', files: outside().join(',') } },
       items: [{ ...(await import('yaml')).parse(imps) }],
     });
-    const run = captureStdio({ cwd: app, stdin: list });
-    expect(await runCli(['fn'], run.stdio, 'imps-krm')).toBe(1);
-    expect(run.stderr()).toBe(
+    const run = await runBuiltCli(['fn'], { cwd: app, stdin: list });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
       'error: data.files[0]: must stay inside the working directory (relative path; .. and symbolic links may not leave it)\n' +
         'error: data.files[1]: must be a relative path inside the working directory\n',
     );
-    expect(run.stdout()).not.toContain(OTHER_TENANT);
+    expect(run.stdout).not.toContain(OTHER_TENANT);
   });
 
   it('the legacy plugin: KUSTOMIZE_PLUGIN_CONFIG_ROOT is the root; a link out of it is refused', async () => {
@@ -154,9 +154,10 @@ describe('fn and the legacy kustomize plugin: files stay in the kustomization', 
     const config = join(base, 'kustomize-plugin-config.yaml');
     writeFileSync(config, imps.replace('name: pull\n', `name: pull\n  annotations:\n    imps-krm.io/cluster: input\n    imps-krm.io/files: namespace.yaml,login.yaml\n`));
     writeFileSync(join(app, 'namespace.yaml'), namespace);
-    const run = captureStdio({ cwd: base, env: { ...process.env, KUSTOMIZE_PLUGIN_CONFIG_ROOT: app } });
-    expect(await runCli(['kustomize-plugin', config], run.stdio, 'imps-krm')).toBe(1);
-    expect(run.stderr()).toBe('error: metadata.annotations.imps-krm.io/files[1]: must stay inside the kustomization directory (relative path; .. and symbolic links may not leave it)\n');
-    expect(run.stdout()).toBe('');
+    // kustomize runs a legacy generator with no stdin worth reading: a closed pipe here.
+    const run = await runBuiltCli(['kustomize-plugin', config], { cwd: base, env: { KUSTOMIZE_PLUGIN_CONFIG_ROOT: app } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('error: metadata.annotations.imps-krm.io/files[1]: must stay inside the kustomization directory (relative path; .. and symbolic links may not leave it)\n');
+    expect(run.stdout).toBe('');
   });
 });

@@ -3,15 +3,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadKubeAccess } from '../../src/adapters/kube/kube-access.js';
 import { kubeHttp } from '../../src/adapters/kube/kube-http.js';
 import { cloudTokenProvider } from '../../src/adapters/cloud-token-provider.js';
-import { runCli } from '../../src/cli/main.js';
 import { jsonLogger } from '../../src/controller/runtime/logger.js';
 import { createMetrics } from '../../src/controller/runtime/metrics.js';
 import { parseSecretRef, Refresher } from '../../src/controller/refresher/refresher.js';
 import { Redactor } from '../../src/core/redaction.js';
 import { startFakeAws, type FakeAws } from '../fakes/aws-server.js';
 import { startFakeKubeApi } from '../fakes/kube-api-server.js';
-import { captureStdio } from '../golden/capture.js';
 import { withEnv } from '../golden/harness.js';
+import { requireBuiltCli, runBuiltCli, type CliResult } from '../support/run-built-cli.js';
 import { REFRESHER } from '../admission/attempts.js';
 import { assertAdmitted, policyAdmission, REFRESH_POLICIES } from '../admission/fake-admission.js';
 import { FakeTimers } from './fake-timers.js';
@@ -21,6 +20,7 @@ let aws: FakeAws;
 let restore: () => void;
 beforeAll(async () => {
   aws = await startFakeAws();
+  // For the Refresher run in-process below; the command runs the built CLI with aws.env() as its environment.
   restore = withEnv(aws.env());
 });
 afterAll(async () => {
@@ -36,6 +36,10 @@ afterEach(() => {
   assertAdmitted(judged);
 });
 const asRefresher = () => ({ users: { 'fake-token': REFRESHER }, admission: admission.hook });
+
+requireBuiltCli();
+/** `imps-krm refresh` as users run it: the built CLI in a child process, pointed at the fake AWS. */
+const refresh = (args: string[]): Promise<CliResult> => runBuiltCli(['refresh', ...args], { cwd: process.cwd(), env: aws.env() });
 
 const objects = () => [ns('creds'), ns('apps'), dockerSource('creds', 'hub', 'https://index.docker.io/v1/', CANARY_PASSWORD), ecrSource('creds', 'ecr')];
 
@@ -53,17 +57,18 @@ describe('imps-krm refresh', () => {
     aws.setEcrPassword('AKIDCONTROLLER', CANARY_ECR);
     const kube = await startFakeKubeApi({ ...asRefresher(), objects: objects() });
     try {
-      const args = ['refresh', '--once', '--kubeconfig', kube.kubeconfigPath, '--target-secret', 'apps.regcred', '--source-secret', 'creds.hub', '--source-secret', 'creds.ecr', '--metrics-addr', ''];
-      const first = captureStdio({ cwd: process.cwd() });
-      expect(await runCli(args, first.stdio)).toBe(0);
+      const args = ['--once', '--kubeconfig', kube.kubeconfigPath, '--target-secret', 'apps.regcred', '--source-secret', 'creds.hub', '--source-secret', 'creds.ecr', '--metrics-addr', ''];
+      const first = await refresh(args);
+      expect(first.code).toBe(0);
       const config = dockerConfigOf(secretOf(kube, 'apps', 'regcred'));
       expect(Object.keys(config?.auths ?? {})).toEqual(['123456789012.dkr.ecr.us-east-1.amazonaws.com', 'https://index.docker.io/v1/']);
-      expect(first.stdout()).toBe('');
+      expect(config?.auths['123456789012.dkr.ecr.us-east-1.amazonaws.com']?.password).toBe(CANARY_ECR);
+      expect(first.stdout).toBe('');
       kube.resetRequests();
-      const second = captureStdio({ cwd: process.cwd() });
-      expect(await runCli(args, second.stdio)).toBe(0);
+      const second = await refresh(args);
+      expect(second.code).toBe(0);
       expect(kube.requests.filter((request) => request.method !== 'GET')).toEqual([]);
-      for (const canary of [CANARY_ECR, CANARY_PASSWORD, CANARY_SECRET_KEY]) expect(first.stderr() + second.stderr()).not.toContain(canary);
+      for (const canary of [CANARY_ECR, CANARY_PASSWORD, CANARY_SECRET_KEY]) expect(first.stderr + second.stderr).not.toContain(canary);
     } finally {
       await kube.close();
     }
@@ -75,11 +80,10 @@ describe('imps-krm refresh', () => {
     const kube = await startFakeKubeApi({ ...asRefresher(), objects: [...objects(), existing] });
     try {
       aws.failNext('ecr', { status: 400, code: 'AccessDeniedException', message: 'denied' }, 10);
-      const run = captureStdio({ cwd: process.cwd() });
-      const code = await runCli(['refresh', '--once', '--kubeconfig', kube.kubeconfigPath, '--target-secret', 'apps.regcred', '--source-secret', 'creds.ecr'], run.stdio);
-      expect(code).toBe(1);
-      expect(run.stderr()).toContain('AccessDeniedException');
-      expect(JSON.parse(run.stderr().split('\n')[0]!)).toMatchObject({ level: 'error', msg: 'refresh failed' });
+      const run = await refresh(['--once', '--kubeconfig', kube.kubeconfigPath, '--target-secret', 'apps.regcred', '--source-secret', 'creds.ecr', '--metrics-addr', '']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('AccessDeniedException');
+      expect(JSON.parse(run.stderr.split('\n')[0]!)).toMatchObject({ level: 'error', msg: 'refresh failed' });
       expect(dockerConfigOf(secretOf(kube, 'apps', 'regcred'))?.auths['old.example']?.password).toBe('old-password');
     } finally {
       await kube.close();
@@ -87,9 +91,9 @@ describe('imps-krm refresh', () => {
   });
 
   it('rejects bad references with a usage error (exit 2)', async () => {
-    const run = captureStdio({ cwd: process.cwd() });
-    expect(await runCli(['refresh', '--target-secret', 'a.b.c', '--source-secret', 'x.y'], run.stdio)).toBe(2);
-    expect(run.stderr()).toContain('invalid resource reference name');
+    const run = await refresh(['--target-secret', 'a.b.c', '--source-secret', 'x.y']);
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toContain('invalid resource reference name');
   });
 
   it('keeps running: renews before expiry and follows a rotated source', async () => {

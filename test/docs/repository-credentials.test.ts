@@ -1,5 +1,5 @@
 // docs/repository-credentials.md cannot drift: its examples are read out of the page (each fenced block after an
-// `<!-- example: <name>/<role> -->` line), the inputs rendered with `imps-krm render` in-process against a fake ECR,
+// `<!-- example: <name>/<role> -->` line), the inputs rendered by the built CLI (`imps-krm render`, dist/cli.js) against a fake ECR,
 // and the outputs compared with the page (shown decoded, as stringData). The Argo CD, Kargo and Flux objects are
 // checked against the rendered Secrets with each tool's matching rule. UPDATE_GOLDEN=1 rewrites the output blocks.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,15 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { runCli } from '../../src/cli/main.js';
 import { toYamlStream } from '../../src/io/yaml-output.js';
-import { captureStdio } from '../golden/capture.js';
 import { FIXED_NOW, UPDATE } from '../golden/harness.js';
-import { envWith } from '../support/env.js';
 import { useFakeAws } from '../support/fake-aws.js';
+import { requireBuiltCli, runBuiltCli, type CliResult } from '../support/run-built-cli.js';
 
 const PAGE = join(import.meta.dirname, '..', '..', 'docs', 'repository-credentials.md');
 const fakeAws = useFakeAws({ now: FIXED_NOW });
+requireBuiltCli();
 
 type Json = Record<string, unknown>;
 
@@ -38,12 +37,10 @@ function examples(page: string): Map<string, Example> {
   return found;
 }
 
-async function render(input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function render(input: string): Promise<CliResult> {
   const dir = mkdtempSync(join(tmpdir(), 'imps-krm-docs-'));
   writeFileSync(join(dir, 'input.yaml'), input);
-  const run = captureStdio({ cwd: dir, env: envWith(process.env, fakeAws().env()) });
-  const code = await runCli(['render', '-f', 'input.yaml', '--cluster', 'input'], run.stdio);
-  return { code, stdout: run.stdout(), stderr: run.stderr() };
+  return runBuiltCli(['render', '-f', 'input.yaml', '--cluster', 'input'], { cwd: dir, env: fakeAws().env() });
 }
 
 /** The Secrets as a person reads them: `data` decoded into `stringData`. */

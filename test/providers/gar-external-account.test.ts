@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { GarTokenRequest } from '../../src/core/tokens.js';
-import { runTs } from './child.js';
+import { runBuilt, runTs } from './child.js';
 import { GOOGLE_ISOLATION } from './google-env.js';
 
 const work = mkdtempSync(join(tmpdir(), 'imps-krm-external-account-'));
@@ -55,7 +55,7 @@ describe('GAR: an external_account key never runs its executable', () => {
         .map((object) => stringify(object))
         .join('---\n'),
     );
-    const result = await runTs('src/cli/bin.ts', ['render', '-f', input, '--cluster', 'input'], env);
+    const result = await runBuilt(['render', '-f', input, '--cluster', 'input'], env);
     expect(existsSync(marker)).toBe(false);
     expect(result).toMatchObject({ code: 1, stdout: '' });
     expect(result.stderr).toMatch(/^error: ImagePullSecret\/gar-pull \([^)]*input\.yaml#2\): source registry-access\.gar: serviceAccountKey: type must be service_account\n$/);
