@@ -29,12 +29,22 @@ const TOKEN_CONCURRENCY = 8;
 /** Throws when the cluster cannot be read; a source that is missing, unreadable as a source or unminted is a fact. */
 export async function resolve(inputs: readonly ImpsInput[], ports: ResolvePorts): Promise<RenderFacts> {
   const matchers = inputs.map(({ imps }) => compileTarget(imps.spec.target));
-  const [namespaces, podNamespaces, credentials] = await Promise.all([
+  // Side by side, but the error reported is the first in this order, not the first to arrive: the same cluster
+  // gives the same message every run.
+  const [namespaces, podNamespaces, credentials] = await inOrder([
     ports.cluster.listNamespaces(),
     scanPods(ports.cluster, matchers),
-    readsCredentials(ports.output) ? resolveCredentials(inputs, ports) : { sources: new Map(), tokens: new Map() },
-  ]);
+    readsCredentials(ports.output) ? resolveCredentials(inputs, ports) : Promise.resolve({ sources: new Map(), tokens: new Map() }),
+  ] as const);
   return { namespaces, podNamespaces, ...credentials, live: ports.cluster.isInput !== true };
+}
+
+/** Promise.all that rejects with the first failure in list order, once every promise has settled. */
+async function inOrder<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** One pass over the Pods for all ImagePullSecrets; skipped when no rule looks at Pods. */
