@@ -1,5 +1,5 @@
 // Issue "Core renderer": one render over a 10,000-namespace / 100,000-pod fake cluster, and the cold start of
-// `render` in input mode next to `node -e 0`. Prints figures; targets are in docs/performance.md.
+// `render` in input mode next to `node -e 0`. Prints figures; the README's Performance section quotes them.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -5,15 +5,15 @@
  */
 export interface EcrPublicLoginConfig {
   /**
-   * AWS access key id.
+   * AWS access key id. Visible ASCII only, no spaces or line breaks (it travels in an HTTP header; a value saved with `echo` keeps its trailing newline).
    */
   accessKeyID?: string;
   /**
-   * AWS secret access key.
+   * AWS secret access key. Visible ASCII only, no spaces or line breaks (it travels in an HTTP header; a value saved with `echo` keeps its trailing newline).
    */
   secretKey?: string;
   /**
-   * Session token for temporary keys.
+   * Session token for temporary keys. Visible ASCII only, no spaces or line breaks (it travels in an HTTP header; a value saved with `echo` keeps its trailing newline).
    */
   sessionToken?: string;
   /**

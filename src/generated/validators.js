@@ -3166,10 +3166,11 @@ return errors === 0;
 }
 
 export const validateAwsEcrLoginConfig = validate57;
-const schema58 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"aws-ecr-login-config.schema.json","title":"AwsEcrLoginConfig","description":"Keys of a banzaicloud.io/aws-ecr-login-config Secret (from data, base64-decoded, or stringData). Turned into an ECR token for <accountID>.dkr.ecr.<region>.amazonaws.com, username AWS. Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile): an imps-krm extension.","type":"object","required":["region","accountID"],"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Extension: session token for temporary keys."},"region":{"type":"string","pattern":"^[a-z]{2}(-[a-z]+)+-[0-9]+$","description":"Region of the ECR registry, e.g. eu-central-1."},"accountID":{"type":"string","pattern":"^[0-9]{12}$","description":"Account id of the ECR registry: 12 digits, as a string (quote it in YAML: an unquoted number loses leading zeros)."},"roleArn":{"type":"string","maxLength":2048,"pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$","description":"Role to assume (STS AssumeRole) before asking ECR for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
-const pattern16 = new RegExp("^[a-z]{2}(-[a-z]+)+-[0-9]+$", "u");
-const pattern17 = new RegExp("^[0-9]{12}$", "u");
-const pattern18 = new RegExp("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", "u");
+const schema58 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"aws-ecr-login-config.schema.json","title":"AwsEcrLoginConfig","description":"Keys of a banzaicloud.io/aws-ecr-login-config Secret (from data, base64-decoded, or stringData). Turned into an ECR token for <accountID>.dkr.ecr.<region>.amazonaws.com, username AWS. Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile): an imps-krm extension.","type":"object","required":["region","accountID"],"properties":{"accessKeyID":{"type":"string","minLength":1,"pattern":"^[!-~]+$","description":"AWS access key id. Visible ASCII only, no spaces or line breaks (it travels in an HTTP header; a value saved with `echo` keeps its trailing newline)."},"secretKey":{"type":"string","minLength":1,"pattern":"^[!-~]+$","description":"AWS secret access key. Visible ASCII only, no spaces or line breaks (it travels in an HTTP header; a value saved with `echo` keeps its trailing newline)."},"sessionToken":{"type":"string","minLength":1,"pattern":"^[!-~]+$","description":"Extension: session token for temporary keys. Visible ASCII only, no spaces or line breaks (it travels in an HTTP header; a value saved with `echo` keeps its trailing newline)."},"region":{"type":"string","pattern":"^[a-z]{2}(-[a-z]+)+-[0-9]+$","description":"Region of the ECR registry, e.g. eu-central-1."},"accountID":{"type":"string","pattern":"^[0-9]{12}$","description":"Account id of the ECR registry: 12 digits, as a string (quote it in YAML: an unquoted number loses leading zeros)."},"roleArn":{"type":"string","maxLength":2048,"pattern":"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$","description":"Role to assume (STS AssumeRole) before asking ECR for a token."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
+const pattern16 = new RegExp("^[!-~]+$", "u");
+const pattern19 = new RegExp("^[a-z]{2}(-[a-z]+)+-[0-9]+$", "u");
+const pattern20 = new RegExp("^[0-9]{12}$", "u");
+const pattern21 = new RegExp("^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$", "u");
 
 function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="aws-ecr-login-config.schema.json" */;
@@ -3267,9 +3268,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/accessKeyID",schemaPath:"#/properties/accessKeyID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern16.test(data0)){
+const err7 = {instancePath:instancePath+"/accessKeyID",schemaPath:"#/properties/accessKeyID/pattern",keyword:"pattern",params:{pattern: "^[!-~]+$"},message:"must match pattern \""+"^[!-~]+$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3279,11 +3279,8 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.secretKey !== undefined){
-let data1 = data.secretKey;
-if(typeof data1 === "string"){
-if(data1.length < 1){
-const err8 = {instancePath:instancePath+"/secretKey",schemaPath:"#/properties/secretKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err8 = {instancePath:instancePath+"/accessKeyID",schemaPath:"#/properties/accessKeyID/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3293,8 +3290,11 @@ vErrors.push(err8);
 errors++;
 }
 }
-else {
-const err9 = {instancePath:instancePath+"/secretKey",schemaPath:"#/properties/secretKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.secretKey !== undefined){
+let data1 = data.secretKey;
+if(typeof data1 === "string"){
+if(data1.length < 1){
+const err9 = {instancePath:instancePath+"/secretKey",schemaPath:"#/properties/secretKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3303,12 +3303,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-if(data.sessionToken !== undefined){
-let data2 = data.sessionToken;
-if(typeof data2 === "string"){
-if(data2.length < 1){
-const err10 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/properties/sessionToken/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!pattern16.test(data1)){
+const err10 = {instancePath:instancePath+"/secretKey",schemaPath:"#/properties/secretKey/pattern",keyword:"pattern",params:{pattern: "^[!-~]+$"},message:"must match pattern \""+"^[!-~]+$"+"\""};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3319,7 +3315,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/properties/sessionToken/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err11 = {instancePath:instancePath+"/secretKey",schemaPath:"#/properties/secretKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3329,11 +3325,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.region !== undefined){
-let data3 = data.region;
-if(typeof data3 === "string"){
-if(!pattern16.test(data3)){
-const err12 = {instancePath:instancePath+"/region",schemaPath:"#/properties/region/pattern",keyword:"pattern",params:{pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]+$"},message:"must match pattern \""+"^[a-z]{2}(-[a-z]+)+-[0-9]+$"+"\""};
+if(data.sessionToken !== undefined){
+let data2 = data.sessionToken;
+if(typeof data2 === "string"){
+if(data2.length < 1){
+const err12 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/properties/sessionToken/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3342,9 +3338,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-else {
-const err13 = {instancePath:instancePath+"/region",schemaPath:"#/properties/region/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern16.test(data2)){
+const err13 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/properties/sessionToken/pattern",keyword:"pattern",params:{pattern: "^[!-~]+$"},message:"must match pattern \""+"^[!-~]+$"+"\""};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3354,11 +3349,8 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.accountID !== undefined){
-let data4 = data.accountID;
-if(typeof data4 === "string"){
-if(!pattern17.test(data4)){
-const err14 = {instancePath:instancePath+"/accountID",schemaPath:"#/properties/accountID/pattern",keyword:"pattern",params:{pattern: "^[0-9]{12}$"},message:"must match pattern \""+"^[0-9]{12}$"+"\""};
+else {
+const err14 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/properties/sessionToken/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3368,8 +3360,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/accountID",schemaPath:"#/properties/accountID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.region !== undefined){
+let data3 = data.region;
+if(typeof data3 === "string"){
+if(!pattern19.test(data3)){
+const err15 = {instancePath:instancePath+"/region",schemaPath:"#/properties/region/pattern",keyword:"pattern",params:{pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]+$"},message:"must match pattern \""+"^[a-z]{2}(-[a-z]+)+-[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3379,11 +3374,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.roleArn !== undefined){
-let data5 = data.roleArn;
-if(typeof data5 === "string"){
-if(data5.length > 2048){
-const err16 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
+else {
+const err16 = {instancePath:instancePath+"/region",schemaPath:"#/properties/region/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3392,8 +3384,12 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(!pattern18.test(data5)){
-const err17 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"},message:"must match pattern \""+"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"+"\""};
+}
+if(data.accountID !== undefined){
+let data4 = data.accountID;
+if(typeof data4 === "string"){
+if(!pattern20.test(data4)){
+const err17 = {instancePath:instancePath+"/accountID",schemaPath:"#/properties/accountID/pattern",keyword:"pattern",params:{pattern: "^[0-9]{12}$"},message:"must match pattern \""+"^[0-9]{12}$"+"\""};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3404,7 +3400,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err18 = {instancePath:instancePath+"/accountID",schemaPath:"#/properties/accountID/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3414,14 +3410,49 @@ vErrors.push(err18);
 errors++;
 }
 }
-}
-else {
-const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.roleArn !== undefined){
+let data5 = data.roleArn;
+if(typeof data5 === "string"){
+if(data5.length > 2048){
+const err19 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
 if(vErrors === null){
 vErrors = [err19];
 }
 else {
 vErrors.push(err19);
+}
+errors++;
+}
+if(!pattern21.test(data5)){
+const err20 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/pattern",keyword:"pattern",params:{pattern: "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$"},message:"must match pattern \""+"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$"+"\""};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
 }
 errors++;
 }
@@ -3576,7 +3607,7 @@ return errors === 0;
 }
 
 export const validateEcrPublicLoginConfig = validate59;
-const schema60 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"ecr-public-login-config.schema.json","title":"EcrPublicLoginConfig","description":"Keys of an imps-krm.io/ecr-public-login-config Secret (from data, base64-decoded, or stringData): an ECR Public token for public.ecr.aws, username AWS, from GetAuthorizationToken in us-east-1 (the only region where it works). Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile). The principal needs ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken. The Secret may have no keys at all.","type":"object","additionalProperties":false,"properties":{"accessKeyID":{"type":"string","minLength":1,"description":"AWS access key id."},"secretKey":{"type":"string","minLength":1,"description":"AWS secret access key."},"sessionToken":{"type":"string","minLength":1,"description":"Session token for temporary keys."},"roleArn":{"type":"string","maxLength":2048,"pattern":"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$","description":"Role to assume (STS AssumeRole in us-east-1) before asking ECR Public for a token."},"registry":{"type":"string","enum":["public.ecr.aws","https://public.ecr.aws"],"description":"The key of the login in the docker config. Default public.ecr.aws; https://public.ecr.aws is what `kubectl create secret docker-registry --docker-server=https://public.ecr.aws` writes, as the Amazon ECR Public credentials helper did (the kubelet matches both). Never an address: the token always comes from ECR Public's API in us-east-1."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
+const schema60 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"ecr-public-login-config.schema.json","title":"EcrPublicLoginConfig","description":"Keys of an imps-krm.io/ecr-public-login-config Secret (from data, base64-decoded, or stringData): an ECR Public token for public.ecr.aws, username AWS, from GetAuthorizationToken in us-east-1 (the only region where it works). Without accessKeyID and secretKey the AWS SDK default credential chain of the process is used (environment, web identity/IRSA, EKS Pod Identity, profile). The principal needs ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken. The Secret may have no keys at all.","type":"object","additionalProperties":false,"properties":{"accessKeyID":{"type":"string","minLength":1,"pattern":"^[!-~]+$","description":"AWS access key id. Visible ASCII only, no spaces or line breaks (it travels in an HTTP header; a value saved with `echo` keeps its trailing newline)."},"secretKey":{"type":"string","minLength":1,"pattern":"^[!-~]+$","description":"AWS secret access key. Visible ASCII only, no spaces or line breaks (it travels in an HTTP header; a value saved with `echo` keeps its trailing newline)."},"sessionToken":{"type":"string","minLength":1,"pattern":"^[!-~]+$","description":"Session token for temporary keys. Visible ASCII only, no spaces or line breaks (it travels in an HTTP header; a value saved with `echo` keeps its trailing newline)."},"roleArn":{"type":"string","maxLength":2048,"pattern":"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$","description":"Role to assume (STS AssumeRole in us-east-1) before asking ECR Public for a token."},"registry":{"type":"string","enum":["public.ecr.aws","https://public.ecr.aws"],"description":"The key of the login in the docker config. Default public.ecr.aws; https://public.ecr.aws is what `kubectl create secret docker-registry --docker-server=https://public.ecr.aws` writes, as the Amazon ECR Public credentials helper did (the kubelet matches both). Never an address: the token always comes from ECR Public's API in us-east-1."}},"dependencies":{"accessKeyID":["secretKey"],"secretKey":["accessKeyID"],"sessionToken":["accessKeyID","secretKey"]}};
 
 function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="ecr-public-login-config.schema.json" */;
@@ -3666,9 +3697,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-else {
-const err6 = {instancePath:instancePath+"/accessKeyID",schemaPath:"#/properties/accessKeyID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern16.test(data0)){
+const err6 = {instancePath:instancePath+"/accessKeyID",schemaPath:"#/properties/accessKeyID/pattern",keyword:"pattern",params:{pattern: "^[!-~]+$"},message:"must match pattern \""+"^[!-~]+$"+"\""};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3678,11 +3708,8 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.secretKey !== undefined){
-let data1 = data.secretKey;
-if(typeof data1 === "string"){
-if(data1.length < 1){
-const err7 = {instancePath:instancePath+"/secretKey",schemaPath:"#/properties/secretKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err7 = {instancePath:instancePath+"/accessKeyID",schemaPath:"#/properties/accessKeyID/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3692,8 +3719,11 @@ vErrors.push(err7);
 errors++;
 }
 }
-else {
-const err8 = {instancePath:instancePath+"/secretKey",schemaPath:"#/properties/secretKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.secretKey !== undefined){
+let data1 = data.secretKey;
+if(typeof data1 === "string"){
+if(data1.length < 1){
+const err8 = {instancePath:instancePath+"/secretKey",schemaPath:"#/properties/secretKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3702,12 +3732,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-if(data.sessionToken !== undefined){
-let data2 = data.sessionToken;
-if(typeof data2 === "string"){
-if(data2.length < 1){
-const err9 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/properties/sessionToken/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!pattern16.test(data1)){
+const err9 = {instancePath:instancePath+"/secretKey",schemaPath:"#/properties/secretKey/pattern",keyword:"pattern",params:{pattern: "^[!-~]+$"},message:"must match pattern \""+"^[!-~]+$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3718,7 +3744,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/properties/sessionToken/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err10 = {instancePath:instancePath+"/secretKey",schemaPath:"#/properties/secretKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3728,11 +3754,11 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.roleArn !== undefined){
-let data3 = data.roleArn;
-if(typeof data3 === "string"){
-if(data3.length > 2048){
-const err11 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
+if(data.sessionToken !== undefined){
+let data2 = data.sessionToken;
+if(typeof data2 === "string"){
+if(data2.length < 1){
+const err11 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/properties/sessionToken/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3741,8 +3767,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!pattern18.test(data3)){
-const err12 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"},message:"must match pattern \""+"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"+"\""};
+if(!pattern16.test(data2)){
+const err12 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/properties/sessionToken/pattern",keyword:"pattern",params:{pattern: "^[!-~]+$"},message:"must match pattern \""+"^[!-~]+$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3753,7 +3779,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err13 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/properties/sessionToken/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3763,10 +3789,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.registry !== undefined){
-let data4 = data.registry;
-if(typeof data4 !== "string"){
-const err14 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.roleArn !== undefined){
+let data3 = data.roleArn;
+if(typeof data3 === "string"){
+if(data3.length > 2048){
+const err14 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3775,8 +3802,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!((data4 === "public.ecr.aws") || (data4 === "https://public.ecr.aws"))){
-const err15 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/enum",keyword:"enum",params:{allowedValues: schema60.properties.registry.enum},message:"must be equal to one of the allowed values"};
+if(!pattern21.test(data3)){
+const err15 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/pattern",keyword:"pattern",params:{pattern: "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$"},message:"must match pattern \""+"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3786,14 +3813,48 @@ vErrors.push(err15);
 errors++;
 }
 }
-}
 else {
-const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err16 = {instancePath:instancePath+"/roleArn",schemaPath:"#/properties/roleArn/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
 else {
 vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.registry !== undefined){
+let data4 = data.registry;
+if(typeof data4 !== "string"){
+const err17 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if(!((data4 === "public.ecr.aws") || (data4 === "https://public.ecr.aws"))){
+const err18 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/enum",keyword:"enum",params:{allowedValues: schema60.properties.registry.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
 }
 errors++;
 }
@@ -3803,9 +3864,9 @@ return errors === 0;
 
 export const validateAcrLoginConfig = validate60;
 const schema61 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"acr-login-config.schema.json","title":"AcrLoginConfig","description":"Keys of an imps-krm.io/acr-login-config Secret (from data, base64-decoded, or stringData): an Azure Container Registry login minted from an Entra ID token, as msi-acrpull does. The Entra token is exchanged at https://<registry>/oauth2/exchange for an ACR refresh token; with a scope, that is exchanged at /oauth2/token for a repository-scoped access token. Username 00000000-0000-0000-0000-000000000000; expiry from the token's exp claim. Where Entra ID lives, the token file workload identity presents and the audience of an air-gapped cloud are operator settings (AZURE_AUTHORITY_HOST, AZURE_FEDERATED_TOKEN_FILE, IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST, IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE): a source that sets federatedTokenFile, authorityHost or resourceManagerAudience is refused with an error naming the variable (docs/security.md).","type":"object","required":["registry","identity"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$","description":"Registry host, e.g. myregistry.azurecr.io. Its suffix must be allowed (IMPS_KRM_ACR_ALLOWED_SUFFIXES, default azurecr.io, azurecr.us, azurecr.cn). Test only: http://127.0.0.1:PORT when IMPS_KRM_INSECURE_REGISTRY_HOSTS lists 127.0.0.1."},"scope":{"type":"string","pattern":"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$","description":"Space-separated scopes such as repository:team/app:pull. Absent: the unscoped ACR refresh token is the password (every repository the identity may pull). No wildcards."},"identity":{"type":"string","enum":["ManagedIdentity","WorkloadIdentity","ServicePrincipal"],"description":"ManagedIdentity: the managed identity of the node or pod running imps-krm (IMDS), chosen by clientID or resourceID, else system-assigned. WorkloadIdentity: the federated service account token of the process (AKS workload identity): the token file is AZURE_FEDERATED_TOKEN_FILE, an operator setting; unset clientID and tenantID come from AZURE_CLIENT_ID and AZURE_TENANT_ID. ServicePrincipal: clientID, tenantID and clientSecret."},"clientID":{"type":"string","minLength":1,"description":"Client (application) id of the managed identity, app registration or service principal."},"resourceID":{"type":"string","pattern":"^/subscriptions/.+","description":"ManagedIdentity only: ARM resource id of a user-assigned identity (instead of clientID)."},"tenantID":{"type":"string","minLength":1,"description":"WorkloadIdentity and ServicePrincipal: directory (tenant) id."},"clientSecret":{"type":"string","minLength":1,"description":"ServicePrincipal only: the client secret."},"environment":{"type":"string","enum":["PublicCloud","USGovernmentCloud","ChinaCloud","AirgappedCloud"],"description":"Azure cloud: sets the Entra authority host and the Resource Manager audience. Default PublicCloud (then AZURE_AUTHORITY_HOST, the operator's, is honoured). AirgappedCloud takes both from the operator's IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST and IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE and fails while they are unset."}},"allOf":[{"if":{"properties":{"identity":{"const":"ServicePrincipal"}},"required":["identity"]},"then":{"required":["clientID","tenantID","clientSecret"]}}]};
-const pattern20 = new RegExp("^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$", "u");
-const pattern21 = new RegExp("^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$", "u");
-const pattern22 = new RegExp("^/subscriptions/.+", "u");
+const pattern26 = new RegExp("^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$", "u");
+const pattern27 = new RegExp("^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$", "u");
+const pattern28 = new RegExp("^/subscriptions/.+", "u");
 
 function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="acr-login-config.schema.json" */;
@@ -3934,7 +3995,7 @@ errors++;
 if(data.registry !== undefined){
 let data1 = data.registry;
 if(typeof data1 === "string"){
-if(!pattern20.test(data1)){
+if(!pattern26.test(data1)){
 const err9 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/pattern",keyword:"pattern",params:{pattern: "^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$"},message:"must match pattern \""+"^(http://)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
@@ -3959,7 +4020,7 @@ errors++;
 if(data.scope !== undefined){
 let data2 = data.scope;
 if(typeof data2 === "string"){
-if(!pattern21.test(data2)){
+if(!pattern27.test(data2)){
 const err11 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/pattern",keyword:"pattern",params:{pattern: "^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$"},message:"must match pattern \""+"^repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*( repository:[a-z0-9][a-z0-9._/-]*:[a-z]+(,[a-z]+)*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -4032,7 +4093,7 @@ errors++;
 if(data.resourceID !== undefined){
 let data5 = data.resourceID;
 if(typeof data5 === "string"){
-if(!pattern22.test(data5)){
+if(!pattern28.test(data5)){
 const err17 = {instancePath:instancePath+"/resourceID",schemaPath:"#/properties/resourceID/pattern",keyword:"pattern",params:{pattern: "^/subscriptions/.+"},message:"must match pattern \""+"^/subscriptions/.+"+"\""};
 if(vErrors === null){
 vErrors = [err17];
@@ -4144,7 +4205,7 @@ return errors === 0;
 
 export const validateGarLoginConfig = validate61;
 const schema62 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"gar-login-config.schema.json","title":"GarLoginConfig","description":"Keys of an imps-krm.io/gar-login-config Secret (from data, base64-decoded, or stringData): a Google OAuth access token (scope cloud-platform) for Artifact Registry or Container Registry, username oauth2accesstoken, expiry from the token. Without serviceAccountKey, Application Default Credentials of the process are used (GKE workload identity / the metadata server, GOOGLE_APPLICATION_CREDENTIALS).","type":"object","required":["registry"],"additionalProperties":false,"properties":{"registry":{"type":"string","pattern":"^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$","description":"Registry host: <location>-docker.pkg.dev (Artifact Registry) or gcr.io, us.gcr.io, eu.gcr.io, asia.gcr.io (Container Registry). One token serves them all: list one source per host."},"serviceAccountKey":{"type":"string","minLength":1,"description":"A service-account key file (JSON, type service_account)."}}};
-const pattern23 = new RegExp("^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$", "u");
+const pattern29 = new RegExp("^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$", "u");
 
 function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="gar-login-config.schema.json" */;
@@ -4176,7 +4237,7 @@ errors++;
 if(data.registry !== undefined){
 let data0 = data.registry;
 if(typeof data0 === "string"){
-if(!pattern23.test(data0)){
+if(!pattern29.test(data0)){
 const err2 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$"},message:"must match pattern \""+"^([a-z0-9-]+-docker\\.pkg\\.dev|([a-z]+\\.)?gcr\\.io)$"+"\""};
 if(vErrors === null){
 vErrors = [err2];
@@ -4359,7 +4420,7 @@ return errors === 0;
 export const validateExplanation = validate63;
 const schema64 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"explanation.schema.json","title":"Explanation","description":"`imps-krm explain -o json` and the controller's /explain: for each ImagePullSecret, which namespaces receive its Secret and why, which rule or exclusion decided, which source consent annotation refused. Field names are stable; `reason` texts are for people and may change. Names only: never a credential.","type":"object","additionalProperties":false,"required":["apiVersion","kind","mode","cluster","imagePullSecrets"],"properties":{"apiVersion":{"const":"imps-krm.io/v1alpha1"},"kind":{"const":"Explanation"},"mode":{"enum":["input","live","controller-cache"],"description":"Where the namespaces, Pods and source Secrets came from: the input manifests, the live cluster, or the running controller's caches."},"cluster":{"$ref":"#/definitions/Text","description":"The cluster described, e.g. `input manifests` or `cluster https://10.0.0.1:6443`."},"imagePullSecrets":{"type":"array","items":{"$ref":"#/definitions/ImagePullSecretExplanation"}}},"definitions":{"Text":{"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"One line of printable text."},"ImagePullSecretExplanation":{"type":"object","additionalProperties":false,"required":["name","secret","namespaces","unlisted","problems"],"properties":{"name":{"$ref":"#/definitions/Text","description":"The ImagePullSecret."},"secret":{"$ref":"#/definitions/Text","description":"spec.target.secret.name: the Secret it writes ('' when its spec is invalid)."},"namespaces":{"type":"array","items":{"$ref":"#/definitions/NamespaceExplanation"},"description":"Sorted by namespace. By default every namespace some rule matches or names; with --namespace, those namespaces; with --all, every namespace."},"unlisted":{"type":"integer","minimum":0,"description":"How many namespaces of the cluster are not in `namespaces`: by default those no rule matches (ask with --namespace NAME or --all); with --namespace, all the others."},"problems":{"type":"array","items":{"$ref":"#/definitions/Text"},"description":"What stops a render whatever the namespaces: an invalid spec, a source Secret that is missing or unreadable."},"repositoryCredentials":{"type":"array","items":{"$ref":"#/definitions/RepositoryCredentialsExplanation"},"description":"Extension (spec.target.repositoryCredentials): where its Argo CD and Kargo credential Secrets go, sorted by namespace; absent when the spec asks for none."}}},"RepositoryCredentialsExplanation":{"type":"object","additionalProperties":false,"required":["namespace","verdict","reason","entries","refusals"],"properties":{"namespace":{"$ref":"#/definitions/Text"},"verdict":{"enum":["written","refused","missing"],"description":"written: one Secret per registry login and entry goes there. refused: a source Secret's consent annotations do not allow the namespace. missing: the namespace does not exist (live cluster): skipped."},"reason":{"$ref":"#/definitions/Text","description":"One line for people."},"entries":{"type":"array","items":{"$ref":"#/definitions/Text"},"description":"Field paths of the entries writing there, e.g. spec.target.repositoryCredentials.argocd[0]."},"refusals":{"type":"array","items":{"$ref":"#/definitions/Refusal"}}}},"NamespaceExplanation":{"type":"object","additionalProperties":false,"required":["namespace","verdict","reason","matches","refusals","mismatches"],"properties":{"namespace":{"$ref":"#/definitions/Text"},"verdict":{"enum":["selected","excluded","refused","unmatched","missing"],"description":"selected: gets the Secret. excluded: an excludeNamespaces entry removes it (whatever matches). refused: selected, but a source Secret's consent annotations do not allow it. unmatched: no rule matches. missing: the namespace does not exist (listed by names, or asked for)."},"reason":{"$ref":"#/definitions/Text","description":"One line for people."},"matches":{"type":"array","items":{"$ref":"#/definitions/RuleMatch"},"description":"Every rule on the namespace that matches, in spec order (names, labels, annotations), then the namespacesWithPods selector its first matching Pod matches."},"exclusion":{"$ref":"#/definitions/Exclusion"},"refusals":{"type":"array","items":{"$ref":"#/definitions/Refusal"}},"mismatches":{"type":"array","items":{"$ref":"#/definitions/Mismatch"},"description":"When no rule matches: why each one does not."}}},"RuleMatch":{"type":"object","additionalProperties":false,"required":["rule"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"Field path of the rule, e.g. spec.target.namespaces.labels[0] or spec.target.namespacesWithPods.annotations[1]."},"pod":{"$ref":"#/definitions/PodRef"}}},"PodRef":{"type":"object","description":"For a namespacesWithPods rule: the first Pod seen that matches it (one per namespace: the others are not kept).","additionalProperties":false,"required":["kind","namespace","name"],"properties":{"kind":{"$ref":"#/definitions/Text","description":"Pod; in input mode the workload whose Pod template matched (Deployment, CronJob...)."},"namespace":{"$ref":"#/definitions/Text"},"name":{"$ref":"#/definitions/Text"}}},"Exclusion":{"type":"object","additionalProperties":false,"required":["rule","pattern"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"e.g. spec.target.excludeNamespaces[0]: the first entry naming or matching the namespace."},"pattern":{"$ref":"#/definitions/Text","description":"The name or glob."}}},"Refusal":{"type":"object","additionalProperties":false,"required":["source","reason"],"properties":{"source":{"$ref":"#/definitions/Text","description":"<namespace>.<name> of the source Secret."},"reason":{"$ref":"#/definitions/Text","description":"Which consent annotation (or --require-source-consent) refuses the namespace."}}},"Mismatch":{"type":"object","additionalProperties":false,"required":["rule","reason"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"A rule's field path; spec.target.namespaces.names for the whole list, spec.target.namespacesWithPods for the Pod rules."},"reason":{"$ref":"#/definitions/Text"}}}}};
 const schema65 = {"type":"string","maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"One line of printable text."};
-const pattern24 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
+const pattern30 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
 const schema66 = {"type":"object","additionalProperties":false,"required":["name","secret","namespaces","unlisted","problems"],"properties":{"name":{"$ref":"#/definitions/Text","description":"The ImagePullSecret."},"secret":{"$ref":"#/definitions/Text","description":"spec.target.secret.name: the Secret it writes ('' when its spec is invalid)."},"namespaces":{"type":"array","items":{"$ref":"#/definitions/NamespaceExplanation"},"description":"Sorted by namespace. By default every namespace some rule matches or names; with --namespace, those namespaces; with --all, every namespace."},"unlisted":{"type":"integer","minimum":0,"description":"How many namespaces of the cluster are not in `namespaces`: by default those no rule matches (ask with --namespace NAME or --all); with --namespace, all the others."},"problems":{"type":"array","items":{"$ref":"#/definitions/Text"},"description":"What stops a render whatever the namespaces: an invalid spec, a source Secret that is missing or unreadable."},"repositoryCredentials":{"type":"array","items":{"$ref":"#/definitions/RepositoryCredentialsExplanation"},"description":"Extension (spec.target.repositoryCredentials): where its Argo CD and Kargo credential Secrets go, sorted by namespace; absent when the spec asks for none."}}};
 const schema69 = {"type":"object","additionalProperties":false,"required":["namespace","verdict","reason","matches","refusals","mismatches"],"properties":{"namespace":{"$ref":"#/definitions/Text"},"verdict":{"enum":["selected","excluded","refused","unmatched","missing"],"description":"selected: gets the Secret. excluded: an excludeNamespaces entry removes it (whatever matches). refused: selected, but a source Secret's consent annotations do not allow it. unmatched: no rule matches. missing: the namespace does not exist (listed by names, or asked for)."},"reason":{"$ref":"#/definitions/Text","description":"One line for people."},"matches":{"type":"array","items":{"$ref":"#/definitions/RuleMatch"},"description":"Every rule on the namespace that matches, in spec order (names, labels, annotations), then the namespacesWithPods selector its first matching Pod matches."},"exclusion":{"$ref":"#/definitions/Exclusion"},"refusals":{"type":"array","items":{"$ref":"#/definitions/Refusal"}},"mismatches":{"type":"array","items":{"$ref":"#/definitions/Mismatch"},"description":"When no rule matches: why each one does not."}}};
 const schema72 = {"type":"object","additionalProperties":false,"required":["rule"],"properties":{"rule":{"$ref":"#/definitions/Text","description":"Field path of the rule, e.g. spec.target.namespaces.labels[0] or spec.target.namespacesWithPods.annotations[1]."},"pod":{"$ref":"#/definitions/PodRef"}}};
@@ -4424,7 +4485,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!pattern24.test(data0)){
+if(!pattern30.test(data0)){
 const err5 = {instancePath:instancePath+"/kind",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
@@ -4459,7 +4520,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!pattern24.test(data1)){
+if(!pattern30.test(data1)){
 const err8 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err8];
@@ -4494,7 +4555,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(!pattern24.test(data2)){
+if(!pattern30.test(data2)){
 const err11 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -4571,7 +4632,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!pattern24.test(data0)){
+if(!pattern30.test(data0)){
 const err3 = {instancePath:instancePath+"/rule",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
@@ -4665,7 +4726,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern24.test(data0)){
+if(!pattern30.test(data0)){
 const err4 = {instancePath:instancePath+"/rule",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -4700,7 +4761,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern24.test(data1)){
+if(!pattern30.test(data1)){
 const err7 = {instancePath:instancePath+"/pattern",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -4788,7 +4849,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern24.test(data0)){
+if(!pattern30.test(data0)){
 const err4 = {instancePath:instancePath+"/source",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -4823,7 +4884,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern24.test(data1)){
+if(!pattern30.test(data1)){
 const err7 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -4911,7 +4972,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern24.test(data0)){
+if(!pattern30.test(data0)){
 const err4 = {instancePath:instancePath+"/rule",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -4946,7 +5007,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern24.test(data1)){
+if(!pattern30.test(data1)){
 const err7 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -5073,7 +5134,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!pattern24.test(data0)){
+if(!pattern30.test(data0)){
 const err8 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err8];
@@ -5121,7 +5182,7 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!pattern24.test(data2)){
+if(!pattern30.test(data2)){
 const err12 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -5311,7 +5372,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern24.test(data0)){
+if(!pattern30.test(data0)){
 const err7 = {instancePath:instancePath+"/namespace",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -5359,7 +5420,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(!pattern24.test(data2)){
+if(!pattern30.test(data2)){
 const err11 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -5398,7 +5459,7 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(!pattern24.test(data4)){
+if(!pattern30.test(data4)){
 const err14 = {instancePath:instancePath+"/entries/" + i0,schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err14];
@@ -5549,7 +5610,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern24.test(data0)){
+if(!pattern30.test(data0)){
 const err7 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -5584,7 +5645,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!pattern24.test(data1)){
+if(!pattern30.test(data1)){
 const err10 = {instancePath:instancePath+"/secret",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err10];
@@ -5670,7 +5731,7 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(!pattern24.test(data6)){
+if(!pattern30.test(data6)){
 const err16 = {instancePath:instancePath+"/problems/" + i1,schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -5859,7 +5920,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!pattern24.test(data3)){
+if(!pattern30.test(data3)){
 const err10 = {instancePath:instancePath+"/cluster",schemaPath:"#/definitions/Text/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err10];
@@ -5923,8 +5984,8 @@ const schema92 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"acr
 const schema93 = {"title":"BindingMeta","description":"Standard object metadata. AcrPullBinding is namespaced; without metadata.namespace the render faces use `default`, as kubectl would with a context that names none.","type":"object","required":["name"],"properties":{"name":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"namespace":{"type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"labels":{"type":"object","additionalProperties":{"type":"string"}},"annotations":{"type":"object","additionalProperties":{"type":"string"}},"uid":{"type":"string"},"generation":{"type":"integer"},"resourceVersion":{"type":"string"},"finalizers":{"type":"array","items":{"type":"string"}},"deletionTimestamp":{"type":"string"}}};
 const schema94 = {"title":"AcrPullBindingV1beta1Spec","type":"object","additionalProperties":false,"properties":{"acrServer":{"type":"string","maxLength":253,"pattern":"^((http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?)?$","description":"Registry host, e.g. myregistry.azurecr.io. Empty: the operator's ACR_SERVER. Its suffix must be allowed (IMPS_KRM_ACR_ALLOWED_SUFFIXES or the controller's --allowed-acr-server-suffixes)."},"managedIdentityClientID":{"type":"string","description":"Client id of the managed identity. Wins over managedIdentityResourceID. Empty: the operator's MANAGED_IDENTITY_CLIENT_ID."},"managedIdentityResourceID":{"type":"string","pattern":"^(/*subscriptions/.+)?$","description":"ARM resource id of a user-assigned managed identity (used when no client id is set). Empty: the operator's MANAGED_IDENTITY_RESOURCE_ID."},"scope":{"type":"string","description":"Space-separated token scopes such as repository:team/app:pull. Empty: the unscoped ACR refresh token is the password."},"serviceAccountName":{"type":"string","description":"ServiceAccount of the binding's namespace whose imagePullSecrets lists the Secret. Empty: `default`."}}};
 const schema95 = {"title":"AcrPullBindingStatus","description":"Written by the controller, as msi-acrpull writes it.","type":"object","properties":{"lastTokenRefreshTime":{"type":"string","format":"date-time","description":"When the token in the Secret was obtained."},"tokenExpirationTime":{"type":"string","format":"date-time","description":"When the token in the Secret expires."},"error":{"type":"string","description":"Why the last reconcile failed; absent once it succeeds."}}};
-const pattern45 = new RegExp("^((http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?)?$", "u");
-const pattern46 = new RegExp("^(/*subscriptions/.+)?$", "u");
+const pattern51 = new RegExp("^((http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?)?$", "u");
+const pattern52 = new RegExp("^(/*subscriptions/.+)?$", "u");
 
 function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="acr-pull-binding-v1beta1.schema.json" */;
@@ -6271,7 +6332,7 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(!pattern45.test(data16)){
+if(!pattern51.test(data16)){
 const err28 = {instancePath:instancePath+"/spec/acrServer",schemaPath:"#/definitions/AcrPullBindingV1beta1Spec/properties/acrServer/pattern",keyword:"pattern",params:{pattern: "^((http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?)?$"},message:"must match pattern \""+"^((http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err28];
@@ -6308,7 +6369,7 @@ errors++;
 if(data15.managedIdentityResourceID !== undefined){
 let data18 = data15.managedIdentityResourceID;
 if(typeof data18 === "string"){
-if(!pattern46.test(data18)){
+if(!pattern52.test(data18)){
 const err31 = {instancePath:instancePath+"/spec/managedIdentityResourceID",schemaPath:"#/definitions/AcrPullBindingV1beta1Spec/properties/managedIdentityResourceID/pattern",keyword:"pattern",params:{pattern: "^(/*subscriptions/.+)?$"},message:"must match pattern \""+"^(/*subscriptions/.+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err31];
@@ -6439,7 +6500,7 @@ const schema104 = {"title":"AcrPullBindingStatus","description":"Written by the 
 const schema98 = {"title":"AcrPullBindingV1beta2Spec","type":"object","required":["acr","auth","serviceAccountName"],"additionalProperties":false,"properties":{"acr":{"$ref":"#/definitions/AcrConfiguration"},"auth":{"$ref":"#/definitions/AuthenticationMethod"},"serviceAccountName":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"ServiceAccount of the binding's namespace whose imagePullSecrets lists the Secret; with workload identity, also the ServiceAccount whose token is exchanged (as msi-acrpull does)."}}};
 const schema99 = {"title":"AcrConfiguration","type":"object","required":["server","scope"],"additionalProperties":false,"properties":{"server":{"type":"string","maxLength":253,"pattern":"^(http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?$","description":"Registry host, e.g. example.azurecr.io. Its suffix must be allowed (IMPS_KRM_ACR_ALLOWED_SUFFIXES or the controller's --allowed-acr-server-suffixes).","x-kubernetes-validations":[{"rule":"isURL('https://' + self) && url('https://' + self).getHostname() == self","message":"server must be a fully-qualified domain name"}]},"scope":{"type":"string","minLength":1,"description":"Space-separated token scopes such as repository:team/app:pull; no wildcard."},"environment":{"type":"string","enum":["PublicCloud","USGovernmentCloud","ChinaCloud","AirgappedCloud"],"default":"PublicCloud","description":"Azure cloud, by name: the Entra authority and the Resource Manager audience come from imps-krm's table, or for AirgappedCloud from the operator (IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST, IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE). Default PublicCloud."},"cloudConfig":{"$ref":"#/definitions/AirgappedCloudConfiguration"}},"x-kubernetes-validations":[{"rule":"!has(self.cloudConfig) || self.environment == 'AirgappedCloud'","message":"a custom cloud configuration is only allowed for the AirgappedCloud environment"}]};
 const schema100 = {"title":"AirgappedCloudConfiguration","description":"Kept for msi-acrpull manifests, never used as an address: an air-gapped cloud's endpoints are operator settings (docs/security.md). When given, each value must equal the operator's (IMPS_KRM_AZURE_AIRGAPPED_AUTHORITY_HOST, IMPS_KRM_AZURE_AIRGAPPED_AUDIENCE), else the binding is refused.","type":"object","required":["entraAuthorityHost","resourceManagerAudience"],"additionalProperties":false,"properties":{"entraAuthorityHost":{"type":"string","minLength":1},"resourceManagerAudience":{"type":"string","minLength":1}}};
-const pattern49 = new RegExp("^(http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?$", "u");
+const pattern55 = new RegExp("^(http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?$", "u");
 
 function validate84(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -6490,7 +6551,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern49.test(data0)){
+if(!pattern55.test(data0)){
 const err4 = {instancePath:instancePath+"/server",schemaPath:"#/properties/server/pattern",keyword:"pattern",params:{pattern: "^(http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?$"},message:"must match pattern \""+"^(http://)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -6675,7 +6736,7 @@ return errors === 0;
 const schema101 = {"title":"AuthenticationMethod","description":"Exactly one of managedIdentity and workloadIdentity.","type":"object","additionalProperties":false,"properties":{"managedIdentity":{"$ref":"#/definitions/ManagedIdentityAuth"},"workloadIdentity":{"$ref":"#/definitions/WorkloadIdentityAuth"}},"x-kubernetes-validations":[{"rule":"[has(self.managedIdentity), has(self.workloadIdentity)].exists_one(x, x)","message":"only one authentication type can be set"}]};
 const schema102 = {"title":"ManagedIdentityAuth","description":"The managed identity of the node or pod running imps-krm (IMDS), by client id or resource id (exactly one).","type":"object","additionalProperties":false,"properties":{"clientID":{"type":"string","minLength":1},"resourceID":{"type":"string","pattern":"^/*subscriptions/.+"}},"x-kubernetes-validations":[{"rule":"[has(self.clientID), has(self.resourceID)].exists_one(x, x)","message":"only client or resource ID can be set"}]};
 const schema103 = {"title":"WorkloadIdentityAuth","description":"The workload identity of the binding's ServiceAccount `spec.serviceAccountName`: the controller requests that ServiceAccount's token (audience api://AzureCRTokenExchange) and exchanges it at Entra ID. Client and tenant ids from here, else from the ServiceAccount's azure.workload.identity/client-id and azure.workload.identity/tenant-id annotations. Controller only: render faces cannot request a ServiceAccount's token.","type":"object","required":["serviceAccountRef"],"additionalProperties":false,"properties":{"serviceAccountRef":{"type":"string","minLength":1,"description":"As in msi-acrpull, informational: the token is requested for spec.serviceAccountName."},"clientID":{"type":"string","minLength":1},"tenantID":{"type":"string","minLength":1}},"x-kubernetes-validations":[{"rule":"(has(self.clientID) && has(self.tenantID)) || (!has(self.clientID) && !has(self.tenantID))","message":"custom client and tenant identifiers must be provided together, if at all"}]};
-const pattern50 = new RegExp("^/*subscriptions/.+", "u");
+const pattern56 = new RegExp("^/*subscriptions/.+", "u");
 
 function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -6736,7 +6797,7 @@ errors++;
 if(data0.resourceID !== undefined){
 let data2 = data0.resourceID;
 if(typeof data2 === "string"){
-if(!pattern50.test(data2)){
+if(!pattern56.test(data2)){
 const err4 = {instancePath:instancePath+"/managedIdentity/resourceID",schemaPath:"#/definitions/ManagedIdentityAuth/properties/resourceID/pattern",keyword:"pattern",params:{pattern: "^/*subscriptions/.+"},message:"must match pattern \""+"^/*subscriptions/.+"+"\""};
 if(vErrors === null){
 vErrors = [err4];

@@ -22,6 +22,9 @@ const PATTERN_RULES: ReadonlyMap<string, string> = new Map([
   [LABEL_VALUE_PATTERN, `invalid label value: ${LABEL_VALUE_RULE}`],
   [NAME_OR_GLOB_PATTERN, `invalid namespace name or glob: a name ${DNS1123_LABEL_RULE}; a glob may also have '*' and '?'`],
   ['^[0-9]{12}$', 'must be 12 digits'],
+  // AWS keys travel in HTTP headers (schemas/*ecr*-login-config.schema.json); a trailing newline is the usual cause.
+  ['^[!-~]+$', 'must be visible ASCII, with no spaces or line breaks (a value saved with `echo` keeps its newline: use `echo -n` or `printf`)'],
+  ['^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$', "must be an IAM role ARN, arn:<partition>:iam::<12-digit account>:role/<path and name of letters, digits and '_+=,.@/-'>"],
   [REPOSITORY_PATH_PATTERN, `invalid repository path: ${REPOSITORY_PATH_RULE}`],
 ]);
 

@@ -115,6 +115,27 @@ describe('parseSource', () => {
     expect(half.credentials).toContain('sk-CANARY');
   });
 
+  // Found by the apps fuzzer: a session token with a non-ASCII character reached the SDK, which failed building the
+  // request header and hung for 20 s before saying so. Keys travel in HTTP headers: refused up front, by field.
+  it.each([
+    ['banzaicloud.io/aws-ecr-login-config', { region: 'eu-west-1', accountID: '111111111111' }],
+    ['imps-krm.io/ecr-public-login-config', {}],
+  ])('%s: keys that cannot be an HTTP header, and a role name with spaces, are refused naming the field only', (type, base) => {
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ accessKeyID: 'AKIA1', secretKey: 'sk-CANARY\n' }, 'secretKey'],
+      [{ accessKeyID: 'AKIA1', secretKey: 'sk', sessionToken: 'st-CANARY-\u00e9' }, 'sessionToken'],
+      [{ accessKeyID: 'AKIA CANARY', secretKey: 'sk' }, 'accessKeyID'],
+      [{ roleArn: 'arn:aws:iam::123456789012:role/d( CANARY' }, 'roleArn'],
+    ];
+    for (const [fields, field] of cases) {
+      const parsed = parseSource({ type, stringData: { ...base, ...fields } });
+      expect(parsed.ok, field).toBe(false);
+      const text = JSON.stringify(parsed);
+      expect(text, field).toContain(field);
+      expect(text.replace(/"credentials":\[[^\]]*\]/, ''), field).not.toContain('CANARY');
+    }
+  });
+
   it('gives each AWS partition its registry host', () => {
     expect(ecrRegistryHost('1', 'us-gov-west-1')).toBe('1.dkr.ecr.us-gov-west-1.amazonaws.com');
     expect(ecrRegistryHost('1', 'cn-northwest-1')).toBe('1.dkr.ecr.cn-northwest-1.amazonaws.com.cn');
