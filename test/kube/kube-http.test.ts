@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKubeAccess } from '../../src/adapters/kube/kube-access.js';
 import { KubeApiError, kubeHttp } from '../../src/adapters/kube/kube-http.js';
 import { listPages, METADATA_ONLY_ACCEPT } from '../../src/adapters/kube/list-pages.js';
+import { startConnectProxy, type FakeConnectProxy } from '../fakes/connect-proxy.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../fakes/kube-api-server.js';
 import { generateCert, selfSignedCert } from '../fakes/tls.js';
 import { tempDir, writeKubeconfig } from './kubeconfig-file.js';
@@ -149,6 +150,53 @@ describe('proxy-url', () => {
     expect(() => loadKubeAccess({ kubeconfig: socks }, env)).toThrow(
       `kubeconfig ${socks}: clusters[0].cluster.proxy-url: must be an http or https proxy URL (socks5 proxies are not supported)`,
     );
+  });
+});
+
+describe('HTTPS_PROXY and NO_PROXY (no proxy-url): as client-go, http.ProxyFromEnvironment', () => {
+  let kube: FakeKubeApi;
+  let proxy: FakeConnectProxy;
+  const NAME = 'kube.internal.example';
+  beforeAll(async () => {
+    kube = await startFakeKubeApi({ tls: true, objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'via-env-proxy' } }] });
+    // The proxy reaches the API server under a name no resolver here knows: only a tunnel can get there.
+    proxy = await startConnectProxy([{ host: NAME, port: Number(new URL(kube.url).port) }]);
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await kube.close();
+  });
+  const port = (): string => new URL(kube.url).port;
+  const kubeconfigFor = (server: string, extra: Record<string, unknown> = {}) =>
+    writeKubeconfig(tempDir(), {
+      cluster: { server, 'certificate-authority-data': b64(kube.caCert ?? ''), 'tls-server-name': 'localhost', ...extra },
+      user: { token: 'fake-token' },
+    });
+
+  it('tunnels to an API server named in the kubeconfig through the operator\'s HTTPS_PROXY', async () => {
+    proxy.reset();
+    const kubeconfig = kubeconfigFor(`https://${NAME}:${port()}`);
+    const list = await kubeHttp(loadKubeAccess({ kubeconfig }, { ...env, HTTPS_PROXY: proxy.url })).request('GET', '/api/v1/namespaces');
+    expect(names(list)).toContain('via-env-proxy');
+    expect(proxy.tunnels).toEqual([{ kind: 'connect', target: `${NAME}:${port()}` }]);
+  });
+
+  it('goes direct when NO_PROXY names the server (here the guard then refuses the unknown name), or it is loopback', async () => {
+    proxy.reset();
+    const named = kubeconfigFor(`https://${NAME}:${port()}`);
+    const error = await failure(kubeHttp(loadKubeAccess({ kubeconfig: named }, { ...env, HTTPS_PROXY: proxy.url, NO_PROXY: '.example' })).request('GET', '/api/v1/namespaces'));
+    expect((error as Error).message).toContain('loopback-only guard');
+    const loopback = kubeconfigFor(kube.url);
+    expect(names(await kubeHttp(loadKubeAccess({ kubeconfig: loopback }, { ...env, HTTPS_PROXY: proxy.url })).request('GET', '/api/v1/namespaces'))).toContain('via-env-proxy');
+    expect(proxy.tunnels).toEqual([]);
+  });
+
+  it('a kubeconfig proxy-url wins over HTTPS_PROXY', async () => {
+    proxy.reset();
+    const kubeconfig = kubeconfigFor(`https://${NAME}:${port()}`, { 'proxy-url': proxy.url });
+    const list = await kubeHttp(loadKubeAccess({ kubeconfig }, { ...env, HTTPS_PROXY: 'http://127.0.0.1:9' })).request('GET', '/api/v1/namespaces');
+    expect(names(list)).toContain('via-env-proxy');
+    expect(proxy.tunnels).toHaveLength(1);
   });
 });
 

@@ -1,9 +1,11 @@
 // Which of imps-krm's own https requests go through the operator's HTTPS_PROXY (src/adapters/https-proxy.ts): Go's
 // ProxyFromEnvironment rules, which the rest of a Kubernetes node follows.
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { httpsAgentFromEnv, httpsProxyOf, noProxyOf, useProxy } from '../../src/adapters/https-proxy.js';
+import { httpsAgentFromEnv } from '../../src/adapters/https-proxy.js';
+import { httpsProxyOf, noProxyOf, useProxy } from '../../src/adapters/proxy-env.js';
 
-const proxied = (noProxy: string | undefined, host: string, port = 443): boolean => useProxy(noProxyOf({ NO_PROXY: noProxy }), host, port);
+const proxied = (noProxy: string | undefined, host: string, port = 443): boolean => useProxy(noProxyOf({ NO_PROXY: noProxy }, net), host, port);
 
 describe('HTTPS_PROXY and NO_PROXY', () => {
   it('reads HTTPS_PROXY, then https_proxy; a bare host:port means http://', () => {
@@ -46,7 +48,7 @@ describe('HTTPS_PROXY and NO_PROXY', () => {
   });
 
   it('reads NO_PROXY, then no_proxy', () => {
-    expect(useProxy(noProxyOf({ no_proxy: 'corp' }), 'x.corp', 443)).toBe(false);
-    expect(useProxy(noProxyOf({ NO_PROXY: 'other', no_proxy: 'corp' }), 'x.corp', 443)).toBe(true);
+    expect(useProxy(noProxyOf({ no_proxy: 'corp' }, net), 'x.corp', 443)).toBe(false);
+    expect(useProxy(noProxyOf({ NO_PROXY: 'other', no_proxy: 'corp' }, net), 'x.corp', 443)).toBe(true);
   });
 });

@@ -1,7 +1,8 @@
 // What every AWS SDK client of imps-krm is built with, and the process's own AWS identity shared by all of them.
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { ambientIdentities } from '../ambient-identities.js';
-import { httpsAgentFromEnv, proxyEnvOf } from '../https-proxy.js';
+import { httpsAgentFromEnv } from '../https-proxy.js';
+import { proxyEnvOf } from '../proxy-env.js';
 import { withRetries } from '../retry-policy.js';
 import { awsTransience } from './aws-errors.js';
 

@@ -2,7 +2,8 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isRecord } from '../../core/records.js';
 import { TokenError } from '../../ports/tokens.js';
-import { httpsAgentFromEnv, type ProxyEnv } from '../https-proxy.js';
+import { httpsAgentFromEnv } from '../https-proxy.js';
+import type { ProxyEnv } from '../proxy-env.js';
 import { networkCodeOf, parseRetryAfter, PERMANENT, retryNote, transientNetworkCode, transientStatus, withRetries, type Transience } from '../retry-policy.js';
 
 const ACR_TIMEOUT_MS = 15_000;

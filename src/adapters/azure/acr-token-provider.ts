@@ -10,7 +10,7 @@ import type { ServiceAccountTokens } from '../../ports/service-account-tokens.js
 import { TokenError } from '../../ports/tokens.js';
 import { exchangeForAccessToken, exchangeForRefreshToken, jwtExpiry, type AcrEndpoint } from './acr-exchange.js';
 import { fetchEntraToken } from './entra-token.js';
-import { proxyEnvOf, type ProxyEnv } from '../https-proxy.js';
+import { proxyEnvOf, type ProxyEnv } from '../proxy-env.js';
 
 /** Operator settings, read from the environment of the process that renders. */
 export interface AcrSettings {

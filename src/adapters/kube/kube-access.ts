@@ -56,7 +56,7 @@ function kubeconfigAccess(file: string, cluster: ClusterSettings, user: UserSett
   const hasStaticAuth = user.token !== undefined || tokenFile !== undefined || user.basic !== undefined || user.cert !== undefined;
   // As client-go: a plugin runs only when the user has no token, basic auth or client certificate of its own.
   const exec = user.exec && !hasStaticAuth ? new ExecCredentialSource(user.exec, cluster, { env, now, ...(options.execTimeoutMs ? { timeoutMs: options.execTimeoutMs } : {}) }) : undefined;
-  const agents = new AgentCache(cluster, user);
+  const agents = new AgentCache(cluster, user, env);
   return {
     server: cluster.server.href.replace(/\/$/, ''),
     async connection() {
@@ -90,6 +90,7 @@ class AgentCache {
   constructor(
     private readonly cluster: ClusterSettings,
     private readonly user: UserSettings,
+    private readonly env: NodeJS.ProcessEnv,
   ) {}
 
   async get(credential: ExecCredential | undefined): Promise<http.Agent> {
@@ -116,7 +117,8 @@ class AgentCache {
       ...(cluster.insecure ? { rejectUnauthorized: false } : {}),
       ...(cluster.tlsServerName ? { servername: cluster.tlsServerName } : {}),
     };
-    return cluster.proxyUrl ? tunnelAgent(cluster.proxyUrl, tls) : new (await import('node:https')).default.Agent(tls);
+    const proxy = cluster.proxyUrl ?? (await environmentProxy(cluster.server, this.env));
+    return proxy ? tunnelAgent(proxy, tls) : new (await import('node:https')).default.Agent(tls);
   }
 }
 
@@ -129,13 +131,30 @@ function inClusterAccess(env: NodeJS.ProcessEnv, options: AccessOptions): KubeAc
   const ca = existsSync(`${dir}/ca.crt`) ? readFileSync(`${dir}/ca.crt`) : undefined;
   const token = rereading(`${dir}/token`, options.now ?? Date.now);
   let agent: Promise<https.Agent> | undefined;
+  const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
-    server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    server,
     connection: async () => {
-      agent ??= import('node:https').then(({ default: https }) => new https.Agent({ keepAlive: true, ...(ca ? { ca } : {}) }));
+      agent ??= (async () => {
+        const tls: https.AgentOptions = { keepAlive: true, ...(ca ? { ca } : {}) };
+        const proxy = await environmentProxy(new URL(server), env);
+        return proxy ? tunnelAgent(proxy, tls) : new (await import('node:https')).default.Agent(tls);
+      })();
       return { agent: await agent, headers: { Authorization: `Bearer ${token()}` }, unauthorized: () => false };
     },
   };
+}
+
+/**
+ * The operator's HTTPS_PROXY for an https API server that has no `proxy-url`, unless NO_PROXY (or loopback) exempts
+ * it: client-go's default transport (http.ProxyFromEnvironment), in a kubeconfig and in-cluster alike, so a proxy
+ * set for the cloud endpoints needs the API server in NO_PROXY, as it does for kubectl. Nothing is loaded without one.
+ */
+async function environmentProxy(server: URL, env: NodeJS.ProcessEnv): Promise<URL | undefined> {
+  if (server.protocol !== 'https:' || !(env['HTTPS_PROXY'] || env['https_proxy'])) return undefined;
+  const [{ httpsProxyOf, noProxyOf, useProxy }, net] = await Promise.all([import('../proxy-env.js'), import('node:net')]);
+  const proxy = httpsProxyOf(env);
+  return proxy && useProxy(noProxyOf(env, net), server.hostname, Number(server.port || 443)) ? proxy : undefined;
 }
 
 /** A token file's content, re-read at most once a minute; a failed re-read keeps the last good token (client-go). */
