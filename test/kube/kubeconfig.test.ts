@@ -213,4 +213,15 @@ describe('credentials from the kubeconfig', () => {
     now = 61_000;
     expect((await access.connection()).headers).toEqual({ Authorization: 'Bearer sa-token-2' });
   });
+
+  it('in-cluster too, the API server goes through HTTPS_PROXY unless NO_PROXY names it (client-go)', async () => {
+    const prefix = tempDir('sa-proxy-');
+    const dir = join(prefix, 'var/run/secrets/kubernetes.io/serviceaccount');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'token'), 'sa-token\n');
+    const base = { HOME: prefix, KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443', HTTPS_PROXY: 'http://proxy.corp:3128' };
+    const agentOf = async (env: Record<string, string>) => (await loadKubeAccess({}, env, { prefix }).connection()).agent.constructor.name;
+    expect(await agentOf(base)).toBe('TunnelAgent');
+    expect(await agentOf({ ...base, NO_PROXY: '10.96.0.0/12,.svc' })).toBe('Agent');
+  });
 });
