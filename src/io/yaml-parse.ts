@@ -56,12 +56,14 @@ class LineCursor {
 
 /**
  * What a lexeme costs against the token budget, measured with the built CLI (bench/input-bounds.bench.ts): a flow
- * collection opener starts a collection (a CST token, a node, an array, and its own Document node when printed back),
- * about three times what a scalar costs; every line break inside a multi-line scalar or comment is a line the
- * library splits, folds and concatenates on its own.
+ * collection opener starts a collection (a CST token, a node, an array, and its own Document node when printed back).
+ * It counts 4: at 3, documents of nested flow collections at the per-document bound peaked at 185-206 MB in `cmp
+ * generate` on Node 24 and 26 with the image's V8 flags, over the memory test's 192 MiB; at 4, 145-178 MB. Block-style
+ * manifests barely notice (Argo CD's install.yaml: 213,766 tokens, 21 more). Every line break inside a multi-line
+ * scalar or comment is a line the library splits, folds and concatenates on its own.
  */
 function tokenCost(lexeme: string): number {
-  if (lexeme === '[' || lexeme === '{') return 3;
+  if (lexeme === '[' || lexeme === '{') return 4;
   if (lexeme === '\r\n') return 1;
   let cost = 1;
   if (lexeme.length > 1) for (let i = lexeme.indexOf('\n'); i !== -1; i = lexeme.indexOf('\n', i + 1)) cost++;
