@@ -40,7 +40,8 @@ export interface SecretChange {
   readonly reason?: string | undefined;
 }
 
-export interface ImagePullSecretMigration {
+/** An ImagePullSecret or AcrPullBinding being migrated, and what must change in it first. */
+export interface MigrationSubject {
   /** Absent: an ImagePullSecret. An AcrPullBinding's `name` is `<namespace>/<name>`. */
   readonly kind?: 'AcrPullBinding' | undefined;
   readonly apiVersion?: string | undefined;
@@ -48,6 +49,9 @@ export interface ImagePullSecretMigration {
   readonly helm?: HelmMembership | undefined;
   /** What must change before the switch: an invalid spec, a source that cannot be read, a consent gap. */
   readonly specChanges: readonly string[];
+}
+
+export interface ImagePullSecretMigration extends MigrationSubject {
   /** IMPS's Secrets (or, opted in, another tool's) taken over in place. */
   readonly adopt: readonly SecretChange[];
   /** Secrets in the way that the controller will not write: that namespace gets no Secret. */
@@ -85,12 +89,7 @@ export interface MigrationReport {
   readonly ready: boolean;
 }
 
-export interface PlannedImagePullSecret {
-  readonly kind?: 'AcrPullBinding' | undefined;
-  readonly apiVersion?: string | undefined;
-  readonly name: string;
-  readonly helm?: HelmMembership | undefined;
-  readonly specChanges: readonly string[];
+export interface PlannedImagePullSecret extends MigrationSubject {
   readonly actions: readonly SecretAction[];
   readonly current: readonly { readonly namespace: string; readonly name: string }[];
 }

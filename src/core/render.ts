@@ -13,6 +13,14 @@ import { encodeDockerConfig, type MergedDockerConfig } from './docker-config.js'
 /** `secrets` carries token material; `shells` carries none and is filled in-cluster by the controller. */
 export type RenderOutput = 'secrets' | 'shells';
 
+/** The metadata of every Secret imps-krm renders (pull Secrets and repository credentials). */
+export interface RenderedSecretMetadata {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
 /**
  * A rendered pull Secret, in the key order kubectl prints. A shell's `data` is an empty docker config
  * (`{"auths":{}}`): the API server refuses a `kubernetes.io/dockerconfigjson` Secret whose `.dockerconfigjson` is
@@ -21,12 +29,7 @@ export type RenderOutput = 'secrets' | 'shells';
 export interface PullSecretManifest {
   apiVersion: 'v1';
   kind: 'Secret';
-  metadata: {
-    name: string;
-    namespace: string;
-    labels: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
+  metadata: RenderedSecretMetadata;
   type: 'kubernetes.io/dockerconfigjson';
   data: { '.dockerconfigjson': string };
 }

@@ -2,7 +2,7 @@ import type { ArgoCDRepositoryCredentials, ImagePullSecret, KargoRepositoryCrede
 import { DNS1123_SUBDOMAIN_MAX_LENGTH, DNS1123_SUBDOMAIN_PATTERN } from '../validation/name-patterns.js';
 import { EXPIRES_AT_ANNOTATION, fnv1a, MANAGED_BY, MANAGED_BY_LABEL, OWNER_LABEL, ownerLabelValue } from './contract.js';
 import { registryIdentity, type RegistryLogin } from './docker-config.js';
-import { formatTime, type PullSecretManifest } from './render.js';
+import { formatTime, type PullSecretManifest, type RenderedSecretMetadata } from './render.js';
 import { compareStrings } from './targets.js';
 
 // Repository credential Secrets (spec.target.repositoryCredentials, an extension): the same registry logins as the
@@ -28,12 +28,7 @@ export const ARGOCD_DEFAULT_NAMESPACE = 'argocd';
 export interface RepositoryCredentialManifest {
   apiVersion: 'v1';
   kind: 'Secret';
-  metadata: {
-    name: string;
-    namespace: string;
-    labels: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
+  metadata: RenderedSecretMetadata;
   type: 'Opaque';
   data: Record<string, string>;
 }

@@ -4,27 +4,12 @@
 // (cmp generate, render: as many documents as the run admits, each as large as a document may be) and as a
 // ResourceList on stdin (fn: one document, kept whole). Used by test/bounds/memory.test.ts and
 // bench/input-bounds.bench.ts.
-import { stringify } from 'yaml';
 import { LIMITS, type Limits } from '../../src/io/limits.js';
 import { countTokens as countAll } from '../../src/io/yaml-parse.js';
+import { validAppDocuments } from '../support/builders.js';
 
 /** A valid app: one ImagePullSecret, its Namespace and its source Secret (input mode). */
-export const BASE_DOCUMENTS: readonly string[] = [
-  stringify({
-    apiVersion: 'images.banzaicloud.io/v1alpha1',
-    kind: 'ImagePullSecret',
-    metadata: { name: 'pull' },
-    spec: { registry: { credentials: [{ name: 'login', namespace: 'registry-access' }] }, target: { namespaces: { names: ['shop'] }, secret: { name: 'regcred' } } },
-  }),
-  stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }),
-  stringify({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 'login', namespace: 'registry-access', annotations: { 'imps-krm.io/registry': 'ghcr.io', 'config.kubernetes.io/local-config': 'true' } },
-    type: 'kubernetes.io/basic-auth',
-    stringData: { username: 'bot', password: 'CANARY-worst-pw' },
-  }),
-];
+export const BASE_DOCUMENTS: readonly string[] = validAppDocuments('CANARY-worst-pw', { 'config.kubernetes.io/local-config': 'true' });
 
 /** What the reader charges for `text` (src/io/yaml-parse.ts). */
 export const countTokens = countAll;

@@ -1,25 +1,10 @@
 // The valid app every fuzzed input is added to, so that a fuzzed document that parses reaches the render: an
 // ImagePullSecret, its target Namespace and its input-mode source Secret, whose password is a canary.
-import { stringify } from 'yaml';
+import { validAppDocuments } from '../support/builders.js';
 
 export const APP_PASSWORD = 'CANARY-fz-app-password';
 
-export const VALID_APP = [
-  stringify({
-    apiVersion: 'images.banzaicloud.io/v1alpha1',
-    kind: 'ImagePullSecret',
-    metadata: { name: 'pull' },
-    spec: { registry: { credentials: [{ name: 'login', namespace: 'registry-access' }] }, target: { namespaces: { names: ['shop'] }, secret: { name: 'regcred' } } },
-  }),
-  stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }),
-  stringify({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 'login', namespace: 'registry-access', annotations: { 'imps-krm.io/registry': 'ghcr.io' } },
-    type: 'kubernetes.io/basic-auth',
-    stringData: { username: 'bot', password: APP_PASSWORD },
-  }),
-].join('---\n');
+export const VALID_APP = validAppDocuments(APP_PASSWORD).join('---\n');
 
 /** Documents (a YAML stream) as ResourceList items, each indented under `- ` as kustomize writes them. */
 export function asItems(docs: string): string {

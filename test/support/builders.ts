@@ -7,6 +7,7 @@ import type { RegistryToken, TokenRequest } from '../../src/core/tokens.js';
 import type { ImagePullSecret, InlineSource, NamespacedName, TargetConfig } from '../../src/generated/image-pull-secret.js';
 import type { ClusterReader } from '../../src/ports/cluster.js';
 import type { TokenProvider } from '../../src/ports/tokens.js';
+import { stringify } from 'yaml';
 
 export const IMPS_API_VERSION = 'images.banzaicloud.io/v1alpha1';
 export const b64 = (value: string | Buffer): string => Buffer.from(value).toString('base64');
@@ -142,3 +143,26 @@ export function recordingTokens(mint?: (request: TokenRequest, count: number) =>
 
 /** A provider that must not be asked. */
 export const noTokens: TokenProvider = { fetchToken: () => Promise.reject(new Error('no token expected')) };
+
+/**
+ * The smallest app that renders in input mode, as YAML documents: an ImagePullSecret `pull` (target `regcred` in
+ * `shop`), the Namespace, and its basic-auth source Secret `registry-access/login` for ghcr.io holding `password`.
+ */
+export function validAppDocuments(password: string, sourceAnnotations: StringMap = {}): string[] {
+  return [
+    stringify({
+      apiVersion: IMPS_API_VERSION,
+      kind: 'ImagePullSecret',
+      metadata: { name: 'pull' },
+      spec: { registry: { credentials: [{ name: 'login', namespace: 'registry-access' }] }, target: { namespaces: { names: ['shop'] }, secret: { name: 'regcred' } } },
+    }),
+    stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }),
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'login', namespace: 'registry-access', annotations: { 'imps-krm.io/registry': 'ghcr.io', ...sourceAnnotations } },
+      type: 'kubernetes.io/basic-auth',
+      stringData: { username: 'bot', password },
+    }),
+  ];
+}

@@ -121,12 +121,14 @@ describe('parseSource', () => {
     ['banzaicloud.io/aws-ecr-login-config', { region: 'eu-west-1', accountID: '111111111111' }],
     ['imps-krm.io/ecr-public-login-config', {}],
   ])('%s: keys that cannot be an HTTP header, and a role name with spaces, are refused naming the field only', (type, base) => {
+    const header = 'must be visible ASCII, with no spaces or line breaks';
     const cases: Array<[Record<string, string>, string]> = [
-      [{ accessKeyID: 'AKIA1', secretKey: 'sk-CANARY\n' }, 'secretKey'],
-      [{ accessKeyID: 'AKIA1', secretKey: 'sk', sessionToken: 'st-CANARY-\u00e9' }, 'sessionToken'],
-      [{ accessKeyID: 'AKIA CANARY', secretKey: 'sk' }, 'accessKeyID'],
-      [{ roleArn: 'arn:aws:iam::123456789012:role/d( CANARY' }, 'roleArn'],
+      [{ accessKeyID: 'AKIA1', secretKey: 'sk-CANARY\n' }, `secretKey: ${header}`],
+      [{ accessKeyID: 'AKIA1', secretKey: 'sk', sessionToken: 'st-CANARY-\u00e9' }, `sessionToken: ${header}`],
+      [{ accessKeyID: 'AKIA CANARY', secretKey: 'sk' }, `accessKeyID: ${header}`],
+      [{ roleArn: 'arn:aws:iam::123456789012:role/d( CANARY' }, 'roleArn: must be an IAM role ARN'],
     ];
+    // The rule in words (src/validation/ajv-errors.ts): a schema pattern changed without its words fails here.
     for (const [fields, field] of cases) {
       const parsed = parseSource({ type, stringData: { ...base, ...fields } });
       expect(parsed.ok, field).toBe(false);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type http from 'node:http';
 import type https from 'node:https';
+import { httpsProxyOf, noProxyOf, useProxy } from '../proxy-env.js';
 import type { LiveTarget } from './detect.js';
 import { ExecCredentialSource, type ExecCredential } from './exec-credential.js';
 import { loadKubeconfig, type ClusterSettings, type UserSettings } from './kubeconfig.js';
@@ -148,13 +149,13 @@ function inClusterAccess(env: NodeJS.ProcessEnv, options: AccessOptions): KubeAc
 /**
  * The operator's HTTPS_PROXY for an https API server that has no `proxy-url`, unless NO_PROXY (or loopback) exempts
  * it: client-go's default transport (http.ProxyFromEnvironment), in a kubeconfig and in-cluster alike, so a proxy
- * set for the cloud endpoints needs the API server in NO_PROXY, as it does for kubectl. Nothing is loaded without one.
+ * set for the cloud endpoints needs the API server in NO_PROXY, as it does for kubectl. node:net is loaded only when a proxy is set.
  */
 async function environmentProxy(server: URL, env: NodeJS.ProcessEnv): Promise<URL | undefined> {
-  if (server.protocol !== 'https:' || !(env['HTTPS_PROXY'] || env['https_proxy'])) return undefined;
-  const [{ httpsProxyOf, noProxyOf, useProxy }, net] = await Promise.all([import('../proxy-env.js'), import('node:net')]);
-  const proxy = httpsProxyOf(env);
-  return proxy && useProxy(noProxyOf(env, net), server.hostname, Number(server.port || 443)) ? proxy : undefined;
+  const proxy = server.protocol === 'https:' ? httpsProxyOf(env) : undefined;
+  if (!proxy) return undefined;
+  const net = await import('node:net');
+  return useProxy(noProxyOf(env, net), server.hostname, Number(server.port || 443)) ? proxy : undefined;
 }
 
 /** A token file's content, re-read at most once a minute; a failed re-read keeps the last good token (client-go). */
